@@ -1,0 +1,6 @@
+/**
+ * @lb/cluster — not implemented yet; see the package README.
+ *
+ * @module
+ */
+export {};

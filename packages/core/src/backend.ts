@@ -1,0 +1,25 @@
+/** Identifies a backend within one load balancer or strategy. Numbers for cluster workers, anything for users. */
+export type BackendId = number | string;
+
+/**
+ * The shape every strategy and the proxy work with. {@link ProcessInfo} implements it; a plain object literal
+ * works too.
+ */
+export interface Backend {
+  /** Unique within a backend set. */
+  readonly id: BackendId;
+  /** Host name or IP address to connect to. */
+  readonly host: string;
+  /** TCP port to connect to. */
+  readonly port: number;
+  /** Relative share of traffic; `0` takes no new traffic. @default 1 */
+  readonly weight?: number;
+  /** Most concurrent requests this backend should get (used by the `first` strategy). @default Infinity */
+  readonly maxConnections?: number;
+}
+
+/**
+ * Health as the strategies see it. `down` and `draining` backends are never picked (except `down` in panic mode);
+ * `draining` finishes what it has but takes nothing new.
+ */
+export type BackendHealth = 'up' | 'down' | 'draining';

@@ -1,0 +1,37 @@
+/**
+ * Shared types, configuration validation and errors for every `@lb/*` package.
+ *
+ * @module
+ */
+export { availableCpus, cgroupCpuLimit } from './availableCpus.js';
+export type { Backend, BackendHealth, BackendId } from './backend.js';
+export { parseCgroupV1Quota, parseCgroupV2CpuMax, parseCgroupV2Path } from './cgroupCpuQuota.js';
+export {
+  ClusterConfig,
+  type ClusterConfigOptions,
+  type LogFormat,
+  type ReadinessMode,
+} from './clusterConfig.js';
+export { ErrorCode } from './errorCodes.js';
+export { ConfigError, LbError, type LbErrorOptions, NoHealthyBackendError } from './lbError.js';
+export { type LoadBalancerOptions, loadBalancerOptionKeys } from './loadBalancerOptions.js';
+export {
+  isLoadBalancingStrategyName,
+  LoadBalancingStrategy,
+  type LoadBalancingStrategyName,
+} from './loadBalancingStrategy.js';
+export { ProcessInfo, type ProcessInfoOptions } from './processInfo.js';
+export type { PickContext, RequestOutcome, Strategy } from './strategy.js';
+export type { EventMap, TypedEventEmitter } from './typedEmitter.js';
+export {
+  assertBoolean,
+  assertInteger,
+  assertKnownKeys,
+  assertNumber,
+  assertOneOf,
+  assertPort,
+  assertRange,
+  assertString,
+  fail,
+} from './validate.js';
+export { validateBackends } from './validateBackends.js';

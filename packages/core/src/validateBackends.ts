@@ -1,0 +1,47 @@
+import type { Backend, BackendId } from './backend.js';
+import { assertNumber, assertPort, assertString, fail } from './validate.js';
+
+/**
+ * Checks a backend list before it reaches a strategy or the proxy: ids unique, ports valid, weights finite and
+ * not negative. Returns the list unchanged so calls can be chained.
+ *
+ * @throws {ConfigError} `LB_ERR_DUPLICATE_BACKEND`, `LB_ERR_INVALID_WEIGHT`, `LB_ERR_INVALID_PORT` or
+ * `LB_ERR_INVALID_BACKEND`.
+ */
+export function validateBackends<B extends Backend>(backends: readonly B[]): readonly B[] {
+  if (!Array.isArray(backends))
+    fail('LB_ERR_INVALID_BACKEND', 'backends', 'must be an array of backends', backends);
+  const seen = new Set<BackendId>();
+  backends.forEach((backend, index) => {
+    const where = `backends[${index}]`;
+    if (typeof backend !== 'object' || backend === null) {
+      fail(
+        'LB_ERR_INVALID_BACKEND',
+        where,
+        'must be an object such as { id: 0, host: "127.0.0.1", port: 8081 }',
+        backend,
+      );
+    }
+    const { id } = backend;
+    if (!(typeof id === 'number' && Number.isFinite(id)) && !(typeof id === 'string' && id.length > 0)) {
+      fail('LB_ERR_INVALID_BACKEND', `${where}.id`, 'must be a number or a non-empty string', id);
+    }
+    if (seen.has(id)) {
+      fail(
+        'LB_ERR_DUPLICATE_BACKEND',
+        `${where}.id`,
+        'must be unique: another backend already has this id',
+        id,
+      );
+    }
+    seen.add(id);
+    assertString(backend.host, `${where}.host`, 'LB_ERR_INVALID_BACKEND');
+    assertPort(backend.port, `${where}.port`);
+    if (backend.weight !== undefined)
+      assertNumber(backend.weight, `${where}.weight`, 0, 'LB_ERR_INVALID_WEIGHT');
+    if (backend.maxConnections !== undefined && backend.maxConnections !== Number.POSITIVE_INFINITY) {
+      assertNumber(backend.maxConnections, `${where}.maxConnections`, 1);
+    }
+  });
+  return backends;
+}

@@ -1,0 +1,6 @@
+/**
+ * @lb/isolate-pool — not implemented yet; see the package README.
+ *
+ * @module
+ */
+export {};

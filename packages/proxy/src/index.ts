@@ -1,0 +1,6 @@
+/**
+ * @lb/proxy — not implemented yet; see the package README.
+ *
+ * @module
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * @lb/strategies — not implemented yet; see the package README.
+ *
+ * @module
+ */
+export {};
