@@ -21,6 +21,12 @@ export {
   type LoadBalancingStrategyName,
 } from './loadBalancingStrategy.js';
 export { ProcessInfo, type ProcessInfoOptions } from './processInfo.js';
+export type {
+  HealthCheckOptions,
+  OutlierDetectionOptions,
+  RetryOptions,
+  SlowStartOptions,
+} from './resilienceOptions.js';
 export type { PickContext, RequestOutcome, Strategy } from './strategy.js';
 export type { EventMap, TypedEventEmitter } from './typedEmitter.js';
 export {

@@ -1,0 +1,52 @@
+/**
+ * Option types for the load balancer's health and resilience features. They live in `@lb/core` so that
+ * {@link ClusterConfigOptions} can carry them; `@lb/proxy` implements them.
+ */
+
+/** Active health checks: probe every backend on an interval. */
+export interface HealthCheckOptions {
+  /** `'http'` sends `GET path` and expects a 2xx; `'tcp'` only connects. @default 'http' */
+  type?: 'http' | 'tcp';
+  /** Path probed by HTTP checks. @default '/' */
+  path?: string;
+  /** Milliseconds between probes of one backend. @default 2000 */
+  interval?: number;
+  /** Milliseconds a probe may take. @default 1000 */
+  timeout?: number;
+  /** Consecutive successes that bring a down backend up. @default 2 */
+  rise?: number;
+  /** Consecutive failures that take an up backend down. @default 3 */
+  fall?: number;
+}
+
+/** Passive health: eject backends that keep failing real requests (Envoy's outlier detection). */
+export interface OutlierDetectionOptions {
+  /** Consecutive failures (connect errors, resets, timeouts, 5xx when `countServerErrors`) that eject. @default 5 */
+  consecutiveFailures?: number;
+  /** Count 5xx responses as failures. @default false */
+  countServerErrors?: boolean;
+  /** First ejection in milliseconds; the n-th ejection lasts n times this. @default 30000 */
+  baseEjectionTime?: number;
+  /** Longest ejection in milliseconds. @default 300000 */
+  maxEjectionTime?: number;
+  /** Largest share of backends ejected at once, from 0 to 1 (at least one may always be ejected). @default 0.5 */
+  maxEjectionPercent?: number;
+}
+
+/** Slow start: ramp a recovered or added backend's weight up over a window. */
+export interface SlowStartOptions {
+  /** Ramp length in milliseconds; `0` disables slow start. @default 0 */
+  window?: number;
+  /** Weight share at the start of the ramp, from 0 to 1. @default 0.1 */
+  minWeightPercent?: number;
+}
+
+/** Retries of failed requests on another backend, safe by default (RFC 9110 §9.2.2). */
+export interface RetryOptions {
+  /** Most retries per request. `0` disables retries. @default 2 */
+  attempts?: number;
+  /** Retries may use at most this share of active requests, from 0 to 1. @default 0.2 */
+  budgetPercent?: number;
+  /** Retries always allowed regardless of the budget. @default 3 */
+  minRetryConcurrency?: number;
+}
