@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, LbError, NoHealthyBackendError } from '../src/lbError.js';
@@ -17,7 +16,7 @@ describe('LbError', () => {
     expect(err.cause).toBe(cause);
   });
 
-  it.runIf(existsSync(built))('is recognised across two installed copies of @lb/core', async () => {
+  it('is recognised across two installed copies of @lb/core', async () => {
     const other = (await import(built)) as typeof import('../src/index.js');
     expect(other.LbError).not.toBe(LbError);
     const foreign = new other.ConfigError('LB_ERR_INVALID_PORT', 'port', 'port must be valid');
