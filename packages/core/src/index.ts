@@ -41,3 +41,16 @@ export {
   fail,
 } from './validate.js';
 export { validateBackends } from './validateBackends.js';
+export {
+  type ResilienceOptionsInput,
+  type ResolvedHealthCheckOptions,
+  type ResolvedOutlierDetectionOptions,
+  type ResolvedResilienceOptions,
+  type ResolvedRetryOptions,
+  type ResolvedSlowStartOptions,
+  resolveHealthCheckOptions,
+  resolveOutlierDetectionOptions,
+  resolveRetryOptions,
+  resolveSlowStartOptions,
+  validateResilienceOptions,
+} from './validateResilienceOptions.js';

@@ -17,6 +17,11 @@ export interface HealthCheckOptions {
   rise?: number;
   /** Consecutive failures that take an up backend down. @default 3 */
   fall?: number;
+  /**
+   * Random spread of each interval, as a share of it from 0 to 1, so probes of many backends (and of many
+   * balancers) do not fire in lockstep. @default 0.1
+   */
+  jitter?: number;
 }
 
 /** Passive health: eject backends that keep failing real requests (Envoy's outlier detection). */
@@ -39,6 +44,11 @@ export interface SlowStartOptions {
   window?: number;
   /** Weight share at the start of the ramp, from 0 to 1. @default 0.1 */
   minWeightPercent?: number;
+  /**
+   * Shape of the ramp: the weight factor is `(elapsed / window) ^ (1 / aggression)`. `1` is linear; above 1 the
+   * weight grows faster early on. Must be greater than 0. @default 1
+   */
+  aggression?: number;
 }
 
 /** Retries of failed requests on another backend, safe by default (RFC 9110 §9.2.2). */
