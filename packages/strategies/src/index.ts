@@ -1,6 +1,11 @@
 /**
- * @lb/strategies — not implemented yet; see the package README.
+ * Pure load-balancing algorithms. Every factory returns a `Strategy` from `@lb/core` that any proxy can drive.
  *
  * @module
  */
-export {};
+export {
+  BackendTable,
+  type BackendTableOptions,
+  type EligibleSet,
+} from './backendTable.js';
+export { mulberry32, type RandomOptions, type RandomSource, resolveRandom } from './rng.js';
