@@ -1,0 +1,260 @@
+import type { BackendId } from '@lb/core';
+import { BackendMetrics, errorKinds, statusClasses } from './backendMetrics.js';
+import { Histogram } from './histogram.js';
+import { PrometheusWriter } from './prometheusText.js';
+
+/** Latency quantiles in milliseconds; `null` before the first observation. */
+export interface LatencySnapshot {
+  readonly count: number;
+  readonly meanMs: number | null;
+  readonly p50Ms: number | null;
+  readonly p90Ms: number | null;
+  readonly p99Ms: number | null;
+}
+
+/** One backend in {@link MetricsSnapshot}. */
+export interface BackendMetricsSnapshot {
+  readonly id: BackendId;
+  readonly up: boolean;
+  readonly ejected: boolean;
+  readonly weight: number;
+  readonly activeRequests: number;
+  readonly activeConnections: number;
+  readonly connections: number;
+  /** Responses by status class, such as `{ '2xx': 10, '5xx': 1, … }`. */
+  readonly responses: Readonly<Record<(typeof statusClasses)[number], number>>;
+  /** Failures by kind, such as `{ connect: 2, timeout: 0, … }`. */
+  readonly errors: Readonly<Record<(typeof errorKinds)[number], number>>;
+  readonly retries: number;
+  readonly ejections: number;
+  readonly healthCheckFailures: number;
+  readonly latency: LatencySnapshot;
+}
+
+/** The JSON view of every metric, for `lb.stats()` and the admin `/status` page. */
+export interface MetricsSnapshot {
+  readonly uptimeSeconds: number;
+  readonly activeClientConnections: number;
+  readonly clientConnections: number;
+  readonly noBackend: number;
+  readonly activeRequests: number;
+  /** Sum of every backend's responses. */
+  readonly responses: number;
+  /** Sum of every backend's errors. */
+  readonly errors: number;
+  /** Latency over every backend together. */
+  readonly latency: LatencySnapshot;
+  readonly backends: readonly BackendMetricsSnapshot[];
+}
+
+/** Options of {@link MetricsRegistry}. */
+export interface MetricsRegistryOptions {
+  /** Latency bucket bounds in seconds. @default defaultLatencyBuckets (1 ms … 10 s) */
+  buckets?: readonly number[];
+  /** Clock in milliseconds, for uptime. @default Date.now */
+  now?: () => number;
+}
+
+function latencyOf(h: Histogram): LatencySnapshot {
+  const ms = (q: number) => (h.count === 0 ? null : h.quantile(q) * 1000);
+  return {
+    count: h.count,
+    meanMs: h.count === 0 ? null : (h.sum / h.count) * 1000,
+    p50Ms: ms(0.5),
+    p90Ms: ms(0.9),
+    p99Ms: ms(0.99),
+  };
+}
+
+/**
+ * Every metric of one load balancer: per-backend {@link BackendMetrics} created when a backend is added (so the
+ * request path only touches pre-created counters), balancer-wide counters, a JSON {@link snapshot} and the
+ * Prometheus {@link prometheus} text.
+ *
+ * @example
+ * ```ts
+ * const metrics = new MetricsRegistry();
+ * const m = metrics.addBackend('a');
+ * m.requestStart();
+ * m.requestEnd(200, 0.012);
+ * metrics.prometheus(); // lb_backend_requests_total{backend="a",code_class="2xx"} 1 …
+ * ```
+ */
+export class MetricsRegistry {
+  private readonly byId = new Map<BackendId, BackendMetrics>();
+  private readonly buckets: readonly number[] | undefined;
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  /** Client connections open now. */
+  activeClientConnections = 0;
+  /** Client connections accepted. */
+  clientConnections = 0;
+  /** Requests (or TCP connections) refused because no backend could take them. */
+  noBackend = 0;
+
+  constructor(options: MetricsRegistryOptions = {}) {
+    this.buckets = options.buckets;
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+  }
+
+  /** Creates the counters of `id`, or returns the existing ones. */
+  addBackend(id: BackendId): BackendMetrics {
+    let metrics = this.byId.get(id);
+    if (metrics === undefined) {
+      metrics = new BackendMetrics(id, this.buckets);
+      this.byId.set(id, metrics);
+    }
+    return metrics;
+  }
+
+  /** Drops the counters of `id`: its series leave the exposition. */
+  removeBackend(id: BackendId): void {
+    this.byId.delete(id);
+  }
+
+  /** The counters of `id`, or `undefined` when it is unknown. */
+  backend(id: BackendId): BackendMetrics | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Every backend's counters, in insertion order. */
+  get backends(): IterableIterator<BackendMetrics> {
+    return this.byId.values();
+  }
+
+  /** A client connection was accepted. */
+  clientConnected(): void {
+    this.clientConnections++;
+    this.activeClientConnections++;
+  }
+
+  /** A client connection closed. */
+  clientDisconnected(): void {
+    if (this.activeClientConnections > 0) this.activeClientConnections--;
+  }
+
+  /** A JSON snapshot of every counter, with latency quantiles. */
+  snapshot(): MetricsSnapshot {
+    const all = new Histogram(this.buckets);
+    const backends: BackendMetricsSnapshot[] = [];
+    let activeRequests = 0;
+    let responses = 0;
+    let errors = 0;
+    for (const m of this.byId.values()) {
+      all.merge(m.latency);
+      activeRequests += m.activeRequests;
+      const byClass = Object.fromEntries(statusClasses.map((c, i) => [c, m.responses[i]!]));
+      const byKind = Object.fromEntries(errorKinds.map((k, i) => [k, m.errors[i]!]));
+      responses += m.responses.reduce((a, b) => a + b, 0);
+      errors += m.errors.reduce((a, b) => a + b, 0);
+      backends.push({
+        id: m.id,
+        up: m.up,
+        ejected: m.ejected,
+        weight: m.weight,
+        activeRequests: m.activeRequests,
+        activeConnections: m.activeConnections,
+        connections: m.connections,
+        responses: byClass as BackendMetricsSnapshot['responses'],
+        errors: byKind as BackendMetricsSnapshot['errors'],
+        retries: m.retries,
+        ejections: m.ejections,
+        healthCheckFailures: m.healthCheckFailures,
+        latency: latencyOf(m.latency),
+      });
+    }
+    return {
+      uptimeSeconds: (this.now() - this.startedAt) / 1000,
+      activeClientConnections: this.activeClientConnections,
+      clientConnections: this.clientConnections,
+      noBackend: this.noBackend,
+      activeRequests,
+      responses,
+      errors,
+      latency: latencyOf(all),
+      backends,
+    };
+  }
+
+  /** The Prometheus text exposition (0.0.4) of every metric; `docs/metrics.md` lists them. */
+  prometheus(): string {
+    const out = new PrometheusWriter();
+    const ms = [...this.byId.values()];
+    const label = (m: BackendMetrics) => ({ backend: String(m.id) });
+    const perBackend = (
+      name: string,
+      type: 'counter' | 'gauge',
+      help: string,
+      value: (m: BackendMetrics) => number,
+    ) => {
+      out.family(name, type, help);
+      for (const m of ms) out.sample(name, label(m), value(m));
+    };
+    out.family('lb_backend_requests_total', 'counter', 'Responses from the backend by status class.');
+    for (const m of ms) {
+      statusClasses.forEach((cls, i) => {
+        out.sample('lb_backend_requests_total', { backend: String(m.id), code_class: cls }, m.responses[i]!);
+      });
+    }
+    perBackend(
+      'lb_backend_active_requests',
+      'gauge',
+      'Requests in flight to the backend.',
+      (m) => m.activeRequests,
+    );
+    out.family(
+      'lb_backend_request_duration_seconds',
+      'histogram',
+      'Time from sending a request to the end of its response (TCP mode: connection length).',
+    );
+    for (const m of ms) out.histogram('lb_backend_request_duration_seconds', label(m), m.latency);
+    out.family('lb_backend_errors_total', 'counter', 'Failed requests or connections by kind.');
+    for (const m of ms) {
+      errorKinds.forEach((kind, i) => {
+        out.sample('lb_backend_errors_total', { backend: String(m.id), kind }, m.errors[i]!);
+      });
+    }
+    perBackend(
+      'lb_backend_connections_total',
+      'counter',
+      'Connections opened to the backend.',
+      (m) => m.connections,
+    );
+    perBackend(
+      'lb_backend_active_connections',
+      'gauge',
+      'Open connections to the backend.',
+      (m) => m.activeConnections,
+    );
+    perBackend(
+      'lb_backend_retries_total',
+      'counter',
+      'Retries away from the backend after it failed.',
+      (m) => m.retries,
+    );
+    perBackend('lb_backend_ejections_total', 'counter', 'Outlier-detection ejections.', (m) => m.ejections);
+    perBackend('lb_backend_ejected', 'gauge', '1 while outlier detection has the backend ejected.', (m) =>
+      m.ejected ? 1 : 0,
+    );
+    perBackend(
+      'lb_backend_health_check_failures_total',
+      'counter',
+      'Failed active health checks.',
+      (m) => m.healthCheckFailures,
+    );
+    perBackend('lb_backend_up', 'gauge', '1 while the backend takes new traffic, else 0.', (m) =>
+      m.up ? 1 : 0,
+    );
+    perBackend('lb_backend_weight', 'gauge', 'Effective weight, slow start included.', (m) => m.weight);
+    out.family('lb_client_connections_total', 'counter', 'Client connections accepted.');
+    out.sample('lb_client_connections_total', undefined, this.clientConnections);
+    out.family('lb_client_active_connections', 'gauge', 'Client connections open now.');
+    out.sample('lb_client_active_connections', undefined, this.activeClientConnections);
+    out.family('lb_no_backend_total', 'counter', 'Requests refused because no backend could take them.');
+    out.sample('lb_no_backend_total', undefined, this.noBackend);
+    out.family('lb_start_time_seconds', 'gauge', 'Unix time the load balancer started, in seconds.');
+    out.sample('lb_start_time_seconds', undefined, this.startedAt / 1000);
+    return out.toString();
+  }
+}
