@@ -242,6 +242,14 @@ export class BackendTable<B extends Backend = Backend> {
     return this.#eligible;
   }
 
+  /** The effective weights of the eligible backends, by eligible position (a new array). */
+  eligibleWeights(): Float64Array {
+    const { count, slots } = this.eligible();
+    const weights = new Float64Array(count);
+    for (let p = 0; p < count; p++) weights[p] = this.#weight[slots[p]!]!;
+    return weights;
+  }
+
   /**
    * The eligible positions of the ids in `exclude`, sorted ascending and without repeats. Returns an empty array
    * (without allocating) when there is nothing to exclude, and also when excluding would leave nothing eligible,

@@ -8,4 +8,11 @@ export {
   type BackendTableOptions,
   type EligibleSet,
 } from './backendTable.js';
+export { type FirstOptions, first } from './first.js';
+export { type LeastConnectionsOptions, leastConnections } from './leastConnections.js';
+export { type PeakEwmaOptions, peakEwma } from './peakEwma.js';
+export { type PowerOfTwoChoicesOptions, powerOfTwoChoices } from './powerOfTwoChoices.js';
+export { type RandomStrategyOptions, random } from './random.js';
 export { mulberry32, type RandomOptions, type RandomSource, resolveRandom } from './rng.js';
+export { type RoundRobinOptions, roundRobin } from './roundRobin.js';
+export { type WeightedRoundRobinOptions, weightedRoundRobin } from './weightedRoundRobin.js';
