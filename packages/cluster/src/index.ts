@@ -1,6 +1,15 @@
 /**
- * @lb/cluster — not implemented yet; see the package README.
+ * `@lb/cluster`: run one Node.js server as N processes behind the `@lb/proxy` load balancer or on one shared
+ * port, with readiness, restarts with backoff, zero-downtime reloads, memory limits and graceful shutdown. The
+ * `lb` command runs any unmodified app that listens on `PORT`.
  *
  * @module
  */
-export {};
+export type { ClusterBalancer } from './balancer.js';
+export type { ClusterManagerEvents } from './clusterEvents.js';
+export { ClusterManager, type ClusterManagerOptions } from './clusterManager.js';
+export { LineSplitter } from './lineSplitter.js';
+export { formatLogLine, type LogLineSource } from './logLine.js';
+export { type RestartDecision, RestartPolicy, type RestartPolicyOptions } from './restartPolicy.js';
+export { ready, WorkerEnv } from './workerEnv.js';
+export type { WorkerInfo, WorkerState } from './workerInfo.js';

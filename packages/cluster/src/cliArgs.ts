@@ -1,0 +1,156 @@
+import {
+  type ClusterConfigOptions,
+  isLoadBalancingStrategyName,
+  LbError,
+  LoadBalancingStrategy,
+  type LogFormat,
+  type ReadinessMode,
+} from '@lb/core';
+
+/** What the `lb` command line asks for. */
+export type CliCommand =
+  | { readonly command: 'help' }
+  | { readonly command: 'version' }
+  | {
+      readonly command: 'start';
+      /** The app to run in every worker. */
+      readonly script: string;
+      /** Arguments for the app (everything after `--`). */
+      readonly scriptArgs: readonly string[];
+      readonly config: ClusterConfigOptions;
+    };
+
+function bad(message: string): never {
+  throw new LbError('LB_ERR_INVALID_CLI_ARGUMENT', message);
+}
+
+function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    bad(
+      `${flag} expects an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+/** `-i max` is every available CPU, `-i -1` all but one (at least one), `-i 4` four. */
+export function parseInstances(raw: string, cpus: number): number {
+  if (raw === 'max' || raw === '0') return cpus;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) bad(`--instances expects a number, "max" or a negative offset, got "${raw}"`);
+  return value < 0 ? Math.max(1, cpus + value) : value;
+}
+
+const sizeUnits: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** `512M`, `1G`, `300000K` or a byte count. */
+export function parseSize(raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(raw.trim());
+  const unit = sizeUnits[(match?.[2] ?? '').toLowerCase()];
+  if (match === null || unit === undefined || Number(match[1]) <= 0) {
+    bad(`--max-memory expects a size such as 512M or 1G, got "${raw}"`);
+  }
+  return Math.round(Number(match[1]) * unit);
+}
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw))
+    bad(`${flag} expects one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/**
+ * Parses `lb` arguments (without `node` and the script path). Pure: throws `LB_ERR_INVALID_CLI_ARGUMENT` with a
+ * message for the user on anything it does not understand.
+ *
+ * @example
+ * ```ts
+ * parseCliArgs(['start', 'app.js', '-i', 'max', '--port', '3000'], { cpus: 8 });
+ * // { command: 'start', script: 'app.js', scriptArgs: [], config: { processes: 8, loadBalancerPort: 3000, … } }
+ * ```
+ */
+export function parseCliArgs(argv: readonly string[], env: { cpus: number }): CliCommand {
+  const dashDash = argv.indexOf('--');
+  const own = dashDash === -1 ? [...argv] : argv.slice(0, dashDash);
+  const scriptArgs = dashDash === -1 ? [] : argv.slice(dashDash + 1);
+  if (own.length === 0 || own.includes('--help') || own.includes('-h') || own[0] === 'help')
+    return { command: 'help' };
+  if (own.includes('--version') || own.includes('-v')) return { command: 'version' };
+  const [command, ...rest] = own;
+  if (command !== 'start') bad(`unknown command "${command}" (the command is "start")`);
+  let script: string | undefined;
+  let port = 3000;
+  let sharedPort = false;
+  const config: {
+    -readonly [K in keyof ClusterConfigOptions]: ClusterConfigOptions[K];
+  } = { basePort: 0, enableLoadBalancer: true };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (!arg.startsWith('-')) {
+      if (script !== undefined) bad(`unexpected argument "${arg}": put the app's own arguments after --`);
+      script = arg;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (flag === '--shared-port') {
+      if (eq !== -1) bad('--shared-port takes no value: the port is --port');
+      sharedPort = true;
+      continue;
+    }
+    const value = eq === -1 ? rest[++i] : arg.slice(eq + 1);
+    if (value === undefined) bad(`${flag} needs a value`);
+    switch (flag) {
+      case '-i':
+      case '--instances':
+        config.processes = parseInstances(value, env.cpus);
+        break;
+      case '-p':
+      case '--port':
+        port = integer(flag, value, 0, 65535);
+        break;
+      case '--host':
+        config.loadBalancerHost = value;
+        break;
+      case '--strategy':
+        if (!isLoadBalancingStrategyName(value)) {
+          bad(`--strategy expects one of ${Object.values(LoadBalancingStrategy).join(', ')}, got "${value}"`);
+        }
+        config.strategy = value;
+        break;
+      case '--readiness':
+        config.readiness = oneOf<ReadinessMode>(flag, value, ['port', 'signal']);
+        break;
+      case '--readiness-timeout':
+        config.readinessTimeout = integer(flag, value, 1);
+        break;
+      case '--shutdown-timeout':
+        config.shutdownTimeout = integer(flag, value, 0);
+        break;
+      case '--max-restarts':
+        config.maxRestarts = integer(flag, value, 0);
+        break;
+      case '--max-memory':
+        config.maxMemory = parseSize(value);
+        break;
+      case '--log-format':
+        config.logFormat = oneOf<LogFormat>(flag, value, ['prefix', 'json', 'inherit']);
+        break;
+      case '--admin-port':
+        config.adminPort = integer(flag, value, 0, 65535);
+        break;
+      default:
+        bad(`unknown option "${flag}"`);
+    }
+  }
+  if (script === undefined) bad('start needs the app to run, as in: lb start app.js');
+  if (sharedPort) {
+    config.enableLoadBalancer = false;
+    config.sharedPort = port;
+    if (config.strategy !== undefined) bad('--strategy needs the balancer: drop --shared-port or --strategy');
+  } else {
+    config.loadBalancerPort = port;
+  }
+  return { command: 'start', script, scriptArgs, config };
+}

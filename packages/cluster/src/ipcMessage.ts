@@ -1,0 +1,33 @@
+/**
+ * Messages between the primary and the worker preload over the IPC channel. Every one carries the `__lb` key so
+ * they never collide with an application's own `process.send` traffic.
+ */
+export type IpcMessage =
+  /** Worker → primary: a server in the worker started listening on `port`. */
+  | { readonly __lb: 'listening'; readonly port: number }
+  /** Worker → primary: the application called `ready()`. */
+  | { readonly __lb: 'ready' }
+  /** Primary → worker: report your resident memory. */
+  | { readonly __lb: 'memoryQuery' }
+  /** Worker → primary: resident set size in bytes. */
+  | { readonly __lb: 'memory'; readonly rss: number }
+  /** Primary → worker: the attached socket is a new connection of the shared port. */
+  | { readonly __lb: 'connection'; readonly seq: number }
+  /** Worker → primary: connection `seq` is now owned by the worker. */
+  | { readonly __lb: 'accepted'; readonly seq: number };
+
+const kinds: ReadonlySet<string> = new Set([
+  'listening',
+  'ready',
+  'memoryQuery',
+  'memory',
+  'connection',
+  'accepted',
+]);
+
+/** Tells whether `value` is one of our IPC messages. */
+export function isIpcMessage(value: unknown): value is IpcMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const kind = (value as { __lb?: unknown }).__lb;
+  return typeof kind === 'string' && kinds.has(kind);
+}

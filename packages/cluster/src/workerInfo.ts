@@ -1,0 +1,25 @@
+/**
+ * Life cycle of one worker process. `starting`: spawned, not ready yet. `ready`: serving. `draining`: takes no
+ * new requests while it finishes in-flight ones. `stopping`: told to exit. `exited`: gone.
+ */
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
+
+/** A snapshot of one worker, as returned by `ClusterManager.workers`. */
+export interface WorkerInfo {
+  /** The slot id, `0 … processes − 1`, also the worker's `LB_PROCESS_ID`. A replacement keeps its slot's id. */
+  readonly id: number;
+  /** Process id, `undefined` if the spawn failed. */
+  readonly pid: number | undefined;
+  /** The port the worker listens on (its `PORT`). */
+  readonly port: number;
+  /** Life-cycle state. */
+  readonly state: WorkerState;
+  /** Restarts of this slot after unexpected exits, since the cluster started. */
+  readonly restarts: number;
+  /** Milliseconds since the process was spawned. */
+  readonly uptime: number;
+  /** Last reported resident memory in bytes, `undefined` until the first report. */
+  readonly memory: number | undefined;
+  /** The id of this worker in the load balancer, `<slot>.<generation>`. */
+  readonly backendId: string;
+}

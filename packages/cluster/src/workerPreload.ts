@@ -1,0 +1,105 @@
+/**
+ * Loaded into every worker with `--require` (it is not part of the public API), so an unmodified app gets:
+ * readiness reports (which port it listens on), memory reports, shared-port connections handed over by the
+ * primary, a graceful SIGTERM when the app has no handler of its own, and an exit when the primary disappears
+ * (even through SIGKILL: the IPC channel closes with the primary, and that is our cue). It patches only
+ * `net.Server.prototype.listen`, to learn about servers as they start.
+ */
+import net from 'node:net';
+import { type IpcMessage, isIpcMessage } from './ipcMessage.js';
+import { WorkerEnv } from './workerEnv.js';
+
+const orphanGrace = 3_000;
+const servers = new Set<net.Server>();
+const handedSockets = new Set<net.Socket>();
+const waitingConnections: Array<{ socket: net.Socket; seq: number }> = [];
+const workerPort = Number(process.env[WorkerEnv.workerPort]);
+const shutdownTimeout = Number(process.env.LB_SHUTDOWN_TIMEOUT ?? 10_000);
+let appServer: net.Server | undefined;
+let shuttingDown = false;
+
+function send(message: IpcMessage, socket?: net.Socket): void {
+  if (!process.connected || typeof process.send !== 'function') return;
+  try {
+    process.send(message, socket);
+  } catch {
+    // The channel closed between the check and the send: the primary is gone and 'disconnect' handles it.
+  }
+}
+
+function adopt(socket: net.Socket, seq: number): void {
+  if (appServer === undefined || shuttingDown) {
+    waitingConnections.push({ socket, seq });
+    return;
+  }
+  handedSockets.add(socket);
+  socket.once('close', () => handedSockets.delete(socket));
+  appServer.emit('connection', socket);
+  send({ __lb: 'accepted', seq });
+}
+
+function onListening(server: net.Server): void {
+  servers.add(server);
+  server.once('close', () => servers.delete(server));
+  const address = server.address();
+  if (address === null || typeof address !== 'object') return;
+  if (address.port === workerPort && appServer === undefined) {
+    appServer = server;
+    for (const waiting of waitingConnections.splice(0)) adopt(waiting.socket, waiting.seq);
+  }
+  send({ __lb: 'listening', port: address.port });
+}
+
+const originalListen = net.Server.prototype.listen;
+net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
+  this.once('listening', () => onListening(this));
+  return (originalListen as (...a: unknown[]) => net.Server).apply(this, args);
+} as typeof net.Server.prototype.listen;
+
+function closeIdle(): void {
+  for (const server of servers) {
+    const idleCloser = (server as net.Server & { closeIdleConnections?: () => void }).closeIdleConnections;
+    idleCloser?.call(server);
+  }
+}
+
+function shutDown(timeout: number): void {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  for (const waiting of waitingConnections.splice(0)) waiting.socket.destroy();
+  let open = servers.size;
+  const finish = () => {
+    if (open === 0 && handedSockets.size === 0) process.exit(0);
+  };
+  for (const server of [...servers]) {
+    server.close(() => {
+      open -= 1;
+      finish();
+    });
+  }
+  closeIdle();
+  // Keep-alive sockets turn idle only after their last response: close them as they do.
+  const sweep = setInterval(() => {
+    closeIdle();
+    finish();
+  }, 25);
+  sweep.unref();
+  setTimeout(() => process.exit(0), timeout).unref();
+  finish();
+}
+
+if (process.env[WorkerEnv.scalingMode] === 'worker' && typeof process.send === 'function') {
+  process.on('message', (message: unknown, handle: unknown) => {
+    if (!isIpcMessage(message)) return;
+    if (message.__lb === 'memoryQuery') send({ __lb: 'memory', rss: process.memoryUsage.rss() });
+    else if (message.__lb === 'connection' && handle instanceof net.Socket) adopt(handle, message.seq);
+  });
+  process.on('disconnect', () => shutDown(Math.min(shutdownTimeout, orphanGrace)));
+  process.on('SIGTERM', function onSigterm() {
+    // An app with its own SIGTERM handler decides how to stop; we only stand in for the default (instant death).
+    if (process.listeners('SIGTERM').some((listener) => listener !== onSigterm)) return;
+    shutDown(shutdownTimeout);
+  });
+  // The channel must not keep a worker alive that has nothing else to do.
+  process.channel?.unref();
+}

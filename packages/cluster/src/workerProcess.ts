@@ -1,0 +1,256 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import { LbError, type LogFormat, type ReadinessMode, type TypedEventEmitter } from '@lb/core';
+import { probePort } from './freePort.js';
+import { type IpcMessage, isIpcMessage } from './ipcMessage.js';
+import { LineSplitter } from './lineSplitter.js';
+import { formatLogLine } from './logLine.js';
+import type { WorkerInfo, WorkerState } from './workerInfo.js';
+
+const probeInterval = 100;
+
+/** Everything needed to spawn one worker. */
+export interface WorkerSpawnOptions {
+  readonly slot: number;
+  readonly generation: number;
+  readonly port: number;
+  /** Host the balancer and the readiness probe connect to. */
+  readonly connectHost: string;
+  readonly command: string;
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string | undefined;
+  readonly readiness: ReadinessMode;
+  readonly readinessTimeout: number;
+  readonly logFormat: LogFormat;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+interface WorkerProcessEvents {
+  [event: string]: unknown[];
+  exit: [code: number | null, signal: NodeJS.Signals | null];
+  /** The IPC channel closed: every message the worker sent has been read. */
+  disconnect: [];
+  memory: [rss: number];
+  accepted: [seq: number];
+}
+
+/** One worker child process: spawn, readiness, log forwarding, IPC and a bounded stop. Used by the cluster. */
+export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<WorkerProcessEvents>) {
+  readonly slot: number;
+  readonly port: number;
+  readonly backendId: string;
+  readonly connectHost: string;
+  state: WorkerState = 'starting';
+  restarts = 0;
+  memory: number | undefined;
+  private child: ChildProcess | undefined;
+  private spawnedAt = Date.now();
+  private exited: Promise<void> | undefined;
+
+  constructor(private readonly options: WorkerSpawnOptions) {
+    super();
+    this.slot = options.slot;
+    this.port = options.port;
+    this.connectHost = options.connectHost;
+    this.backendId = `${options.slot}.${options.generation}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** True while the worker's IPC channel is open. */
+  get connected(): boolean {
+    return this.child?.connected === true;
+  }
+
+  info(): WorkerInfo {
+    return {
+      id: this.slot,
+      pid: this.pid,
+      port: this.port,
+      state: this.state,
+      restarts: this.restarts,
+      uptime: Date.now() - this.spawnedAt,
+      memory: this.memory,
+      backendId: this.backendId,
+    };
+  }
+
+  /** Milliseconds since spawn. */
+  get uptime(): number {
+    return Date.now() - this.spawnedAt;
+  }
+
+  /** Spawns the process and resolves once it is ready; rejects (and kills it) if it cannot become ready. */
+  start(): Promise<void> {
+    const o = this.options;
+    this.spawnedAt = Date.now();
+    const child = spawn(o.command, o.argv, {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Own process group: a terminal's Ctrl-C reaches only the primary, which then drains before stopping workers.
+      detached: process.platform !== 'win32',
+    });
+    this.child = child;
+    this.forward(child, 'stdout', o.stdout);
+    this.forward(child, 'stderr', o.stderr);
+    child.on('message', (message: unknown) => this.onMessage(message));
+    child.on('disconnect', () => this.emit('disconnect'));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.state = 'exited';
+        this.emit('exit', code, signal);
+        resolve();
+      });
+    });
+    return this.waitReady(child);
+  }
+
+  private waitReady(child: ChildProcess): Promise<void> {
+    const o = this.options;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let probing = false;
+      const finish = (error?: LbError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(probe);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        child.off('error', onError);
+        if (error === undefined) {
+          this.state = 'ready';
+          resolve();
+        } else {
+          this.kill();
+          reject(error);
+        }
+      };
+      const onMessage = (message: unknown) => {
+        if (!isIpcMessage(message)) return;
+        if (
+          o.readiness === 'signal'
+            ? message.__lb === 'ready'
+            : message.__lb === 'listening' && message.port === this.port
+        ) {
+          finish();
+        }
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+        finish(
+          new LbError(
+            'LB_ERR_WORKER_NOT_READY',
+            `Worker ${this.slot} exited (${signal ?? `code ${code}`}) before it was ready${o.readiness === 'port' ? ` (expected it to listen on port ${this.port}, given as PORT)` : ''}; see its output above.`,
+          ),
+        );
+      const onError = (err: Error) =>
+        finish(
+          new LbError(
+            'LB_ERR_WORKER_SPAWN_FAILED',
+            `Worker ${this.slot} could not be spawned: ${err.message}`,
+            {
+              cause: err,
+            },
+          ),
+        );
+      const what = o.readiness === 'signal' ? 'call ready()' : `listen on port ${this.port} (its PORT)`;
+      const timer = setTimeout(
+        () =>
+          finish(
+            new LbError(
+              'LB_ERR_WORKER_NOT_READY',
+              `Worker ${this.slot} did not ${what} within readinessTimeout (${o.readinessTimeout} ms).`,
+            ),
+          ),
+        o.readinessTimeout,
+      );
+      // The preload reports 'listening' at once; the probe covers servers it cannot see (native addons, other runtimes).
+      const probe = setInterval(() => {
+        if (o.readiness !== 'port' || probing) return;
+        probing = true;
+        void probePort(this.connectHost, this.port, probeInterval).then((ok) => {
+          probing = false;
+          if (ok) finish();
+        });
+      }, probeInterval);
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.once('error', onError);
+    });
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isIpcMessage(message)) return;
+    if (message.__lb === 'memory') {
+      this.memory = message.rss;
+      this.emit('memory', message.rss);
+    } else if (message.__lb === 'accepted') {
+      this.emit('accepted', message.seq);
+    }
+  }
+
+  private forward(child: ChildProcess, stream: 'stdout' | 'stderr', sink: Writable): void {
+    const source = child[stream];
+    if (source === null) return;
+    const format = this.options.logFormat;
+    const splitter = new LineSplitter();
+    const write = (lines: string[]) => {
+      if (lines.length === 0) return;
+      const meta = { workerId: this.slot, pid: child.pid, stream };
+      sink.write(`${lines.map((line) => formatLogLine(line, meta, format)).join('\n')}\n`);
+    };
+    source.on('data', (chunk: Buffer) => write(splitter.push(chunk)));
+    source.on('end', () => write(splitter.flush()));
+  }
+
+  /** Sends an IPC message; returns false when the channel is closed. */
+  send(message: IpcMessage, socket?: Socket): boolean {
+    const child = this.child;
+    if (child === undefined || !child.connected) return false;
+    try {
+      child.send(message, socket, { keepOpen: true }, () => {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Asks the worker for its memory; the answer arrives as a `memory` event. */
+  queryMemory(): void {
+    this.send({ __lb: 'memoryQuery' });
+  }
+
+  /** SIGTERM, then SIGKILL after `timeout` ms; resolves when the process has exited. */
+  async stop(timeout: number): Promise<void> {
+    if (this.child === undefined || this.exited === undefined) return;
+    if (this.state !== 'exited') {
+      this.state = 'stopping';
+      this.signal('SIGTERM');
+      const timer = setTimeout(() => this.signal('SIGKILL'), timeout);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL at once. */
+  kill(): void {
+    this.signal('SIGKILL');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
