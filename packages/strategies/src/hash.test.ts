@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashKey, secondaryHashKey, xxHash32 } from './hash.js';
+import { hashKey, secondaryHashKey, xxHash32, xxHash32Words } from './hash.js';
 
 // Published xxHash32 vectors (the xxHash reference implementation's sanity values, as reproduced by many ports).
 const seed0: ReadonlyArray<readonly [string, number]> = [
@@ -49,6 +49,21 @@ describe('xxHash32', () => {
     const long = 'k'.repeat(10_000);
     expect(xxHash32(long)).toBe(xxHash32(new Uint8Array(Buffer.from(long))));
     expect(xxHash32('abc')).toBe(0x32d153ff);
+  });
+
+  it('hashes two words exactly as their 8 little-endian bytes', () => {
+    const bytes = new Uint8Array(8);
+    const view = new DataView(bytes.buffer);
+    for (const [a, b, seed] of [
+      [0, 0, 0],
+      [1, 2, 0],
+      [0xffffffff, 0x80000000, 7],
+      [123456789, 987654321, 0x5bd1e995],
+    ] as const) {
+      view.setUint32(0, a, true);
+      view.setUint32(4, b, true);
+      expect(xxHash32Words(a, b, seed)).toBe(xxHash32(bytes, seed));
+    }
   });
 
   it('returns unsigned 32-bit integers', () => {

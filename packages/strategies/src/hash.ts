@@ -96,6 +96,22 @@ export function xxHash32(input: string | Uint8Array, seed = 0): number {
   return hashBytes(input, input.length, seed);
 }
 
+/**
+ * xxHash32 of two 32-bit words laid out as 8 little-endian bytes, without building a buffer: equal to
+ * `xxHash32(bytes, seed)` for those bytes. Ring points and keyless picks hash numbers with it.
+ */
+export function xxHash32Words(a: number, b: number, seed = 0): number {
+  let h = (seed + PRIME5 + 8) | 0;
+  h = Math.imul(rotl((h + Math.imul(a | 0, PRIME3)) | 0, 17), PRIME4);
+  h = Math.imul(rotl((h + Math.imul(b | 0, PRIME3)) | 0, 17), PRIME4);
+  h ^= h >>> 15;
+  h = Math.imul(h, PRIME2);
+  h ^= h >>> 13;
+  h = Math.imul(h, PRIME3);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** The primary key hash of the hash strategies: xxHash32 with seed 0. */
 export function hashKey(key: string): number {
   return xxHash32(key, PRIMARY_SEED);

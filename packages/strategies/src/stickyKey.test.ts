@@ -1,6 +1,7 @@
 import { ConfigError } from '@lb/core';
 import { describe, expect, it } from 'vitest';
-import { cookieValue, resolveStickyKey, validateStickyKey } from './stickyKey.js';
+import { hashKey } from './hash.js';
+import { cookieValue, resolveStickyKey, stickyKeyHasher, validateStickyKey } from './stickyKey.js';
 
 describe('cookieValue', () => {
   it('finds one cookie among several, trimming spaces', () => {
@@ -112,4 +113,23 @@ describe('validateStickyKey', () => {
       }
     },
   );
+});
+
+describe('stickyKeyHasher', () => {
+  it('hashes the resolved key', () => {
+    const hash = stickyKeyHasher({ header: 'x-user' });
+    expect(hash({ headers: { 'x-user': 'bob' } })).toBe(hashKey('bob'));
+    expect(hash({ hashKey: 'k', headers: { 'x-user': 'bob' } })).toBe(hashKey('k'));
+    expect(hash({ clientAddress: '::ffff:1.2.3.4' })).toBe(hashKey('1.2.3.4'));
+  });
+
+  it('gives keyless requests distinct, well-spread hashes', () => {
+    const hash = stickyKeyHasher();
+    const values = Array.from({ length: 4000 }, () => hash());
+    expect(new Set(values).size).toBe(4000);
+    const buckets = new Array<number>(4).fill(0);
+    for (const h of values) buckets[h & 3]! += 1;
+    // Expected 1000 each, standard deviation ~27: 850 is over 5 sigma away.
+    for (const count of buckets) expect(count).toBeGreaterThan(850);
+  });
 });

@@ -1,4 +1,5 @@
 import { fail, type PickContext } from '@lb/core';
+import { hashKey, xxHash32Words } from './hash.js';
 
 /**
  * Where a hash strategy takes the affinity key of a request from:
@@ -101,6 +102,25 @@ export function resolveStickyKey(
   const key = fromSource(context, source);
   if (key !== undefined || source === 'clientAddress') return key;
   return normalizeAddress(context.clientAddress);
+}
+
+/** Seed for keyless picks, so their hashes do not line up with any key's. */
+const KEYLESS_SEED = 0x2f0b3c1d;
+
+/**
+ * Returns a function mapping a request to a 32-bit hash: {@link hashKey} of its sticky key (see
+ * {@link resolveStickyKey}) or, for a request with no key at all, the hash of a counter that advances on each
+ * such request, so keyless traffic spreads over the backends in proportion to their share instead of piling
+ * onto one of them.
+ */
+export function stickyKeyHasher(source: StickyKey = 'clientAddress'): (context?: PickContext) => number {
+  let keyless = 0;
+  return (context) => {
+    const key = resolveStickyKey(context, source);
+    if (key !== undefined) return hashKey(key);
+    keyless = (keyless + 1) | 0;
+    return xxHash32Words(keyless, 0, KEYLESS_SEED);
+  };
 }
 
 /** Checks a `key` option and returns it, throwing a `ConfigError` (`LB_ERR_INVALID_OPTION`) otherwise. */
