@@ -3,6 +3,12 @@
  *
  * @module
  */
+export {
+  HealthChecker,
+  type HealthCheckerEvents,
+  type HealthCheckerOptions,
+} from './health/healthChecker.js';
+export { type CancelProbe, type ProbeOptions, type ProbeResult, probeBackend } from './health/healthProbe.js';
 export { type OutlierDecision, OutlierDetector } from './health/outlierDetector.js';
 export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './health/slowStart.js';
 export {
