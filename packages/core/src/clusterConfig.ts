@@ -16,6 +16,7 @@ import {
   assertString,
   fail,
 } from './validate.js';
+import { validateLoadBalancerOptions } from './validateLoadBalancerOptions.js';
 
 /** How a cluster decides that a worker is ready for traffic. */
 export type ReadinessMode = 'port' | 'signal';
@@ -196,6 +197,7 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
       o.loadBalancerHost === undefined ? undefined : assertString(o.loadBalancerHost, 'loadBalancerHost');
     this.adminPort = o.adminPort === undefined ? undefined : assertPort(o.adminPort, 'adminPort', true);
     this.adminHost = assertString(o.adminHost ?? '127.0.0.1', 'adminHost');
+    Object.assign(this, validateLoadBalancerOptions(o));
     this.checkPortConflicts();
     Object.freeze(this);
   }

@@ -14,7 +14,11 @@ export {
 } from './clusterConfig.js';
 export { ErrorCode } from './errorCodes.js';
 export { ConfigError, LbError, type LbErrorOptions, NoHealthyBackendError } from './lbError.js';
-export { type LoadBalancerOptions, loadBalancerOptionKeys } from './loadBalancerOptions.js';
+export {
+  type LoadBalancerOptions,
+  loadBalancerOptionKeys,
+  type TlsOptions,
+} from './loadBalancerOptions.js';
 export {
   isLoadBalancingStrategyName,
   LoadBalancingStrategy,
@@ -41,6 +45,7 @@ export {
   fail,
 } from './validate.js';
 export { validateBackends } from './validateBackends.js';
+export { validateLoadBalancerOptions } from './validateLoadBalancerOptions.js';
 export {
   type ResilienceOptionsInput,
   type ResolvedHealthCheckOptions,

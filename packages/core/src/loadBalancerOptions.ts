@@ -26,6 +26,46 @@ export interface LoadBalancerOptions {
   retries?: RetryOptions | false;
   /** When healthy backends fall below this share (0–1), route to all of them anyway (Envoy). `0` disables. @default 0 */
   panicThreshold?: number;
+  /** Milliseconds to open a connection to a backend; past it the request is retried elsewhere or gets 504. @default 5000 */
+  connectTimeout?: number;
+  /** Milliseconds from sending a request to the backend's response headers; past it the client gets 504. @default 30000 */
+  responseTimeout?: number;
+  /** Milliseconds without a byte in either direction on an in-flight request before both sides are closed. @default 60000 */
+  idleTimeout?: number;
+  /** Milliseconds a client may take to send its request headers (slowloris guard), answered with 408. @default 10000 */
+  headersTimeout?: number;
+  /** Milliseconds a client may take to send its whole request, body included, answered with 408. @default 300000 */
+  requestTimeout?: number;
+  /** Milliseconds an idle client keep-alive connection stays open. @default 5000 */
+  keepAliveTimeout?: number;
+  /** Largest request header section in bytes; larger requests get 431. @default 16384 */
+  maxHeaderSize?: number;
+  /** Most connections, busy or idle, to one backend; further requests queue for a free one. @default 256 */
+  maxConnectionsPerBackend?: number;
+  /** Most idle keep-alive connections kept per backend. @default 64 */
+  maxIdleConnectionsPerBackend?: number;
+  /** Milliseconds an idle pooled backend connection is kept before it is closed. @default 30000 */
+  upstreamIdleTimeout?: number;
+  /**
+   * Which peers may set the client address and the forwarded proto, host and port: `false` trusts none (the
+   * socket address is the client), `true` trusts every hop, a number trusts that many hops counted from the
+   * balancer, and a list trusts those addresses or CIDR ranges (`'10.0.0.0/8'`). @default false
+   */
+  trustProxy?: boolean | number | readonly string[];
+  /** Also send the RFC 7239 `Forwarded` header next to the `X-Forwarded-*` ones. @default false */
+  forwarded?: boolean;
+  /** Pseudonym in the `Via` header added to each forwarded request (RFC 9110 §7.6.3); `false` omits it. @default 'lb' */
+  via?: string | false;
+  /** TLS termination: the listener serves HTTPS with this key and certificate (PEM). Off when unset. */
+  tls?: TlsOptions;
+}
+
+/** Key and certificate, PEM encoded, for an HTTPS listener. */
+export interface TlsOptions {
+  /** Private key in PEM format. */
+  key: string | Uint8Array;
+  /** Certificate chain in PEM format. */
+  cert: string | Uint8Array;
 }
 
 /** Every key of {@link LoadBalancerOptions}, for unknown-option detection. Kept complete by the compiler. */
@@ -38,4 +78,18 @@ export const loadBalancerOptionKeys = Object.keys({
   slowStart: true,
   retries: true,
   panicThreshold: true,
+  connectTimeout: true,
+  responseTimeout: true,
+  idleTimeout: true,
+  headersTimeout: true,
+  requestTimeout: true,
+  keepAliveTimeout: true,
+  maxHeaderSize: true,
+  maxConnectionsPerBackend: true,
+  maxIdleConnectionsPerBackend: true,
+  upstreamIdleTimeout: true,
+  trustProxy: true,
+  forwarded: true,
+  via: true,
+  tls: true,
 } satisfies Record<keyof LoadBalancerOptions, true>);
