@@ -83,6 +83,14 @@ describe('resolveStickyKey', () => {
     ).toBe('10.0.0.7');
   });
 
+  it('treats malformed values from hand-built contexts as absent instead of throwing', () => {
+    const odd = { clientAddress: 42, headers: { 'x-n': 7, cookie: [3, 'sid=ok'] } } as never;
+    expect(resolveStickyKey(odd, { header: 'x-n' })).toBeUndefined();
+    expect(resolveStickyKey(odd, { cookie: 'sid' })).toBe('ok');
+    expect(resolveStickyKey(odd)).toBeUndefined();
+    expect(cookieValue(5 as never, 'a')).toBeUndefined();
+  });
+
   it('returns undefined when nothing identifies the request', () => {
     expect(resolveStickyKey(undefined)).toBeUndefined();
     expect(resolveStickyKey({})).toBeUndefined();

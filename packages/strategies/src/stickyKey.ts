@@ -31,8 +31,9 @@ function headerValue(headers: Headers | undefined, name: string): string | undef
       }
     }
   }
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.join(', ');
+  if (typeof value === 'string') return value;
+  // Anything but a string array (a plain object built by hand may hold other values) counts as absent.
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(', ') : undefined;
 }
 
 /**
@@ -50,7 +51,9 @@ export function cookieValue(
 ): string | undefined {
   if (cookieHeader === undefined) return undefined;
   const headers = typeof cookieHeader === 'string' ? [cookieHeader] : cookieHeader;
+  if (!Array.isArray(headers)) return undefined;
   for (const header of headers) {
+    if (typeof header !== 'string') continue;
     for (const pair of header.split(';')) {
       const eq = pair.indexOf('=');
       if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
@@ -62,7 +65,7 @@ export function cookieValue(
 }
 
 function normalizeAddress(address: string | undefined): string | undefined {
-  if (address === undefined || address.length === 0) return undefined;
+  if (typeof address !== 'string' || address.length === 0) return undefined;
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
