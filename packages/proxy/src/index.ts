@@ -3,6 +3,13 @@
  *
  * @module
  */
+
+export {
+  type AdminProvider,
+  type AdminRouteHandler,
+  AdminServer,
+  type AdminServerOptions,
+} from './admin/adminServer.js';
 export {
   HealthChecker,
   type HealthCheckerEvents,
