@@ -1,5 +1,6 @@
 import type { Backend, BackendId, Strategy } from '@lb/core';
 import type { BackendTableOptions, EligibleSet } from './backendTable.js';
+import { checkStrategyOptions } from './strategyOptions.js';
 import { TableStrategy } from './tableStrategy.js';
 import { WinnerTree } from './winnerTree.js';
 
@@ -87,5 +88,6 @@ class First<B extends Backend> extends TableStrategy<B> {
  * ```
  */
 export function first<B extends Backend = Backend>(options: FirstOptions = {}): Strategy<B> {
+  checkStrategyOptions(options, 'first', []);
   return new First<B>(options);
 }

@@ -8,6 +8,7 @@ export {
   type BackendTableOptions,
   type EligibleSet,
 } from './backendTable.js';
+export { createStrategy, type StrategyOptionsByName } from './createStrategy.js';
 export { type FirstOptions, first } from './first.js';
 export { hashKey, secondaryHashKey, xxHash32 } from './hash.js';
 export { type LeastConnectionsOptions, leastConnections } from './leastConnections.js';

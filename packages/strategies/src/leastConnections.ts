@@ -1,5 +1,6 @@
 import type { Backend, Strategy } from '@lb/core';
 import type { BackendTableOptions, EligibleSet } from './backendTable.js';
+import { checkStrategyOptions } from './strategyOptions.js';
 import { TableStrategy } from './tableStrategy.js';
 import { WinnerTree } from './winnerTree.js';
 
@@ -73,5 +74,6 @@ class LeastConnections<B extends Backend> extends TableStrategy<B> {
 export function leastConnections<B extends Backend = Backend>(
   options: LeastConnectionsOptions = {},
 ): Strategy<B> {
+  checkStrategyOptions(options, 'leastConnections', []);
   return new LeastConnections<B>(options);
 }

@@ -1,5 +1,6 @@
-import type { Backend, RequestOutcome, Strategy } from '@lb/core';
+import { type Backend, fail, type RequestOutcome, type Strategy } from '@lb/core';
 import { type PowerOfTwoChoicesOptions, TwoChoices } from './powerOfTwoChoices.js';
+import { checkStrategyOptions, positiveOption, randomOptionKeys } from './strategyOptions.js';
 
 /** Options of {@link peakEwma}. */
 export interface PeakEwmaOptions extends PowerOfTwoChoicesOptions {
@@ -26,10 +27,6 @@ export interface PeakEwmaOptions extends PowerOfTwoChoicesOptions {
   readonly now?: () => number;
 }
 
-function positiveOr(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
 class PeakEwma<B extends Backend> extends TwoChoices<B> {
   override readonly name = 'peakEwma';
   readonly #tau: number;
@@ -44,9 +41,12 @@ class PeakEwma<B extends Backend> extends TwoChoices<B> {
 
   constructor(options: PeakEwmaOptions) {
     super(options);
-    this.#tau = positiveOr(options.decayTime, 10_000);
-    this.#defaultRtt = positiveOr(options.defaultRtt, 10);
-    this.#failurePenalty = positiveOr(options.failurePenalty, 1000);
+    this.#tau = positiveOption(options.decayTime, 'decayTime', 10_000);
+    this.#defaultRtt = positiveOption(options.defaultRtt, 'defaultRtt', 10);
+    this.#failurePenalty = positiveOption(options.failurePenalty, 'failurePenalty', 1000);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      fail('LB_ERR_INVALID_OPTION', 'now', 'must be a function returning milliseconds', options.now);
+    }
     this.#now = options.now ?? (() => performance.now());
     this.#ewmaColumn = this.table.addColumn(-1);
     this.#stampColumn = this.table.addColumn(0);
@@ -99,5 +99,12 @@ class PeakEwma<B extends Backend> extends TwoChoices<B> {
  * ```
  */
 export function peakEwma<B extends Backend = Backend>(options: PeakEwmaOptions = {}): Strategy<B> {
+  checkStrategyOptions(options, 'peakEwma', [
+    ...randomOptionKeys,
+    'decayTime',
+    'defaultRtt',
+    'failurePenalty',
+    'now',
+  ]);
   return new PeakEwma<B>(options);
 }

@@ -1,6 +1,7 @@
 import type { Backend, Strategy } from '@lb/core';
 import type { BackendTableOptions, EligibleSet } from './backendTable.js';
 import { type RandomOptions, type RandomSource, resolveRandom } from './rng.js';
+import { checkStrategyOptions, randomOptionKeys } from './strategyOptions.js';
 import { TableStrategy } from './tableStrategy.js';
 import { WeightedSampler } from './weightedSampler.js';
 
@@ -64,5 +65,6 @@ export class TwoChoices<B extends Backend> extends TableStrategy<B> {
 export function powerOfTwoChoices<B extends Backend = Backend>(
   options: PowerOfTwoChoicesOptions = {},
 ): Strategy<B> {
+  checkStrategyOptions(options, 'powerOfTwoChoices', randomOptionKeys);
   return new TwoChoices<B>(options);
 }

@@ -1,6 +1,7 @@
 import type { Backend, Strategy } from '@lb/core';
 import type { BackendTableOptions, EligibleSet } from './backendTable.js';
 import { type RandomOptions, type RandomSource, resolveRandom } from './rng.js';
+import { checkStrategyOptions, randomOptionKeys } from './strategyOptions.js';
 import { TableStrategy } from './tableStrategy.js';
 import { WeightedSampler } from './weightedSampler.js';
 
@@ -38,5 +39,6 @@ class RandomStrategy<B extends Backend> extends TableStrategy<B> {
  * ```
  */
 export function random<B extends Backend = Backend>(options: RandomStrategyOptions = {}): Strategy<B> {
+  checkStrategyOptions(options, 'random', randomOptionKeys);
   return new RandomStrategy<B>(options);
 }

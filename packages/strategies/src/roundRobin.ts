@@ -1,5 +1,6 @@
 import type { Backend, Strategy } from '@lb/core';
 import type { BackendTableOptions, EligibleSet } from './backendTable.js';
+import { checkStrategyOptions } from './strategyOptions.js';
 import { TableStrategy } from './tableStrategy.js';
 
 /** Options of {@link roundRobin}. */
@@ -33,5 +34,6 @@ class RoundRobin<B extends Backend> extends TableStrategy<B> {
  * ```
  */
 export function roundRobin<B extends Backend = Backend>(options: RoundRobinOptions = {}): Strategy<B> {
+  checkStrategyOptions(options, 'roundRobin', []);
   return new RoundRobin<B>(options);
 }

@@ -1,6 +1,7 @@
 import type { Backend, Strategy } from '@lb/core';
 import type { BackendTableOptions, EligibleSet } from './backendTable.js';
 import { KineticMaxTree } from './kineticMaxTree.js';
+import { checkStrategyOptions } from './strategyOptions.js';
 import { TableStrategy } from './tableStrategy.js';
 
 /** Options of {@link weightedRoundRobin}. */
@@ -64,5 +65,6 @@ class WeightedRoundRobin<B extends Backend> extends TableStrategy<B> {
 export function weightedRoundRobin<B extends Backend = Backend>(
   options: WeightedRoundRobinOptions = {},
 ): Strategy<B> {
+  checkStrategyOptions(options, 'weightedRoundRobin', []);
   return new WeightedRoundRobin<B>(options);
 }
