@@ -105,7 +105,9 @@ describe('AdminServer', () => {
       status: () => ({}),
       healthy: () => true,
     });
-    server.route('/', (_req, res) => res.end('dashboard'));
+    server.route('/', (_req, res) => {
+      res.end('dashboard');
+    });
     server.route('/async', async () => {
       throw new Error('later');
     });
