@@ -181,7 +181,7 @@ describe('maglev', () => {
     for (const options of [
       { tableSize: 65536 },
       { tableSize: 1 },
-      { tableSize: 2 ** 33 + 1 },
+      { tableSize: 536870923 },
       { key: 7 },
       { size: 5 },
     ]) {

@@ -18,7 +18,7 @@ export interface MaglevOptions extends BackendTableOptions {
   /** Where each request's affinity key comes from; `context.hashKey` always wins. @default 'clientAddress' */
   readonly key?: StickyKey;
   /**
-   * Lookup table size M; must be prime. Unset, it is the smallest prime at or above
+   * Lookup table size M; must be a prime below 2^29. Unset, it is the smallest prime at or above
    * max(65537, 100 · 2^⌈log₂ N⌉ + 1) for N members, so M > 100·N as the Maglev paper advises, and M changes only
    * when the member count crosses a power of two (a change of M remaps most keys). Set it to pin M.
    * @default derived from the member count
@@ -28,7 +28,10 @@ export interface MaglevOptions extends BackendTableOptions {
 
 const knownOptions: ReadonlySet<string> = new Set(['key', 'tableSize', 'panicThreshold']);
 
-/** Tells whether `n` is a prime, by trial division (fast enough for table sizes up to 2^32). */
+/** Above this a table (4 bytes per entry) no longer fits comfortably in memory. */
+const MAX_TABLE_SIZE = 2 ** 29;
+
+/** Tells whether `n` is a prime, by trial division (fast enough for any table size). */
 export function isPrime(n: number): boolean {
   if (!Number.isInteger(n) || n < 2) return false;
   if (n % 2 === 0) return n === 2;
@@ -105,8 +108,8 @@ function validate(options: MaglevOptions): {
   }
   assertKnownKeys(options, knownOptions, 'maglev()');
   const { tableSize } = options;
-  if (tableSize !== undefined && (!isPrime(tableSize) || tableSize > 0xffffffff)) {
-    fail('LB_ERR_INVALID_OPTION', 'tableSize', 'must be a prime number below 2^32, such as 65537', tableSize);
+  if (tableSize !== undefined && (!isPrime(tableSize) || tableSize > MAX_TABLE_SIZE)) {
+    fail('LB_ERR_INVALID_OPTION', 'tableSize', 'must be a prime number below 2^29, such as 65537', tableSize);
   }
   return {
     key: validateStickyKey(options.key ?? 'clientAddress', 'key'),
