@@ -268,7 +268,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       stderr: this.options.stderr ?? process.stderr,
     });
     worker.restarts = slot.restarts;
-    worker.on('disconnect', () => this.detach(worker));
+    worker.on('gone', () => this.detach(worker));
     worker.on('exit', (code, signal) => this.onExit(slot, worker, code, signal));
     worker.on('memory', (rss) => this.onMemory(slot, worker, rss));
     this.live.add(worker);
@@ -412,7 +412,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.balancerInstance = undefined;
     this.shared = undefined;
     await balancer?.stop({ timeout }).catch(() => {});
-    await shared?.close();
+    shared?.close();
     await Promise.all([...this.live].map((worker) => this.retire(worker, timeout)));
     this.slots = [];
   }

@@ -57,7 +57,7 @@ export class SharedPortServer {
     if (this.workers.includes(worker)) return;
     this.workers.push(worker);
     worker.on('accepted', (seq) => this.onAccepted(seq));
-    worker.once('disconnect', () => this.onGone(worker));
+    worker.once('gone', () => this.onGone(worker));
     for (const socket of this.queue.splice(0)) this.dispatch(socket);
   }
 
@@ -67,13 +67,17 @@ export class SharedPortServer {
     if (index !== -1) this.workers.splice(index, 1);
   }
 
-  /** Stops accepting and drops connections no worker has taken yet. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting and drops connections no worker has taken yet. Connections workers own stay open: they end
+   * as the workers shut down, so this does not wait for them (`server.close`'s callback would, and the workers
+   * only get their SIGTERM after this).
+   */
+  close(): void {
     this.closed = true;
     for (const socket of this.queue.splice(0)) socket.destroy();
     for (const handoff of this.handoffs.values()) handoff.socket.destroy();
     this.handoffs.clear();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    this.server.close();
   }
 
   private dispatch(socket: net.Socket): void {
@@ -114,7 +118,7 @@ export class SharedPortServer {
 
   private onGone(worker: WorkerProcess): void {
     this.removeWorker(worker);
-    // 'disconnect' comes after every message the worker sent was read, so anything still pending was never taken.
+    // 'gone' comes after every message the worker sent was read, so anything still pending was never taken.
     for (const [seq, handoff] of this.handoffs) {
       if (handoff.worker !== worker) continue;
       this.handoffs.delete(seq);

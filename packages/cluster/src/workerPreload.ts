@@ -56,8 +56,8 @@ net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown
   return (originalListen as (...a: unknown[]) => net.Server).apply(this, args);
 } as typeof net.Server.prototype.listen;
 
-function closeIdle(): void {
-  for (const server of servers) {
+function closeIdle(closing: Iterable<net.Server>): void {
+  for (const server of closing) {
     const idleCloser = (server as net.Server & { closeIdleConnections?: () => void }).closeIdleConnections;
     idleCloser?.call(server);
   }
@@ -67,20 +67,21 @@ function shutDown(timeout: number): void {
   if (shuttingDown) return;
   shuttingDown = true;
   for (const waiting of waitingConnections.splice(0)) waiting.socket.destroy();
-  let open = servers.size;
+  const closing = [...servers];
+  let open = closing.length;
   const finish = () => {
     if (open === 0 && handedSockets.size === 0) process.exit(0);
   };
-  for (const server of [...servers]) {
+  for (const server of closing) {
     server.close(() => {
       open -= 1;
       finish();
     });
   }
-  closeIdle();
+  closeIdle(closing);
   // Keep-alive sockets turn idle only after their last response: close them as they do.
   const sweep = setInterval(() => {
-    closeIdle();
+    closeIdle(closing);
     finish();
   }, 25);
   sweep.unref();

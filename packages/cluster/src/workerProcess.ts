@@ -10,6 +10,8 @@ import { formatLogLine } from './logLine.js';
 import type { WorkerInfo, WorkerState } from './workerInfo.js';
 
 const probeInterval = 100;
+/** After an exit, time for IPC messages already in the pipe to be read. */
+const goneGrace = 20;
 
 /** Everything needed to spawn one worker. */
 export interface WorkerSpawnOptions {
@@ -32,8 +34,12 @@ export interface WorkerSpawnOptions {
 interface WorkerProcessEvents {
   [event: string]: unknown[];
   exit: [code: number | null, signal: NodeJS.Signals | null];
-  /** The IPC channel closed: every message the worker sent has been read. */
-  disconnect: [];
+  /**
+   * The worker is gone and every message it sent has been read: its IPC channel closed, or 20 ms passed after
+   * its exit. (Node holds back 'disconnect' while a socket handoff awaits the dead worker's acknowledgement, the
+   * very hang this exists to avoid, hence the fallback.)
+   */
+  gone: [];
   memory: [rss: number];
   accepted: [seq: number];
 }
@@ -101,11 +107,18 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
     this.forward(child, 'stdout', o.stdout);
     this.forward(child, 'stderr', o.stderr);
     child.on('message', (message: unknown) => this.onMessage(message));
-    child.on('disconnect', () => this.emit('disconnect'));
+    let gone = false;
+    const markGone = () => {
+      if (gone) return;
+      gone = true;
+      this.emit('gone');
+    };
+    child.once('disconnect', markGone);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.state = 'exited';
         this.emit('exit', code, signal);
+        setTimeout(markGone, goneGrace);
         resolve();
       });
     });

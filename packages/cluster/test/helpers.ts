@@ -100,7 +100,7 @@ export function get(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
-    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
+    req.setTimeout(timeout, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
   });
 }
