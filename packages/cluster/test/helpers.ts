@@ -89,6 +89,7 @@ export function get(
   port: number,
   path = '/',
   agent: http.Agent | false = false,
+  timeout = 10_000,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
