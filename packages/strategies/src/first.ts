@@ -78,6 +78,8 @@ class First<B extends Backend> extends TableStrategy<B> {
  * fewest in-flight requests per `maxConnections`, the first in id order on ties. Weights only matter at 0
  * (no new traffic). A pick and each start or end cost O(log n).
  *
+ * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for an unknown or out-of-range option.
+ *
  * @example
  * ```ts
  * const strategy = first();

@@ -62,6 +62,8 @@ class LeastConnections<B extends Backend> extends TableStrategy<B> {
  * the one picked least recently, so equally loaded backends take turns instead of the first in the list taking
  * everything. A pick and each start or end cost O(log n) (a tournament tree keyed by load, then last pick).
  *
+ * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for an unknown or out-of-range option.
+ *
  * @example
  * ```ts
  * const strategy = leastConnections();

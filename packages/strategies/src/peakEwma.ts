@@ -91,6 +91,8 @@ class PeakEwma<B extends Backend> extends TwoChoices<B> {
  * random backends and takes the cheaper. Failures count as slow samples (`failurePenalty`), and the estimate of a
  * backend that gets no samples fades toward 0, so it is probed again.
  *
+ * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for an unknown or out-of-range option.
+ *
  * @example
  * ```ts
  * const strategy = peakEwma({ decayTime: 5000 });

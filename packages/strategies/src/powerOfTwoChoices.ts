@@ -57,6 +57,8 @@ export class TwoChoices<B extends Backend> extends TableStrategy<B> {
  * a tie goes to a coin flip. Nearly as good as least connections, in O(log n) with no shared ordering, and it
  * avoids herding onto one idle backend when several proxies share the same view.
  *
+ * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for an unknown or out-of-range option.
+ *
  * @example
  * ```ts
  * const strategy = powerOfTwoChoices({ seed: 1 });

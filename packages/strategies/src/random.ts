@@ -31,6 +31,8 @@ class RandomStrategy<B extends Backend> extends TableStrategy<B> {
  * Picks an eligible backend at random: uniformly when all weights are equal (O(1)), else in proportion to the
  * weights (O(log n) by binary search over prefix sums, rebuilt on change). Seed it for repeatable runs.
  *
+ * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for an unknown or out-of-range option.
+ *
  * @example
  * ```ts
  * const strategy = random({ seed: 42 });

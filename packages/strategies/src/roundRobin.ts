@@ -26,6 +26,8 @@ class RoundRobin<B extends Backend> extends TableStrategy<B> {
  * Even rotation over the eligible backends, ignoring weights (a weight of 0 still takes no traffic). The rotation
  * survives membership changes: the next pick continues from the same position in the new list.
  *
+ * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for an unknown or out-of-range option.
+ *
  * @example
  * ```ts
  * const strategy = roundRobin();

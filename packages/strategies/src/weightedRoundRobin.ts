@@ -51,6 +51,8 @@ class WeightedRoundRobin<B extends Backend> extends TableStrategy<B> {
  * An excluded backend (`context.exclude`) is passed over for the highest non-excluded one, which then loses the
  * total, like nginx's retry to the next peer.
  *
+ * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for an unknown or out-of-range option.
+ *
  * @example
  * ```ts
  * const strategy = weightedRoundRobin();

@@ -40,6 +40,7 @@ export class WeightedSampler {
    */
   sample(r: number, excluded: readonly number[], extra = -1): number {
     if (this.#uniform) return this.#sampleUniform(r, excluded, extra);
+    if (excluded.length === 0 && extra < 0) return this.#search(r * this.#total);
     let removed = extra >= 0 ? this.#weights[extra]! : 0;
     for (const e of excluded) if (e !== extra) removed += this.#weights[e]!;
     let u = r * (this.#total - removed);
