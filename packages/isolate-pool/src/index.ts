@@ -1,6 +1,11 @@
 /**
- * @lb/isolate-pool — not implemented yet; see the package README.
+ * A fast worker-thread pool for CPU-heavy work: {@link HybridProcessor}.
  *
  * @module
  */
-export {};
+export { defaultPoolSize } from './defaultPoolSize.js';
+export type { TaskModule } from './handlerRegistry.js';
+export type { HistogramSummary } from './histogram.js';
+export { HybridProcessor, type TaskHandler } from './hybridProcessor.js';
+export type { HybridProcessorOptions, InlineTaskOptions, TaskOptions } from './hybridProcessorOptions.js';
+export type { HybridProcessorStats } from './poolStats.js';

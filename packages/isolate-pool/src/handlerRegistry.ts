@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serialize } from 'node:v8';
+import { LbError } from '@lb/core';
+import { functionExpression, helperExpressions } from './handlerSource.js';
+import type { Definition } from './protocol.js';
+
+/** A handler exported by a module: `.js`, `.mjs`, `.cjs`, or `.ts` when the process runs under a TS loader. */
+export interface TaskModule {
+  /** The module, best as `new URL('./tasks.js', import.meta.url)`; a path is resolved from the working directory. */
+  module: URL | string;
+  /** The export to call. @default 'default' */
+  name?: string;
+}
+
+interface Cached {
+  def: Definition;
+  helpers: unknown;
+  context: unknown;
+}
+
+function moduleHref(module: unknown): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module !== 'string' || module.length === 0) {
+    throw new LbError(
+      'LB_ERR_TASK_MODULE',
+      'A task module needs `module`: a URL such as new URL("./tasks.js", import.meta.url), or a path.',
+    );
+  }
+  if (/^(file|data):/.test(module)) return module;
+  return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
+}
+
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if ((a as Record<string, unknown>)[key] !== (b as Record<string, unknown>)[key]) return false;
+  }
+  return true;
+}
+
+/**
+ * Turns handlers into definitions with small integer ids. Two handlers with the same source, helpers and context
+ * share one definition (keyed by a hash), so a closure written inline in a loop is compiled once per thread.
+ */
+export class HandlerRegistry {
+  private readonly byFunction = new WeakMap<object, Cached>();
+  private readonly byKey = new Map<string, Definition>();
+  private readonly bySource = new Map<string, Cached>();
+  private nextId = 0;
+
+  /** The definition for an inline handler or a task module reference. */
+  resolve(handler: unknown, helpers: unknown, context: unknown): Definition {
+    if (typeof handler === 'object' && handler !== null) return this.module(handler as TaskModule);
+    if (typeof handler !== 'function') return this.inline(handler, helpers, context);
+    const hit = this.byFunction.get(handler);
+    if (hit !== undefined && hit.helpers === helpers && hit.context === context) return hit.def;
+    // A closure written inline is a new object on every call; its source is the same, so look that up next.
+    const source = Function.prototype.toString.call(handler);
+    const same = this.bySource.get(source);
+    let def: Definition;
+    if (same !== undefined && shallowEqual(same.helpers, helpers) && shallowEqual(same.context, context)) {
+      def = same.def;
+    } else {
+      def = this.inline(handler, helpers, context);
+      this.bySource.set(source, { def, helpers, context });
+    }
+    this.byFunction.set(handler, { def, helpers, context });
+    return def;
+  }
+
+  private inline(handler: unknown, helpers: unknown, context: unknown): Definition {
+    const source = functionExpression(handler, 'The handler');
+    const helperList = helperExpressions(helpers);
+    let contextBytes: Buffer | undefined;
+    if (context !== undefined) {
+      if (typeof context !== 'object' || context === null) {
+        throw new LbError('LB_ERR_HANDLER_NOT_SERIALIZABLE', 'context must be an object of plain data.');
+      }
+      try {
+        contextBytes = serialize(context);
+      } catch (error) {
+        throw new LbError(
+          'LB_ERR_HANDLER_NOT_SERIALIZABLE',
+          `context must be plain data that can be copied to a thread; pass functions in \`helpers\` instead (${String(error)}).`,
+          { cause: error },
+        );
+      }
+    }
+    const hash = createHash('sha256').update(source).update('\0').update(JSON.stringify(helperList));
+    if (contextBytes !== undefined) hash.update('\0').update(contextBytes);
+    const key = hash.digest('base64');
+    let def = this.byKey.get(key);
+    if (def === undefined) {
+      def = { id: this.nextId++, kind: 'inline', source, helpers: helperList, context };
+      this.byKey.set(key, def);
+    }
+    return def;
+  }
+
+  private module(ref: TaskModule): Definition {
+    const hit = this.byFunction.get(ref);
+    if (hit !== undefined) return hit.def;
+    const name = ref.name ?? 'default';
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new LbError('LB_ERR_TASK_MODULE', 'A task module `name` must be the name of an export.');
+    }
+    const href = moduleHref(ref.module);
+    const key = `module\0${href}\0${name}`;
+    let def = this.byKey.get(key);
+    if (def === undefined) {
+      def = { id: this.nextId++, kind: 'module', href, name };
+      this.byKey.set(key, def);
+    }
+    this.byFunction.set(ref, { def, helpers: undefined, context: undefined });
+    return def;
+  }
+}

@@ -1,0 +1,126 @@
+import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import { assertInteger, assertKnownKeys, assertNumber, assertRange, ConfigError, fail } from '@lb/core';
+import { defaultPoolSize } from './defaultPoolSize.js';
+
+/** Options of {@link HybridProcessor}. */
+export interface HybridProcessorOptions {
+  /**
+   * A fixed number of threads (the Dart name). Sets both `minThreads` and `maxThreads` unless they are given.
+   * @default the CPUs available to this process, divided by the cluster's process count in a cluster worker
+   */
+  isolatePoolSize?: number;
+  /** Threads started by `initialize()` and kept while idle. @default maxThreads */
+  minThreads?: number;
+  /** Most threads the pool grows to while tasks wait. @default isolatePoolSize */
+  maxThreads?: number;
+  /** Milliseconds an idle thread above `minThreads` lives before it exits. @default 10000 */
+  idleTimeout?: number;
+  /** Most tasks waiting for a thread; one more is rejected with `LB_ERR_QUEUE_FULL`. @default Infinity */
+  maxQueue?: number;
+  /**
+   * Most tasks sent ahead to one thread. Sending several at once is what makes tiny tasks fast; the pool lowers
+   * the window by itself for slow tasks so they spread evenly over the threads.
+   * @default 64
+   */
+  maxTasksPerThread?: number;
+  /** V8 heap and stack limits of each thread; a thread that exceeds them crashes and is replaced. */
+  resourceLimits?: ResourceLimits;
+  /** Node flags of each thread. @default process.execArgv (so a TypeScript loader such as tsx is inherited) */
+  execArgv?: string[];
+}
+
+/** Per-task options of `processWork`. */
+export interface TaskOptions {
+  /** Objects moved to the thread instead of copied (the sender's copy becomes unusable). */
+  transfer?: readonly TransferListItem[];
+  /** Cancels the task: a queued task is dropped; a running one is stopped by replacing its thread. */
+  signal?: AbortSignal;
+  /** Milliseconds from submission after which the task fails with `LB_ERR_TASK_TIMEOUT`. */
+  timeout?: number;
+}
+
+/** Per-task options of an inline handler. */
+export interface InlineTaskOptions extends TaskOptions {
+  /** Functions the handler calls, sent as source with it and in scope under these names. */
+  // biome-ignore lint/complexity/noBannedTypes: any function is accepted; only its source is used
+  helpers?: Readonly<Record<string, Function>>;
+  /**
+   * Plain data the handler reads: each key is in scope as a variable, and the object is the handler's second
+   * argument. Sent once per thread with the handler, so keep it the same across many tasks.
+   */
+  context?: Readonly<Record<string, unknown>>;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  minThreads: number;
+  maxThreads: number;
+  idleTimeout: number;
+  maxQueue: number;
+  maxTasksPerThread: number;
+  resourceLimits: ResourceLimits | undefined;
+  execArgv: string[];
+}
+
+const known = new Set([
+  'isolatePoolSize',
+  'minThreads',
+  'maxThreads',
+  'idleTimeout',
+  'maxQueue',
+  'maxTasksPerThread',
+  'resourceLimits',
+  'execArgv',
+]);
+
+/** Applies defaults and throws a `ConfigError` naming the first bad option. */
+export function resolveOptions(options: HybridProcessorOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    fail('LB_ERR_INVALID_OPTION', 'HybridProcessor', 'needs an options object', options);
+  }
+  assertKnownKeys(options, known, 'HybridProcessor');
+  const size =
+    options.isolatePoolSize === undefined
+      ? undefined
+      : assertInteger(options.isolatePoolSize, 'isolatePoolSize', 1);
+  const maxThreads =
+    options.maxThreads === undefined
+      ? Math.max(size ?? defaultPoolSize(), options.minThreads ?? 1)
+      : assertInteger(options.maxThreads, 'maxThreads', 1);
+  const minThreads =
+    options.minThreads === undefined
+      ? (size ?? maxThreads)
+      : assertInteger(options.minThreads, 'minThreads', 0);
+  if (minThreads > maxThreads) {
+    throw new ConfigError(
+      'LB_ERR_INVALID_OPTION',
+      'minThreads',
+      `minThreads (${minThreads}) must not exceed maxThreads (${maxThreads}).`,
+    );
+  }
+  const maxQueue =
+    options.maxQueue === undefined || options.maxQueue === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : assertInteger(options.maxQueue, 'maxQueue', 0);
+  const execArgv = options.execArgv ?? process.execArgv;
+  if (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string')) {
+    fail('LB_ERR_INVALID_OPTION', 'execArgv', 'must be an array of strings', execArgv);
+  }
+  if (options.resourceLimits !== undefined && typeof options.resourceLimits !== 'object') {
+    fail('LB_ERR_INVALID_OPTION', 'resourceLimits', 'must be an object', options.resourceLimits);
+  }
+  return {
+    minThreads,
+    maxThreads,
+    idleTimeout: assertNumber(options.idleTimeout ?? 10_000, 'idleTimeout', 0),
+    maxQueue,
+    maxTasksPerThread: assertRange(
+      assertInteger(options.maxTasksPerThread ?? 64, 'maxTasksPerThread', 1),
+      'maxTasksPerThread',
+      1,
+      1024,
+    ),
+    resourceLimits: options.resourceLimits,
+    execArgv: [...execArgv],
+  };
+}

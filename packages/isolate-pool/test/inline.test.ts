@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { startPool } from './pools.js';
+
+// In scope inside the threads, from `helpers` and `context`; declared so TypeScript knows them.
+declare const sumOfSquares: (values: number[]) => number;
+declare const offset: number;
+declare const label: string;
+
+// Declared here, not imported: a test runner rewrites imported names inside the handler's source.
+function fibonacci(n: number): number {
+  return n <= 1 ? n : fibonacci(n - 1) + fibonacci(n - 2);
+}
+
+describe('inline handlers', () => {
+  it('runs the seed example: fibonacci(40) through a pool of 3', async () => {
+    const processor = await startPool({ isolatePoolSize: 3 });
+    const result = await processor.processWork<number>((data) => fibonacci(data as number), 40, {
+      helpers: { fibonacci },
+    });
+    expect(result).toBe(102334155);
+    expect(processor.stats()).toMatchObject({ threads: 3, completed: 1, failed: 0 });
+  });
+
+  it('gives the handler its helpers and context, as variables and as the second argument', async () => {
+    const pool = await startPool();
+    const square = (n: number) => n * n;
+    const helpers = {
+      square,
+      // Method shorthand calling another helper by name.
+      sumOfSquares(values: number[]) {
+        return values.reduce((sum, v) => sum + square(v), 0);
+      },
+    };
+    const context = { offset: 100, label: 'total' };
+    const result = await pool.processWork(
+      (values, ctx) => ({ [label]: sumOfSquares(values as number[]) + offset, same: ctx.offset === offset }),
+      [1, 2, 3],
+      { helpers, context },
+    );
+    expect(result).toEqual({ total: 114, same: true });
+  });
+
+  it('names a variable the handler reaches but was not given, and explains the rule', async () => {
+    const pool = await startPool();
+    const factor = 3;
+    const error = await pool.processWork((n) => (n as number) * factor, 2).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'LbError', code: 'LB_ERR_HANDLER_SCOPE' });
+    expect((error as Error).message).toContain("'factor'");
+    expect((error as Error).message).toMatch(/another thread.*helpers.*context/s);
+    expect((error as Error).cause).toBeInstanceOf(ReferenceError);
+    await expect(pool.processWork((n) => (n as number) * factor, 2, { context: { factor } })).resolves.toBe(
+      6,
+    );
+  });
+
+  it('awaits async handlers', async () => {
+    const pool = await startPool();
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        pool.processWork(async (x) => {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          return (x as number) * 2;
+        }, n),
+      ),
+    );
+    expect(results).toEqual([2, 4, 6, 8]);
+  });
+
+  it('compiles a closure written inline once, however many times it is submitted', async () => {
+    const pool = await startPool({ isolatePoolSize: 1 });
+    const results: Promise<number>[] = [];
+    for (let i = 0; i < 500; i++) {
+      results.push(
+        pool.processWork((x) => {
+          // A thread-local counter shows whether the handler was rebuilt.
+          const g = globalThis as { __compiled?: number };
+          g.__compiled = (g.__compiled ?? 0) + 1;
+          return (x as number) + 1;
+        }, i),
+      );
+    }
+    expect((await Promise.all(results)).at(-1)).toBe(500);
+    await expect(pool.processWork(() => (globalThis as { __compiled?: number }).__compiled, 0)).resolves.toBe(
+      500,
+    );
+  });
+
+  it('rejects handlers that have no source with LB_ERR_HANDLER_NOT_SERIALIZABLE', async () => {
+    const pool = await startPool();
+    await expect(pool.processWork(Math.max as never, 1)).rejects.toMatchObject({
+      code: 'LB_ERR_HANDLER_NOT_SERIALIZABLE',
+    });
+    await expect(pool.processWork((x) => x, 1, { context: { fn: () => 1 } })).rejects.toMatchObject({
+      code: 'LB_ERR_HANDLER_NOT_SERIALIZABLE',
+    });
+  });
+
+  it('reports a result that cannot be copied back as that task’s error only', async () => {
+    const pool = await startPool({ isolatePoolSize: 1 });
+    const bad = pool.processWork(() => () => 1, 0);
+    const good = pool.processWork((x) => x, 'fine');
+    await expect(bad).rejects.toMatchObject({ name: 'DataCloneError' });
+    await expect(good).resolves.toBe('fine');
+  });
+});
