@@ -1,0 +1,47 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alive, cleanUp, fixture, get, track, waitFor } from './helpers.js';
+
+afterEach(cleanUp);
+
+/** Starts fixtures/primary.mjs and resolves with its worker pids and public port once it is ready. */
+async function startPrimary(
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ primary: ChildProcess; pids: number[]; ports: number[]; port: number }> {
+  const primary = spawn(process.execPath, [fixture('primary.mjs')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  track(primary.pid);
+  const lines = createInterface({ input: primary.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    const { pids, ports, port } = JSON.parse(line) as { pids: number[]; ports: number[]; port: number };
+    for (const pid of pids) track(pid);
+    return { primary, pids, ports, port };
+  }
+  throw new Error('the primary exited before it was ready');
+}
+
+describe('the primary process', () => {
+  it('leaves no orphan worker when it is SIGKILLed', async () => {
+    const { primary, pids } = await startPrimary();
+    expect(pids.every(alive)).toBe(true);
+    primary.kill('SIGKILL');
+    await waitFor(() => !pids.some(alive), 5_000, 'the workers to exit after their primary died');
+  });
+
+  it('on SIGTERM finishes in-flight requests of an app with no SIGTERM handler, then exits 0', async () => {
+    const { primary, pids, ports } = await startPrimary();
+    const slow = ports.map((port) => get(port, '/slow?ms=500'));
+    await new Promise((r) => setTimeout(r, 150));
+    const exited = once(primary, 'exit');
+    primary.kill('SIGTERM');
+    for (const response of await Promise.all(slow)) expect(response.status).toBe(200);
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(pids.some(alive)).toBe(false);
+  });
+});
