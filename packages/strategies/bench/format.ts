@@ -1,0 +1,11 @@
+/** Milliseconds with three significant digits, switching to seconds from 1,000 ms. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (ms >= 1000) return `${Number((ms / 1000).toPrecision(3))} s`;
+  return `${Number(ms.toPrecision(3))} ms`;
+}
+
+/** A share as a percentage with one decimal. */
+export function percent(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
+}
