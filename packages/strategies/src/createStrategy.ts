@@ -74,7 +74,7 @@ function checkStrategy(value: unknown): void {
 
 /**
  * Resolves a strategy: a built-in name (see `LoadBalancingStrategy`) becomes a fresh instance of that strategy
- * with `options`; a `Strategy` object of your own is returned unchanged.
+ * with `options`; a `Strategy` object of your own is checked and returned unchanged (`options` are then ignored).
  *
  * @throws {ConfigError} `LB_ERR_UNKNOWN_STRATEGY` for a string that names no built-in strategy (the message lists
  * them), `LB_ERR_INVALID_STRATEGY` for an object without the `Strategy` members, and `LB_ERR_INVALID_OPTION` for

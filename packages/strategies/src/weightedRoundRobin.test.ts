@@ -135,6 +135,18 @@ describe('weightedRoundRobin', () => {
     }
   });
 
+  it('stays exact across the periodic clock rebase (past 2^20 picks)', () => {
+    const weights = [7, 3, 2];
+    const strategy = weightedRoundRobin();
+    strategy.setBackends(weights.map((w, i) => backend(i, w)));
+    const naive = new NaiveSwrr();
+    naive.reset([0, 1, 2], weights);
+    const empty = new Set<number>();
+    let mismatches = 0;
+    for (let i = 0; i < (1 << 20) + 5000; i++) if (strategy.pick()?.id !== naive.pick(empty)) mismatches++;
+    expect(mismatches).toBe(0);
+  });
+
   it('keeps weight proportions within 1% over 100k picks', () => {
     const weights = [1, 2, 3, 5, 8, 13, 21];
     const strategy = weightedRoundRobin();
