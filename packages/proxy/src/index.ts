@@ -1,5 +1,7 @@
 /**
- * @lb/proxy — not implemented yet; see the package README.
+ * An HTTP/1.1 (and TCP) load balancer for Node.js with zero runtime dependencies: keep-alive pools, strict
+ * framing, RFC 9110 forwarding headers, WebSocket tunnels, timeouts, safe retries under a budget, health
+ * checks, drain and Prometheus metrics.
  *
  * @module
  */
@@ -10,6 +12,7 @@ export {
   AdminServer,
   type AdminServerOptions,
 } from './admin/adminServer.js';
+export type { BackendStatus } from './backendRegistry.js';
 export {
   HealthChecker,
   type HealthCheckerEvents,
@@ -18,6 +21,9 @@ export {
 export { type CancelProbe, type ProbeOptions, type ProbeResult, probeBackend } from './health/healthProbe.js';
 export { type OutlierDecision, OutlierDetector } from './health/outlierDetector.js';
 export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './health/slowStart.js';
+export type { TrustPredicate } from './http/trustProxy.js';
+export { LoadBalancer, type LoadBalancerStats } from './loadBalancer.js';
+export type { LoadBalancerEvents } from './loadBalancerEvents.js';
 export {
   BackendMetrics,
   type ErrorKind,
@@ -42,3 +48,5 @@ export {
   PrometheusWriter,
   prometheusContentType,
 } from './metrics/prometheusText.js';
+export type { ResolvedProxyOptions } from './resolveOptions.js';
+export type { UpstreamClient, UpstreamPoolStats, UpstreamRequestInit } from './upstream/upstreamPool.js';

@@ -1,0 +1,42 @@
+/**
+ * Hop-by-hop header rules (RFC 9110 §7.6.1): these fields describe one connection, never the message, so a proxy
+ * drops them together with every field the `Connection` header names.
+ */
+
+/** Fields that are always connection-specific, whether `Connection` names them or not. */
+const alwaysHopByHop: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** The lower-case field names listed in every `Connection` header of a raw header list. */
+export function connectionTokens(rawHeaders: readonly string[]): Set<string> {
+  const tokens = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    for (const part of rawHeaders[i + 1]!.split(',')) {
+      const token = part.trim().toLowerCase();
+      if (token !== '') tokens.add(token);
+    }
+  }
+  return tokens;
+}
+
+/** Whether a lower-case field name must not be forwarded, given the connection tokens of its message. */
+export function isHopByHop(lowerName: string, tokens: ReadonlySet<string>): boolean {
+  return alwaysHopByHop.has(lowerName) || tokens.has(lowerName);
+}
+
+/** Splits a comma-separated list field into trimmed, lower-case, non-empty elements. */
+export function listElements(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const element = part.trim().toLowerCase();
+    if (element !== '') out.push(element);
+  }
+  return out;
+}

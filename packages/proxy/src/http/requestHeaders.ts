@@ -1,0 +1,114 @@
+import { connectionTokens, isHopByHop } from './hopByHop.js';
+import { resolveClientChain, type TrustPredicate } from './trustProxy.js';
+
+/** How the body of a forwarded message is framed on the next hop. */
+export type BodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
+
+/** Everything {@link buildRequestHeaders} needs besides the client's raw headers. */
+export interface RequestHeaderContext {
+  /** The HTTP version of the client's request, such as `1.1`. */
+  readonly httpVersion: string;
+  /** The address of the socket peer. */
+  readonly peerAddress: string;
+  /** The port the client connected to. */
+  readonly localPort: number;
+  /** Whether the client connection is TLS. */
+  readonly encrypted: boolean;
+  readonly trust: TrustPredicate;
+  /** Add RFC 7239 `Forwarded`. */
+  readonly forwarded: boolean;
+  /** Pseudonym for `Via`, or `false` for none. */
+  readonly via: string | false;
+  readonly framing: BodyFraming;
+  /** The `Upgrade` value to re-add for a tunnel request (Upgrade is hop-by-hop, so it is dropped otherwise). */
+  readonly upgrade?: string;
+}
+
+/** The upstream request headers and the client address they name. */
+export interface ForwardedRequestHeaders {
+  /** Flat `[name, value, name, value, …]` list, ready for `http.request`. */
+  readonly headers: string[];
+  /** The client address after applying `trustProxy`, for sticky strategies and logs. */
+  readonly clientAddress: string;
+}
+
+const forwardingFields: ReadonlySet<string> = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'forwarded',
+  'content-length',
+]);
+
+function forwardedNode(address: string): string {
+  return address.includes(':') ? `"[${address}]"` : address;
+}
+
+function quoted(value: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * Builds the headers a request carries to the backend: hop-by-hop fields and those named in `Connection` are
+ * dropped, `Host` is kept, framing is re-emitted in canonical form, and `X-Forwarded-*` (plus `Forwarded` and
+ * `Via` when configured) describe the client. Incoming forwarding fields are believed only from trusted peers,
+ * so a client cannot spoof its address.
+ */
+export function buildRequestHeaders(
+  rawHeaders: readonly string[],
+  context: RequestHeaderContext,
+): ForwardedRequestHeaders {
+  const tokens = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  const claimedFor: string[] = [];
+  const claimedForwarded: string[] = [];
+  let claimedProto: string | undefined;
+  let claimedHost: string | undefined;
+  let claimedPort: string | undefined;
+  let host: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const value = rawHeaders[i + 1]!;
+    const lower = name.toLowerCase();
+    if (forwardingFields.has(lower)) {
+      if (lower === 'x-forwarded-for')
+        claimedFor.push(
+          ...value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
+      else if (lower === 'forwarded') claimedForwarded.push(value);
+      else if (lower === 'x-forwarded-proto') claimedProto ??= value.trim();
+      else if (lower === 'x-forwarded-host') claimedHost ??= value.trim();
+      else if (lower === 'x-forwarded-port') claimedPort ??= value.trim();
+      continue;
+    }
+    if (isHopByHop(lower, tokens)) continue;
+    if (lower === 'host') host = value;
+    out.push(name, value);
+  }
+  const peerTrusted = context.trust(context.peerAddress, 0);
+  const { client, chain } = resolveClientChain(
+    peerTrusted ? claimedFor : [],
+    context.peerAddress,
+    context.trust,
+  );
+  const ownProto = context.encrypted ? 'https' : 'http';
+  const proto = (peerTrusted && claimedProto) || ownProto;
+  const forwardedHost = (peerTrusted && claimedHost) || host;
+  out.push('X-Forwarded-For', chain.join(', '), 'X-Forwarded-Proto', proto);
+  if (forwardedHost !== undefined) out.push('X-Forwarded-Host', forwardedHost);
+  out.push('X-Forwarded-Port', (peerTrusted && claimedPort) || String(context.localPort));
+  if (context.forwarded) {
+    const own = `for=${forwardedNode(chain[chain.length - 1]!)};proto=${ownProto}`;
+    const withHost = host === undefined ? own : `${own};host=${quoted(host)}`;
+    out.push('Forwarded', [...(peerTrusted ? claimedForwarded : []), withHost].join(', '));
+  }
+  if (context.via !== false) out.push('Via', `${context.httpVersion} ${context.via}`);
+  if (context.framing.kind === 'length') out.push('Content-Length', String(context.framing.length));
+  else if (context.framing.kind === 'chunked') out.push('Transfer-Encoding', 'chunked');
+  if (context.upgrade !== undefined) out.push('Connection', 'Upgrade', 'Upgrade', context.upgrade);
+  return { headers: out, clientAddress: client };
+}

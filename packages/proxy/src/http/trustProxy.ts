@@ -1,0 +1,53 @@
+import { BlockList, isIP, isIPv6 } from 'node:net';
+
+/**
+ * Decides whether a hop of the forwarding chain may be believed. `hop` counts from the balancer: 0 is the peer
+ * of the socket, 1 the address that peer reported in `X-Forwarded-For`, and so on.
+ */
+export type TrustPredicate = (address: string, hop: number) => boolean;
+
+/** Strips the IPv4-mapped prefix Node reports on dual-stack sockets, so `::ffff:10.0.0.1` reads `10.0.0.1`. */
+export function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** Compiles the `trustProxy` option into a predicate. */
+export function compileTrustProxy(option: boolean | number | readonly string[] | undefined): TrustPredicate {
+  if (option === undefined || option === false) return () => false;
+  if (option === true) return () => true;
+  if (typeof option === 'number') return (_address, hop) => hop < option;
+  const list = new BlockList();
+  for (const entry of option) {
+    const slash = entry.indexOf('/');
+    const address = slash === -1 ? entry : entry.slice(0, slash);
+    const family = isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (slash === -1) list.addAddress(address, family);
+    else list.addSubnet(address, Number(entry.slice(slash + 1)), family);
+  }
+  return (address) => {
+    const normalized = normalizeAddress(address);
+    try {
+      return list.check(normalized, isIPv6(normalized) ? 'ipv6' : 'ipv4');
+    } catch {
+      return false;
+    }
+  };
+}
+
+/**
+ * Works out who the client is from the forwarding chain (`X-Forwarded-For` entries then the socket peer), walking
+ * from the balancer outwards while hops are trusted. Returns the client address and the part of the chain a
+ * backend may rely on: everything left of the client is whatever the client claimed, so it is dropped.
+ */
+export function resolveClientChain(
+  forwardedFor: readonly string[],
+  peer: string,
+  trust: TrustPredicate,
+): { client: string; chain: string[] } {
+  const chain = [...forwardedFor.map(normalizeAddress), normalizeAddress(peer)];
+  let index = chain.length - 1;
+  // A malformed entry ends the walk: nothing a trusted proxy would write, so it cannot be believed.
+  while (index > 0 && isIP(chain[index - 1]!) !== 0 && trust(chain[index]!, chain.length - 1 - index))
+    index--;
+  return { client: chain[index]!, chain: chain.slice(index) };
+}

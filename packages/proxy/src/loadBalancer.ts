@@ -1,0 +1,362 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  type Backend,
+  type BackendId,
+  ClusterConfig,
+  type ClusterConfigOptions,
+  LbError,
+  type Strategy,
+  type TypedEventEmitter,
+  validateBackends,
+} from '@lb/core';
+import { BackendRegistry, type BackendStatus } from './backendRegistry.js';
+import { BalancerResilience } from './balancerResilience.js';
+import { sendError } from './errorResponse.js';
+import { checkRequestFraming } from './http/framing.js';
+import { buildRequestHeaders } from './http/requestHeaders.js';
+import { createListener } from './listener.js';
+import type { LoadBalancerEvents } from './loadBalancerEvents.js';
+import { MetricsRegistry } from './metrics/metricsRegistry.js';
+import { ProxyExchange } from './proxyExchange.js';
+import type { ProxyHooks } from './proxyHooks.js';
+import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
+import { resolveStrategy } from './resolveStrategy.js';
+import { RetryBudget } from './retry/retryBudget.js';
+import { tunnelUpgrade } from './upgradeTunnel.js';
+import { UpstreamPool, type UpstreamPoolStats } from './upstream/upstreamPool.js';
+import { validatePlainOptions } from './validatePlainOptions.js';
+
+const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
+
+/** A JSON snapshot of a balancer, from {@link LoadBalancer.stats}. */
+export interface LoadBalancerStats {
+  readonly address: { host: string; port: number } | undefined;
+  readonly strategy: string;
+  /** Client requests in progress (tunnels included). */
+  readonly activeRequests: number;
+  /** Client requests received. */
+  readonly requests: number;
+  /** Retries on another backend. */
+  readonly retries: number;
+  /** Requests answered 503 because no backend could take them. */
+  readonly noBackend: number;
+  readonly backends: readonly BackendStatus[];
+  /** Connection pool per backend. */
+  readonly pools: readonly UpstreamPoolStats[];
+  /** Per-backend counters and latency quantiles. */
+  readonly metrics: ReturnType<MetricsRegistry['snapshot']>;
+}
+
+/**
+ * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend, strict framing, hop-by-hop
+ * and forwarding headers per RFC 9110, WebSocket and `Upgrade` tunnels, timeouts, safe retries under a budget,
+ * passive and active health, drain, dynamic backends, optional TLS termination, and Prometheus metrics.
+ *
+ * @example
+ * ```ts
+ * const lb = new LoadBalancer({ loadBalancerPort: 3000, strategy: 'leastConnections' }, [
+ *   { id: 'a', host: '127.0.0.1', port: 8081 },
+ *   { id: 'b', host: '127.0.0.1', port: 8082 },
+ * ]);
+ * lb.on('backendDown', (b) => console.warn(`backend ${b.id} is down`));
+ * await lb.start();
+ * // …
+ * await lb.stop();
+ * ```
+ */
+export class LoadBalancer extends Emitter {
+  /** The options in effect, defaults applied. */
+  readonly options: ResolvedProxyOptions;
+  private readonly strategy: Strategy;
+  private readonly registry: BackendRegistry;
+  private readonly registryMetrics = new MetricsRegistry();
+  private readonly upstream: UpstreamPool;
+  private readonly resilience: BalancerResilience;
+  private readonly hooks: ProxyHooks;
+  private readonly sockets = new Set<Duplex>();
+  private readonly closingSockets = new WeakSet<Socket>();
+  private server: Server | undefined;
+  private stopping: Promise<void> | undefined;
+  private activeRequests = 0;
+  private requestCount = 0;
+  private retryCount = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
+    super();
+    if (!(config instanceof ClusterConfig)) validatePlainOptions(config);
+    validateBackends(backends);
+    this.options = resolveProxyOptions(config);
+    this.strategy = resolveStrategy(this.options.strategy);
+    this.registry = new BackendRegistry(this.strategy);
+    this.upstream = new UpstreamPool({
+      maxConnections: this.options.maxConnectionsPerBackend,
+      maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
+      idleTimeout: this.options.upstreamIdleTimeout,
+    });
+    this.resilience = new BalancerResilience(this.options, this.registry, this.registryMetrics, this);
+    const retries = this.options.retries;
+    this.hooks = this.createHooks(
+      retries ? new RetryBudget(retries.budgetPercent, retries.minRetryConcurrency) : undefined,
+    );
+    for (const backend of backends) this.addBackendQuietly(backend);
+  }
+
+  /** Starts listening; resolves once the port is bound. */
+  async start(): Promise<void> {
+    if (this.server) throw new LbError('LB_ERR_ALREADY_STARTED', 'The load balancer is already started');
+    const server = createListener(this.options);
+    this.server = server;
+    server.on('request', (req, res) => this.onRequest(req, res));
+    // Listening stops Node from answering 100 Continue itself: the backend decides (RFC 9110 §10.1.1).
+    server.on('checkContinue', (req, res) => this.onRequest(req, res));
+    server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    server.on('connection', (socket: Duplex) => this.track(socket));
+    server.on('secureConnection', (socket: Duplex) => this.track(socket));
+    server.on('error', (err) => this.emitError(err));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        this.server = undefined;
+        reject(
+          new LbError('LB_ERR_LISTEN_FAILED', `Cannot listen on port ${this.options.port}: ${err.message}`, {
+            cause: err,
+          }),
+        );
+      };
+      server.once('error', onError);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    await this.resilience.start();
+  }
+
+  /**
+   * Stops gracefully: no new connections, in-flight requests and tunnels may finish for up to `timeout`
+   * milliseconds, then every remaining connection is closed.
+   */
+  stop(options: { timeout?: number } = {}): Promise<void> {
+    this.stopping ??= this.shutdown(options.timeout ?? 10_000);
+    return this.stopping;
+  }
+
+  /** The bound address of the listener, once started. */
+  get address(): { host: string; port: number } | undefined {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    return address ? { host: address.address, port: address.port } : undefined;
+  }
+
+  /** The bound address of the admin server, when one is configured and started. */
+  get adminAddress(): { host: string; port: number } | undefined {
+    return this.resilience.adminAddress;
+  }
+
+  /** Adds a backend; it takes traffic at once (through slow start when configured). */
+  addBackend(backend: Backend): void {
+    validateBackends([...this.registry.ids().map((id) => this.registry.get(id)!), backend]);
+    this.addBackendQuietly(backend);
+    this.resilience.backendAdded(backend, true);
+    this.emit('backendAdded', this.registry.status(backend.id)!);
+  }
+
+  /** Removes a backend at once: it gets no new requests; requests in flight finish. */
+  removeBackend(id: BackendId): void {
+    const status = this.registry.status(id);
+    if (status === undefined) throw new LbError('LB_ERR_UNKNOWN_BACKEND', `No backend with id ${String(id)}`);
+    this.registry.remove(id);
+    this.resilience.backendRemoved(id);
+    this.upstream.forget(id);
+    this.emit('backendRemoved', status);
+  }
+
+  /** Stops sending new requests to `id`; resolves when its in-flight count reaches 0. It stays listed until removed. */
+  drain(id: BackendId): Promise<void> {
+    const { before } = this.registry.update(id, { draining: true });
+    if (before !== 'draining') this.emit('backendDraining', this.registry.status(id)!);
+    return this.registry.whenIdle(id);
+  }
+
+  /** Changes a backend's weight. */
+  setWeight(id: BackendId, weight: number): void {
+    validateBackends([{ id, host: 'weight-check', port: 1, weight }]);
+    this.resilience.setWeight(id, weight);
+  }
+
+  /** An external health signal, such as a cluster knowing its worker died. */
+  setBackendHealth(id: BackendId, health: 'up' | 'down'): void {
+    this.resilience.setHealth(id, { markedDown: health === 'down' }, 'marked down');
+  }
+
+  /** A snapshot of every backend. */
+  get backends(): readonly BackendStatus[] {
+    return this.registry.statuses();
+  }
+
+  /** A JSON snapshot of counters, backends and pools. */
+  stats(): LoadBalancerStats {
+    this.resilience.refreshGauges();
+    return {
+      address: this.address,
+      strategy: this.strategy.name,
+      activeRequests: this.activeRequests,
+      requests: this.requestCount,
+      retries: this.retryCount,
+      noBackend: this.registryMetrics.noBackend,
+      backends: this.backends,
+      pools: this.upstream.stats(),
+      metrics: this.registryMetrics.snapshot(),
+    };
+  }
+
+  /** Metrics in the Prometheus text exposition format 0.0.4. */
+  metrics(): string {
+    this.resilience.refreshGauges();
+    return this.registryMetrics.prometheus();
+  }
+
+  private addBackendQuietly(backend: Backend): void {
+    this.registry.add(backend);
+    this.registryMetrics.addBackend(backend.id).weight = backend.weight ?? 1;
+    this.resilience.backendAdded(backend, false);
+  }
+
+  private track(socket: Duplex): void {
+    if (this.sockets.has(socket)) return;
+    this.sockets.add(socket);
+    this.registryMetrics.clientConnected();
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.registryMetrics.clientDisconnected();
+    });
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    // After `Connection: close` nothing more may be read from this connection (RFC 9112 §9.6).
+    if (this.closingSockets.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    if (/(?:^|,)\s*close\s*(?:,|$)/i.test(req.headers.connection ?? '')) this.closingSockets.add(socket);
+    if (this.stopping) res.shouldKeepAlive = false;
+    const checked = checkRequestFraming(req.httpVersion, req.rawHeaders);
+    if ('violation' in checked) {
+      this.closingSockets.add(socket);
+      sendError(res, checked.violation.status, `Bad request framing: ${checked.violation.reason}`, {}, true);
+      return;
+    }
+    const { headers, clientAddress } = this.forwardHeaders(req, checked.framing);
+    new ProxyExchange(this.hooks, req, res, headers, clientAddress, checked.framing).start();
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const checked = checkRequestFraming(req.httpVersion, req.rawHeaders);
+    if ('violation' in checked || checked.framing.kind !== 'none' || this.stopping) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const { headers, clientAddress } = this.forwardHeaders(req, checked.framing, req.headers.upgrade ?? '');
+    tunnelUpgrade(this.hooks, req, socket, head, headers, clientAddress);
+  }
+
+  private forwardHeaders(
+    req: IncomingMessage,
+    framing: Parameters<typeof buildRequestHeaders>[1]['framing'],
+    upgrade?: string,
+  ): ReturnType<typeof buildRequestHeaders> {
+    const socket = req.socket;
+    return buildRequestHeaders(req.rawHeaders, {
+      httpVersion: req.httpVersion,
+      peerAddress: socket.remoteAddress ?? '',
+      localPort: socket.localPort ?? this.options.port,
+      encrypted: this.options.tls !== undefined,
+      trust: this.options.trust,
+      forwarded: this.options.forwarded,
+      via: this.options.via,
+      framing,
+      ...(upgrade === undefined ? {} : { upgrade }),
+    });
+  }
+
+  private createHooks(budget: RetryBudget | undefined): ProxyHooks {
+    const metricsOf = (backend: Backend) => this.registryMetrics.backend(backend.id);
+    return {
+      options: this.options,
+      upstream: this.upstream,
+      budget,
+      maxRetries: this.options.retries?.attempts ?? 0,
+      pick: (context) => {
+        const backend = this.strategy.pick(context);
+        if (backend === undefined) this.registryMetrics.noBackend++;
+        return backend;
+      },
+      attemptStarted: (backend) => {
+        if (this.registry.started(backend)) this.strategy.onRequestStart(backend);
+        metricsOf(backend)?.requestStart();
+      },
+      attemptEnded: (backend, outcome) => {
+        if (this.registry.ended(backend)) {
+          this.strategy.onRequestEnd(backend, outcome);
+          this.resilience.recordOutcome(backend.id, outcome);
+        }
+        metricsOf(backend)?.requestEnd(outcome.status ?? 0, outcome.latencyMs / 1000);
+      },
+      retried: (backend, error, kind) => {
+        this.retryCount++;
+        const metrics = metricsOf(backend);
+        if (metrics) {
+          metrics.retries++;
+          metrics.error(this.resilience.errorKind(kind));
+        }
+        this.emit('proxyError', error, this.registry.status(backend.id));
+      },
+      failed: (error, backend, kind) => {
+        if (backend) metricsOf(backend)?.error(this.resilience.errorKind(kind));
+        this.emit('proxyError', error, backend && this.registry.status(backend.id));
+      },
+      requestStarted: () => {
+        budget?.requestStarted();
+        this.activeRequests++;
+        this.requestCount++;
+      },
+      requestEnded: () => {
+        budget?.requestEnded();
+        this.activeRequests--;
+        if (this.activeRequests === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      },
+    };
+  }
+
+  private emitError(err: Error): void {
+    // `error` is optional: without a listener EventEmitter would throw and take the process down.
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  private async shutdown(timeout: number): Promise<void> {
+    const server = this.server;
+    await this.resilience.stop();
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (this.activeRequests > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeout);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      for (const socket of this.sockets) socket.destroy();
+      await closed;
+    }
+    this.upstream.close();
+  }
+}

@@ -1,0 +1,61 @@
+import {
+  type Backend,
+  type ClusterConfigOptions,
+  type LoadBalancerOptions,
+  type LoadBalancingStrategyName,
+  type ResolvedResilienceOptions,
+  type Strategy,
+  type TlsOptions,
+  validateResilienceOptions,
+} from '@lb/core';
+import { compileTrustProxy, type TrustPredicate } from './http/trustProxy.js';
+
+/** Every load-balancer option with its default applied, as the request path reads them. */
+export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
+  readonly port: number;
+  readonly host: string | undefined;
+  readonly strategy: LoadBalancingStrategyName | Strategy<Backend>;
+  readonly adminPort: number | undefined;
+  readonly adminHost: string;
+  readonly connectTimeout: number;
+  readonly responseTimeout: number;
+  readonly idleTimeout: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly maxHeaderSize: number;
+  readonly maxConnectionsPerBackend: number;
+  readonly maxIdleConnectionsPerBackend: number;
+  readonly upstreamIdleTimeout: number;
+  readonly trust: TrustPredicate;
+  readonly forwarded: boolean;
+  readonly via: string | false;
+  readonly tls: TlsOptions | undefined;
+}
+
+/** Applies the documented defaults to already validated options. */
+export function resolveProxyOptions(config: Readonly<ClusterConfigOptions>): ResolvedProxyOptions {
+  const o: Readonly<LoadBalancerOptions> = config;
+  return {
+    ...validateResilienceOptions(o),
+    port: config.loadBalancerPort ?? 0,
+    host: o.loadBalancerHost,
+    strategy: config.strategy ?? 'roundRobin',
+    adminPort: o.adminPort,
+    adminHost: o.adminHost ?? '127.0.0.1',
+    connectTimeout: o.connectTimeout ?? 5000,
+    responseTimeout: o.responseTimeout ?? 30_000,
+    idleTimeout: o.idleTimeout ?? 60_000,
+    headersTimeout: o.headersTimeout ?? 10_000,
+    requestTimeout: o.requestTimeout ?? 300_000,
+    keepAliveTimeout: o.keepAliveTimeout ?? 5000,
+    maxHeaderSize: o.maxHeaderSize ?? 16_384,
+    maxConnectionsPerBackend: o.maxConnectionsPerBackend ?? 256,
+    maxIdleConnectionsPerBackend: o.maxIdleConnectionsPerBackend ?? 64,
+    upstreamIdleTimeout: o.upstreamIdleTimeout ?? 30_000,
+    trust: compileTrustProxy(o.trustProxy),
+    forwarded: o.forwarded ?? false,
+    via: o.via ?? 'lb',
+    tls: o.tls,
+  };
+}

@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mulberry32 } from '@lb/strategies';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, raw, send, startBackend, startBalancer, statuses, until } from './helpers.js';
+
+afterEach(cleanup);
+
+function connectionCount(server: {
+  getConnections(cb: (err: Error | null, n: number) => void): void;
+}): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+
+describe('slow and hostile clients', () => {
+  it('closes a slowloris client that never finishes its headers, and keeps serving others', async () => {
+    const backend = await startBackend('a');
+    const { port } = await startBalancer([backend.backend], { headersTimeout: 300, requestTimeout: 600 });
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ');
+    const trickle = setInterval(() => socket.write('a'), 50);
+    const received: Buffer[] = [];
+    socket.on('data', (c) => received.push(c));
+    await once(socket, 'close');
+    clearInterval(trickle);
+    expect(Buffer.concat(received).toString()).toMatch(/^HTTP\/1\.1 408/);
+    expect(backend.requests).toHaveLength(0);
+    expect((await send(port)).status).toBe(200);
+  });
+
+  it('answers 431 to oversized headers', async () => {
+    const backend = await startBackend('a');
+    const { port } = await startBalancer([backend.backend], { maxHeaderSize: 4096 });
+    const reply = await raw(port, `GET / HTTP/1.1\r\nHost: a\r\nCookie: ${'a'.repeat(8000)}\r\n\r\n`);
+    expect(statuses(reply)).toEqual([431]);
+  });
+
+  it('survives a fuzz run of random bytes and still serves, with no connection left open', async () => {
+    const backend = await startBackend('a');
+    const { lb, port } = await startBalancer([backend.backend], {
+      headersTimeout: 500,
+      requestTimeout: 1000,
+    });
+    const random = mulberry32(20261124);
+    const seeds = [
+      'GET / HTTP/1.1\r\nHost: a\r\n',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n',
+      '',
+    ];
+    const runs = Array.from({ length: 150 }, (_, i) => {
+      const length = Math.floor(random() * 600);
+      const bytes = Buffer.alloc(length);
+      for (let j = 0; j < length; j++) bytes[j] = Math.floor(random() * 256);
+      return raw(port, Buffer.concat([Buffer.from(seeds[i % seeds.length]!), bytes]), 1500);
+    });
+    await Promise.all(runs);
+    expect((await send(port)).status).toBe(200);
+    // `send` uses its own connection, which the balancer may keep until keep-alive expires.
+    await until(() => lb.stats().activeRequests === 0);
+    const server = (lb as unknown as { server: Parameters<typeof connectionCount>[0] }).server;
+    await until(async () => (await connectionCount(server)) <= 1);
+  });
+});
+
+describe('no leaked sockets', () => {
+  it('after client aborts mid-upload and backend aborts mid-download', async () => {
+    const backend = await startBackend('a', (req, res) => {
+      if (req.url === '/upload') {
+        req.resume();
+        req.on('end', () => res.end('ok'));
+        return;
+      }
+      res.writeHead(200, { 'Content-Length': '1000000' });
+      res.write(Buffer.alloc(1000));
+      setImmediate(() => res.destroy());
+    });
+    const { lb, port } = await startBalancer([backend.backend], { retries: false });
+    for (let i = 0; i < 10; i++) {
+      const upload = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/upload',
+        agent: false,
+        headers: { 'Content-Length': '100000' },
+      });
+      upload.on('error', () => {});
+      upload.write(Buffer.alloc(1000));
+      await until(() => backend.requests.length === i * 2 + 1);
+      upload.destroy();
+      const download = await new Promise<string>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, path: '/download', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve('complete'));
+          res.on('error', () => resolve('cut'));
+          res.on('aborted', () => resolve('cut'));
+        });
+        req.on('error', () => resolve('cut'));
+        req.end();
+      });
+      expect(download).toBe('cut');
+    }
+    await until(() => lb.stats().activeRequests === 0);
+    await until(async () => (await connectionCount(backend.server)) === 0);
+    const pool = lb.stats().pools[0]!;
+    expect(pool.active).toBe(0);
+    expect(pool.idle).toBe(0);
+    const server = (lb as unknown as { server: Parameters<typeof connectionCount>[0] }).server;
+    await until(async () => (await connectionCount(server)) === 0);
+    expect(lb.backends[0]!.inFlight).toBe(0);
+  });
+});
+
+describe('TLS termination', () => {
+  it('serves HTTPS with the given key and certificate and sets X-Forwarded-Proto: https', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const key = readFileSync(join(dir, 'key.pem'));
+    const cert = readFileSync(join(dir, 'cert.pem'));
+    const backend = await startBackend('a', (req, res) => {
+      req.resume();
+      res.end(String(req.headers['x-forwarded-proto']));
+    });
+    const { port } = await startBalancer([backend.backend], { tls: { key, cert } });
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: '127.0.0.1', port, ca: cert, servername: 'localhost', agent: false },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve(text));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).toBe('https');
+  });
+});
