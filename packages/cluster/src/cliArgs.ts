@@ -42,6 +42,22 @@ export function parseInstances(raw: string, cpus: number): number {
   return value < 0 ? Math.max(1, cpus + value) : value;
 }
 
+const valueFlags: ReadonlySet<string> = new Set([
+  '-i',
+  '--instances',
+  '-p',
+  '--port',
+  '--host',
+  '--strategy',
+  '--readiness',
+  '--readiness-timeout',
+  '--shutdown-timeout',
+  '--max-restarts',
+  '--max-memory',
+  '--log-format',
+  '--admin-port',
+]);
+
 const sizeUnits: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** `512M`, `1G`, `300000K` or a byte count. */
@@ -99,6 +115,7 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
       sharedPort = true;
       continue;
     }
+    if (!valueFlags.has(flag)) bad(`unknown option "${flag}"`);
     const value = eq === -1 ? rest[++i] : arg.slice(eq + 1);
     if (value === undefined) bad(`${flag} needs a value`);
     switch (flag) {
@@ -140,8 +157,6 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
       case '--admin-port':
         config.adminPort = integer(flag, value, 0, 65535);
         break;
-      default:
-        bad(`unknown option "${flag}"`);
     }
   }
   if (script === undefined) bad('start needs the app to run, as in: lb start app.js');
