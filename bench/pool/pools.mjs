@@ -1,0 +1,83 @@
+// Adapters with one shape for every pool: { run(name, data), close() }. Each uses 2 threads.
+import { Worker } from 'node:worker_threads';
+
+const here = (path) => new URL(path, import.meta.url);
+const tasksFile = here('./workers/tasks.mjs');
+
+function fibInline(n) {
+  return n <= 1 ? n : fibInline(n - 1) + fibInline(n - 2);
+}
+
+export const pools = {
+  async raw() {
+    const workers = [
+      new Worker(here('./workers/rawWorker.mjs')),
+      new Worker(here('./workers/rawWorker.mjs')),
+    ];
+    const pending = new Map();
+    for (const w of workers) w.on('message', (m) => pending.get(m.id)(m.result));
+    let next = 0;
+    return {
+      run(name, data) {
+        const id = next++;
+        return new Promise((resolve) => {
+          pending.set(id, (result) => {
+            pending.delete(id);
+            resolve(result);
+          });
+          workers[id & 1].postMessage({ id, name, data });
+        });
+      },
+      close: () => Promise.all(workers.map((w) => w.terminate())),
+    };
+  },
+  async piscina() {
+    const { Piscina } = await import('piscina');
+    const pool = new Piscina({
+      filename: here('./workers/piscinaTasks.mjs').href,
+      minThreads: 2,
+      maxThreads: 2,
+    });
+    return { run: (name, data) => pool.run(data, { name }), close: () => pool.destroy() };
+  },
+  async tinypool() {
+    const { Tinypool } = await import('tinypool');
+    const pool = new Tinypool({
+      filename: here('./workers/piscinaTasks.mjs').href,
+      minThreads: 2,
+      maxThreads: 2,
+    });
+    return { run: (name, data) => pool.run(data, { name }), close: () => pool.destroy() };
+  },
+  async workerpool() {
+    const { default: workerpool } = await import('workerpool');
+    const file = new URL('./workers/workerpoolWorker.cjs', import.meta.url).pathname;
+    const pool = workerpool.pool(file, { minWorkers: 2, maxWorkers: 2, workerType: 'thread' });
+    return { run: (name, data) => pool.exec(name, [data]), close: () => pool.terminate() };
+  },
+  async poolifier() {
+    const { FixedThreadPool } = await import('poolifier');
+    const pool = new FixedThreadPool(2, here('./workers/poolifierWorker.mjs').pathname);
+    return { run: (name, data) => pool.execute(data, name), close: () => pool.destroy() };
+  },
+  async 'lb-inline'() {
+    const { HybridProcessor } = await import('@lb/all');
+    const pool = new HybridProcessor({ isolatePoolSize: 2 });
+    await pool.initialize();
+    return {
+      // Written inline on every call, as users do: the pool finds the cached handler by its source.
+      run: (name, data) =>
+        name === 'fib'
+          ? pool.processWork((n) => fibInline(n), data, { helpers: { fibInline } })
+          : pool.processWork((x) => x + 1, data),
+      close: () => pool.close(),
+    };
+  },
+  async 'lb-module'() {
+    const { HybridProcessor } = await import('@lb/all');
+    const pool = new HybridProcessor({ isolatePoolSize: 2 });
+    await pool.initialize();
+    const refs = { fib: { module: tasksFile, name: 'fib' }, inc: { module: tasksFile, name: 'inc' } };
+    return { run: (name, data) => pool.processWork(refs[name], data), close: () => pool.close() };
+  },
+};

@@ -1,0 +1,1 @@
+export { fib, inc } from './tasks.mjs';
