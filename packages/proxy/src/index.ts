@@ -49,4 +49,6 @@ export {
   prometheusContentType,
 } from './metrics/prometheusText.js';
 export type { ResolvedProxyOptions } from './resolveOptions.js';
+export { TcpLoadBalancer, type TcpLoadBalancerStats } from './tcp/tcpLoadBalancer.js';
+export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from './tcp/tcpSession.js';
 export type { UpstreamClient, UpstreamPoolStats, UpstreamRequestInit } from './upstream/upstreamPool.js';

@@ -1,0 +1,127 @@
+import { connect, type Socket } from 'node:net';
+import { type Backend, type BackendId, LbError, NoHealthyBackendError, type PickContext } from '@lb/core';
+
+/** Why a connect attempt failed. */
+export type TcpConnectFailure = 'connect' | 'timeout';
+
+/**
+ * What one proxied TCP connection needs from its balancer: backend choice and accounting. Each successful
+ * {@link TcpSessionHooks.pick} is followed by `attemptStarted`, then either `connectFailed` + `attemptEnded(ok:
+ * false)`, or `connected` and later `closed` + `attemptEnded(ok: true)`.
+ */
+export interface TcpSessionHooks {
+  /** Milliseconds a backend connect may take. */
+  readonly connectTimeout: number;
+  /** Connect retries on other backends after the first attempt fails. */
+  readonly maxRetries: number;
+  /** Milliseconds without traffic either way after which the connection is closed; `0` never. */
+  readonly idleTimeout: number;
+  pick(context: PickContext): Backend | undefined;
+  attemptStarted(backend: Backend): void;
+  /** The attempt ended: `ok` when it had connected; `latencyMs` is the connect time. */
+  attemptEnded(backend: Backend, ok: boolean, latencyMs: number): void;
+  connectFailed(backend: Backend, error: LbError, kind: TcpConnectFailure, willRetry: boolean): void;
+  connected(backend: Backend): void;
+  /** The proxied connection closed after `seconds`. */
+  closed(backend: Backend, seconds: number): void;
+  /** No backend could take the connection; it is closed. */
+  noBackend(error: LbError): void;
+}
+
+/**
+ * Proxies one client connection: picks a backend, connects (retrying on another backend when the connect
+ * fails), then pipes both ways with backpressure. A half-close on one side is passed on to the other (both
+ * sockets must allow half-open); an error or a full close on either side destroys both.
+ */
+export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks): void {
+  const clientAddress = client.remoteAddress;
+  let tried: Set<BackendId> | undefined;
+  let retriesLeft = hooks.maxRetries;
+  let clientGone = false;
+  const onClientGone = () => {
+    clientGone = true;
+  };
+  client.on('error', () => client.destroy());
+  client.once('close', onClientGone);
+  client.setNoDelay(true);
+
+  const attempt = (): void => {
+    const context: PickContext = tried === undefined ? { clientAddress } : { clientAddress, exclude: tried };
+    const backend = hooks.pick(context);
+    if (backend === undefined) {
+      hooks.noBackend(new NoHealthyBackendError('No healthy backend can take the TCP connection'));
+      client.destroy();
+      return;
+    }
+    hooks.attemptStarted(backend);
+    const startedAt = performance.now();
+    const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true });
+    const timer = setTimeout(() => fail('timeout'), hooks.connectTimeout);
+    let settled = false;
+
+    const fail = (kind: TcpConnectFailure, cause?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      upstream.destroy();
+      const latencyMs = performance.now() - startedAt;
+      const where = `${backend.host}:${backend.port}`;
+      const error =
+        kind === 'timeout'
+          ? new LbError('LB_ERR_UPSTREAM_TIMEOUT', `Connecting to backend ${where} timed out`)
+          : new LbError('LB_ERR_UPSTREAM_CONNECT', `Cannot connect to backend ${where}: ${cause?.message}`, {
+              cause,
+            });
+      const willRetry = retriesLeft > 0 && !clientGone;
+      hooks.connectFailed(backend, error, kind, willRetry);
+      hooks.attemptEnded(backend, false, latencyMs);
+      if (!willRetry) {
+        client.destroy();
+        return;
+      }
+      retriesLeft--;
+      tried ??= new Set();
+      tried.add(backend.id);
+      attempt();
+    };
+    upstream.once('error', (err) => fail('connect', err));
+    upstream.once('connect', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (clientGone) {
+        upstream.destroy();
+        hooks.attemptEnded(backend, true, performance.now() - startedAt);
+        return;
+      }
+      pipe(client, upstream, backend, hooks, performance.now() - startedAt);
+    });
+  };
+  attempt();
+}
+
+function pipe(client: Socket, upstream: Socket, backend: Backend, hooks: TcpSessionHooks, connectMs: number) {
+  const openedAt = performance.now();
+  hooks.connected(backend);
+  let done = false;
+  const teardown = () => {
+    if (done) return;
+    done = true;
+    client.destroy();
+    upstream.destroy();
+    hooks.closed(backend, (performance.now() - openedAt) / 1000);
+    hooks.attemptEnded(backend, true, connectMs);
+  };
+  upstream.on('error', teardown);
+  client.on('error', teardown);
+  upstream.once('close', teardown);
+  client.once('close', teardown);
+  if (hooks.idleTimeout > 0) {
+    // Either side's timer fires only when that socket has been idle both ways.
+    const idle = () => teardown();
+    client.setTimeout(hooks.idleTimeout, idle);
+    upstream.setTimeout(hooks.idleTimeout, idle);
+  }
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
