@@ -69,11 +69,6 @@ export class BalancerResilience {
     this.rampTimer = undefined;
   }
 
-  /** The admin server's address; the admin server is not wired into this balancer. */
-  get adminAddress(): { host: string; port: number } | undefined {
-    return undefined;
-  }
-
   backendAdded(backend: Backend, rampUp: boolean): void {
     this.outlier?.addBackend(backend.id);
     this.checker?.addBackend(backend);

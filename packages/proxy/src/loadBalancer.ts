@@ -12,6 +12,7 @@ import {
   type TypedEventEmitter,
   validateBackends,
 } from '@lb/core';
+import { AdminServer } from './admin/adminServer.js';
 import { BackendRegistry, type BackendStatus } from './backendRegistry.js';
 import { BalancerResilience } from './balancerResilience.js';
 import { sendError } from './errorResponse.js';
@@ -79,6 +80,7 @@ export class LoadBalancer extends Emitter {
   private readonly sockets = new Set<Duplex>();
   private readonly closingSockets = new WeakSet<Socket>();
   private server: Server | undefined;
+  private admin: AdminServer | undefined;
   private stopping: Promise<void> | undefined;
   private activeRequests = 0;
   private requestCount = 0;
@@ -133,6 +135,24 @@ export class LoadBalancer extends Emitter {
       });
     });
     await this.resilience.start();
+    if (this.options.adminPort !== undefined) {
+      const admin = new AdminServer(
+        {
+          metrics: () => this.metrics(),
+          status: () => this.stats(),
+          healthy: () => this.registry.statuses().some((b) => b.health === 'up'),
+        },
+        { host: this.options.adminHost, port: this.options.adminPort },
+      );
+      this.admin = admin;
+      try {
+        await admin.start();
+      } catch (err) {
+        this.admin = undefined;
+        await this.stop({ timeout: 0 });
+        throw err;
+      }
+    }
   }
 
   /**
@@ -152,7 +172,7 @@ export class LoadBalancer extends Emitter {
 
   /** The bound address of the admin server, when one is configured and started. */
   get adminAddress(): { host: string; port: number } | undefined {
-    return this.resilience.adminAddress;
+    return this.admin?.address;
   }
 
   /** Adds a backend; it takes traffic at once (through slow start when configured). */
@@ -340,6 +360,7 @@ export class LoadBalancer extends Emitter {
   private async shutdown(timeout: number): Promise<void> {
     const server = this.server;
     await this.resilience.stop();
+    await this.admin?.stop();
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { RetryBudget } from './retryBudget.js';
+import { isIdempotent, isRetryable } from './retryPolicy.js';
+
+describe('isRetryable', () => {
+  it('retries any method when the connection never opened', () => {
+    for (const method of ['GET', 'POST', 'PATCH']) {
+      expect(isRetryable({ method, phase: 'connect', bodyStreamed: false, responseStarted: false })).toBe(
+        true,
+      );
+    }
+  });
+
+  it('retries a reset only for idempotent methods whose body was not streamed', () => {
+    expect(isRetryable({ method: 'GET', phase: 'reset', bodyStreamed: false, responseStarted: false })).toBe(
+      true,
+    );
+    expect(isRetryable({ method: 'PUT', phase: 'reset', bodyStreamed: true, responseStarted: false })).toBe(
+      false,
+    );
+    expect(isRetryable({ method: 'POST', phase: 'reset', bodyStreamed: false, responseStarted: false })).toBe(
+      false,
+    );
+  });
+
+  it('never retries once the client saw a response byte', () => {
+    expect(isRetryable({ method: 'GET', phase: 'connect', bodyStreamed: false, responseStarted: true })).toBe(
+      false,
+    );
+  });
+
+  it('knows the RFC 9110 idempotent methods', () => {
+    expect(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'].every(isIdempotent)).toBe(true);
+    expect(['POST', 'PATCH', 'CONNECT', 'get'].some(isIdempotent)).toBe(false);
+  });
+});
+
+describe('RetryBudget', () => {
+  it('allows the floor when traffic is light, then 20% of active requests', () => {
+    const budget = new RetryBudget(0.2, 3);
+    expect([budget.tryAcquire(), budget.tryAcquire(), budget.tryAcquire(), budget.tryAcquire()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    for (let i = 0; i < 25; i++) budget.requestStarted();
+    expect([budget.tryAcquire(), budget.tryAcquire(), budget.tryAcquire()]).toEqual([true, true, false]);
+    expect(budget.inProgress).toBe(5);
+    budget.release();
+    expect(budget.tryAcquire()).toBe(true);
+  });
+
+  it('allows nothing with a zero budget and no floor', () => {
+    const budget = new RetryBudget(0, 0);
+    budget.requestStarted();
+    expect(budget.tryAcquire()).toBe(false);
+  });
+});
