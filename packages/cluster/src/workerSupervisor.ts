@@ -1,0 +1,249 @@
+import type { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
+import { type ClusterConfig, LbError, type TypedEventEmitter } from '@lb/core';
+import type { ClusterBalancer } from './balancer.js';
+import type { ClusterManagerEvents } from './clusterEvents.js';
+import { connectHost, freePort } from './freePort.js';
+import { preloadPath } from './preloadPath.js';
+import { RestartPolicy } from './restartPolicy.js';
+import type { SharedPortServer } from './sharedPortServer.js';
+import { workerCommand } from './workerCommand.js';
+import { WorkerProcess } from './workerProcess.js';
+
+/** One worker position (`LB_PROCESS_ID`); its process is replaced on crashes and reloads. */
+export interface WorkerSlot {
+  readonly id: number;
+  readonly policy: RestartPolicy;
+  current: WorkerProcess | undefined;
+  generation: number;
+  restarts: number;
+  timer: NodeJS.Timeout | undefined;
+  failed: boolean;
+  replacing: boolean;
+}
+
+/** How the supervisor runs workers; filled by `ClusterManager`. */
+export interface SupervisorSettings {
+  readonly config: ClusterConfig;
+  readonly args: readonly string[];
+  readonly execArgv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string | undefined;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly events: TypedEventEmitter<ClusterManagerEvents> & EventEmitter;
+  /** True from `start()` until `stop()` begins: restarts and replacements may proceed. */
+  readonly active: () => boolean;
+}
+
+/**
+ * Keeps every slot filled with a ready worker: spawns, attaches ready workers to the balancer or shared port,
+ * detaches dead ones at once, restarts with backoff, gives up on crash loops, and replaces workers through the
+ * reload path (new one ready first, then drain and stop the old one).
+ */
+export class WorkerSupervisor {
+  readonly live = new Set<WorkerProcess>();
+  slots: WorkerSlot[] = [];
+  balancer: ClusterBalancer | undefined;
+  shared: SharedPortServer | undefined;
+  private readonly expectedExit = new WeakSet<WorkerProcess>();
+  private readonly attached = new WeakSet<WorkerProcess>();
+
+  constructor(private readonly settings: SupervisorSettings) {}
+
+  newSlot(id: number): WorkerSlot {
+    const policy = new RestartPolicy(this.settings.config);
+    return {
+      id,
+      policy,
+      current: undefined,
+      generation: 0,
+      restarts: 0,
+      timer: undefined,
+      failed: false,
+      replacing: false,
+    };
+  }
+
+  /** Runs spawns in parallel; on the first failure stops the others and rethrows it. */
+  async startAll(spawns: Array<() => Promise<WorkerProcess>>): Promise<void> {
+    const started = spawns.map((spawn) => spawn());
+    try {
+      await Promise.all(started);
+    } catch (err) {
+      const settled = await Promise.allSettled(started);
+      await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? this.retire(s.value, 0) : undefined)));
+      throw err;
+    }
+  }
+
+  /** Starts a worker as the slot's current one (first start, restart, or revival); `0` picks a free port. */
+  async spawnInto(slot: WorkerSlot, port: number): Promise<WorkerProcess> {
+    const worker = this.createWorker(slot, port === 0 ? await freePort(this.settings.config.host) : port);
+    slot.current = worker;
+    const ready = worker.start();
+    this.settings.events.emit('workerStart', worker.info());
+    await ready;
+    if (!this.settings.active()) {
+      throw new LbError('LB_ERR_NOT_STARTED', `The cluster stopped while worker ${slot.id} was starting.`);
+    }
+    this.attach(worker);
+    return worker;
+  }
+
+  /** The reload path for one slot; the old worker keeps serving until the new one is ready. */
+  async replace(slot: WorkerSlot): Promise<void> {
+    if (slot.replacing) return;
+    slot.replacing = true;
+    try {
+      const old = slot.current;
+      const next = this.createWorker(slot, await freePort(this.settings.config.host));
+      const ready = next.start();
+      this.settings.events.emit('workerStart', next.info());
+      await ready;
+      if (!this.settings.active()) {
+        await this.retire(next, 0);
+        return;
+      }
+      slot.current = next;
+      this.attach(next);
+      if (old !== undefined && old.state !== 'exited') await this.retire(old);
+    } finally {
+      slot.replacing = false;
+      if (slot.current === undefined && this.settings.active()) this.scheduleRestart(slot, 0);
+    }
+  }
+
+  /** Drains a worker out of the balancer or shared port, then stops it (SIGKILL after `timeout`). */
+  async retire(worker: WorkerProcess, timeout = this.settings.config.shutdownTimeout): Promise<void> {
+    this.expectedExit.add(worker);
+    if (worker.state === 'exited') return;
+    if (this.attached.has(worker)) {
+      worker.state = 'draining';
+      this.shared?.removeWorker(worker);
+      const balancer = this.balancer;
+      if (balancer !== undefined && timeout > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeout);
+        });
+        await Promise.race([balancer.drain(worker.backendId).catch(() => {}), deadline]);
+        clearTimeout(timer);
+      }
+      this.detach(worker);
+    }
+    await worker.stop(timeout);
+  }
+
+  /** Asks every ready worker for its memory; answers arrive through `onMemory`. */
+  checkMemory(): void {
+    for (const worker of this.live) if (worker.state === 'ready') worker.queryMemory();
+  }
+
+  /** SIGKILLs every worker at once. */
+  killAll(): void {
+    for (const worker of this.live) worker.kill();
+  }
+
+  private createWorker(slot: WorkerSlot, port: number): WorkerProcess {
+    const { config, events } = this.settings;
+    slot.generation += 1;
+    const { argv, env } = workerCommand({
+      args: this.settings.args,
+      execArgv: this.settings.execArgv,
+      preload: preloadPath(),
+      slot: slot.id,
+      port,
+      host: config.host,
+      processCount: this.slots.length,
+      shutdownTimeout: config.shutdownTimeout,
+      sharedPort: config.sharedPort,
+      baseEnv: this.settings.env,
+    });
+    const worker = new WorkerProcess({
+      slot: slot.id,
+      generation: slot.generation,
+      port,
+      connectHost: connectHost(config.host),
+      command: process.execPath,
+      argv,
+      env,
+      cwd: this.settings.cwd,
+      readiness: config.readiness,
+      readinessTimeout: config.readinessTimeout,
+      logFormat: config.logFormat,
+      stdout: this.settings.stdout,
+      stderr: this.settings.stderr,
+    });
+    worker.restarts = slot.restarts;
+    worker.on('gone', () => this.detach(worker));
+    worker.on('exit', (code, signal) => {
+      this.onExit(slot, worker);
+      events.emit('workerExit', worker.info(), code, signal);
+    });
+    worker.on('memory', (rss) => this.onMemory(slot, worker, rss));
+    this.live.add(worker);
+    return worker;
+  }
+
+  private attach(worker: WorkerProcess): void {
+    this.attached.add(worker);
+    this.balancer?.addBackend({ id: worker.backendId, host: worker.connectHost, port: worker.port });
+    this.shared?.addWorker(worker);
+    this.settings.events.emit('workerReady', worker.info());
+  }
+
+  /** Takes a dead or leaving worker out of rotation at once, before a request can fail on it. */
+  private detach(worker: WorkerProcess): void {
+    if (!this.attached.has(worker)) return;
+    this.attached.delete(worker);
+    this.shared?.removeWorker(worker);
+    try {
+      this.balancer?.removeBackend(worker.backendId);
+    } catch {
+      // Already removed.
+    }
+  }
+
+  private onExit(slot: WorkerSlot, worker: WorkerProcess): void {
+    this.detach(worker);
+    this.live.delete(worker);
+    if (!this.settings.active() || this.expectedExit.has(worker) || slot.current !== worker) return;
+    slot.current = undefined;
+    // A replacement already on its way takes the slot; it restarts the slot itself if it fails.
+    if (!slot.replacing && this.slots.includes(slot)) this.scheduleRestart(slot, worker.uptime);
+  }
+
+  private scheduleRestart(slot: WorkerSlot, uptime: number): void {
+    const { config, events } = this.settings;
+    const decision = slot.policy.onExit(uptime);
+    if (decision.action === 'giveUp') {
+      slot.failed = true;
+      const error = new LbError(
+        'LB_ERR_WORKER_CRASH_LOOP',
+        `Worker ${slot.id} exited ${decision.attempts + 1} times in a row without staying up ${config.stableUptime} ms; it is not restarted (maxRestarts: ${config.maxRestarts}). The other workers keep serving; reload() revives it.`,
+      );
+      this.settings.stderr.write(`[lb] ${error.message}\n`);
+      events.emit('workerCrashLoop', slot.id, error);
+      return;
+    }
+    slot.restarts += 1;
+    events.emit('workerRestart', slot.id, decision.delay, decision.attempt);
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (!this.settings.active() || !this.slots.includes(slot) || slot.current !== undefined) return;
+      // A failed start ends in an exit, and onExit schedules the next attempt with a longer delay.
+      void this.spawnInto(slot, 0).catch(() => {});
+    }, decision.delay);
+  }
+
+  private onMemory(slot: WorkerSlot, worker: WorkerProcess, rss: number): void {
+    const limit = this.settings.config.maxMemory;
+    if (limit === undefined || rss <= limit || !this.settings.active()) return;
+    if (slot.current !== worker || slot.replacing) return;
+    this.settings.events.emit('workerMemoryLimit', worker.info(), rss);
+    this.replace(slot).catch((err: unknown) => {
+      this.settings.stderr.write(`[lb] memory replacement of worker ${slot.id} failed: ${String(err)}\n`);
+    });
+  }
+}
