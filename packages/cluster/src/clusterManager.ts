@@ -7,7 +7,7 @@ import {
   LbError,
   type TypedEventEmitter,
 } from '@lb/core';
-import { type ClusterBalancer, createBalancer } from './balancer.js';
+import { LoadBalancer } from '@lb/proxy';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { SharedPortServer } from './sharedPortServer.js';
 import { SignalHandlers } from './signalHandlers.js';
@@ -121,7 +121,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   }
 
   /** The load balancer while the cluster runs with `enableLoadBalancer`, for its stats, metrics and events. */
-  get balancer(): ClusterBalancer | undefined {
+  get balancer(): LoadBalancer | undefined {
     return this.supervisor.balancer;
   }
 
@@ -132,7 +132,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     const { config, supervisor } = this;
     try {
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
-      if (config.enableLoadBalancer) supervisor.balancer = await createBalancer(config);
+      if (config.enableLoadBalancer) supervisor.balancer = new LoadBalancer(config);
       if (config.sharedPort !== undefined) {
         supervisor.shared = new SharedPortServer(config.sharedPort, config.loadBalancerHost);
       }

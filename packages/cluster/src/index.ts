@@ -5,7 +5,6 @@
  *
  * @module
  */
-export type { ClusterBalancer } from './balancer.js';
 export type { ClusterManagerEvents } from './clusterEvents.js';
 export { ClusterManager, type ClusterManagerOptions } from './clusterManager.js';
 export { LineSplitter } from './lineSplitter.js';

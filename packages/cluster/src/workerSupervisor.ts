@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
 import { type ClusterConfig, LbError, type TypedEventEmitter } from '@lb/core';
-import type { ClusterBalancer } from './balancer.js';
+import type { LoadBalancer } from '@lb/proxy';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { connectHost, freePort } from './freePort.js';
 import { preloadPath } from './preloadPath.js';
@@ -44,7 +44,7 @@ export interface SupervisorSettings {
 export class WorkerSupervisor {
   readonly live = new Set<WorkerProcess>();
   slots: WorkerSlot[] = [];
-  balancer: ClusterBalancer | undefined;
+  balancer: LoadBalancer | undefined;
   shared: SharedPortServer | undefined;
   private readonly expectedExit = new WeakSet<WorkerProcess>();
   private readonly attached = new WeakSet<WorkerProcess>();

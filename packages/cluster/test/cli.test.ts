@@ -35,7 +35,7 @@ describe('the lb command', () => {
     expect(result.stderr).toContain('Cannot find module');
   });
 
-  it('runs an unmodified app on a shared port and stops on SIGINT with exit 0', async () => {
+  it('runs an unmodified app behind the balancer and stops on SIGINT with exit 0', async () => {
     const lb = spawn(
       process.execPath,
       [

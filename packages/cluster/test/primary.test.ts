@@ -44,4 +44,16 @@ describe('the primary process', () => {
     expect(code).toBe(0);
     expect(pids.some(alive)).toBe(false);
   });
+
+  it('behind the balancer, on SIGTERM stops accepting, finishes in-flight requests and exits 0', async () => {
+    const { primary, pids, port } = await startPrimary({ FIXTURE_BALANCER: '1' });
+    const slow = [get(port, '/slow?ms=500'), get(port, '/slow?ms=500'), get(port, '/slow?ms=500')];
+    await new Promise((r) => setTimeout(r, 150));
+    const exited = once(primary, 'exit');
+    primary.kill('SIGTERM');
+    for (const response of await Promise.all(slow)) expect(response.status).toBe(200);
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(pids.some(alive)).toBe(false);
+  });
 });
