@@ -119,6 +119,13 @@ describe('TcpLoadBalancer', () => {
     expect(await exchange(port, 'back')).toBe('back');
   });
 
+  it('keeps routing to down backends in panic mode when panicThreshold is set', async () => {
+    const a = await sayId('a');
+    const { lb, port } = await startBalancer([a.backend], { panicThreshold: 1 });
+    lb.setBackendHealth('a', 'down');
+    expect(await exchange(port, '')).toBe('a');
+  });
+
   it('drain() sends new connections elsewhere and resolves when the open ones close', async () => {
     const a = await startBackend('a');
     const b = await sayId('b');

@@ -11,6 +11,7 @@ import {
   type TypedEventEmitter,
   validateBackends,
 } from '@lb/core';
+import { createStrategy } from '@lb/strategies';
 import { AdminServer } from '../admin/adminServer.js';
 import { BackendRegistry, type BackendStatus } from '../backendRegistry.js';
 import { BalancerResilience } from '../balancerResilience.js';
@@ -90,7 +91,11 @@ export class TcpLoadBalancer extends Emitter {
       type: o.healthCheck?.type ?? ('tcp' as const),
     };
     this.options = Object.freeze({ ...resolved, healthCheck });
-    this.strategy = resolveStrategy(this.options.strategy);
+    const { strategy } = this.options;
+    this.strategy =
+      typeof strategy === 'string' && o.panicThreshold !== undefined
+        ? createStrategy(strategy, { panicThreshold: o.panicThreshold })
+        : resolveStrategy(strategy);
     this.registry = new BackendRegistry(this.strategy);
     this.resilience = new BalancerResilience(this.options, this.registry, this.registryMetrics, this);
     this.hooks = new TcpSessionAccounting({
