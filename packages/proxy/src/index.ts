@@ -12,6 +12,8 @@ export {
   AdminServer,
   type AdminServerOptions,
 } from './admin/adminServer.js';
+export { dashboardPage } from './admin/dashboard/dashboardPage.js';
+export { registerDashboard } from './admin/dashboard/registerDashboard.js';
 export type { BackendStatus } from './backendRegistry.js';
 export {
   HealthChecker,

@@ -175,6 +175,11 @@ export class LoadBalancer extends Emitter {
     return this.admin?.address;
   }
 
+  /** The admin server, when `adminPort` is set and the balancer started; its `route()` adds or replaces pages. */
+  get adminServer(): AdminServer | undefined {
+    return this.admin;
+  }
+
   /** Adds a backend; it takes traffic at once (through slow start when configured). */
   addBackend(backend: Backend): void {
     validateBackends([...this.registry.ids().map((id) => this.registry.get(id)!), backend]);

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LbError } from '@lb/core';
 import { prometheusContentType } from '../metrics/prometheusText.js';
+import { registerDashboard } from './dashboard/registerDashboard.js';
 
 /**
  * What the admin server reports on. The HTTP and TCP balancers implement it, and the cluster manager wraps one
@@ -45,9 +46,9 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 const text = 'text/plain; charset=utf-8';
 
 /**
- * The admin HTTP server: `GET /metrics` (Prometheus), `/status` (JSON), `/healthz` (200 or 503); 404 for
- * unknown paths and 405 for methods a route does not take. {@link AdminServer.route} adds more routes, such as
- * a dashboard at `/`.
+ * The admin HTTP server: `GET /` (the live dashboard page), `/metrics` (Prometheus), `/status` (JSON), `/healthz`
+ * (200 or 503); 404 for unknown paths and 405 for methods a route does not take. {@link AdminServer.route} adds
+ * more routes or replaces these.
  *
  * @example
  * ```ts
@@ -74,6 +75,7 @@ export class AdminServer {
       const healthy = provider.healthy();
       send(res, healthy ? 200 : 503, text, healthy ? 'ok\n' : 'no backend is up\n');
     });
+    registerDashboard(this);
   }
 
   /**
