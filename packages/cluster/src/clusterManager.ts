@@ -9,6 +9,7 @@ import {
 } from '@lb/core';
 import { LoadBalancer } from '@lb/proxy';
 import type { ClusterManagerEvents } from './clusterEvents.js';
+import { serveClusterStatus } from './clusterStatus.js';
 import { SharedPortServer } from './sharedPortServer.js';
 import { SignalHandlers } from './signalHandlers.js';
 import { currentProcessId, currentWorkerPort, inClusterMode, inWorker } from './workerEnv.js';
@@ -140,6 +141,9 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
         supervisor.slots.map((slot) => () => supervisor.spawnInto(slot, config.workerPort(slot.id))),
       );
       await supervisor.balancer?.start();
+      // The balancer's admin server reports backends only; the cluster's view adds each worker's pid and restarts.
+      const admin = supervisor.balancer?.adminServer;
+      if (admin !== undefined) serveClusterStatus(admin, this);
       await supervisor.shared?.listen();
     } catch (err) {
       await this.teardown(0);
