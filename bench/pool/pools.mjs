@@ -58,14 +58,29 @@ export const pools = {
   async poolifier() {
     const { FixedThreadPool } = await import('poolifier');
     const pool = new FixedThreadPool(2, here('./workers/poolifierWorker.mjs').pathname);
+    if (!pool.info.ready) await new Promise((resolve) => pool.emitter.once('ready', resolve));
     return { run: (name, data) => pool.execute(data, name), close: () => pool.destroy() };
   },
   async 'lb-inline'() {
     const { HybridProcessor } = await import('@lb/all');
     const pool = new HybridProcessor({ isolatePoolSize: 2 });
     await pool.initialize();
+    const inc = (x) => x + 1;
+    const fib = (n) => fibInline(n);
+    const options = { helpers: { fibInline } };
     return {
-      // Written inline on every call, as users do: the pool finds the cached handler by its source.
+      run: (name, data) =>
+        name === 'fib' ? pool.processWork(fib, data, options) : pool.processWork(inc, data),
+      close: () => pool.close(),
+    };
+  },
+  async 'lb-inline-literal'() {
+    const { HybridProcessor } = await import('@lb/all');
+    const pool = new HybridProcessor({ isolatePoolSize: 2 });
+    await pool.initialize();
+    return {
+      // A new closure on every call, as when the handler is written inside a loop or request handler: the pool
+      // finds the cached handler by its source, which costs one Function#toString per call.
       run: (name, data) =>
         name === 'fib'
           ? pool.processWork((n) => fibInline(n), data, { helpers: { fibInline } })

@@ -13,7 +13,16 @@ const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 const runs = quick ? 1 : Number(process.env.RUNS ?? 5);
 const tinyCount = quick ? 10_000 : 100_000;
-const pools = ['raw', 'lb-inline', 'lb-module', 'piscina', 'tinypool', 'workerpool', 'poolifier'];
+const pools = [
+  'raw',
+  'lb-inline',
+  'lb-inline-literal',
+  'lb-module',
+  'piscina',
+  'tinypool',
+  'workerpool',
+  'poolifier',
+];
 const scenarios = ['tiny', 'fib27', 'fib32'] as const;
 const measure = fileURLToPath(new URL('./measure.mjs', import.meta.url));
 
@@ -26,10 +35,24 @@ interface Measurement {
   peakRssMb: number;
 }
 
+const failures = new Map<string, number>();
+
+/** One measurement; a run that crashes or never settles its tasks is counted and retried (up to 3 tries). */
 async function once(pool: string, scenario: string): Promise<Measurement> {
   const args = [measure, pool, scenario, ...(scenario === 'tiny' ? [String(tinyCount)] : [])];
-  const { stdout } = await run(process.execPath, args, { timeout: 600_000, maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as Measurement;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run(process.execPath, args, { timeout: 600_000, maxBuffer: 1 << 20 });
+      return JSON.parse(stdout) as Measurement;
+    } catch (error) {
+      const key = `${pool}/${scenario}`;
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+      process.stderr.write(
+        `${key} failed (attempt ${attempt}): exit ${(error as { code?: unknown }).code}\n`,
+      );
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 function median(values: number[]): number {
@@ -64,3 +87,6 @@ ${tinyCount.toLocaleString('en')} tiny tasks (x => x + 1) submitted at once; 40 
 | pool | tiny: tasks/s | tiny: submit ms | tiny: peak RSS MB | 40×fib(27) ms | 40×fib(32) ms |
 |---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}`);
+for (const [key, count] of failures) {
+  console.log(`\n${key}: ${count} failed attempt(s) (exit 13 means tasks never settled), retried.`);
+}

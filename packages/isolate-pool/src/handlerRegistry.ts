@@ -62,13 +62,12 @@ export class HandlerRegistry {
     // A closure written inline is a new object on every call; its source is the same, so look that up next.
     const source = Function.prototype.toString.call(handler);
     const same = this.bySource.get(source);
-    let def: Definition;
     if (same !== undefined && shallowEqual(same.helpers, helpers) && shallowEqual(same.context, context)) {
-      def = same.def;
-    } else {
-      def = this.inline(handler, helpers, context);
-      this.bySource.set(source, { def, helpers, context });
+      // Not remembered by identity: a fresh closure per call would fill the WeakMap and slow the GC.
+      return same.def;
     }
+    const def = this.inline(handler, helpers, context);
+    this.bySource.set(source, { def, helpers, context });
     this.byFunction.set(handler, { def, helpers, context });
     return def;
   }
