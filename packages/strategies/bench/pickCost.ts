@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { replaceSection } from './markdown.js';
 import { memoryBaseline } from './memoryBaseline.js';
 import { baselineLabel, type PickCostRow, renderPickCostSection } from './pickCostDoc.js';
-import { growthExponent, measurePickCost, type PickCost, type TimingPlan } from './pickTimer.js';
+import { growthExponent, measurePickCosts, type TimingPlan } from './pickTimer.js';
 import { seededRandom } from './rng.js';
 import { type RosterEntry, roster } from './roster.js';
 
@@ -35,12 +35,16 @@ const baseline: RosterEntry = {
 const entries = [baseline, ...roster];
 
 function measure(entry: RosterEntry): PickCostRow {
-  const costs = sizes.map((n): PickCost => {
-    // A fixed clock and seed: the benchmark times the strategy, not performance.now or Math.random.
-    let tick = 0;
-    const strategy = entry.make({ now: () => (tick += 0.01), random: seededRandom(n) });
-    return measurePickCost(strategy, n, plan, entry.keyed);
-  });
+  const costs = measurePickCosts(
+    (n) => {
+      // A fixed clock and seed: the benchmark times the strategy, not performance.now or Math.random.
+      let tick = 0;
+      return entry.make({ now: () => (tick += 0.01), random: seededRandom(n) });
+    },
+    sizes,
+    plan,
+    entry.keyed,
+  );
   const exponent = growthExponent(costs[1]!.nsPerPick, sizes[1], costs[2]!.nsPerPick, sizes[2]);
   return { label: entry.label, costs, exponent };
 }

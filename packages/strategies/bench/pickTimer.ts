@@ -33,13 +33,18 @@ export function benchBackends(n: number): Backend[] {
   }));
 }
 
+/** One strategy instance over `n` backends, ready to run timed iterations. */
+interface Harness {
+  readonly setupMs: number;
+  run(iterations: number): void;
+}
+
 /**
- * Measures the per-request cost of a strategy over `n` backends. Every iteration picks, starts the request and
- * ends the one started `inFlightWindow` iterations earlier with a lognormal latency, like a proxy that keeps
- * that many requests open. Contexts and outcomes are built beforehand so the loop measures the strategy, not
- * the harness.
+ * Builds the loop for one strategy over `n` backends. Every iteration picks, starts the request and ends the one
+ * started `inFlightWindow` iterations earlier with a lognormal latency, like a proxy that keeps that many
+ * requests open. Contexts and outcomes are built beforehand so the loop times the strategy, not the harness.
  */
-export function measurePickCost(strategy: Strategy, n: number, plan: TimingPlan, keyed: boolean): PickCost {
+function harness(strategy: Strategy, n: number, keyed: boolean): Harness {
   const random = seededRandom(n);
   const contexts: (PickContext | undefined)[] = Array.from({ length: keyCount }, (_, i) =>
     keyed ? { hashKey: `user-${i}-${Math.floor(random() * 1e9)}` } : undefined,
@@ -55,28 +60,47 @@ export function measurePickCost(strategy: Strategy, n: number, plan: TimingPlan,
   // The first pick may build a lazily constructed index; count it as setup, not as a pick.
   strategy.pick(contexts[0]);
   const setupMs = Number(process.hrtime.bigint() - setupStart) / 1e6;
-
   let step = 0;
-  const run = (iterations: number): void => {
-    for (let i = 0; i < iterations; i++, step++) {
-      const slot = step & (inFlightWindow - 1);
-      const ending = open[slot];
-      if (ending !== undefined) strategy.onRequestEnd(ending, outcomes[step & (keyCount - 1)]!);
-      const chosen = strategy.pick(contexts[step & (keyCount - 1)]);
-      if (chosen !== undefined) strategy.onRequestStart(chosen);
-      open[slot] = chosen;
-    }
+  return {
+    setupMs,
+    run(iterations) {
+      for (let i = 0; i < iterations; i++, step++) {
+        const slot = step & (inFlightWindow - 1);
+        const ending = open[slot];
+        if (ending !== undefined) strategy.onRequestEnd(ending, outcomes[step & (keyCount - 1)]!);
+        const chosen = strategy.pick(contexts[step & (keyCount - 1)]);
+        if (chosen !== undefined) strategy.onRequestStart(chosen);
+        open[slot] = chosen;
+      }
+    },
   };
+}
 
-  run(plan.warmup);
-  const samples: number[] = [];
+/**
+ * Measures the per-request cost of a strategy at each backend count. Rounds are interleaved across the counts
+ * (10, 1,000, 100,000, 10, …), so a burst of load from other processes on a shared machine slows every count
+ * alike instead of skewing the ratio between them.
+ */
+export function measurePickCosts(
+  make: (n: number) => Strategy,
+  sizes: readonly number[],
+  plan: TimingPlan,
+  keyed: boolean,
+): PickCost[] {
+  const harnesses = sizes.map((n) => harness(make(n), n, keyed));
+  for (const h of harnesses) h.run(plan.warmup);
+  const samples: number[][] = sizes.map(() => []);
   for (let r = 0; r < plan.rounds; r++) {
-    const start = process.hrtime.bigint();
-    run(plan.iterations);
-    samples.push(Number(process.hrtime.bigint() - start) / plan.iterations);
+    harnesses.forEach((h, k) => {
+      const start = process.hrtime.bigint();
+      h.run(plan.iterations);
+      samples[k]!.push(Number(process.hrtime.bigint() - start) / plan.iterations);
+    });
   }
-  samples.sort((a, b) => a - b);
-  return { nsPerPick: samples[Math.floor(samples.length / 2)]!, setupMs };
+  return harnesses.map((h, k) => {
+    const sorted = samples[k]!.sort((a, b) => a - b);
+    return { nsPerPick: sorted[Math.floor(sorted.length / 2)]!, setupMs: h.setupMs };
+  });
 }
 
 /**
