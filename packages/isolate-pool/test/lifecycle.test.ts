@@ -23,6 +23,18 @@ describe('lifecycle', () => {
     expect(() => new HybridProcessor({ maxTasksPerThread: 5000 })).toThrow(/maxTasksPerThread/);
   });
 
+  it('in a cluster worker process, defaults to the CPUs left per process', async () => {
+    const saved = process.env.LB_PROCESS_COUNT;
+    process.env.LB_PROCESS_COUNT = '1000';
+    try {
+      const pool = await startPool({ isolatePoolSize: undefined });
+      expect(pool.stats().threads).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.LB_PROCESS_COUNT;
+      else process.env.LB_PROCESS_COUNT = saved;
+    }
+  });
+
   it('close() finishes queued and running tasks, then refuses new ones', async () => {
     const pool = new HybridProcessor({ isolatePoolSize: 1 });
     await pool.initialize();
