@@ -22,7 +22,7 @@ function startExample(): Promise<{ output: string; port: number }> {
   });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`example did not start; printed: ${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`example did not start; printed: ${output}`)), 90_000);
     child!.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
@@ -57,5 +57,5 @@ describe('hybrid_processor_example', () => {
     for (const answer of await Promise.all(storm)) expect(answer).toEqual({ n: 34, value: 5702887 });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
-  });
+  }, 120_000);
 });

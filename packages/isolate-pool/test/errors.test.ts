@@ -68,7 +68,7 @@ describe('errors across the thread boundary', () => {
     }, null);
     await expect(hog).rejects.toMatchObject({ code: 'LB_ERR_WORKER_CRASHED' });
     await expect(pool.processWork((x) => x, 'alive')).resolves.toBe('alive');
-  });
+  }, 60_000);
 
   it('fails initialize() when threads cannot start, instead of respawning forever', async () => {
     const pool = new HybridProcessor({ isolatePoolSize: 2, execArgv: ['--no-such-node-flag'] });

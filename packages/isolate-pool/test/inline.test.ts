@@ -19,7 +19,7 @@ describe('inline handlers', () => {
     });
     expect(result).toBe(102334155);
     expect(processor.stats()).toMatchObject({ threads: 3, completed: 1, failed: 0 });
-  });
+  }, 60_000);
 
   it('gives the handler its helpers and context, as variables and as the second argument', async () => {
     const pool = await startPool();

@@ -66,14 +66,14 @@ describe('lifecycle', () => {
   });
 
   it('lets a script that never closes the pool exit once no task is pending', async () => {
-    const { stdout } = await run(process.execPath, [fixture('noClose.mjs')], { timeout: 20_000 });
+    const { stdout } = await run(process.execPath, [fixture('noClose.mjs')], { timeout: 50_000 });
     expect(JSON.parse(stdout)).toEqual([10, 20, 30]);
-  });
+  }, 60_000);
 
   it('keeps the process alive while a task is pending', async () => {
-    const { stdout } = await run(process.execPath, [fixture('pendingTask.mjs')], { timeout: 20_000 });
+    const { stdout } = await run(process.execPath, [fixture('pendingTask.mjs')], { timeout: 50_000 });
     expect(stdout).toBe('done');
-  });
+  }, 60_000);
 
   it('grows to maxThreads while tasks wait and shrinks back when idle', async () => {
     const pool = await startPool({ minThreads: 1, maxThreads: 2, idleTimeout: 20, maxTasksPerThread: 1 });

@@ -46,9 +46,9 @@ describe('task modules', () => {
       process.execPath,
       ['--import', 'tsx', fileURLToPath(fixture('tsModule.ts'))],
       {
-        timeout: 30_000,
+        timeout: 50_000,
       },
     );
     expect(JSON.parse(stdout)).toEqual({ result: 5 });
-  });
+  }, 60_000);
 });
