@@ -73,6 +73,16 @@ describe('TcpLoadBalancer health, metrics and admin', () => {
     expect(lb.adminAddress).toBeUndefined();
   });
 
+  it('releases its port when the admin server cannot start', async () => {
+    const first = new TcpLoadBalancer({ loadBalancerPort: 0, adminPort: 0 });
+    balancers.push(first);
+    await first.start();
+    const clash = new TcpLoadBalancer({ loadBalancerPort: 0, adminPort: first.adminAddress!.port });
+    await expect(clash.start()).rejects.toMatchObject({ code: 'LB_ERR_LISTEN_FAILED' });
+    expect(clash.address).toBeUndefined();
+    await expect(clash.start()).rejects.toMatchObject({ code: 'LB_ERR_LISTEN_FAILED' });
+  });
+
   it('ramps a backend added at run time through slow start', async () => {
     const a = await startBackend('a');
     const b = await startBackend('b');

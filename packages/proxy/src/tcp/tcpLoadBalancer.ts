@@ -129,11 +129,19 @@ export class TcpLoadBalancer extends Emitter {
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
     if (this.options.adminPort !== undefined) {
-      this.admin = new AdminServer(
+      const admin = new AdminServer(
         { metrics: () => this.metrics(), status: () => this.stats(), healthy: () => this.healthy() },
         { host: this.options.adminHost, port: this.options.adminPort },
       );
-      await this.admin.start();
+      try {
+        await admin.start();
+      } catch (err) {
+        // A half-started balancer would hold its port with nobody able to stop it.
+        this.server = undefined;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw err;
+      }
+      this.admin = admin;
     }
     await this.resilience.start();
   }
