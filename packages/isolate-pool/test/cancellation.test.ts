@@ -79,6 +79,40 @@ describe('cancellation, timeouts and backpressure', () => {
     });
   });
 
+  it('skips an aborted task already sent ahead to a busy thread, without replacing the thread', async () => {
+    const pool = await startPool({ isolatePoolSize: 1 });
+    type Marks = { __skipped?: boolean; __thread?: string };
+    await pool.processWork(() => {
+      (globalThis as Marks).__thread = 'original';
+    }, 0);
+    const gate = new SharedArrayBuffer(4);
+    const blocker = pool.processWork((buffer) => {
+      Atomics.wait(new Int32Array(buffer as SharedArrayBuffer), 0, 0, 10_000);
+      return 'blocker';
+    }, gate);
+    const controller = new AbortController();
+    const skipped = pool.processWork(
+      () => {
+        (globalThis as Marks).__skipped = true;
+      },
+      0,
+      { signal: controller.signal },
+    );
+    // Both tasks are in the thread's pipeline: the first blocks it, the second waits behind it.
+    await runningTasks(pool, 2);
+    controller.abort();
+    await expect(skipped).rejects.toMatchObject({ code: 'LB_ERR_TASK_ABORTED' });
+    Atomics.store(new Int32Array(gate), 0, 1);
+    Atomics.notify(new Int32Array(gate), 0);
+    await expect(blocker).resolves.toBe('blocker');
+    const marks = await pool.processWork(() => {
+      const { __skipped, __thread } = globalThis as Marks;
+      return { __skipped, __thread };
+    }, 0);
+    // Same thread (its mark survived), and the aborted task never ran there.
+    expect(marks).toEqual({ __skipped: undefined, __thread: 'original' });
+  });
+
   it('times out a task that runs too long, and the pool keeps working', async () => {
     const pool = await startPool({ isolatePoolSize: 1 });
     const started = performance.now();
