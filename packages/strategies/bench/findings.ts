@@ -1,4 +1,4 @@
-import { formatMs, percent } from './format.js';
+import { formatMs, overloaded, percent } from './format.js';
 import { type Scenario, serviceTimeQuantile } from './scenarios.js';
 import type { SimulatedStrategy } from './strategiesDoc.js';
 
@@ -40,8 +40,8 @@ export function findings(rows: readonly SimulatedStrategy[], runs: readonly Scen
   const { backendCount, slowBackend, slotsPerBackend } = runs[slow]!.config;
   const factor = slowBackend?.factor ?? 1;
   const slowCapacityShare = 1 / factor / (backendCount - 1 + 1 / factor);
-  const overloaded = rows.filter((r) => r.results[slow]!.slowUtilisation > 1);
-  const stable = rows.filter((r) => r.results[slow]!.slowUtilisation <= 1);
+  const buried = rows.filter((r) => overloaded(r.results[slow]!.slowUtilisation));
+  const stable = rows.filter((r) => !overloaded(r.results[slow]!.slowUtilisation));
   const bestSlow = ranked(rows, slow);
   const bestVariable = ranked(rows, variable);
   const worstVariable = bestVariable[bestVariable.length - 1]!;
@@ -58,7 +58,7 @@ export function findings(rows: readonly SimulatedStrategy[], runs: readonly Scen
   const adviceHolds = [slow, variable].every((i) => lc.results[i]!.p99Ms < 0.9 * rr.results[i]!.p99Ms);
   const paragraphs: string[][] = [
     [
-      `**With one slow backend, load-oblivious strategies break.** ${list(overloaded)} send the slow backend`,
+      `**With one slow backend, load-oblivious strategies break.** ${list(buried)} send the slow backend`,
       `its even share (${percent(rr.results[slow]!.slowShare)} for round robin) although it can do only`,
       `${percent(slowCapacityShare)} of the work. Its queue then grows for the whole run, so their p99`,
       `(${p99(rr, slow)} for round robin) measures how long the run was, not a steady state: run twice as long and`,

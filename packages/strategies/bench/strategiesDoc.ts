@@ -1,5 +1,5 @@
 import { findings } from './findings.js';
-import { formatMs, percent } from './format.js';
+import { formatMs, overloaded, percent } from './format.js';
 import { markdownTable } from './markdown.js';
 import type { Scenario } from './scenarios.js';
 import type { SimulationResult } from './simulation.js';
@@ -16,7 +16,7 @@ export interface SimulatedStrategy {
 
 function utilisation(result: SimulationResult): string {
   const text = `${result.slowUtilisation.toFixed(2)}`;
-  return result.slowUtilisation > 1 ? `**${text}** (overloaded)` : text;
+  return overloaded(result.slowUtilisation) ? `**${text}** (overloaded)` : text;
 }
 
 function scenarioTable(

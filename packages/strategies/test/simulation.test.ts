@@ -1,5 +1,8 @@
 import type { Backend, BackendId, PickContext, RequestOutcome, Strategy } from '@lb/core';
 import { describe, expect, it } from 'vitest';
+import { overloaded } from '../bench/format.js';
+import { roster } from '../bench/roster.js';
+import { scenarios } from '../bench/scenarios.js';
 import { percentile, type SimulationConfig, simulate } from '../bench/simulation.js';
 
 /** A strategy small enough to reason about exactly, so the engine is tested apart from the real ones. */
@@ -158,5 +161,36 @@ describe('percentile', () => {
     expect(percentile(values, 99)).toBe(10);
     expect(percentile(values, 10)).toBe(1);
     expect(percentile(new Float64Array(0), 50)).toBeNaN();
+  });
+});
+
+describe('the built-in strategies in the model', () => {
+  const slowScenario = scenarios(20_000)[0]!.config;
+  const run = (label: string) => {
+    const entry = roster.find((e) => e.label === label)!;
+    return simulate({ ...slowScenario, hashKeys: entry.keyed }, entry.make);
+  };
+
+  it.each(roster.map((e) => e.label))(
+    '%s replays exactly with the injected clock and random source',
+    (label) => {
+      expect(run(label)).toEqual(run(label));
+    },
+  );
+
+  it('load-aware strategies keep the slow backend within capacity, load-oblivious ones bury it', () => {
+    for (const label of [
+      'leastConnections',
+      'powerOfTwoChoices',
+      'peakEwma',
+      'first',
+      'ringHash (bounded 1.25)',
+    ]) {
+      expect(overloaded(run(label).slowUtilisation), label).toBe(false);
+    }
+    for (const label of ['roundRobin', 'weightedRoundRobin', 'random', 'ringHash', 'maglev']) {
+      expect(run(label).slowUtilisation, label).toBeGreaterThan(4);
+    }
+    expect(run('leastConnections').p99Ms).toBeLessThan(run('roundRobin').p99Ms / 10);
   });
 });
