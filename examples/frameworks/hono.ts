@@ -1,0 +1,22 @@
+// Hono on @hono/node-server in a cluster of 4 behind the load balancer. Run: npx tsx examples/frameworks/hono.ts
+import { serve } from '@hono/node-server';
+import { ClusterManager, LoadBalancingStrategy } from '@lb/all';
+import { Hono } from 'hono';
+
+if (ClusterManager.isWorker) {
+  // A worker: an ordinary Hono app on the port the cluster gave it.
+  const app = new Hono();
+  app.get('/', (c) => c.json({ framework: 'hono', pid: process.pid, worker: ClusterManager.processId }));
+  serve({ fetch: app.fetch, port: ClusterManager.workerPort, hostname: '127.0.0.1' });
+} else {
+  // The primary: 4 copies of this file behind the load balancer. PORT and BASE_PORT override 3000 and 8080.
+  const cluster = new ClusterManager({
+    processes: 4,
+    basePort: Number(process.env.BASE_PORT ?? 8080),
+    enableLoadBalancer: true,
+    loadBalancerPort: Number(process.env.PORT ?? 3000),
+    strategy: LoadBalancingStrategy.roundRobin,
+  });
+  await cluster.start();
+  console.log(`hono: 4 workers behind http://localhost:${cluster.address?.port}/`);
+}
