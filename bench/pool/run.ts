@@ -3,6 +3,7 @@
  *
  *   pnpm exec tsx bench/pool/run.ts            # full: 100k tiny tasks, 5 runs
  *   pnpm exec tsx bench/pool/run.ts --quick    # smoke test: 10k tiny tasks, 1 run
+ *   RUNS=3 SCENARIOS=fib32 pnpm exec tsx bench/pool/run.ts
  */
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -23,7 +24,9 @@ const pools = [
   'workerpool',
   'poolifier',
 ];
-const scenarios = ['tiny', 'fib27', 'fib32'] as const;
+const allScenarios = ['tiny', 'fib27', 'fib32'];
+// SCENARIOS=fib27,fib32 re-runs a subset; rows for skipped scenarios show NaN.
+const scenarios = process.env.SCENARIOS?.split(',') ?? allScenarios;
 const measure = fileURLToPath(new URL('./measure.mjs', import.meta.url));
 
 interface Measurement {
