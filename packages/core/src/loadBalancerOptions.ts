@@ -44,7 +44,11 @@ export interface LoadBalancerOptions {
   maxConnectionsPerBackend?: number;
   /** Most idle keep-alive connections kept per backend. @default 64 */
   maxIdleConnectionsPerBackend?: number;
-  /** Milliseconds an idle pooled backend connection is kept before it is closed. @default 30000 */
+  /**
+   * Milliseconds an idle pooled backend connection is kept before it is closed. Keep it below the backends' own
+   * keep-alive timeout (5 s for Node servers), so the balancer never reuses a connection the backend is closing.
+   * @default 4000
+   */
   upstreamIdleTimeout?: number;
   /**
    * Which peers may set the client address and the forwarded proto, host and port: `false` trusts none (the

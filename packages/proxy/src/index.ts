@@ -24,8 +24,9 @@ export { type CancelProbe, type ProbeOptions, type ProbeResult, probeBackend } f
 export { type OutlierDecision, OutlierDetector } from './health/outlierDetector.js';
 export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './health/slowStart.js';
 export type { TrustPredicate } from './http/trustProxy.js';
-export { LoadBalancer, type LoadBalancerStats } from './loadBalancer.js';
+export { LoadBalancer } from './loadBalancer.js';
 export type { LoadBalancerEvents } from './loadBalancerEvents.js';
+export type { LoadBalancerStats } from './loadBalancerStats.js';
 export {
   BackendMetrics,
   type ErrorKind,

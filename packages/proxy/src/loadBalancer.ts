@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   type Backend,
@@ -15,41 +15,19 @@ import {
 import { AdminServer } from './admin/adminServer.js';
 import { BackendRegistry, type BackendStatus } from './backendRegistry.js';
 import { BalancerResilience } from './balancerResilience.js';
-import { sendError } from './errorResponse.js';
-import { checkRequestFraming } from './http/framing.js';
-import { buildRequestHeaders } from './http/requestHeaders.js';
+import { createProxyHooks, RequestCounters } from './createProxyHooks.js';
 import { createListener } from './listener.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
+import type { LoadBalancerStats } from './loadBalancerStats.js';
 import { MetricsRegistry } from './metrics/metricsRegistry.js';
-import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
+import { RequestEntry } from './requestEntry.js';
 import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
 import { resolveStrategy } from './resolveStrategy.js';
-import { RetryBudget } from './retry/retryBudget.js';
-import { tunnelUpgrade } from './upgradeTunnel.js';
-import { UpstreamPool, type UpstreamPoolStats } from './upstream/upstreamPool.js';
+import { UpstreamPool } from './upstream/upstreamPool.js';
 import { validatePlainOptions } from './validatePlainOptions.js';
 
 const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
-
-/** A JSON snapshot of a balancer, from {@link LoadBalancer.stats}. */
-export interface LoadBalancerStats {
-  readonly address: { host: string; port: number } | undefined;
-  readonly strategy: string;
-  /** Client requests in progress (tunnels included). */
-  readonly activeRequests: number;
-  /** Client requests received. */
-  readonly requests: number;
-  /** Retries on another backend. */
-  readonly retries: number;
-  /** Requests answered 503 because no backend could take them. */
-  readonly noBackend: number;
-  readonly backends: readonly BackendStatus[];
-  /** Connection pool per backend. */
-  readonly pools: readonly UpstreamPoolStats[];
-  /** Per-backend counters and latency quantiles. */
-  readonly metrics: ReturnType<MetricsRegistry['snapshot']>;
-}
 
 /**
  * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend, strict framing, hop-by-hop
@@ -78,14 +56,11 @@ export class LoadBalancer extends Emitter {
   private readonly resilience: BalancerResilience;
   private readonly hooks: ProxyHooks;
   private readonly sockets = new Set<Duplex>();
-  private readonly closingSockets = new WeakSet<Socket>();
+  private readonly entry: RequestEntry;
   private server: Server | undefined;
   private admin: AdminServer | undefined;
   private stopping: Promise<void> | undefined;
-  private activeRequests = 0;
-  private requestCount = 0;
-  private retryCount = 0;
-  private idleWaiters: (() => void)[] = [];
+  private readonly counters = new RequestCounters();
 
   constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
     super();
@@ -100,10 +75,17 @@ export class LoadBalancer extends Emitter {
       idleTimeout: this.options.upstreamIdleTimeout,
     });
     this.resilience = new BalancerResilience(this.options, this.registry, this.registryMetrics, this);
-    const retries = this.options.retries;
-    this.hooks = this.createHooks(
-      retries ? new RetryBudget(retries.budgetPercent, retries.minRetryConcurrency) : undefined,
-    );
+    this.hooks = createProxyHooks({
+      options: this.options,
+      upstream: this.upstream,
+      strategy: this.strategy,
+      registry: this.registry,
+      metrics: this.registryMetrics,
+      resilience: this.resilience,
+      counters: this.counters,
+      events: this,
+    });
+    this.entry = new RequestEntry(this.hooks, () => this.stopping !== undefined);
     for (const backend of backends) this.addBackendQuietly(backend);
   }
 
@@ -112,10 +94,10 @@ export class LoadBalancer extends Emitter {
     if (this.server) throw new LbError('LB_ERR_ALREADY_STARTED', 'The load balancer is already started');
     const server = createListener(this.options);
     this.server = server;
-    server.on('request', (req, res) => this.onRequest(req, res));
+    server.on('request', (req, res) => this.entry.handleRequest(req, res));
     // Listening stops Node from answering 100 Continue itself: the backend decides (RFC 9110 §10.1.1).
-    server.on('checkContinue', (req, res) => this.onRequest(req, res));
-    server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    server.on('checkContinue', (req, res) => this.entry.handleRequest(req, res));
+    server.on('upgrade', (req, socket, head) => this.entry.handleUpgrade(req, socket, head));
     server.on('connection', (socket: Duplex) => this.track(socket));
     server.on('secureConnection', (socket: Duplex) => this.track(socket));
     server.on('error', (err) => this.emitError(err));
@@ -213,6 +195,8 @@ export class LoadBalancer extends Emitter {
 
   /** An external health signal, such as a cluster knowing its worker died. */
   setBackendHealth(id: BackendId, health: 'up' | 'down'): void {
+    if (!this.registry.has(id))
+      throw new LbError('LB_ERR_UNKNOWN_BACKEND', `No backend with id ${String(id)}`);
     this.resilience.setHealth(id, { markedDown: health === 'down' }, 'marked down');
   }
 
@@ -227,9 +211,9 @@ export class LoadBalancer extends Emitter {
     return {
       address: this.address,
       strategy: this.strategy.name,
-      activeRequests: this.activeRequests,
-      requests: this.requestCount,
-      retries: this.retryCount,
+      activeRequests: this.counters.active,
+      requests: this.counters.total,
+      retries: this.counters.retries,
       noBackend: this.registryMetrics.noBackend,
       backends: this.backends,
       pools: this.upstream.stats(),
@@ -259,104 +243,6 @@ export class LoadBalancer extends Emitter {
     });
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket;
-    // After `Connection: close` nothing more may be read from this connection (RFC 9112 §9.6).
-    if (this.closingSockets.has(socket)) {
-      socket.destroy();
-      return;
-    }
-    if (/(?:^|,)\s*close\s*(?:,|$)/i.test(req.headers.connection ?? '')) this.closingSockets.add(socket);
-    if (this.stopping) res.shouldKeepAlive = false;
-    const checked = checkRequestFraming(req.httpVersion, req.rawHeaders);
-    if ('violation' in checked) {
-      this.closingSockets.add(socket);
-      sendError(res, checked.violation.status, `Bad request framing: ${checked.violation.reason}`, {}, true);
-      return;
-    }
-    const { headers, clientAddress } = this.forwardHeaders(req, checked.framing);
-    new ProxyExchange(this.hooks, req, res, headers, clientAddress, checked.framing).start();
-  }
-
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    const checked = checkRequestFraming(req.httpVersion, req.rawHeaders);
-    if ('violation' in checked || checked.framing.kind !== 'none' || this.stopping) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    const { headers, clientAddress } = this.forwardHeaders(req, checked.framing, req.headers.upgrade ?? '');
-    tunnelUpgrade(this.hooks, req, socket, head, headers, clientAddress);
-  }
-
-  private forwardHeaders(
-    req: IncomingMessage,
-    framing: Parameters<typeof buildRequestHeaders>[1]['framing'],
-    upgrade?: string,
-  ): ReturnType<typeof buildRequestHeaders> {
-    const socket = req.socket;
-    return buildRequestHeaders(req.rawHeaders, {
-      httpVersion: req.httpVersion,
-      peerAddress: socket.remoteAddress ?? '',
-      localPort: socket.localPort ?? this.options.port,
-      encrypted: this.options.tls !== undefined,
-      trust: this.options.trust,
-      forwarded: this.options.forwarded,
-      via: this.options.via,
-      framing,
-      ...(upgrade === undefined ? {} : { upgrade }),
-    });
-  }
-
-  private createHooks(budget: RetryBudget | undefined): ProxyHooks {
-    const metricsOf = (backend: Backend) => this.registryMetrics.backend(backend.id);
-    return {
-      options: this.options,
-      upstream: this.upstream,
-      budget,
-      maxRetries: this.options.retries?.attempts ?? 0,
-      pick: (context) => {
-        const backend = this.strategy.pick(context);
-        if (backend === undefined) this.registryMetrics.noBackend++;
-        return backend;
-      },
-      attemptStarted: (backend) => {
-        if (this.registry.started(backend)) this.strategy.onRequestStart(backend);
-        metricsOf(backend)?.requestStart();
-      },
-      attemptEnded: (backend, outcome) => {
-        if (this.registry.ended(backend)) {
-          this.strategy.onRequestEnd(backend, outcome);
-          this.resilience.recordOutcome(backend.id, outcome);
-        }
-        metricsOf(backend)?.requestEnd(outcome.status ?? 0, outcome.latencyMs / 1000);
-      },
-      retried: (backend, error, kind) => {
-        this.retryCount++;
-        const metrics = metricsOf(backend);
-        if (metrics) {
-          metrics.retries++;
-          metrics.error(this.resilience.errorKind(kind));
-        }
-        this.emit('proxyError', error, this.registry.status(backend.id));
-      },
-      failed: (error, backend, kind) => {
-        if (backend) metricsOf(backend)?.error(this.resilience.errorKind(kind));
-        this.emit('proxyError', error, backend && this.registry.status(backend.id));
-      },
-      requestStarted: () => {
-        budget?.requestStarted();
-        this.activeRequests++;
-        this.requestCount++;
-      },
-      requestEnded: () => {
-        budget?.requestEnded();
-        this.activeRequests--;
-        if (this.activeRequests === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-      },
-    };
-  }
-
   private emitError(err: Error): void {
     // `error` is optional: without a listener EventEmitter would throw and take the process down.
     if (this.listenerCount('error') > 0) this.emit('error', err);
@@ -369,10 +255,10 @@ export class LoadBalancer extends Emitter {
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (this.activeRequests > 0) {
+      if (this.counters.active > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+          this.counters.whenIdle(),
           new Promise<void>((resolve) => {
             timer = setTimeout(resolve, timeout);
           }),

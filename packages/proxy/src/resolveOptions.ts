@@ -52,7 +52,7 @@ export function resolveProxyOptions(config: Readonly<ClusterConfigOptions>): Res
     maxHeaderSize: o.maxHeaderSize ?? 16_384,
     maxConnectionsPerBackend: o.maxConnectionsPerBackend ?? 256,
     maxIdleConnectionsPerBackend: o.maxIdleConnectionsPerBackend ?? 64,
-    upstreamIdleTimeout: o.upstreamIdleTimeout ?? 30_000,
+    upstreamIdleTimeout: o.upstreamIdleTimeout ?? 4000,
     trust: compileTrustProxy(o.trustProxy),
     forwarded: o.forwarded ?? false,
     via: o.via ?? 'lb',

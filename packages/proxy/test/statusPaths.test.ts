@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, deadPort, rawBackend, send, startBackend, startBalancer, until } from './helpers.js';
+import { cleanup, deadPort, raw, rawBackend, send, startBackend, startBalancer, until } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -95,5 +95,42 @@ describe('status codes for failures', () => {
     await upstreamClosed;
     await until(() => lb.stats().activeRequests === 0);
     expect(lb.backends[0]!.inFlight).toBe(0);
+  });
+
+  it('cuts both sides when a backend stalls mid-body for longer than idleTimeout', async () => {
+    const stalling = await startBackend('stall', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Length': '100' });
+      res.write('first part');
+    });
+    const { lb, port } = await startBalancer([stalling.backend], { idleTimeout: 150, retries: false });
+    const errors: string[] = [];
+    lb.on('proxyError', (err) => errors.push(err.code));
+    const outcome = await new Promise<string>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve('completed'));
+        res.on('error', () => resolve('cut'));
+      });
+      req.on('error', () => resolve('cut'));
+      req.end();
+    });
+    expect(outcome).toBe('cut');
+    expect(errors).toEqual(['LB_ERR_UPSTREAM_TIMEOUT']);
+    await until(() => stalling.requests[0]?.socket.destroyed === true);
+  });
+
+  it('answers 408 to a client that sends its body too slowly (requestTimeout)', async () => {
+    const backend = await startBackend('a');
+    const { port } = await startBalancer([backend.backend], { headersTimeout: 200, requestTimeout: 300 });
+    const reply = await raw(port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
+    expect(reply).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('refuses to start on a port that is taken', async () => {
+    const backend = await startBackend('a');
+    const { LoadBalancer } = await import('../src/index.js');
+    const lb = new LoadBalancer({ loadBalancerPort: backend.port, loadBalancerHost: '127.0.0.1' }, []);
+    await expect(lb.start()).rejects.toMatchObject({ code: 'LB_ERR_LISTEN_FAILED' });
   });
 });
