@@ -1,4 +1,6 @@
 import http from 'node:http';
+import net from 'node:net';
+import type { WorkerInfo } from '@lb/cluster';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUp, cluster, fixture, get } from './helpers.js';
 
@@ -8,6 +10,17 @@ interface LoadResult {
   ok: number;
   failed: string[];
   bodies: string[];
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Sends GETs one after another (bounded by `until` and a 15 s cap) and records every outcome. */
@@ -71,6 +84,35 @@ describe('ClusterManager with the load balancer', () => {
     expect(result.bodies.filter((body) => body.startsWith('cold'))).toEqual([]);
     expect(result.ok).toBeGreaterThan(0);
     expect(manager.workers).toHaveLength(2);
+  });
+
+  it('adds a worker that binds late to the balancer only once it listens', async () => {
+    const manager = cluster(
+      { processes: 1, enableLoadBalancer: true, loadBalancerPort: 0, loadBalancerHost: '127.0.0.1' },
+      [fixture('app.mjs')],
+      { env: { ...process.env, FIXTURE_LISTEN_DELAY: '400' } },
+    );
+    await manager.start();
+    const port = manager.address?.port as number;
+    const starting = new Promise<WorkerInfo>((resolve) => manager.once('workerStart', resolve));
+    const scaled = manager.scale(2);
+    const newcomer = await starting;
+    const backendsWhileNotListening: number[] = [];
+    const sampler = (async () => {
+      for (;;) {
+        // Read first, probe second: if the port is still closed after the read, it was closed during it.
+        const count = manager.balancer?.backends.length ?? -1;
+        if (await listening(newcomer.port)) return;
+        backendsWhileNotListening.push(count);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const result = await load(port, scaled);
+    await sampler;
+    expect(result.failed).toEqual([]);
+    expect(backendsWhileNotListening.length).toBeGreaterThan(3);
+    expect(new Set(backendsWhileNotListening)).toEqual(new Set([1]));
+    expect(manager.balancer?.backends.length).toBe(2);
   });
 
   it('loses no GET when a worker is SIGKILLed under load', async () => {

@@ -56,4 +56,13 @@ describe('the primary process', () => {
     expect(code).toBe(0);
     expect(pids.some(alive)).toBe(false);
   });
+
+  it('reloads every worker on SIGHUP while the balancer keeps serving', async () => {
+    const { primary, pids, port } = await startPrimary({ FIXTURE_BALANCER: '1' });
+    primary.kill('SIGHUP');
+    await waitFor(() => !pids.some(alive), 10_000, 'the old workers to be replaced');
+    const answer = await get(port);
+    expect(answer.status).toBe(200);
+    expect(pids.map(String)).not.toContain(/pid=(\d+)/.exec(answer.body)?.[1]);
+  });
 });
