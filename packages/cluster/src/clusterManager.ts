@@ -107,6 +107,8 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       events: this,
       active: () => this.state === 'starting' || this.state === 'running',
     });
+    // Created up front so listeners can be attached to its events before start().
+    if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.config);
     this.handleSignals = options.handleSignals ?? true;
     this.signals = new SignalHandlers(this, stderr);
   }
@@ -121,7 +123,10 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     return this.supervisor.balancer?.address ?? this.supervisor.shared?.address;
   }
 
-  /** The load balancer while the cluster runs with `enableLoadBalancer`, for its stats, metrics and events. */
+  /**
+   * The load balancer with `enableLoadBalancer`, for its `stats()`, `metrics()` and events (available from the
+   * constructor on; a new one is created when the cluster starts again after `stop()`).
+   */
   get balancer(): LoadBalancer | undefined {
     return this.supervisor.balancer;
   }
@@ -133,7 +138,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     const { config, supervisor } = this;
     try {
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
-      if (config.enableLoadBalancer) supervisor.balancer = new LoadBalancer(config);
+      if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(config);
       if (config.sharedPort !== undefined) {
         supervisor.shared = new SharedPortServer(config.sharedPort, config.loadBalancerHost);
       }

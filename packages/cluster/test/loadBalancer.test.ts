@@ -57,7 +57,10 @@ describe('ClusterManager with the load balancer', () => {
       loadBalancerPort: 0,
       loadBalancerHost: '127.0.0.1',
     });
+    const added: string[] = [];
+    manager.balancer?.on('backendAdded', (backend) => added.push(String(backend.id)));
     await manager.start();
+    expect(added.sort()).toEqual(manager.workers.map((w) => w.backendId).sort());
     const port = manager.address?.port as number;
     const pids = new Set<string>();
     for (let i = 0; i < 30 && pids.size < 3; i++)
