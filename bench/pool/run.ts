@@ -80,14 +80,19 @@ for (let i = 0; i < runs; i++) {
 const pick = (pool: string, scenario: string, field: keyof Measurement) =>
   median((results.get(`${pool}/${scenario}`) ?? []).map((m) => Number(m[field])));
 
+const best = (pool: string, scenario: string) =>
+  Math.min(...(results.get(`${pool}/${scenario}`) ?? []).map((m) => Number(m.wallMs)));
+
 const rows = pools.map((pool) => {
   const tps = pick(pool, 'tiny', 'tasksPerSecond');
-  return `| ${pool} | ${Math.round(tps).toLocaleString('en')} | ${Math.round(pick(pool, 'tiny', 'submitMs'))} | ${pick(pool, 'tiny', 'peakRssMb')} | ${pick(pool, 'fib27', 'wallMs').toFixed(1)} | ${pick(pool, 'fib32', 'wallMs').toFixed(0)} |`;
+  const fib = (scenario: string, digits: number) =>
+    `${pick(pool, scenario, 'wallMs').toFixed(digits)} / ${best(pool, scenario).toFixed(digits)}`;
+  return `| ${pool} | ${Math.round(tps).toLocaleString('en')} | ${Math.round(pick(pool, 'tiny', 'submitMs'))} | ${pick(pool, 'tiny', 'peakRssMb')} | ${fib('fib27', 1)} | ${fib('fib32', 0)} |`;
 });
 console.log(`Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${runs} run(s), medians.
 ${tinyCount.toLocaleString('en')} tiny tasks (x => x + 1) submitted at once; 40 × fib(27) and 40 × fib(32).
 
-| pool | tiny: tasks/s | tiny: submit ms | tiny: peak RSS MB | 40×fib(27) ms | 40×fib(32) ms |
+| pool | tiny: tasks/s | tiny: submit ms | tiny: peak RSS MB | 40×fib(27) ms, median / best | 40×fib(32) ms, median / best |
 |---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}`);
 for (const [key, count] of failures) {
