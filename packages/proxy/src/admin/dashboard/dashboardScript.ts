@@ -68,13 +68,13 @@ export const dashboardScript = `
     return 10 * p;
   }
 
-  /** Draws time series (points of { t, v }) over the last five minutes into an SVG element. */
-  function draw(svg, series, format) {
+  /** Draws time series (points of { t, v }) into an SVG element, over the last span ms. */
+  function draw(svg, series, format, span) {
     var w = svg.clientWidth || 300, h = svg.clientHeight || 90, now = Date.now(), max = 0;
     svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
     series.forEach(function (s) { s.points.forEach(function (p) { if (p.v != null && p.v > max) max = p.v; }); });
     max = niceMax(max);
-    var x = function (t) { return (w * (t - (now - windowMs))) / windowMs; };
+    var x = function (t) { return (w * (t - (now - span))) / span; };
     var y = function (v) { return h - 2 - ((h - 16) * v) / max; };
     var parts = ['<line x1="0" x2="' + w + '" y1="' + (h - 1.5) + '" y2="' + (h - 1.5) + '" stroke="currentColor" stroke-opacity=".2"/>'];
     series.forEach(function (s) {
@@ -143,15 +143,17 @@ export const dashboardScript = `
     $('c-p99').textContent = fmtMs(num(latency.p99Ms));
     $('c-uptime').textContent = fmtUptime(num(metrics.uptimeSeconds) == null ? null : metrics.uptimeSeconds * 1000);
 
-    draw($('chart-rate'), [{ color: palette[0], points: history.map(function (h) { return { t: h.t, v: h.rate }; }) }], fmtRate);
+    // The charts span what was seen so far (at least 10 s), up to five minutes, so a fresh page is not empty.
+    var span = Math.min(windowMs, Math.max(10000, now - history[0].t));
+    draw($('chart-rate'), [{ color: palette[0], points: history.map(function (h) { return { t: h.t, v: h.rate }; }) }], fmtRate, span);
     draw($('chart-latency'), [
       { color: palette[0], points: history.map(function (h) { return { t: h.t, v: h.p50 }; }) },
       { color: palette[1], points: history.map(function (h) { return { t: h.t, v: h.p99 }; }) },
-    ], fmtMs);
+    ], fmtMs, span);
     var memSeries = Object.keys(rowsSeen).map(function (key) {
       return { color: palette[rowsSeen[key].index % palette.length], points: rowsSeen[key].mem };
     });
-    draw($('chart-memory'), memSeries, fmtBytes);
+    draw($('chart-memory'), memSeries, fmtBytes, span);
     $('memory-legend').innerHTML = Object.keys(rowsSeen).map(function (key) {
       return '<span style="color:' + palette[rowsSeen[key].index % palette.length] + '">■ ' + esc(key) + '</span>';
     }).join('');
