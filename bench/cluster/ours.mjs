@@ -10,6 +10,8 @@ const manager = new ClusterManager(
   {
     processes: Number(process.env.WORKERS ?? 2),
     basePort: 0,
+    // Each of the benchmark's SIGKILLs, 1.2 s apart, is then a first crash (PM2 and node:cluster never back off).
+    stableUptime: 1_000,
     ...(mode === 'proxy'
       ? { enableLoadBalancer: true, loadBalancerPort: port, loadBalancerHost: '127.0.0.1' }
       : { sharedPort: port, loadBalancerHost: '127.0.0.1' }),

@@ -259,7 +259,7 @@ async function main(): Promise<void> {
         for (let i = 0; i < crashes; i++) {
           results.push(await crash(port, running.pids));
           while (running.pids().length < workers) await sleep(50);
-          await sleep(300);
+          await sleep(1_200);
         }
         const times = results.map((r) => r.replacedMs).filter((t) => !Number.isNaN(t));
         crashCell = `${median(times).toFixed(0)} ms (${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)})`;

@@ -106,6 +106,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       stderr,
       events: this,
       active: () => this.state === 'starting' || this.state === 'running',
+      running: () => this.state === 'running',
     });
     // Created up front so listeners can be attached to its events before start().
     if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.config);

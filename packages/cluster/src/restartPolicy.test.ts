@@ -4,18 +4,18 @@ import { RestartPolicy } from './restartPolicy.js';
 const fixed = (value: number) => () => value;
 
 describe('RestartPolicy', () => {
-  it('restarts a first crash within restartDelay, then doubles with jitter between half and all', () => {
+  it('restarts a first crash at once, then doubles restartDelay with jitter between half and all', () => {
     const low = new RestartPolicy({ restartDelay: 100, random: fixed(0) });
     const high = new RestartPolicy({ restartDelay: 100, random: fixed(0.999999) });
     expect([1, 2, 3, 4].map(() => low.onExit(5))).toEqual([
       { action: 'restart', delay: 0, attempt: 1 },
-      { action: 'restart', delay: 100, attempt: 2 },
-      { action: 'restart', delay: 200, attempt: 3 },
-      { action: 'restart', delay: 400, attempt: 4 },
+      { action: 'restart', delay: 50, attempt: 2 },
+      { action: 'restart', delay: 100, attempt: 3 },
+      { action: 'restart', delay: 200, attempt: 4 },
     ]);
     expect(
       [1, 2, 3, 4].map(() => high.onExit(5)).map((d) => (d.action === 'restart' ? d.delay : -1)),
-    ).toEqual([100, 200, 400, 800]);
+    ).toEqual([0, 100, 200, 400]);
   });
 
   it('caps the delay at maxRestartDelay', () => {

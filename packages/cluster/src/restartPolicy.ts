@@ -1,6 +1,6 @@
 /** Options of a {@link RestartPolicy}; the cluster fills them from its `ClusterConfig`. */
 export interface RestartPolicyOptions {
-  /** First restart delay in milliseconds. @default 100 */
+  /** Backoff base in milliseconds: the delay before the second restart in a row. @default 100 */
   restartDelay?: number;
   /** Longest restart delay in milliseconds. @default 30000 */
   maxRestartDelay?: number;
@@ -18,17 +18,19 @@ export type RestartDecision =
   | { readonly action: 'giveUp'; readonly attempts: number };
 
 /**
- * Exponential backoff with jitter for one worker slot. The first crash after a stable run waits a random time up
- * to `restartDelay`: a lone crash is replaced fast, and the jitter still spreads slots that crash together (one
- * poison request hitting every worker). The n-th crash in a row (n ≥ 2) waits between half and all of
- * `restartDelay × 2^(n−1)`, capped at `maxRestartDelay`; the lower bound keeps a crash loop from spinning. A
- * worker that stayed up for `stableUptime` starts a fresh count, so one crash a day never adds up to a give-up.
+ * Exponential backoff with jitter for one worker slot. The first crash after a stable run restarts at once: one
+ * crash is not a loop, and a fast replacement is what keeps capacity up. The n-th crash in a row (n ≥ 2) waits
+ * between half and all of `restartDelay × 2^(n−2)`, capped at `maxRestartDelay`: the jitter keeps slots that
+ * crash together (one poison request hitting every worker) from restarting in lockstep again, and the lower
+ * bound keeps a crash loop from spinning. A worker that stayed up for `stableUptime` starts a fresh count, so
+ * one crash a day never adds up to a give-up.
  *
  * @example
  * ```ts
  * const policy = new RestartPolicy({ restartDelay: 100, maxRestarts: 3 });
- * policy.onExit(20); // { action: 'restart', delay: 0…100, attempt: 1 }
- * policy.onExit(20); // { action: 'restart', delay: 100…200, attempt: 2 }
+ * policy.onExit(20); // { action: 'restart', delay: 0, attempt: 1 }
+ * policy.onExit(20); // { action: 'restart', delay: 50…100, attempt: 2 }
+ * policy.onExit(20); // { action: 'restart', delay: 100…200, attempt: 3 }
  * ```
  */
 export class RestartPolicy {
@@ -57,9 +59,9 @@ export class RestartPolicy {
     if (uptime >= this.stableUptime) this.crashes = 0;
     this.crashes += 1;
     if (this.crashes > this.maxRestarts) return { action: 'giveUp', attempts: this.crashes - 1 };
-    const ceiling = Math.min(this.maxRestartDelay, this.restartDelay * 2 ** (this.crashes - 1));
-    const floor = this.crashes === 1 ? 0 : ceiling / 2;
-    const delay = Math.round(floor + this.random() * (ceiling - floor));
+    if (this.crashes === 1) return { action: 'restart', delay: 0, attempt: 1 };
+    const ceiling = Math.min(this.maxRestartDelay, this.restartDelay * 2 ** (this.crashes - 2));
+    const delay = Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
     return { action: 'restart', delay, attempt: this.crashes };
   }
 

@@ -32,8 +32,10 @@ export interface SupervisorSettings {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly events: TypedEventEmitter<ClusterManagerEvents> & EventEmitter;
-  /** True from `start()` until `stop()` begins: restarts and replacements may proceed. */
+  /** True from `start()` until `stop()` begins: workers may be spawned and attached. */
   readonly active: () => boolean;
+  /** True once `start()` succeeded, until `stop()` begins: crashed workers are restarted (not during start). */
+  readonly running: () => boolean;
 }
 
 /**
@@ -101,7 +103,7 @@ export class WorkerSupervisor {
       const ready = next.start();
       this.settings.events.emit('workerStart', next.info());
       await ready;
-      if (!this.settings.active()) {
+      if (!this.settings.running()) {
         await this.retire(next, 0);
         return;
       }
@@ -110,7 +112,7 @@ export class WorkerSupervisor {
       if (old !== undefined && old.state !== 'exited') await this.retire(old);
     } finally {
       slot.replacing = false;
-      if (slot.current === undefined && this.settings.active()) this.scheduleRestart(slot, 0);
+      if (slot.current === undefined && this.settings.running()) this.scheduleRestart(slot, 0);
     }
   }
 
@@ -208,7 +210,7 @@ export class WorkerSupervisor {
   private onExit(slot: WorkerSlot, worker: WorkerProcess): void {
     this.detach(worker);
     this.live.delete(worker);
-    if (!this.settings.active() || this.expectedExit.has(worker) || slot.current !== worker) return;
+    if (!this.settings.running() || this.expectedExit.has(worker) || slot.current !== worker) return;
     slot.current = undefined;
     // A replacement already on its way takes the slot; it restarts the slot itself if it fails.
     if (!slot.replacing && this.slots.includes(slot)) this.scheduleRestart(slot, worker.uptime);
@@ -231,7 +233,7 @@ export class WorkerSupervisor {
     events.emit('workerRestart', slot.id, decision.delay, decision.attempt);
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
-      if (!this.settings.active() || !this.slots.includes(slot) || slot.current !== undefined) return;
+      if (!this.settings.running() || !this.slots.includes(slot) || slot.current !== undefined) return;
       // A failed start ends in an exit, and onExit schedules the next attempt with a longer delay.
       void this.spawnInto(slot, 0).catch(() => {});
     }, decision.delay);
@@ -239,7 +241,7 @@ export class WorkerSupervisor {
 
   private onMemory(slot: WorkerSlot, worker: WorkerProcess, rss: number): void {
     const limit = this.settings.config.maxMemory;
-    if (limit === undefined || rss <= limit || !this.settings.active()) return;
+    if (limit === undefined || rss <= limit || !this.settings.running()) return;
     if (slot.current !== worker || slot.replacing) return;
     this.settings.events.emit('workerMemoryLimit', worker.info(), rss);
     this.replace(slot).catch((err: unknown) => {

@@ -48,7 +48,10 @@ export interface ClusterConfigOptions extends LoadBalancerOptions {
   readiness?: ReadinessMode;
   /** Restarts of one worker slot in a row (without a stable uptime between) before it is given up. @default 10 */
   maxRestarts?: number;
-  /** First restart delay in milliseconds; it doubles per crash, with jitter. @default 100 */
+  /**
+   * Restart backoff base in milliseconds: the first crash after a stable run restarts at once, the n-th crash in
+   * a row waits `restartDelay × 2^(n−2)` (with jitter, half to all of it). @default 100
+   */
   restartDelay?: number;
   /** Longest restart delay in milliseconds. @default 30000 */
   maxRestartDelay?: number;
