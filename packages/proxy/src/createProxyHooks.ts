@@ -6,7 +6,7 @@ import type { MetricsRegistry } from './metrics/metricsRegistry.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import type { ResolvedProxyOptions } from './resolveOptions.js';
 import { RetryBudget } from './retry/retryBudget.js';
-import type { UpstreamClient } from './upstream/upstreamPool.js';
+import type { UpstreamClient } from './upstream/upstreamClient.js';
 
 /** Balancer-wide request counters, with a way to wait until nothing is in flight. */
 export class RequestCounters {

@@ -54,4 +54,19 @@ export {
 export type { ResolvedProxyOptions } from './resolveOptions.js';
 export { TcpLoadBalancer, type TcpLoadBalancerStats } from './tcp/tcpLoadBalancer.js';
 export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from './tcp/tcpSession.js';
-export type { UpstreamClient, UpstreamPoolStats, UpstreamRequestInit } from './upstream/upstreamPool.js';
+export { Http1Pool } from './upstream/http1Pool.js';
+export {
+  type ResponseHead,
+  ResponseParseError,
+  ResponseParser,
+  type ResponseParserHandlers,
+} from './upstream/responseParser.js';
+export type {
+  UpstreamClient,
+  UpstreamExchange,
+  UpstreamFailure,
+  UpstreamHandlers,
+  UpstreamPoolOptions,
+  UpstreamPoolStats,
+  UpstreamRequestInit,
+} from './upstream/upstreamClient.js';

@@ -24,7 +24,7 @@ import type { ProxyHooks } from './proxyHooks.js';
 import { RequestEntry } from './requestEntry.js';
 import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
 import { resolveStrategy } from './resolveStrategy.js';
-import { UpstreamPool } from './upstream/upstreamPool.js';
+import { Http1Pool } from './upstream/http1Pool.js';
 import { validatePlainOptions } from './validatePlainOptions.js';
 
 const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
@@ -52,7 +52,7 @@ export class LoadBalancer extends Emitter {
   private readonly strategy: Strategy;
   private readonly registry: BackendRegistry;
   private readonly registryMetrics = new MetricsRegistry();
-  private readonly upstream: UpstreamPool;
+  private readonly upstream: Http1Pool;
   private readonly resilience: BalancerResilience;
   private readonly hooks: ProxyHooks;
   private readonly sockets = new Set<Duplex>();
@@ -69,7 +69,7 @@ export class LoadBalancer extends Emitter {
     this.options = resolveProxyOptions(config);
     this.strategy = resolveStrategy(this.options.strategy);
     this.registry = new BackendRegistry(this.strategy);
-    this.upstream = new UpstreamPool({
+    this.upstream = new Http1Pool({
       maxConnections: this.options.maxConnectionsPerBackend,
       maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
       idleTimeout: this.options.upstreamIdleTimeout,

@@ -1,12 +1,20 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
 import { sendError } from './errorResponse.js';
-import { checkResponseFraming } from './http/framing.js';
 import type { BodyFraming } from './http/requestHeaders.js';
 import { buildResponseHeaders, filterTrailers } from './http/responseHeaders.js';
 import type { FailureKind, ProxyHooks } from './proxyHooks.js';
 import { isRetryable } from './retry/retryPolicy.js';
+import type { ResponseHead } from './upstream/responseParser.js';
+import type { UpstreamExchange, UpstreamFailure } from './upstream/upstreamClient.js';
+
+const failureKinds: Record<UpstreamFailure, FailureKind> = {
+  connect: 'connect',
+  reset: 'reset',
+  protocol: 'protocol',
+  idle: 'idleTimeout',
+};
 
 const failureCodes = {
   connect: 'LB_ERR_UPSTREAM_CONNECT',
@@ -26,11 +34,12 @@ function pairs(flat: readonly string[]): [string, string][] {
 /** One attempt: a request to one backend. */
 interface Attempt {
   readonly backend: Backend;
-  readonly upstream: ClientRequest;
+  upstream: UpstreamExchange;
   readonly startedAt: number;
   phase: 'connect' | 'sent';
   settled: boolean;
   timer: NodeJS.Timeout | undefined;
+  expectTimer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -50,6 +59,7 @@ export class ProxyExchange {
   private retries = 0;
   private holdsRetrySlot = false;
   private bodyStreamed = false;
+  private drainHooked = false;
   private done = false;
 
   constructor(
@@ -76,116 +86,112 @@ export class ProxyExchange {
       return;
     }
     this.hooks.attemptStarted(backend);
-    const upstream = this.hooks.upstream.request(backend, {
-      method: this.req.method!,
-      path: this.req.url!,
-      headers: this.headers,
-    });
+    const { connectTimeout, idleTimeout } = this.hooks.options;
     const attempt: Attempt = {
       backend,
-      upstream,
+      upstream: undefined as unknown as UpstreamExchange,
       startedAt: performance.now(),
       phase: 'connect',
       settled: false,
       timer: undefined,
+      expectTimer: undefined,
     };
     this.current = attempt;
-    const { connectTimeout } = this.hooks.options;
     attempt.timer = setTimeout(() => this.fail(attempt, 'connectTimeout'), connectTimeout);
-    upstream.on('socket', (socket) => {
-      if (socket.connecting) socket.once('connect', () => this.onConnected(attempt));
-      else this.onConnected(attempt);
-    });
-    upstream.on('response', (upRes) => this.onResponse(attempt, upRes));
-    upstream.on('upgrade', (_res, socket) => {
-      socket.destroy();
-      this.fail(attempt, 'protocol', 'unrequested 101 Switching Protocols');
-    });
-    upstream.on('information', (info) => {
-      if (info.statusCode === 103 && info.headers.link !== undefined && !this.res.headersSent) {
-        this.res.writeEarlyHints({ link: info.headers.link });
-      }
-    });
-    upstream.on('error', (err) =>
-      this.fail(attempt, attempt.phase === 'connect' ? 'connect' : 'reset', err.message),
+    attempt.upstream = this.hooks.upstream.request(
+      backend,
+      {
+        method: this.req.method!,
+        path: this.req.url!,
+        headers: this.headers,
+        framing: this.framing,
+        idleTimeout,
+      },
+      {
+        onSent: () => this.onSent(attempt),
+        onInformation: (status, raw) => this.onInformation(attempt, status, raw),
+        onHead: (head) => this.onHead(attempt, head),
+        onBody: (chunk) => {
+          if (!this.res.write(chunk)) attempt.upstream.pause();
+        },
+        onComplete: (trailers) => this.onComplete(attempt, trailers),
+        onDrain: () => {
+          if (this.bodyStreamed) this.req.resume();
+        },
+        onError: (failure, message) => this.fail(attempt, failureKinds[failure], message),
+      },
     );
   }
 
-  private onConnected(attempt: Attempt): void {
-    if (attempt.settled || attempt.phase !== 'connect') return;
-    clearTimeout(attempt.timer);
-    attempt.phase = 'sent';
-    const { responseTimeout, idleTimeout } = this.hooks.options;
-    if (responseTimeout > 0)
-      attempt.timer = setTimeout(() => this.fail(attempt, 'responseTimeout'), responseTimeout);
-    if (idleTimeout > 0) attempt.upstream.setTimeout(idleTimeout, () => this.fail(attempt, 'idleTimeout'));
-    const upstream = attempt.upstream;
-    if (this.framing.kind === 'none') {
-      upstream.end();
-    } else if (this.req.headers.expect?.toLowerCase() === '100-continue') {
-      upstream.flushHeaders();
-      // Some backends ignore Expect and wait for the body; after a second, send it anyway as clients do.
-      const fallback = setTimeout(() => this.streamBody(upstream), 1000);
-      upstream.once('continue', () => {
-        clearTimeout(fallback);
-        if (this.bodyStreamed) return;
-        this.res.writeContinue();
-        this.streamBody(upstream);
-      });
-      upstream.once('response', () => clearTimeout(fallback));
-      upstream.once('close', () => clearTimeout(fallback));
-    } else {
-      this.streamBody(upstream);
-    }
-  }
-
-  private streamBody(upstream: ClientRequest): void {
-    if (this.bodyStreamed || upstream.destroyed) return;
-    this.bodyStreamed = true;
-    const req = this.req;
-    req.on('data', (chunk: Buffer) => {
-      if (!upstream.write(chunk)) req.pause();
-    });
-    upstream.on('drain', () => req.resume());
-    req.once('end', () => {
-      if (this.framing.kind === 'chunked' && req.rawTrailers.length > 0) {
-        upstream.addTrailers(pairs(filterTrailers(req.rawTrailers)));
-      }
-      upstream.end();
-    });
-  }
-
-  private onResponse(attempt: Attempt, upRes: IncomingMessage): void {
+  private onSent(attempt: Attempt): void {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
-    const violation = checkResponseFraming(upRes.httpVersion, upRes.rawHeaders);
-    if (violation !== undefined) {
-      this.fail(attempt, 'protocol', violation);
-      return;
+    attempt.phase = 'sent';
+    const { responseTimeout } = this.hooks.options;
+    if (responseTimeout > 0) {
+      attempt.timer = setTimeout(() => this.fail(attempt, 'responseTimeout'), responseTimeout);
     }
+    if (this.framing.kind === 'none') return;
+    if (this.req.headers.expect?.toLowerCase() === '100-continue') {
+      // Some backends ignore Expect and wait for the body; after a second, send it anyway as clients do.
+      attempt.expectTimer = setTimeout(() => this.streamBody(attempt), 1000);
+    } else {
+      this.streamBody(attempt);
+    }
+  }
+
+  private onInformation(attempt: Attempt, status: number, raw: string[]): void {
+    if (status === 100) {
+      clearTimeout(attempt.expectTimer);
+      if (this.bodyStreamed || this.req.headers.expect === undefined) return;
+      this.res.writeContinue();
+      this.streamBody(attempt);
+    } else if (status === 103 && !this.res.headersSent) {
+      const links: string[] = [];
+      for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'link') links.push(raw[i + 1]!);
+      if (links.length > 0) this.res.writeEarlyHints({ link: links });
+    }
+  }
+
+  private streamBody(attempt: Attempt): void {
+    if (this.bodyStreamed || attempt.settled) return;
+    this.bodyStreamed = true;
+    const req = this.req;
+    // `attempt.upstream` is read late: a reused connection reports `onSent` before `request()` returns.
+    req.on('data', (chunk: Buffer) => {
+      if (!attempt.upstream.write(chunk)) req.pause();
+    });
+    req.once('end', () => {
+      const trailers = this.framing.kind === 'chunked' ? filterTrailers(req.rawTrailers) : [];
+      attempt.upstream.end(trailers);
+    });
+  }
+
+  private onHead(attempt: Attempt, head: ResponseHead): void {
+    if (attempt.settled) return;
+    clearTimeout(attempt.timer);
+    clearTimeout(attempt.expectTimer);
     const res = this.res;
-    const status = upRes.statusCode!;
-    const te = upRes.headers['transfer-encoding'];
-    const cl = upRes.headers['content-length'];
-    const length = te === undefined && cl !== undefined ? Number(cl) : undefined;
-    res.writeHead(status, upRes.statusMessage, buildResponseHeaders(upRes.rawHeaders, length));
-    upRes.on('data', (chunk: Buffer) => {
-      if (!res.write(chunk)) upRes.pause();
-    });
-    res.on('drain', () => upRes.resume());
-    upRes.once('end', () => {
-      if (upRes.rawTrailers.length > 0) res.addTrailers(pairs(filterTrailers(upRes.rawTrailers)));
-      res.end();
-      this.settle(attempt, true, status);
-      this.finish(status);
-    });
-    upRes.once('aborted', () => this.fail(attempt, 'reset', 'response body cut short'));
-    upRes.once('error', () => this.fail(attempt, 'reset', 'response body cut short'));
+    res.writeHead(head.status, head.reason, buildResponseHeaders(head.rawHeaders, head.contentLength));
+    if (!this.drainHooked) {
+      this.drainHooked = true;
+      res.on('drain', () => this.current?.upstream.resume());
+    }
+  }
+
+  private onComplete(attempt: Attempt, rawTrailers: string[]): void {
+    if (attempt.settled) return;
+    const res = this.res;
+    if (rawTrailers.length > 0) res.addTrailers(pairs(filterTrailers(rawTrailers)));
+    res.end();
+    const status = res.statusCode;
+    this.settle(attempt, true, status);
+    this.finish(status);
   }
 
   private fail(attempt: Attempt, kind: FailureKind, detail?: string): void {
     if (attempt.settled) return;
-    attempt.upstream.destroy();
+    attempt.upstream.abort();
     this.settle(attempt, false, undefined);
     const { backend } = attempt;
     const message = `${kind} failure on backend ${String(backend.id)}${detail ? `: ${detail}` : ''}`;
@@ -231,6 +237,7 @@ export class ProxyExchange {
     if (attempt.settled) return;
     attempt.settled = true;
     clearTimeout(attempt.timer);
+    clearTimeout(attempt.expectTimer);
     this.hooks.attemptEnded(attempt.backend, {
       ok,
       latencyMs: performance.now() - attempt.startedAt,
@@ -242,7 +249,7 @@ export class ProxyExchange {
     if (this.res.writableFinished) return;
     const attempt = this.current;
     if (attempt !== undefined && !attempt.settled) {
-      attempt.upstream.destroy();
+      attempt.upstream.abort();
       // A client going away says nothing about the backend's health.
       this.settle(attempt, true, undefined);
     }

@@ -44,6 +44,31 @@ describe('upstream keep-alive pools', () => {
   });
 });
 
+describe('upstream connections closed by the backend', () => {
+  it('never reuses a pooled connection the backend closed while it was idle', async () => {
+    const backend = await startBackend('a');
+    backend.server.keepAliveTimeout = 30;
+    const { lb, port } = await startBalancer([backend.backend]);
+    expect((await get(port)).status).toBe(200);
+    await until(() => lb.stats().pools[0]!.idle === 0);
+    expect((await get(port)).status).toBe(200);
+    expect(lb.stats().pools[0]!.opened).toBe(2);
+  });
+
+  it('does not pool a connection whose response said Connection: close', async () => {
+    const backend = await startBackend('a', (req, res) => {
+      req.resume();
+      res.setHeader('Connection', 'close');
+      res.end('bye');
+    });
+    const { lb, port } = await startBalancer([backend.backend]);
+    for (let i = 0; i < 3; i++) expect((await get(port)).body).toBe('bye');
+    expect(backend.connections).toBe(3);
+    await until(() => lb.stats().pools[0]!.active === 0);
+    expect(lb.stats().pools[0]!.idle).toBe(0);
+  });
+});
+
 describe('dynamic backends and drain', () => {
   it('adds and removes backends at runtime, with events', async () => {
     const a = await startBackend('a');

@@ -1,0 +1,184 @@
+import { connect, type Socket } from 'node:net';
+import { ResponseParseError, ResponseParser } from './responseParser.js';
+import type { UpstreamFailure, UpstreamHandlers, UpstreamRequestInit } from './upstreamClient.js';
+
+/** What a connection tells its pool. */
+export interface ConnectionOwner {
+  /** The exchange ended; `reusable` when the connection may carry another request. */
+  released(connection: Http1Connection, reusable: boolean): void;
+  /** The connection closed (for any reason). */
+  closed(connection: Http1Connection): void;
+}
+
+const CRLF = '\r\n';
+
+/**
+ * One keep-alive HTTP/1.1 connection to a backend, carrying one exchange at a time. Bytes that arrive while no
+ * exchange is active, bytes after a complete response, and anything the strict parser rejects close it.
+ */
+export class Http1Connection {
+  readonly socket: Socket;
+  /** Counts exchanges, so a stale handle cannot act on a later request's exchange. */
+  generation = 0;
+  private readonly parser: ResponseParser;
+  private handlers: UpstreamHandlers | undefined;
+  private init: UpstreamRequestInit | undefined;
+  private connected = false;
+  private requestDone = false;
+  private completed: { trailers: string[]; keepAlive: boolean } | undefined;
+  private closedOnce = false;
+
+  constructor(
+    host: string,
+    port: number,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.parser = new ResponseParser({
+      onInformation: (status, raw) => this.handlers?.onInformation(status, raw),
+      onHead: (head) => this.handlers?.onHead(head),
+      onBody: (chunk) => this.handlers?.onBody(chunk),
+      onComplete: (trailers, keepAlive) => {
+        this.completed = { trailers, keepAlive };
+      },
+    });
+    const socket = connect({ host, port, noDelay: true });
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.connected = true;
+      if (this.handlers) this.sendHead();
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.handlers?.onDrain());
+    socket.on('timeout', () => this.fail('idle', 'no data within the idle timeout'));
+    socket.on('error', () => {});
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Whether the connection can carry a request now (open and idle). */
+  get usable(): boolean {
+    return this.handlers === undefined && !this.closedOnce && !this.socket.destroyed;
+  }
+
+  /** Starts an exchange on this connection; returns its generation. */
+  assign(init: UpstreamRequestInit, handlers: UpstreamHandlers, isHead: boolean): number {
+    this.generation++;
+    this.init = init;
+    this.handlers = handlers;
+    this.requestDone = init.framing.kind === 'none';
+    this.completed = undefined;
+    this.parser.expect(isHead);
+    if (this.connected) this.sendHead();
+    return this.generation;
+  }
+
+  /** Whether exchange `generation` is still in progress. */
+  isCurrent(generation: number): boolean {
+    return this.generation === generation && this.handlers !== undefined;
+  }
+
+  /** Idle connections time out after `ms`. */
+  idleFor(ms: number): void {
+    this.socket.setTimeout(ms);
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.init === undefined || chunk.length === 0) return true;
+    if (this.init.framing.kind !== 'chunked') return this.socket.write(chunk);
+    this.socket.cork();
+    this.socket.write(`${chunk.length.toString(16)}${CRLF}`, 'latin1');
+    this.socket.write(chunk);
+    const ok = this.socket.write(CRLF, 'latin1');
+    this.socket.uncork();
+    return ok;
+  }
+
+  end(rawTrailers: readonly string[]): void {
+    if (this.init === undefined || this.requestDone) return;
+    if (this.init.framing.kind === 'chunked') {
+      let tail = `0${CRLF}`;
+      for (let i = 0; i < rawTrailers.length; i += 2)
+        tail += `${rawTrailers[i]}: ${rawTrailers[i + 1]}${CRLF}`;
+      this.socket.write(`${tail}${CRLF}`, 'latin1');
+    }
+    this.requestDone = true;
+  }
+
+  abort(): void {
+    this.handlers = undefined;
+    this.init = undefined;
+    this.socket.destroy();
+  }
+
+  private sendHead(): void {
+    const init = this.init!;
+    let head = `${init.method} ${init.path} HTTP/1.1${CRLF}`;
+    const headers = init.headers;
+    for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}${CRLF}`;
+    this.socket.setTimeout(init.idleTimeout);
+    this.socket.write(`${head}${CRLF}`, 'latin1');
+    this.handlers?.onSent();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.handlers === undefined) {
+      this.socket.destroy();
+      return;
+    }
+    try {
+      this.parser.feed(chunk);
+    } catch (err) {
+      if (!(err instanceof ResponseParseError)) throw err;
+      // Bytes glued after a complete response: the response stands, the connection is not reused.
+      if (!this.completed) {
+        this.fail('protocol', err.message);
+        return;
+      }
+      this.completed.keepAlive = false;
+    }
+    if (this.completed) this.complete();
+  }
+
+  /** Reports a complete response (after the parser returned, so the next exchange never sees its bytes). */
+  private complete(): void {
+    const handlers = this.handlers!;
+    const { trailers, keepAlive } = this.completed!;
+    const reusable = keepAlive && this.requestDone && !this.socket.destroyed;
+    this.handlers = undefined;
+    this.init = undefined;
+    if (reusable) this.socket.resume();
+    else this.socket.destroy();
+    handlers.onComplete(trailers);
+    if (reusable) this.owner.released(this, true);
+  }
+
+  private onEnd(): void {
+    if (this.handlers === undefined) return;
+    try {
+      this.parser.close();
+    } catch (err) {
+      if (!(err instanceof ResponseParseError)) throw err;
+      this.fail('reset', err.message);
+      return;
+    }
+    if (this.completed) this.complete();
+  }
+
+  private onClose(): void {
+    if (this.closedOnce) return;
+    this.closedOnce = true;
+    if (this.handlers !== undefined) {
+      if (this.connected) this.fail('reset', 'connection closed before the response was complete');
+      else this.fail('connect', 'connection failed');
+    }
+    this.owner.closed(this);
+  }
+
+  private fail(failure: UpstreamFailure, message: string): void {
+    const handlers = this.handlers;
+    this.handlers = undefined;
+    this.init = undefined;
+    this.socket.destroy();
+    handlers?.onError(failure, message);
+  }
+}
