@@ -1,13 +1,14 @@
 // The seed's standalone load balancer: three backends on ports 8081–8083 behind least connections on port 3000.
 // Run: npx tsx examples/simple_load_balancer.ts, then curl http://localhost:3000/
-// PORT (balancer), BASE_PORT (first backend; 0 picks free ports) and ADMIN_PORT (dashboard, /metrics) override them.
+// PORT (balancer), LB_BASE_PORT (first backend; 0 picks free ports) and LB_ADMIN_PORT (dashboard, /metrics)
+// override them.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ClusterConfig, LoadBalancer, LoadBalancingStrategy, ProcessInfo } from '@lb/all';
 
 const loadBalancerPort = Number(process.env.PORT ?? 3000);
-const basePort = Number(process.env.BASE_PORT ?? 8081);
-const adminPort = process.env.ADMIN_PORT === undefined ? undefined : Number(process.env.ADMIN_PORT);
+const basePort = Number(process.env.LB_BASE_PORT ?? 8081);
+const adminPort = process.env.LB_ADMIN_PORT === undefined ? undefined : Number(process.env.LB_ADMIN_PORT);
 
 // Any HTTP servers will do as backends; these three answer with their id and port.
 const servers = [0, 1, 2].map((id) =>

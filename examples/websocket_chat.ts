@@ -1,7 +1,7 @@
 // A WebSocket chat in a cluster of 4 behind the load balancer, with sticky sessions by client address (ring hash):
 // every connection from one address lands on the same worker, so its room and its HTTP requests stay together.
 // Run: npx tsx examples/websocket_chat.ts, then open http://localhost:3000/ in two tabs.
-// PORT and BASE_PORT override 3000 and 8080.
+// PORT and LB_BASE_PORT override 3000 and 8080.
 import http from 'node:http';
 import { ClusterManager, LoadBalancingStrategy } from '@lb/all';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -33,7 +33,7 @@ if (ClusterManager.isWorker) {
 } else {
   const cluster = new ClusterManager({
     processes: 4,
-    basePort: Number(process.env.BASE_PORT ?? 8080),
+    basePort: Number(process.env.LB_BASE_PORT ?? 8080),
     enableLoadBalancer: true,
     loadBalancerPort: Number(process.env.PORT ?? 3000),
     // Ring hash keys on the client address by default: the same client always reaches the same worker.

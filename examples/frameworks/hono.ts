@@ -9,10 +9,10 @@ if (ClusterManager.isWorker) {
   app.get('/', (c) => c.json({ framework: 'hono', pid: process.pid, worker: ClusterManager.processId }));
   serve({ fetch: app.fetch, port: ClusterManager.workerPort, hostname: '127.0.0.1' });
 } else {
-  // The primary: 4 copies of this file behind the load balancer. PORT and BASE_PORT override 3000 and 8080.
+  // The primary: 4 copies of this file behind the load balancer. PORT and LB_BASE_PORT override 3000 and 8080.
   const cluster = new ClusterManager({
     processes: 4,
-    basePort: Number(process.env.BASE_PORT ?? 8080),
+    basePort: Number(process.env.LB_BASE_PORT ?? 8080),
     enableLoadBalancer: true,
     loadBalancerPort: Number(process.env.PORT ?? 3000),
     strategy: LoadBalancingStrategy.roundRobin,

@@ -39,7 +39,7 @@ describe('the admin dashboard in headless Chromium, against examples/dashboard.t
     if (!existsSync(executablePath)) {
       throw new Error(`${executablePath} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     }
-    example = runExample('dashboard.ts', { PORT: '0', BASE_PORT: '0', ADMIN_PORT: '0' });
+    example = runExample('dashboard.ts', { PORT: '0', LB_BASE_PORT: '0', LB_ADMIN_PORT: '0' });
     port = Number((await example.waitFor(/4 workers behind http:\/\/localhost:(\d+)\//, 60_000))[1]);
     adminPort = Number((await example.waitFor(/dashboard on http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
     browser = await chromium.launch({

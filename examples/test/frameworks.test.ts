@@ -21,7 +21,7 @@ afterAll(stopAll);
 // One cluster per framework, started once: a handful of requests, then a graceful stop.
 describe.each(frameworks)('examples/frameworks/%s.ts', (file, framework) => {
   it('serves from all 4 workers behind the round-robin balancer, then stops on SIGTERM', async () => {
-    const example = runExample(`frameworks/${file}.ts`, { PORT: '0', BASE_PORT: '0' });
+    const example = runExample(`frameworks/${file}.ts`, { PORT: '0', LB_BASE_PORT: '0' });
     const banner = await example.waitFor(/4 workers behind http:\/\/localhost:(\d+)\//, 60_000);
     const port = Number(banner[1]);
     const answers: Hello[] = [];

@@ -8,7 +8,7 @@ describe('examples/simple_load_balancer.ts: three backends behind least connecti
   let adminPort: number;
 
   beforeAll(async () => {
-    example = runExample('simple_load_balancer.ts', { PORT: '0', BASE_PORT: '0', ADMIN_PORT: '0' });
+    example = runExample('simple_load_balancer.ts', { PORT: '0', LB_BASE_PORT: '0', LB_ADMIN_PORT: '0' });
     port = Number((await example.waitFor(/load balancer on http:\/\/localhost:(\d+)/))[1]);
     adminPort = Number((await example.waitFor(/dashboard on http:\/\/127\.0\.0\.1:(\d+)/))[1]);
   });

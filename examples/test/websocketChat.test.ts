@@ -40,7 +40,7 @@ describe('examples/websocket_chat.ts: WebSocket chat with sticky sessions by cli
   let port: number;
 
   beforeAll(async () => {
-    example = runExample('websocket_chat.ts', { PORT: '0', BASE_PORT: '0' });
+    example = runExample('websocket_chat.ts', { PORT: '0', LB_BASE_PORT: '0' });
     port = Number((await example.waitFor(/4 workers behind ws:\/\/localhost:(\d+)\//, 60_000))[1]);
   }, 90_000);
 
