@@ -42,7 +42,6 @@ export class ThreadPool {
     this.events = {
       onReady: (slot) => this.onReady(slot),
       onResults: (slot, results) => this.onResults(slot, results),
-      onError: () => {},
       onExit: (slot, code) => this.onExit(slot, code),
     };
   }

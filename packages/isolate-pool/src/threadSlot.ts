@@ -8,7 +8,6 @@ import { TaskState } from './task.js';
 export interface SlotEvents {
   onReady(slot: ThreadSlot): void;
   onResults(slot: ThreadSlot, results: unknown[]): void;
-  onError(slot: ThreadSlot, error: Error): void;
   onExit(slot: ThreadSlot, code: number): void;
 }
 
@@ -56,7 +55,6 @@ export class ThreadSlot {
     });
     this.worker.on('error', (error: Error) => {
       this.crashError ??= error;
-      events.onError(this, error);
     });
     this.exited = new Promise((resolve) => {
       this.worker.once('exit', (code: number) => {
