@@ -2,7 +2,7 @@
  * Measures nanoseconds per request (pick + onRequestStart + onRequestEnd) for every built-in strategy at 10,
  * 1,000 and 100,000 backends, and writes the "Strategies: pick cost" section of docs/benchmarks.md.
  *
- *   pnpm bench              full run (about a minute), writes the section
+ *   pnpm bench              full run (two to three minutes), writes the section
  *   pnpm bench -- --quick   short rounds, prints only
  *
  * Each strategy runs in a child process of its own, so one strategy's classes cannot make the shared timing
@@ -14,8 +14,8 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { replaceSection } from './markdown.js';
 import { memoryBaseline } from './memoryBaseline.js';
-import { baselineLabel, type PickCostRow, renderPickCostSection } from './pickCostDoc.js';
-import { growthExponent, measurePickCosts, type TimingPlan } from './pickTimer.js';
+import { type PickCostRow, renderPickCostSection } from './pickCostDoc.js';
+import { growthExponent, measurePickCosts, type PickCost, type TimingPlan } from './pickTimer.js';
 import { seededRandom } from './rng.js';
 import { type RosterEntry, roster } from './roster.js';
 
@@ -26,27 +26,25 @@ const plan: TimingPlan = quick
   ? { iterations: 20_000, rounds: 3, warmup: 20_000 }
   : { iterations: 300_000, rounds: 11, warmup: 300_000 };
 
-const baseline: RosterEntry = {
-  name: 'random',
-  label: baselineLabel,
-  keyed: false,
-  make: (env) => memoryBaseline(env.random),
-};
-const entries = [baseline, ...roster];
+const entries = roster;
 
 function measure(entry: RosterEntry): PickCostRow {
-  const costs = measurePickCosts(
-    (n) => {
-      // A fixed clock and seed: the benchmark times the strategy, not performance.now or Math.random.
-      let tick = 0;
-      return entry.make({ now: () => (tick += 0.01), random: seededRandom(n) });
-    },
+  // A fixed clock and seed: the benchmark times the strategy, not performance.now or Math.random.
+  const env = (n: number) => {
+    let tick = 0;
+    return { now: () => (tick += 0.01), random: seededRandom(n) };
+  };
+  const [costs, baseline] = measurePickCosts(
+    [
+      { make: (n) => entry.make(env(n)), keyed: entry.keyed },
+      // Timed in the same process and interleaved, so the floor is measured under the same machine load.
+      { make: (n) => memoryBaseline(env(n).random), keyed: false },
+    ],
     sizes,
     plan,
-    entry.keyed,
   );
-  const exponent = growthExponent(costs[1]!.nsPerPick, sizes[1], costs[2]!.nsPerPick, sizes[2]);
-  return { label: entry.label, costs, exponent };
+  const k = (c: readonly PickCost[]) => growthExponent(c[1]!.nsPerPick, sizes[1], c[2]!.nsPerPick, sizes[2]);
+  return { label: entry.label, costs: costs!, exponent: k(costs!), baselineExponent: k(baseline!) };
 }
 
 function inChild(entry: RosterEntry): PickCostRow {
@@ -68,7 +66,7 @@ if (onlyArg !== undefined) {
     const [small, , large] = row.costs;
     console.log(
       `${row.label.padEnd(26)} ${row.costs.map((c) => `${c.nsPerPick.toFixed(0).padStart(6)} ns`).join(' ')}  ` +
-        `100k/10 ${(large!.nsPerPick / small!.nsPerPick).toFixed(1)}x  k=${row.exponent.toFixed(2)}  ` +
+        `100k/10 ${(large!.nsPerPick / small!.nsPerPick).toFixed(1)}x  k=${row.exponent.toFixed(2)} (baseline ${row.baselineExponent.toFixed(2)})  ` +
         `setup@100k ${large!.setupMs.toFixed(0)} ms`,
     );
     return row;

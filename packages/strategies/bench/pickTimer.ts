@@ -76,20 +76,27 @@ function harness(strategy: Strategy, n: number, keyed: boolean): Harness {
   };
 }
 
+/** Something to time: a fresh strategy per backend count, and whether it needs a key per request. */
+export interface Subject {
+  readonly make: (n: number) => Strategy;
+  readonly keyed: boolean;
+}
+
 /**
- * Measures the per-request cost of a strategy at each backend count. Rounds are interleaved across the counts
- * (10, 1,000, 100,000, 10, …), so a burst of load from other processes on a shared machine slows every count
- * alike instead of skewing the ratio between them.
+ * Measures the per-request cost of each subject at each backend count; returns costs by subject, then by count.
+ * Rounds are interleaved across every subject and count, so a burst of load from other processes on a shared
+ * machine slows them all alike instead of skewing the ratios between them.
  */
 export function measurePickCosts(
-  make: (n: number) => Strategy,
+  subjects: readonly Subject[],
   sizes: readonly number[],
   plan: TimingPlan,
-  keyed: boolean,
-): PickCost[] {
-  const harnesses = sizes.map((n) => harness(make(n), n, keyed));
+): PickCost[][] {
+  const harnesses = subjects.flatMap((subject) =>
+    sizes.map((n) => harness(subject.make(n), n, subject.keyed)),
+  );
   for (const h of harnesses) h.run(plan.warmup);
-  const samples: number[][] = sizes.map(() => []);
+  const samples: number[][] = harnesses.map(() => []);
   for (let r = 0; r < plan.rounds; r++) {
     harnesses.forEach((h, k) => {
       const start = process.hrtime.bigint();
@@ -97,10 +104,11 @@ export function measurePickCosts(
       samples[k]!.push(Number(process.hrtime.bigint() - start) / plan.iterations);
     });
   }
-  return harnesses.map((h, k) => {
-    const sorted = samples[k]!.sort((a, b) => a - b);
+  const costs = harnesses.map((h, k) => {
+    const sorted = samples[k]!.sort((x, y) => x - y);
     return { nsPerPick: sorted[Math.floor(sorted.length / 2)]!, setupMs: h.setupMs };
   });
+  return subjects.map((_, i) => costs.slice(i * sizes.length, (i + 1) * sizes.length));
 }
 
 /**
