@@ -25,6 +25,15 @@ const failureCodes = {
   protocol: 'LB_ERR_UPSTREAM_PROTOCOL',
 } as const;
 
+/** Stands in until `request()` returns its exchange (a reused connection reports `onSent` before that). */
+const notYetSent: UpstreamExchange = Object.freeze({
+  write: () => true,
+  end: () => {},
+  pause: () => {},
+  resume: () => {},
+  abort: () => {},
+});
+
 function pairs(flat: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
@@ -89,7 +98,7 @@ export class ProxyExchange {
     const { connectTimeout, idleTimeout } = this.hooks.options;
     const attempt: Attempt = {
       backend,
-      upstream: undefined as unknown as UpstreamExchange,
+      upstream: notYetSent,
       startedAt: performance.now(),
       phase: 'connect',
       settled: false,
@@ -103,7 +112,7 @@ export class ProxyExchange {
       {
         method: this.req.method!,
         path: this.req.url!,
-        headers: this.headers,
+        headers: this.headersFor(backend),
         framing: this.framing,
         idleTimeout,
       },
@@ -121,6 +130,12 @@ export class ProxyExchange {
         onError: (failure, message) => this.fail(attempt, failureKinds[failure], message),
       },
     );
+  }
+
+  /** HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend. */
+  private headersFor(backend: Backend): readonly string[] {
+    if (this.req.headers.host !== undefined) return this.headers;
+    return [...this.headers, 'Host', `${backend.host}:${backend.port}`];
   }
 
   private onSent(attempt: Attempt): void {

@@ -84,4 +84,15 @@ describe('message forms', () => {
     expect(statuses(reply)).toEqual([200]);
     expect(reply).toContain('until close');
   });
+
+  it('gives an HTTP/1.0 request without Host one naming the backend', async () => {
+    const backend = await startBackend('a', (req, res) => {
+      req.resume();
+      res.end(`host=${req.headers.host}`);
+    });
+    const { port } = await startBalancer([backend.backend]);
+    const reply = await raw(port, 'GET / HTTP/1.0\r\n\r\n');
+    expect(statuses(reply)).toEqual([200]);
+    expect(reply).toContain(`host=127.0.0.1:${backend.port}`);
+  });
 });

@@ -128,15 +128,15 @@ export class Http1Connection {
     try {
       this.parser.feed(chunk);
     } catch (err) {
-      if (!(err instanceof ResponseParseError)) throw err;
-      // Bytes glued after a complete response: the response stands, the connection is not reused.
-      if (!this.completed) {
-        this.fail('protocol', err.message);
+      // Bytes glued after a complete response: the response stands, the connection is not reused. Anything
+      // else, including a response the client side refuses to relay, fails the exchange: never the process.
+      if (!(this.completed && err instanceof ResponseParseError)) {
+        this.fail('protocol', err instanceof Error ? err.message : String(err));
         return;
       }
       this.completed.keepAlive = false;
     }
-    if (this.completed) this.complete();
+    if (this.completed && this.handlers) this.complete();
   }
 
   /** Reports a complete response (after the parser returned, so the next exchange never sees its bytes). */
@@ -157,11 +157,10 @@ export class Http1Connection {
     try {
       this.parser.close();
     } catch (err) {
-      if (!(err instanceof ResponseParseError)) throw err;
-      this.fail('reset', err.message);
+      this.fail('reset', err instanceof Error ? err.message : String(err));
       return;
     }
-    if (this.completed) this.complete();
+    if (this.completed && this.handlers) this.complete();
   }
 
   private onClose(): void {
