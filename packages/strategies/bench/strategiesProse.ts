@@ -4,7 +4,14 @@ import type { SimulationConfig } from './simulation.js';
 export const guide = `\`@lb/strategies\` ships nine ways to choose a backend for a request. They differ in what they look at:
 nothing, the configured weights, the requests in flight, the measured latency, or a key taken from the request.
 Every factory returns a \`Strategy\` (from \`@lb/core\`) that the \`@lb/proxy\` load balancer, or your own proxy,
-drives with \`pick()\`, \`onRequestStart()\` and \`onRequestEnd()\`.
+drives with \`pick()\`, \`onRequestStart()\` and \`onRequestEnd()\`. Build one with its factory, or by name:
+
+\`\`\`ts
+import { createStrategy, leastConnections } from '@lb/strategies';
+
+const a = leastConnections();
+const b = createStrategy('peakEwma', { decayTime: 5_000 }); // the names of LoadBalancingStrategy in @lb/core
+\`\`\`
 
 | strategy | looks at | follows | use it when |
 |---|---|---|---|
