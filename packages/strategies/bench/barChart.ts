@@ -21,7 +21,6 @@ const plotWidth = width - labelWidth - 90;
 const barHeight = 14;
 const barGap = 2;
 const groupGap = 12;
-const top = 64;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -39,6 +38,8 @@ export function logBarChart(spec: BarChartSpec): string {
   const x = (v: number): number =>
     labelWidth +
     (plotWidth * (Math.log10(Math.max(v, lo)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
+  // One legend line per series, under the title, so long series names never overlap.
+  const top = 46 + spec.series.length * 18;
   const groupHeight = spec.series.length * (barHeight + barGap) - barGap;
   const plotHeight = spec.labels.length * (groupHeight + groupGap);
   const height = top + plotHeight + 48;
@@ -48,9 +49,9 @@ export function logBarChart(spec: BarChartSpec): string {
     `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`,
   ];
   spec.series.forEach((series, i) => {
-    const lx = labelWidth + i * 260;
-    out.push(`<rect x="${lx}" y="34" width="12" height="12" fill="${series.color}"/>`);
-    out.push(`<text x="${lx + 18}" y="44">${escapeXml(series.name)}</text>`);
+    const ly = 34 + i * 18;
+    out.push(`<rect x="${labelWidth}" y="${ly}" width="12" height="12" fill="${series.color}"/>`);
+    out.push(`<text x="${labelWidth + 18}" y="${ly + 10}">${escapeXml(series.name)}</text>`);
   });
   for (let p = lo; p <= hi * 1.0001; p *= 10) {
     const tx = x(p).toFixed(1);
