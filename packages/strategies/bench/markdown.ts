@@ -1,12 +1,21 @@
-/** Renders a GitHub-flavoured Markdown table; `right` marks the columns to right-align (numbers). */
+/**
+ * Renders a GitHub-flavoured Markdown table with padded, aligned columns, as Biome formats Markdown, so generated
+ * pages pass `biome check` unchanged. `right` marks the columns to right-align (numbers).
+ */
 export function markdownTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
   right: readonly boolean[] = [],
 ): string {
-  const rule = headers.map((_, i) => (right[i] ? '---:' : '---'));
-  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(headers), line(rule), ...rows.map(line)].join('\n');
+  const length = (text: string): number => [...text].length;
+  const widths = headers.map((h, i) => Math.max(3, length(h), ...rows.map((r) => length(r[i] ?? ''))));
+  const pad = (text: string, i: number): string => {
+    const fill = ' '.repeat(widths[i]! - length(text));
+    return right[i] ? fill + text : text + fill;
+  };
+  const line = (cells: readonly string[]): string => `| ${cells.map(pad).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (right[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
 /**

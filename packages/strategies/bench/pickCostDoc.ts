@@ -86,10 +86,10 @@ export function renderPickCostSection(
     table,
     '',
     [
-      'How to read the growth columns. *k* is the exponent in cost ∝ n^k between 1,000 and 100,000 backends. An',
+      'How to read the growth columns. _k_ is the exponent in cost ∝ n^k between 1,000 and 100,000 backends. An',
       'O(log n) algorithm multiplies its work by log(100,000)/log(1,000) ≈ 1.7 there (k ≈ 0.12), O(1) by 1 (k = 0),',
       'O(n) by 100 (k = 1). But tables of 100,000 backends no longer fit in the CPU caches, so even O(1) work slows',
-      'down. *Baseline k* is the growth of a strategy with no algorithm at all (a uniform random pick, and a `Map`',
+      'down. _Baseline k_ is the growth of a strategy with no algorithm at all (a uniform random pick, and a `Map`',
       'lookup by id plus a counter on start and end), timed in the same process with its rounds interleaved with the',
       "strategy's, so both see the same machine load: the floor every strategy pays. A strategy counts as",
       `logarithmic when its k is at most ${logarithmicExcess} above its baseline's (O(log² n) would be about`,

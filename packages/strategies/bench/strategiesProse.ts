@@ -1,4 +1,66 @@
+import { markdownTable } from './markdown.js';
 import type { SimulationConfig } from './simulation.js';
+
+/** The nine strategies at a glance. */
+const strategyTable = markdownTable(
+  ['strategy', 'looks at', 'follows', 'use it when'],
+  [
+    [
+      '[roundRobin](strategies/roundRobin.md)',
+      'nothing',
+      "nginx's and HAProxy's default rotation",
+      'backends are identical and requests cost about the same',
+    ],
+    [
+      '[weightedRoundRobin](strategies/weightedRoundRobin.md)',
+      'weights',
+      "nginx's smooth weighted round robin",
+      'backends differ in size, but not over time',
+    ],
+    [
+      '[leastConnections](strategies/leastConnections.md)',
+      'in-flight requests per weight',
+      'nginx `least_conn`, HAProxy `leastconn`',
+      'processing times vary; one balancer sees all the traffic',
+    ],
+    [
+      '[random](strategies/random.md)',
+      'weights',
+      'nginx `random`, HAProxy `random(1)`',
+      'you want no shared state at all and can accept uneven queues',
+    ],
+    [
+      '[powerOfTwoChoices](strategies/powerOfTwoChoices.md)',
+      'in-flight requests of two sampled backends',
+      'HAProxy `random(2)`, Envoy least request, Finagle',
+      'like leastConnections, but with many balancers or huge fleets',
+    ],
+    [
+      '[peakEwma](strategies/peakEwma.md)',
+      'latency × in-flight requests',
+      'Finagle and Linkerd peak EWMA',
+      'backends differ in speed or slow down (noisy neighbours, GC, cold caches)',
+    ],
+    [
+      '[first](strategies/first.md)',
+      'in-flight requests against `maxConnections`',
+      'HAProxy `balance first`',
+      'you want as few busy backends as possible, to scale the rest in',
+    ],
+    [
+      '[ringHash](strategies/ringHash.md)',
+      'a key (client address, header, cookie)',
+      'ketama, nginx `hash … consistent`, Envoy ring hash',
+      'equal keys must reach equal backends (caches, sessions) and membership changes',
+    ],
+    [
+      '[maglev](strategies/maglev.md)',
+      'a key',
+      "Google's Maglev (NSDI'16), Envoy Maglev",
+      'as ringHash, with an O(1) lookup and a more even spread',
+    ],
+  ],
+);
 
 /** The hand-written part of docs/strategies.md: how to choose, independent of any one run's numbers. */
 export const guide = `\`@lb/strategies\` ships nine ways to choose a backend for a request. They differ in what they look at:
@@ -13,17 +75,7 @@ const a = leastConnections();
 const b = createStrategy('peakEwma', { decayTime: 5_000 }); // the names of LoadBalancingStrategy in @lb/core
 \`\`\`
 
-| strategy | looks at | follows | use it when |
-|---|---|---|---|
-| [roundRobin](strategies/roundRobin.md) | nothing | nginx's and HAProxy's default rotation | backends are identical and requests cost about the same |
-| [weightedRoundRobin](strategies/weightedRoundRobin.md) | weights | nginx's smooth weighted round robin | backends differ in size, but not over time |
-| [leastConnections](strategies/leastConnections.md) | in-flight requests per weight | nginx \`least_conn\`, HAProxy \`leastconn\` | processing times vary; one balancer sees all the traffic |
-| [random](strategies/random.md) | weights | nginx \`random\`, HAProxy \`random(1)\` | you want no shared state at all and can accept uneven queues |
-| [powerOfTwoChoices](strategies/powerOfTwoChoices.md) | in-flight requests of two sampled backends | HAProxy \`random(2)\`, Envoy least request, Finagle | like leastConnections, but with many balancers or huge fleets |
-| [peakEwma](strategies/peakEwma.md) | latency × in-flight requests | Finagle and Linkerd peak EWMA | backends differ in speed or slow down (noisy neighbours, GC, cold caches) |
-| [first](strategies/first.md) | in-flight requests against \`maxConnections\` | HAProxy \`balance first\` | you want as few busy backends as possible, to scale the rest in |
-| [ringHash](strategies/ringHash.md) | a key (client address, header, cookie) | ketama, nginx \`hash … consistent\`, Envoy ring hash | equal keys must reach equal backends (caches, sessions) and membership changes |
-| [maglev](strategies/maglev.md) | a key | Google's Maglev (NSDI'16), Envoy Maglev | as ringHash, with an O(1) lookup and a more even spread |
+${strategyTable}
 
 How to choose, in order:
 
