@@ -1,6 +1,7 @@
 import type { Backend, BackendId, PickContext, RequestOutcome, Strategy } from '@lb/core';
 import { describe, expect, it } from 'vitest';
 import { overloaded } from '../bench/format.js';
+import { markdownTable, replaceMarked, replaceSection } from '../bench/markdown.js';
 import { roster } from '../bench/roster.js';
 import { scenarios } from '../bench/scenarios.js';
 import { percentile, type SimulationConfig, simulate } from '../bench/simulation.js';
@@ -192,5 +193,46 @@ describe('the built-in strategies in the model', () => {
       expect(run(label).slowUtilisation, label).toBeGreaterThan(4);
     }
     expect(run('leastConnections').p99Ms).toBeLessThan(run('roundRobin').p99Ms / 10);
+  });
+});
+
+describe('the docs writers', () => {
+  const doc = '# Benchmarks\n\n## Strategies: pick cost\n\nold\n\n## TCP mode\n\ntheirs\n';
+
+  it('replace their own section and leave the others byte for byte', () => {
+    expect(replaceSection(doc, 'Strategies: pick cost', 'new')).toBe(
+      '# Benchmarks\n\n## Strategies: pick cost\n\nnew\n\n## TCP mode\n\ntheirs\n',
+    );
+    expect(replaceSection('# Benchmarks\n\n## TCP mode\n\ntheirs\n', 'Strategies: pick cost', 'new')).toBe(
+      '# Benchmarks\n\n## TCP mode\n\ntheirs\n\n## Strategies: pick cost\n\nnew\n',
+    );
+  });
+
+  it('replace only between the markers of a page, and nothing when they are missing', () => {
+    const page = 'intro\n<!-- simulation:start -->\nold\n<!-- simulation:end -->\nafter\n';
+    expect(replaceMarked(page, 'simulation', 'row')).toBe(
+      'intro\n<!-- simulation:start -->\nrow\n<!-- simulation:end -->\nafter\n',
+    );
+    expect(replaceMarked('no markers', 'simulation', 'row')).toBe('no markers');
+  });
+
+  it('pad tables the way Biome formats them', () => {
+    expect(
+      markdownTable(
+        ['name', 'p99'],
+        [
+          ['a', '1 ms'],
+          ['long name', '10 ms'],
+        ],
+        [false, true],
+      ),
+    ).toBe(
+      [
+        '| name      |   p99 |',
+        '| --------- | ----: |',
+        '| a         |  1 ms |',
+        '| long name | 10 ms |',
+      ].join('\n'),
+    );
   });
 });
