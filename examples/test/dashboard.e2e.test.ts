@@ -69,6 +69,8 @@ describe('the admin dashboard in headless Chromium, against examples/dashboard.t
     page.on('request', (req) => {
       if (!req.url().startsWith(`http://127.0.0.1:${adminPort}/`)) foreign.push(req.url());
     });
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (err) => scriptErrors.push(err.message));
     await page.goto(`http://127.0.0.1:${adminPort}/?interval=250`);
 
     await page.waitForFunction(
@@ -103,7 +105,34 @@ describe('the admin dashboard in headless Chromium, against examples/dashboard.t
     });
     expect(await page.textContent('#conn')).toBe('live');
     expect(foreign).toEqual([]);
+    expect(scriptErrors).toEqual([]);
     if (screenshotPath) await page.screenshot({ path: resolve(examplesDir, '..', screenshotPath) });
     await load;
+  }, 60_000);
+
+  it('shows the backends of a plain load balancer (examples/simple_load_balancer.ts)', async () => {
+    const balancer = runExample('simple_load_balancer.ts', {
+      PORT: '0',
+      LB_BASE_PORT: '0',
+      LB_ADMIN_PORT: '0',
+    });
+    const port = Number((await balancer.waitFor(/load balancer on http:\/\/localhost:(\d+)/))[1]);
+    const admin = Number((await balancer.waitFor(/dashboard on http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${admin}/?interval=250`);
+    await traffic(port, 12);
+    // Every backend up, and each has served requests (its p50 cell holds a number).
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll<HTMLTableRowElement>('#rows tr[data-key]')).filter(
+          (tr) => tr.dataset.state === 'up' && /ms$/.test(tr.cells[8]?.textContent ?? ''),
+        ).length === 3,
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect((await rows(page)).map((r) => r.key)).toEqual(['backend 0', 'backend 1', 'backend 2']);
+    expect(await page.textContent('#c-ready-label')).toBe('backends up');
+    await page.close();
+    expect(await balancer.stop()).toBe(0);
   }, 60_000);
 });
