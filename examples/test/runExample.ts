@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 /** The examples workspace, where `@lb/all` and the framework packages resolve. */
@@ -91,15 +90,4 @@ export function runExample(file: string, env: Record<string, string> = {}): Runn
 /** Stops every example still running (for `afterAll`), so no process outlives the test file. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((example) => example.stop()));
-}
-
-/** Waits for a child to exit, failing after `timeout` ms. */
-export async function exitWithin(child: ChildProcess, timeout: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await Promise.race([
-    once(child, 'exit'),
-    new Promise((_, reject) =>
-      setTimeout(() => reject(new Error(`no exit within ${timeout} ms`)), timeout).unref(),
-    ),
-  ]);
 }
