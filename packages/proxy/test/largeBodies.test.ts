@@ -66,7 +66,7 @@ describe('large bodies', () => {
       fileURLToPath(new URL('./fixtures/balancerChild.ts', import.meta.url)),
       [String(backendPort)],
       {
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--import', 'tsx', '--expose-gc'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       },
     );

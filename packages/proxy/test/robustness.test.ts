@@ -23,7 +23,7 @@ function connectionCount(server: {
 describe('slow and hostile clients', () => {
   it('closes a slowloris client that never finishes its headers, and keeps serving others', async () => {
     const backend = await startBackend('a');
-    const { port } = await startBalancer([backend.backend], { headersTimeout: 300, requestTimeout: 600 });
+    const { port } = await startBalancer([backend.backend], { headersTimeout: 1000, requestTimeout: 2000 });
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
     socket.write('GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ');
@@ -47,8 +47,8 @@ describe('slow and hostile clients', () => {
   it('survives a fuzz run of random bytes and still serves, with no connection left open', async () => {
     const backend = await startBackend('a');
     const { lb, port } = await startBalancer([backend.backend], {
-      headersTimeout: 500,
-      requestTimeout: 1000,
+      headersTimeout: 1000,
+      requestTimeout: 2000,
     });
     const random = mulberry32(20261124);
     const seeds = [
