@@ -1,17 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The examples workspace, where `@lb/all` and the framework packages resolve. */
 export const examplesDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** A running example: its process, everything it printed so far, and ways to wait on and stop it. */
+/** A running example: everything it printed so far, and ways to wait on it and stop it. */
 export interface RunningExample {
-  readonly child: ChildProcess;
   output(): string;
   /** Resolves with the first match of `pattern` in the output; rejects after `timeout` ms or if the process exits. */
   waitFor(pattern: RegExp, timeout?: number): Promise<RegExpMatchArray>;
-  /** Resolves with the exit code (or signal) once the process is gone. */
-  exited(): Promise<number | NodeJS.Signals | null>;
   /** SIGTERM, then SIGKILL if it is still running after `timeout` ms; resolves once it has exited. */
   stop(timeout?: number): Promise<number | NodeJS.Signals | null>;
 }
@@ -45,7 +42,6 @@ export function runExample(file: string, env: Record<string, string> = {}): Runn
   const gone = () => child.exitCode !== null || child.signalCode !== null;
 
   const example: RunningExample = {
-    child,
     output: () => text,
     waitFor(pattern, timeout = 20_000) {
       return new Promise((resolve, reject) => {
@@ -73,7 +69,6 @@ export function runExample(file: string, env: Record<string, string> = {}): Runn
         check();
       });
     },
-    exited: () => exit,
     async stop(timeout = 15_000) {
       running.delete(example);
       if (!gone()) child.kill('SIGTERM');
