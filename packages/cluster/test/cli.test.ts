@@ -18,6 +18,13 @@ describe('the lb command', () => {
     expect(result.stdout).toContain('--strategy');
   });
 
+  it('is reachable through @lb/all', () => {
+    const viaAll = fileURLToPath(new URL('../../all/bin/lb.js', import.meta.url));
+    const result = spawnSync(process.execPath, [viaAll, '--help'], { encoding: 'utf8', timeout: 10_000 });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: lb start <app>/);
+  });
+
   it('rejects bad flags with a clear message and exit code 2', () => {
     const unknown = run('start', 'app.js', '--turbo');
     expect(unknown.status).toBe(2);

@@ -152,4 +152,26 @@ describe('ClusterManager processes', () => {
     for (const w of manager.workers)
       expect(out.text()).toContain(`[worker ${w.id}] listening on ${w.port}\n`);
   });
+
+  it('forwards worker output as JSON lines with logFormat json', async () => {
+    const { captureOutput } = await import('./helpers.js');
+    const out = captureOutput();
+    const manager = cluster({ processes: 1, logFormat: 'json' }, [fixture('app.mjs')], {
+      stdout: out.stdout,
+      stderr: out.stderr,
+    });
+    await manager.start();
+    await waitFor(() => out.text().includes('listening on'), 5_000, 'a log line');
+    const [worker] = manager.workers;
+    const line = out
+      .text()
+      .split('\n')
+      .find((l) => l.includes('listening on')) as string;
+    expect(JSON.parse(line)).toMatchObject({
+      worker: 0,
+      pid: worker?.pid,
+      stream: 'stdout',
+      msg: `listening on ${worker?.port}`,
+    });
+  });
 });
