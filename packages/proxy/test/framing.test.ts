@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, raw, rawBackend, send, startBackend, startBalancer, statuses } from './helpers.js';
+import {
+  cleanup,
+  onCleanup,
+  raw,
+  rawBackend,
+  send,
+  startBackend,
+  startBalancer,
+  statuses,
+  until,
+} from './helpers.js';
 
 afterEach(cleanup);
 
@@ -141,5 +151,41 @@ describe('broken backend responses', () => {
       /HTTP\/1\.1 200 OK\r\n[\s\S]*Content-Length: 5\r\n[\s\S]*\r\n\r\nHTTP\/1\.1 200 OK/,
     );
     expect(reply.endsWith('hello')).toBe(true);
+  });
+
+  it('S04b/S24b: bytes arriving later on an idle pooled connection close it; no client ever sees them', async () => {
+    const { createServer } = await import('node:net');
+    const sockets = new Set<import('node:net').Socket>();
+    let late: () => void = () => {};
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        late = () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    onCleanup(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const backendPort = (server.address() as { port: number }).port;
+    const { lb, port } = await startBalancer([{ id: 'late', host: '127.0.0.1', port: backendPort }]);
+    expect((await send(port)).body).toBe('ok');
+    await until(() => lb.stats().pools[0]!.idle === 1);
+    late();
+    await until(() => lb.stats().pools[0]!.idle === 0);
+    expect((await send(port)).body).toBe('ok');
+    expect(lb.stats().pools[0]!.opened).toBe(2);
+  });
+
+  it('S05: a 204 that carries a body reaches the client as a bodiless 204', async () => {
+    const bad = await rawBackend('bad', 'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello');
+    const { port } = await startBalancer([bad.backend], { retries: false });
+    const reply = await raw(port, `${G}Connection: close\r\n\r\n`);
+    expect(statuses(reply)).toEqual([204]);
+    expect(reply).not.toContain('hello');
   });
 });
