@@ -1,4 +1,4 @@
-import { ClusterManager } from '@lb/cluster';
+import { ClusterManager, type WorkerInfo } from '@lb/cluster';
 import { LbError } from '@lb/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, cleanUp, cluster, fixture, get, waitFor } from './helpers.js';
@@ -107,9 +107,10 @@ describe('ClusterManager processes', () => {
       manager.once('workerCrashLoop', (id, error) => resolve([id, error])),
     );
     // Every replacement of slot 0 is killed as soon as it starts, so the slot never stays up.
-    manager.on('workerStart', (w) => {
+    const killer = (w: WorkerInfo) => {
       if (w.id === victim?.id && w.pid !== undefined) process.kill(w.pid, 'SIGKILL');
-    });
+    };
+    manager.on('workerStart', killer);
     process.kill(victim?.pid as number, 'SIGKILL');
     const [id, error] = await crashLoop;
     expect(id).toBe(victim?.id);
@@ -117,6 +118,13 @@ describe('ClusterManager processes', () => {
     expect(error.message).toMatch(/maxRestarts: 2/);
     expect(manager.workers.map((w) => w.id)).toEqual([survivor?.id]);
     expect((await get(survivor?.port as number)).status).toBe(200);
+    // reload() revives the given-up slot once the cause is gone.
+    manager.off('workerStart', killer);
+    await manager.reload();
+    expect(manager.workers.map((w) => [w.id, w.state])).toEqual([
+      [0, 'ready'],
+      [1, 'ready'],
+    ]);
   });
 
   it('scales up and down', async () => {
