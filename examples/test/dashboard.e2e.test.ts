@@ -97,12 +97,19 @@ describe('the admin dashboard in headless Chromium, against examples/dashboard.t
     const restarted = after.find((r) => r.key === 'worker 1')!;
     expect(Number(restarted.pid)).not.toBe(victim);
     expect(after.filter((r) => r.state === 'ready')).toHaveLength(4);
-    // More traffic while the page polls a few more times, so the screenshot shows it moving.
+    // More traffic while the page polls a few more times, so the screenshot shows it moving, until every
+    // worker's memory is reported (the new one's within a second of being ready).
     const load = traffic(port, 400);
     const polls = Number(await page.getAttribute('body', 'data-polls'));
-    await page.waitForFunction((n) => Number(document.body.dataset.polls) >= n + 3, polls, {
-      timeout: 10_000,
-    });
+    await page.waitForFunction(
+      (n) =>
+        Number(document.body.dataset.polls) >= n + 3 &&
+        Array.from(document.querySelectorAll<HTMLTableRowElement>('#rows tr[data-key]')).every((tr) =>
+          / MB$/.test(tr.cells[5]?.textContent ?? ''),
+        ),
+      polls,
+      { timeout: 10_000 },
+    );
     expect(await page.textContent('#conn')).toBe('live');
     expect(foreign).toEqual([]);
     expect(scriptErrors).toEqual([]);

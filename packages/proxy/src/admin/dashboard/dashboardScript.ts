@@ -2,17 +2,19 @@
  * The dashboard's browser script, plain ES2020 with no dependencies. It polls `status` (relative to the page, so
  * the page works behind a path prefix), keeps the last five minutes in memory, and redraws the cards, the SVG
  * charts and the table. It reads both `/status` shapes: a balancer's stats (`backends`, `metrics`) and a
- * cluster's (`workers`, with the balancer's stats under `balancer`). Written without template literals so it
- * can live inside this TypeScript string.
+ * cluster's (`workers`, with the balancer's stats under `balancer`). Recent latency comes from `/metrics`
+ * through the functions of `dashboardLatency.ts`. Written without template literals so it can live inside this
+ * TypeScript string; the page wraps it in a function.
  */
 export const dashboardScript = `
-(function () {
-  'use strict';
   var params = new URLSearchParams(location.search);
   var interval = Math.max(250, Number(params.get('interval')) || 1000);
   var windowMs = 5 * 60 * 1000;
   var goneMs = 30 * 1000;
   var statusUrl = new URL('status', location.href).toString();
+  var metricsUrl = new URL('metrics', location.href).toString();
+  var latencyWindowMs = 10 * 1000;
+  var bucketSnapshots = [];
   var palette = ['#2563eb', '#d9480f', '#16803c', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4b5563'];
   var history = [];
   var rowsSeen = {};
@@ -94,8 +96,18 @@ export const dashboardScript = `
     return '<svg class="spark" viewBox="0 0 110 22"><polyline fill="none" stroke="currentColor" stroke-width="1.2" points="' + pts + '"/></svg>';
   }
 
-  function render(status) {
+  /** Latency over the last ten seconds from the /metrics buckets, or null when /metrics is unavailable. */
+  function latencyNow(now, metricsText) {
+    if (metricsText == null) return null;
+    bucketSnapshots.push({ t: now, buckets: parseBuckets(metricsText) });
+    while (bucketSnapshots.length > 2 && bucketSnapshots[1].t <= now - latencyWindowMs) bucketSnapshots.shift();
+    var then = bucketSnapshots.length > 1 ? bucketSnapshots[0].buckets : null;
+    return recentLatency(bucketSnapshots[bucketSnapshots.length - 1].buckets, then);
+  }
+
+  function render(status, metricsText) {
     var now = Date.now();
+    var recent = latencyNow(now, metricsText);
     var balancer = status.workers ? status.balancer || {} : status;
     var metrics = balancer.metrics || {};
     var rows = rowsOf(status, balancer);
@@ -128,8 +140,9 @@ export const dashboardScript = `
       if (now - seen.t > goneMs) delete rowsSeen[key];
     });
 
-    var latency = metrics.latency || {};
-    history.push({ t: now, rate: haveRate ? totalRate : null, p50: num(latency.p50Ms), p99: num(latency.p99Ms) });
+    var since = metrics.latency || {};
+    var latency = recent ? recent['*'] : { p50: num(since.p50Ms), p99: num(since.p99Ms) };
+    history.push({ t: now, rate: haveRate ? totalRate : null, p50: latency.p50, p99: latency.p99 });
     while (history.length && history[0].t < now - windowMs) history.shift();
 
     var ready = rows.filter(function (r) { return r.state === 'ready' || r.state === 'up'; }).length;
@@ -139,8 +152,12 @@ export const dashboardScript = `
     $('c-ready-label').textContent = status.workers ? 'workers ready' : 'backends up';
     $('c-rate').textContent = haveRate ? fmtRate(totalRate) : '–';
     $('c-active').textContent = active == null ? '–' : String(active);
-    $('c-p50').textContent = fmtMs(num(latency.p50Ms));
-    $('c-p99').textContent = fmtMs(num(latency.p99Ms));
+    $('c-p50').textContent = fmtMs(latency.p50);
+    $('c-p99').textContent = fmtMs(latency.p99);
+    var scope = recent ? 'last 10 s' : 'since start';
+    $('c-p50-scope').textContent = scope;
+    $('c-p99-scope').textContent = scope;
+    $('latency-scope').textContent = recent ? 'latency over 10 s windows' : 'latency since start';
     $('c-uptime').textContent = fmtUptime(num(metrics.uptimeSeconds) == null ? null : metrics.uptimeSeconds * 1000);
 
     // The charts span what was seen so far (at least 10 s), up to five minutes, so a fresh page is not empty.
@@ -162,6 +179,9 @@ export const dashboardScript = `
       var seen = rowsSeen[key];
       var r = present[key] ? seen.row : Object.assign({}, seen.row, { state: 'exited', rate: null });
       var m = r.m || {}, lat = m.latency || {};
+      var rowRecent = recent && recent[r.backendId];
+      var p50 = rowRecent ? rowRecent.p50 : present[key] && !recent ? num(lat.p50Ms) : null;
+      var p99 = rowRecent ? rowRecent.p99 : present[key] && !recent ? num(lat.p99Ms) : null;
       var state = esc(r.state || 'unknown');
       return '<tr data-key="' + esc(key) + '" data-state="' + state + '" data-pid="' + esc(r.pid == null ? '' : r.pid) +
         '" data-restarts="' + esc(r.restarts == null ? '' : r.restarts) + '"' + (r.changed && present[key] ? ' class="flash"' : '') + '>' +
@@ -173,8 +193,8 @@ export const dashboardScript = `
         '<td>' + fmtBytes(num(r.memory)) + '</td>' +
         '<td>' + esc(num(m.activeRequests) == null ? '–' : m.activeRequests) + '</td>' +
         '<td>' + fmtRate(r.rate) + '</td>' +
-        '<td>' + fmtMs(num(lat.p50Ms)) + '</td>' +
-        '<td>' + fmtMs(num(lat.p99Ms)) + '</td>' +
+        '<td>' + fmtMs(p50) + '</td>' +
+        '<td>' + fmtMs(p99) + '</td>' +
         '<td>' + sparkline(seen.rates) + '</td></tr>';
     }).join('');
     $('rows').innerHTML = body || '<tr><td colspan="11" class="muted">no workers or backends yet</td></tr>';
@@ -192,15 +212,18 @@ export const dashboardScript = `
   }
 
   function poll() {
-    fetch(statusUrl, { cache: 'no-store' })
-      .then(function (res) {
-        if (!res.ok) throw new Error('HTTP ' + res.status);
-        return res.json();
-      })
-      .then(render, fail)
+    var status = fetch(statusUrl, { cache: 'no-store' }).then(function (res) {
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      return res.json();
+    });
+    // /metrics is optional: without it, latency falls back to the since-start quantiles of /status.
+    var metrics = fetch(metricsUrl, { cache: 'no-store' })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .catch(function () { return null; });
+    Promise.all([status, metrics])
+      .then(function (both) { render(both[0], both[1]); }, fail)
       .catch(fail)
       .then(function () { setTimeout(poll, interval); });
   }
   poll();
-})();
 `;

@@ -21,6 +21,7 @@ figcaption { font-size: 12px; color: var(--muted); margin-bottom: 4px; }
 svg.chart { width: 100%; height: 90px; display: block; }
 svg.spark { width: 110px; height: 22px; display: block; }
 .legend span { margin-right: 10px; font-size: 12px; }
+.legend #latency-scope { margin-right: 0; }
 table { width: 100%; border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 th, td { padding: 6px 10px; text-align: right; border-bottom: 1px solid var(--line); font-variant-numeric: tabular-nums; white-space: nowrap; }
 th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
