@@ -14,7 +14,17 @@ const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 
 function run(command, args, cwd, options = {}) {
-  return execFileSync(command, args, { cwd, stdio: options.capture ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  return execFileSync(command, args, {
+    cwd,
+    stdio: options.capture ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+    },
+  });
 }
 
 function step(title) {
@@ -40,15 +50,21 @@ try {
   const project = (dirName, deps) => {
     const dir = join(work, dirName);
     mkdirSync(dir);
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: dirName, private: true, version: '1.0.0' }));
-    run('npm', ['install', '--no-save', '--ignore-scripts', '--no-package-lock', ...deps], dir, { capture: true });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: dirName, private: true, version: '1.0.0' }),
+    );
+    run('npm', ['install', '--no-save', '--ignore-scripts', '--no-package-lock', ...deps], dir, {
+      capture: true,
+    });
     return dir;
   };
 
   step('@lb/strategies installed alone works from ESM import and CJS require');
   const alone = project('strategies-alone', [tarballOf.core, tarballOf.strategies]);
   const installed = readdirSync(join(alone, 'node_modules', '@lb')).sort();
-  if (installed.join() !== 'core,strategies') throw new Error(`expected only @lb/core and @lb/strategies, found ${installed}`);
+  if (installed.join() !== 'core,strategies')
+    throw new Error(`expected only @lb/core and @lb/strategies, found ${installed}`);
   const pickProgram = (load) => `${load}
 const backends = [{ id: 'a', host: '127.0.0.1', port: 8081 }, { id: 'b', host: '127.0.0.1', port: 8082 }];
 const s = strategies.createStrategy('roundRobin');
@@ -56,7 +72,11 @@ s.setBackends(backends);
 const picked = [s.pick().id, s.pick().id, s.pick().id].join('');
 if (picked !== 'aba' && picked !== 'bab') throw new Error('round robin picked ' + picked);
 console.log('  picked', picked);`;
-  run('node', ['--input-type=module', '-e', pickProgram("import * as strategies from '@lb/strategies';")], alone);
+  run(
+    'node',
+    ['--input-type=module', '-e', pickProgram("import * as strategies from '@lb/strategies';")],
+    alone,
+  );
   run('node', ['-e', pickProgram("const strategies = require('@lb/strategies');")], alone);
 
   step('@lb/all installed alone re-exports every package');
@@ -74,7 +94,20 @@ console.log('  @lb/all exports', Object.keys(mods.all).length, 'names');`;
   run('node', ['-e', `const mods = { ${requireAll} };${compare}`], all);
 
   step('a TypeScript consumer type-checks against the installed .d.ts files (ESM and CJS)');
-  run('npm', ['install', '--no-save', '--no-package-lock', '--ignore-scripts', 'typescript@5.9.3', '@types/node@20', ...Object.values(tarballOf)], all, { capture: true });
+  run(
+    'npm',
+    [
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--ignore-scripts',
+      'typescript@5.9.3',
+      '@types/node@20',
+      ...Object.values(tarballOf),
+    ],
+    all,
+    { capture: true },
+  );
   const consumer = `import { ClusterConfig, LbError, LoadBalancingStrategy, ProcessInfo, type Strategy, createStrategy } from '@lb/all';
 const config: ClusterConfig = new ClusterConfig({ processes: 2, basePort: 8080, strategy: LoadBalancingStrategy.leastConnections });
 const backends: ProcessInfo[] = [new ProcessInfo({ id: 0, port: 8081 }), new ProcessInfo({ id: 1, port: 8082 })];
@@ -88,7 +121,18 @@ export { code };
   writeFileSync(join(all, 'consumer.cts'), consumer.replace(/^export \{ code \};$/m, 'export = code;'));
   writeFileSync(
     join(all, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], skipLibCheck: false }, files: ['consumer.mts', 'consumer.cts'] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        types: ['node'],
+        skipLibCheck: false,
+      },
+      files: ['consumer.mts', 'consumer.cts'],
+    }),
   );
   run(join(all, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], all);
   console.log('\npackaging test passed');
