@@ -93,6 +93,11 @@ console.log('  @lb/all exports', Object.keys(mods.all).length, 'names');`;
   const requireAll = packages.map((p) => `'${p}': require('@lb/${p}')`).join(', ');
   run('node', ['-e', `const mods = { ${requireAll} };${compare}`], all);
 
+  step('the lb command is reachable through @lb/all');
+  const help = run(join(all, 'node_modules', '.bin', 'lb'), ['--help'], all, { capture: true });
+  if (!help.includes('lb start')) throw new Error(`lb --help printed no usage:\n${help}`);
+  console.log('  lb --help ok');
+
   step('a TypeScript consumer type-checks against the installed .d.ts files (ESM and CJS)');
   run(
     'npm',
