@@ -24,15 +24,27 @@ const entries: Entry[] = [];
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 let results: unknown[] = [];
 let flushQueued = false;
+const skipped = Symbol('skipped');
 
 const identifier = /^[A-Za-z_$][\w$]*$/;
 
-function compileInline(def: InlineDefinition): Handler {
+const contexts = new Map<number, unknown>();
+(globalThis as Record<symbol, unknown>)[Symbol.for('@lb/isolate-pool.contexts')] = contexts;
+
+/**
+ * Builds an ES module for an inline handler: helpers become top-level functions and context keys top-level
+ * constants. Compiled as a module, recursive helpers run as fast as the same code in a task module; through
+ * `new Function` they measured about 8% slower.
+ */
+function inlineModuleSource(def: InlineDefinition): string {
   const names = new Set(def.helpers.map(([name]) => name));
-  const lines = ['"use strict";'];
+  const lines = [`const context = globalThis[Symbol.for('@lb/isolate-pool.contexts')].get(${def.id});`];
   // esbuild's keepNames (tsx, vitest) wraps nested named functions in __name(); give handlers a no-op one.
   if (!names.has('__name')) lines.push('const __name = (target) => target;');
-  for (const [name, source] of def.helpers) lines.push(`const ${name} = (${source});`);
+  for (const [name, source] of def.helpers) {
+    const declaration = new RegExp(`^(async\\s+)?function\\s*\\*?\\s*${name.replace(/\$/g, '\\$')}\\s*\\(`);
+    lines.push(declaration.test(source) ? source : `const ${name} = (${source});`);
+  }
   const context = def.context;
   if (typeof context === 'object' && context !== null && !Array.isArray(context)) {
     for (const key of Object.keys(context)) {
@@ -41,8 +53,24 @@ function compileInline(def: InlineDefinition): Handler {
       }
     }
   }
-  lines.push(`return (${def.source});`);
-  return new Function('context', lines.join('\n'))(context) as Handler;
+  lines.push(`export default (${def.source});`, `//# sourceURL=lb-handler-${def.id}.js`);
+  return lines.join('\n');
+}
+
+async function compileInline(def: InlineDefinition): Promise<{ fn: Handler; context: unknown }> {
+  contexts.set(def.id, def.context);
+  try {
+    const url = `data:text/javascript,${encodeURIComponent(inlineModuleSource(def))}`;
+    const mod = (await import(url)) as { default: Handler };
+    return { fn: mod.default, context: def.context };
+  } catch (error) {
+    throw Object.assign(new Error(`The handler could not be compiled: ${String(error)}`), {
+      cause: error,
+      poolCode: notSerializableCode,
+    });
+  } finally {
+    contexts.delete(def.id);
+  }
 }
 
 async function importTaskModule(href: string): Promise<Record<string, unknown>> {
@@ -90,27 +118,16 @@ function loadModule(href: string, name: string): Promise<{ fn: Handler; context:
 }
 
 function define(def: Definition): void {
-  if (def.kind === 'module') {
-    const loading = loadModule(def.href, def.name);
-    entries[def.id] = loading;
-    loading.then(
-      (entry) => {
-        entries[def.id] = entry;
-      },
-      (error: Error) => {
-        entries[def.id] = error;
-      },
-    );
-    return;
-  }
-  try {
-    entries[def.id] = { fn: compileInline(def), context: def.context };
-  } catch (error) {
-    entries[def.id] = Object.assign(new Error(`The handler could not be compiled: ${String(error)}`), {
-      cause: error,
-      poolCode: notSerializableCode,
-    });
-  }
+  const loading = def.kind === 'module' ? loadModule(def.href, def.name) : compileInline(def);
+  entries[def.id] = loading;
+  loading.then(
+    (entry) => {
+      entries[def.id] = entry;
+    },
+    (error: Error) => {
+      entries[def.id] = error;
+    },
+  );
 }
 
 function fail(error: unknown): unknown {
@@ -146,34 +163,54 @@ function settleLater(seq: number, status: number, value: unknown, started: numbe
   }
 }
 
-function runLater(
-  seq: number,
-  entry: Promise<{ fn: Handler; context: unknown }>,
-  data: unknown,
-  started: number,
-) {
+function cancelled(seq: number): boolean {
+  return shared[SharedField.cancelBase + (seq & cancelMask)] === seq;
+}
+
+/** Marks `seq` as started and running; `started` only grows, so the pool can tell which tasks never began. */
+function begin(seq: number): void {
+  if (seq > Atomics.load(shared, SharedField.started)) Atomics.store(shared, SharedField.started, seq);
+  Atomics.store(shared, SharedField.running, seq);
+}
+
+/** Runs a task whose handler is still loading, once it is ready (unless it was cancelled meanwhile). */
+function runLater(seq: number, entry: Promise<{ fn: Handler; context: unknown }>, data: unknown) {
+  let started = performance.now();
   entry
-    .then((ready) => ready.fn(data, ready.context))
+    .then((ready) => {
+      if (cancelled(seq)) return skipped;
+      begin(seq);
+      started = performance.now();
+      try {
+        return ready.fn(data, ready.context);
+      } finally {
+        Atomics.store(shared, SharedField.running, -1);
+      }
+    })
     .then(
-      (value) => settleLater(seq, Status.ok, value, started),
+      (value) =>
+        value === skipped
+          ? settleLater(seq, Status.skipped, undefined, started)
+          : settleLater(seq, Status.ok, value, started),
       (error: unknown) => settleLater(seq, Status.error, fail(error), started),
     );
 }
 
 function run(seq: number, id: number, data: unknown): void {
-  if (shared[SharedField.cancelBase + (seq & cancelMask)] === seq) {
+  if (cancelled(seq)) {
     results.push(seq, Status.skipped, undefined, 0);
     return;
   }
-  Atomics.store(shared, SharedField.started, seq);
-  Atomics.store(shared, SharedField.running, seq);
-  const started = performance.now();
   const entry = entries[id];
+  if (entry instanceof Promise) {
+    runLater(seq, entry, data);
+    return;
+  }
+  begin(seq);
+  const started = performance.now();
   if (entry === undefined || entry instanceof Error) {
     const error = entry ?? new Error(`Unknown handler ${id}`);
     results.push(seq, Status.error, fail(error), 0);
-  } else if (entry instanceof Promise) {
-    runLater(seq, entry, data, started);
   } else {
     try {
       const value = entry.fn(data, entry.context);
