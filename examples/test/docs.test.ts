@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,22 @@ const timeout = 30_000;
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Runs a program with tsx; past the timeout it is SIGKILLed, so one that would not exit cannot hang the suite. */
+function run(file: string): Promise<{ exit: number | string | null; stdout: string; output: string }> {
+  return new Promise((resolve) => {
+    const options = {
+      cwd: examplesDir,
+      timeout,
+      killSignal: 'SIGKILL' as const,
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    };
+    execFile(process.execPath, ['--import', 'tsx', file], options, (error, stdout, stderr) => {
+      const exit = error === null ? 0 : (error.signal ?? error.code ?? null);
+      resolve({ exit, stdout, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
 describe('runnable docs blocks', () => {
   it('finds the marked blocks', () => {
     expect(blocks.length).toBeGreaterThan(0);
@@ -21,23 +37,14 @@ describe('runnable docs blocks', () => {
 
   it.each(blocks.map((block, i) => [block.where, block, i] as const))(
     '%s runs',
-    (_where, block, i) => {
+    async (_where, block, i) => {
       const file = join(dir, `block${i}.ts`);
       writeFileSync(file, block.code);
-      // spawnSync with a timeout sends SIGKILL, so a program that would not exit cannot hang the suite.
-      const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
-        cwd: examplesDir,
-        encoding: 'utf8',
-        timeout,
-        killSignal: 'SIGKILL',
-        env: { ...process.env, NODE_NO_WARNINGS: '1' },
-      });
-      const output = `${result.stdout}${result.stderr}`;
-      expect(result.error, output).toBeUndefined();
-      expect(result.status, output).toBe(0);
+      const result = await run(file);
+      expect(result.exit, result.output).toBe(0);
       expect(
         matchesInOrder(result.stdout, block.expected),
-        `expected ${block.expected.join(' | ')} in:\n${output}`,
+        `expected ${block.expected.join(' | ')} in:\n${result.output}`,
       ).toBe(true);
     },
     timeout + 5_000,
