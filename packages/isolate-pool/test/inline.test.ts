@@ -53,7 +53,7 @@ describe('inline handlers', () => {
     );
   });
 
-  it('awaits async handlers', async () => {
+  it('awaits async handlers, which can import built-in modules', async () => {
     const pool = await startPool();
     const results = await Promise.all(
       [1, 2, 3, 4].map((n) =>
@@ -64,6 +64,12 @@ describe('inline handlers', () => {
       ),
     );
     expect(results).toEqual([2, 4, 6, 8]);
+    // Built from text: the test runner would rewrite `import()` written in this file.
+    const hashInThread = new Function(
+      'return async (text) => (await import("node:crypto")).createHash("sha1").update(text).digest("hex");',
+    )() as (text: unknown) => Promise<string>;
+    const sha1 = await pool.processWork(hashInThread, 'abc');
+    expect(sha1).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
   });
 
   it('compiles a closure written inline once, however many times it is submitted', async () => {
