@@ -28,6 +28,17 @@ const skipped = Symbol('skipped');
 
 const identifier = /^[A-Za-z_$][\w$]*$/;
 
+/** Whether `key` can name a module-level constant (`class` or `await`, say, cannot). */
+function bindable(key: string): boolean {
+  if (!identifier.test(key) || key === 'await') return false;
+  try {
+    new Function(`"use strict"; let ${key};`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const contexts = new Map<number, unknown>();
 (globalThis as Record<symbol, unknown>)[Symbol.for('@lb/isolate-pool.contexts')] = contexts;
 
@@ -48,7 +59,7 @@ function inlineModuleSource(def: InlineDefinition): string {
   const context = def.context;
   if (typeof context === 'object' && context !== null && !Array.isArray(context)) {
     for (const key of Object.keys(context)) {
-      if (identifier.test(key) && !names.has(key) && key !== 'context' && key !== '__name') {
+      if (bindable(key) && !names.has(key) && key !== 'context' && key !== '__name') {
         lines.push(`const ${key} = context[${JSON.stringify(key)}];`);
       }
     }

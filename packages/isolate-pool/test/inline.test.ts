@@ -38,6 +38,11 @@ describe('inline handlers', () => {
       { helpers, context },
     );
     expect(result).toEqual({ total: 114, same: true });
+    // Keys that cannot be variable names are still on the second argument.
+    const odd = await pool.processWork((_, ctx) => [ctx.class, ctx['not-a-name']], null, {
+      context: { class: 'A', 'not-a-name': 'B' },
+    });
+    expect(odd).toEqual(['A', 'B']);
   });
 
   it('names a variable the handler reaches but was not given, and explains the rule', async () => {
