@@ -52,6 +52,10 @@ export class HandlerRegistry {
   private readonly byKey = new Map<string, Definition>();
   private readonly bySource = new Map<string, Cached>();
   private nextId = 0;
+  private warned = false;
+
+  /** @param warnAt distinct handlers after which a process warning points at per-task contexts */
+  constructor(private readonly warnAt = 10_000) {}
 
   /** The definition for an inline handler or a task module reference. */
   resolve(handler: unknown, helpers: unknown, context: unknown): Definition {
@@ -97,6 +101,14 @@ export class HandlerRegistry {
     if (def === undefined) {
       def = { id: this.nextId++, kind: 'inline', source, helpers: helperList, context };
       this.byKey.set(key, def);
+      if (this.byKey.size >= this.warnAt && !this.warned) {
+        this.warned = true;
+        process.emitWarning(
+          `HybridProcessor has compiled ${this.byKey.size} distinct handlers. Each distinct source, helpers and ` +
+            'context is cached for the life of the pool: pass values that change per task in `data`, not in `context`.',
+          { code: 'LB_HANDLER_CACHE_GROWTH' },
+        );
+      }
     }
     return def;
   }
