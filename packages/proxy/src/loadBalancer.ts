@@ -1,33 +1,21 @@
-import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   type Backend,
   type BackendId,
-  ClusterConfig,
+  type ClusterConfig,
   type ClusterConfigOptions,
   LbError,
-  type Strategy,
-  type TypedEventEmitter,
   validateBackends,
 } from '@lb/core';
-import { AdminServer } from './admin/adminServer.js';
-import { BackendRegistry, type BackendStatus } from './backendRegistry.js';
-import { BalancerResilience } from './balancerResilience.js';
+import { BalancerBase } from './balancerBase.js';
 import { createProxyHooks, RequestCounters } from './createProxyHooks.js';
 import { createListener } from './listener.js';
-import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 import type { LoadBalancerStats } from './loadBalancerStats.js';
-import { MetricsRegistry } from './metrics/metricsRegistry.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { RequestEntry } from './requestEntry.js';
-import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
-import { resolveStrategy } from './resolveStrategy.js';
+import { resolveProxyOptions } from './resolveOptions.js';
 import { Http1Pool } from './upstream/http1Pool.js';
-import { validatePlainOptions } from './validatePlainOptions.js';
-
-const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
 
 /**
  * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend, strict framing, hop-by-hop
@@ -46,35 +34,21 @@ const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalan
  * await lb.stop();
  * ```
  */
-export class LoadBalancer extends Emitter {
-  /** The options in effect, defaults applied. */
-  readonly options: ResolvedProxyOptions;
-  private readonly strategy: Strategy;
-  private readonly registry: BackendRegistry;
-  private readonly registryMetrics = new MetricsRegistry();
+export class LoadBalancer extends BalancerBase<Server> {
   private readonly upstream: Http1Pool;
-  private readonly resilience: BalancerResilience;
   private readonly hooks: ProxyHooks;
   private readonly sockets = new Set<Duplex>();
   private readonly entry: RequestEntry;
-  private server: Server | undefined;
-  private admin: AdminServer | undefined;
-  private stopping: Promise<void> | undefined;
   private readonly counters = new RequestCounters();
 
   constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
-    super();
-    if (!(config instanceof ClusterConfig)) validatePlainOptions(config);
+    super(config, resolveProxyOptions);
     validateBackends(backends);
-    this.options = resolveProxyOptions(config);
-    this.strategy = resolveStrategy(this.options.strategy);
-    this.registry = new BackendRegistry(this.strategy);
     this.upstream = new Http1Pool({
       maxConnections: this.options.maxConnectionsPerBackend,
       maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
       idleTimeout: this.options.upstreamIdleTimeout,
     });
-    this.resilience = new BalancerResilience(this.options, this.registry, this.registryMetrics, this);
     this.hooks = createProxyHooks({
       options: this.options,
       upstream: this.upstream,
@@ -89,7 +63,7 @@ export class LoadBalancer extends Emitter {
     for (const backend of backends) this.addBackendQuietly(backend);
   }
 
-  /** Starts listening; resolves once the port is bound. */
+  /** Starts listening (and the admin server when `adminPort` is set); resolves once the port is bound. */
   async start(): Promise<void> {
     if (this.server) throw new LbError('LB_ERR_ALREADY_STARTED', 'The load balancer is already started');
     const server = createListener(this.options);
@@ -116,93 +90,7 @@ export class LoadBalancer extends Emitter {
         resolve();
       });
     });
-    await this.resilience.start();
-    if (this.options.adminPort !== undefined) {
-      const admin = new AdminServer(
-        {
-          metrics: () => this.metrics(),
-          status: () => this.stats(),
-          healthy: () => this.registry.statuses().some((b) => b.health === 'up'),
-        },
-        { host: this.options.adminHost, port: this.options.adminPort },
-      );
-      this.admin = admin;
-      try {
-        await admin.start();
-      } catch (err) {
-        this.admin = undefined;
-        await this.stop({ timeout: 0 });
-        throw err;
-      }
-    }
-  }
-
-  /**
-   * Stops gracefully: no new connections, in-flight requests and tunnels may finish for up to `timeout`
-   * milliseconds, then every remaining connection is closed.
-   */
-  stop(options: { timeout?: number } = {}): Promise<void> {
-    this.stopping ??= this.shutdown(options.timeout ?? 10_000);
-    return this.stopping;
-  }
-
-  /** The bound address of the listener, once started. */
-  get address(): { host: string; port: number } | undefined {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    return address ? { host: address.address, port: address.port } : undefined;
-  }
-
-  /** The bound address of the admin server, when one is configured and started. */
-  get adminAddress(): { host: string; port: number } | undefined {
-    return this.admin?.address;
-  }
-
-  /** The admin server, when `adminPort` is set and the balancer started; its `route()` adds or replaces pages. */
-  get adminServer(): AdminServer | undefined {
-    return this.admin;
-  }
-
-  /** Adds a backend; it takes traffic at once (through slow start when configured). */
-  addBackend(backend: Backend): void {
-    validateBackends([...this.registry.ids().map((id) => this.registry.get(id)!), backend]);
-    this.addBackendQuietly(backend);
-    this.resilience.backendAdded(backend, true);
-    this.emit('backendAdded', this.registry.status(backend.id)!);
-  }
-
-  /** Removes a backend at once: it gets no new requests; requests in flight finish. */
-  removeBackend(id: BackendId): void {
-    const status = this.registry.status(id);
-    if (status === undefined) throw new LbError('LB_ERR_UNKNOWN_BACKEND', `No backend with id ${String(id)}`);
-    this.registry.remove(id);
-    this.resilience.backendRemoved(id);
-    this.upstream.forget(id);
-    this.emit('backendRemoved', status);
-  }
-
-  /** Stops sending new requests to `id`; resolves when its in-flight count reaches 0. It stays listed until removed. */
-  drain(id: BackendId): Promise<void> {
-    const { before } = this.registry.update(id, { draining: true });
-    if (before !== 'draining') this.emit('backendDraining', this.registry.status(id)!);
-    return this.registry.whenIdle(id);
-  }
-
-  /** Changes a backend's weight. */
-  setWeight(id: BackendId, weight: number): void {
-    validateBackends([{ id, host: 'weight-check', port: 1, weight }]);
-    this.resilience.setWeight(id, weight);
-  }
-
-  /** An external health signal, such as a cluster knowing its worker died. */
-  setBackendHealth(id: BackendId, health: 'up' | 'down'): void {
-    if (!this.registry.has(id))
-      throw new LbError('LB_ERR_UNKNOWN_BACKEND', `No backend with id ${String(id)}`);
-    this.resilience.setHealth(id, { markedDown: health === 'down' }, 'marked down');
-  }
-
-  /** A snapshot of every backend. */
-  get backends(): readonly BackendStatus[] {
-    return this.registry.statuses();
+    await this.startServices();
   }
 
   /** A JSON snapshot of counters, backends and pools. */
@@ -221,16 +109,8 @@ export class LoadBalancer extends Emitter {
     };
   }
 
-  /** Metrics in the Prometheus text exposition format 0.0.4. */
-  metrics(): string {
-    this.resilience.refreshGauges();
-    return this.registryMetrics.prometheus();
-  }
-
-  private addBackendQuietly(backend: Backend): void {
-    this.registry.add(backend);
-    this.registryMetrics.addBackend(backend.id).weight = backend.weight ?? 1;
-    this.resilience.backendAdded(backend, false);
+  protected override backendRemoved(id: BackendId): void {
+    this.upstream.forget(id);
   }
 
   private track(socket: Duplex): void {
@@ -243,15 +123,8 @@ export class LoadBalancer extends Emitter {
     });
   }
 
-  private emitError(err: Error): void {
-    // `error` is optional: without a listener EventEmitter would throw and take the process down.
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-  }
-
-  private async shutdown(timeout: number): Promise<void> {
+  protected async closeConnections(timeout: number): Promise<void> {
     const server = this.server;
-    await this.resilience.stop();
-    await this.admin?.stop();
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -15,6 +15,7 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly port: number;
   readonly host: string | undefined;
   readonly strategy: LoadBalancingStrategyName | Strategy<Backend>;
+  readonly panicThreshold: number;
   readonly adminPort: number | undefined;
   readonly adminHost: string;
   readonly connectTimeout: number;
@@ -41,6 +42,7 @@ export function resolveProxyOptions(config: Readonly<ClusterConfigOptions>): Res
     port: config.loadBalancerPort ?? 0,
     host: o.loadBalancerHost,
     strategy: config.strategy ?? 'roundRobin',
+    panicThreshold: o.panicThreshold ?? 0,
     adminPort: o.adminPort,
     adminHost: o.adminHost ?? '127.0.0.1',
     connectTimeout: o.connectTimeout ?? 5000,
