@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { WorkerInfo } from '@lb/cluster';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanUp, cluster, fixture, get } from './helpers.js';
+import { cleanUp, cluster, fixture, get, waitFor } from './helpers.js';
 
 afterEach(cleanUp);
 
@@ -174,7 +174,7 @@ describe('ClusterManager with the load balancer', () => {
     await manager.start();
     const port = manager.address?.port as number;
     const slow = [get(port, '/slow?ms=400'), get(port, '/slow?ms=400'), get(port, '/slow?ms=400')];
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => manager.balancer?.stats().activeRequests === 3, 5_000, 'three requests in flight');
     await manager.stop();
     for (const response of await Promise.all(slow)) expect(response).toMatchObject({ status: 200 });
     expect(manager.workers).toEqual([]);

@@ -7,22 +7,30 @@ import { alive, cleanUp, fixture, get, track, waitFor } from './helpers.js';
 afterEach(cleanUp);
 
 /** Starts fixtures/primary.mjs and resolves with its worker pids and public port once it is ready. */
-async function startPrimary(
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ primary: ChildProcess; pids: number[]; ports: number[]; port: number }> {
+async function startPrimary(env: NodeJS.ProcessEnv = {}): Promise<{
+  primary: ChildProcess;
+  pids: number[];
+  ports: number[];
+  port: number;
+  slowStarted: () => number;
+}> {
   const primary = spawn(process.execPath, [fixture('primary.mjs')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   track(primary.pid);
+  let slowStarted = 0;
   const lines = createInterface({ input: primary.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    if (!line.startsWith('{')) continue;
-    const { pids, ports, port } = JSON.parse(line) as { pids: number[]; ports: number[]; port: number };
-    for (const pid of pids) track(pid);
-    return { primary, pids, ports, port };
-  }
-  throw new Error('the primary exited before it was ready');
+  return new Promise((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.endsWith('slow request started')) slowStarted += 1;
+      if (!line.startsWith('{')) return;
+      const { pids, ports, port } = JSON.parse(line) as { pids: number[]; ports: number[]; port: number };
+      for (const pid of pids) track(pid);
+      resolve({ primary, pids, ports, port, slowStarted: () => slowStarted });
+    });
+    lines.once('close', () => reject(new Error('the primary exited before it was ready')));
+  });
 }
 
 describe('the primary process', () => {
@@ -34,9 +42,9 @@ describe('the primary process', () => {
   });
 
   it('on SIGTERM finishes in-flight requests of an app with no SIGTERM handler, then exits 0', async () => {
-    const { primary, pids, ports } = await startPrimary();
+    const { primary, pids, ports, slowStarted } = await startPrimary();
     const slow = ports.map((port) => get(port, '/slow?ms=500'));
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => slowStarted() === ports.length, 5_000, 'the slow requests to reach the workers');
     const exited = once(primary, 'exit');
     primary.kill('SIGTERM');
     for (const response of await Promise.all(slow)) expect(response.status).toBe(200);
@@ -46,9 +54,9 @@ describe('the primary process', () => {
   });
 
   it('behind the balancer, on SIGTERM stops accepting, finishes in-flight requests and exits 0', async () => {
-    const { primary, pids, port } = await startPrimary({ FIXTURE_BALANCER: '1' });
+    const { primary, pids, port, slowStarted } = await startPrimary({ FIXTURE_BALANCER: '1' });
     const slow = [get(port, '/slow?ms=500'), get(port, '/slow?ms=500'), get(port, '/slow?ms=500')];
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => slowStarted() === 3, 5_000, 'the slow requests to reach the workers');
     const exited = once(primary, 'exit');
     primary.kill('SIGTERM');
     for (const response of await Promise.all(slow)) expect(response.status).toBe(200);

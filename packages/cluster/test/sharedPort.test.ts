@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanUp, cluster, get } from './helpers.js';
+import { captureOutput, cleanUp, cluster, get, waitFor } from './helpers.js';
 
 afterEach(cleanUp);
 
@@ -48,12 +48,20 @@ describe('shared-port mode', () => {
   }, 30_000);
 
   it('finishes in-flight requests on stop', async () => {
-    const manager = cluster({ processes: 1, sharedPort: 0 });
+    const out = captureOutput();
+    const manager = cluster({ processes: 1, sharedPort: 0 }, undefined, {
+      stdout: out.stdout,
+      stderr: out.stderr,
+    });
     await manager.start();
     const port = manager.address?.port as number;
     const agent = new http.Agent({ keepAlive: true });
     const slow = get(port, '/slow?ms=400', agent);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(
+      () => out.text().includes('slow request started'),
+      5_000,
+      'the slow request to reach the worker',
+    );
     await manager.stop();
     await expect(slow).resolves.toMatchObject({ status: 200 });
     agent.destroy();
