@@ -16,7 +16,8 @@ export interface ResponseHead {
 export interface ResponseParserHandlers {
   onInformation(status: number, rawHeaders: string[]): void;
   onHead(head: ResponseHead): void;
-  onBody(chunk: Buffer): void;
+  /** `last`: this chunk ends a length-framed body, so completion follows before the parser returns. */
+  onBody(chunk: Buffer, last: boolean): void;
   /** The message is complete; `keepAlive` says whether the connection may carry another request. */
   onComplete(rawTrailers: string[], keepAlive: boolean): void;
 }
@@ -74,15 +75,18 @@ export class ResponseParser {
       const state = this.state;
       if (state === 'length' || state === 'chunkData') {
         const take = Math.min(this.remaining, data.length - offset);
-        this.handlers.onBody(data.subarray(offset, offset + take));
-        offset += take;
         this.remaining -= take;
+        this.handlers.onBody(
+          data.subarray(offset, offset + take),
+          state === 'length' && this.remaining === 0,
+        );
+        offset += take;
         if (this.remaining === 0) {
           if (state === 'length') this.finish([]);
           else this.state = 'chunkDataEnd';
         }
       } else if (state === 'close') {
-        this.handlers.onBody(data.subarray(offset));
+        this.handlers.onBody(data.subarray(offset), false);
         return;
       } else if (state === 'chunkDataEnd') {
         if (data.length - offset < 2) {
@@ -232,17 +236,31 @@ export class ResponseParser {
 
 function parseFields(text: string): string[] {
   const out: string[] = [];
-  if (text === '') return out;
-  for (const line of text.split('\r\n')) {
-    if (line.includes('\r') || line.includes('\n')) throw new ResponseParseError('bare CR or LF in a header');
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new ResponseParseError('header line without a name');
-    const name = line.slice(0, colon);
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\r\n', start);
+    if (end === -1) end = text.length;
+    const colon = text.indexOf(':', start);
+    const cr = text.indexOf('\r', start);
+    const lf = text.indexOf('\n', start);
+    if ((cr !== -1 && cr < end) || (lf !== -1 && lf < end))
+      throw new ResponseParseError('bare CR or LF in a header');
+    if (colon <= start || colon > end) throw new ResponseParseError('header line without a name');
+    const name = text.slice(start, colon);
     if (!token.test(name))
       throw new ResponseParseError(`invalid header name ${JSON.stringify(name.slice(0, 64))}`);
-    const value = line.slice(colon + 1).replace(/^[\t ]+|[\t ]+$/g, '');
+    let from = colon + 1;
+    let to = end;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    const value = text.slice(from, to);
     if (!fieldValue.test(value)) throw new ResponseParseError(`invalid value in ${name}`);
     out.push(name, value);
+    start = end + 2;
   }
   return out;
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
 }

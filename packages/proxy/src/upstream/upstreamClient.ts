@@ -23,7 +23,8 @@ export interface UpstreamHandlers {
   onSent(): void;
   onInformation(status: number, rawHeaders: string[]): void;
   onHead(head: ResponseHead): void;
-  onBody(chunk: Buffer): void;
+  /** `last`: the body ends with this chunk and `onComplete` follows without waiting for more bytes. */
+  onBody(chunk: Buffer, last: boolean): void;
   onComplete(rawTrailers: string[]): void;
   /** The connection can take more request body. */
   onDrain(): void;
