@@ -20,6 +20,8 @@ export class Http1Connection {
   readonly socket: Socket;
   /** Counts exchanges, so a stale handle cannot act on a later request's exchange. */
   generation = 0;
+  /** Reaper ticks this connection has spent idle in its pool. */
+  idleTicks = 0;
   private readonly parser: ResponseParser;
   private handlers: UpstreamHandlers | undefined;
   private init: UpstreamRequestInit | undefined;
@@ -27,6 +29,8 @@ export class Http1Connection {
   private requestDone = false;
   private completed: { trailers: string[]; keepAlive: boolean } | undefined;
   private closedOnce = false;
+  /** The socket timeout set last: re-arming a socket timer per request costs more than the comparison. */
+  private armedTimeout = 0;
 
   constructor(
     host: string,
@@ -36,7 +40,7 @@ export class Http1Connection {
     this.parser = new ResponseParser({
       onInformation: (status, raw) => this.handlers?.onInformation(status, raw),
       onHead: (head) => this.handlers?.onHead(head),
-      onBody: (chunk) => this.handlers?.onBody(chunk),
+      onBody: (chunk, last) => this.handlers?.onBody(chunk, last),
       onComplete: (trailers, keepAlive) => {
         this.completed = { trailers, keepAlive };
       },
@@ -49,7 +53,10 @@ export class Http1Connection {
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.handlers?.onDrain());
-    socket.on('timeout', () => this.fail('idle', 'no data within the idle timeout'));
+    // Only an exchange times out here; the pool's reaper decides how long an idle connection lives.
+    socket.on('timeout', () => {
+      if (this.handlers !== undefined) this.fail('idle', 'no data within the idle timeout');
+    });
     socket.on('error', () => {});
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onClose());
@@ -75,11 +82,6 @@ export class Http1Connection {
   /** Whether exchange `generation` is still in progress. */
   isCurrent(generation: number): boolean {
     return this.generation === generation && this.handlers !== undefined;
-  }
-
-  /** Idle connections time out after `ms`. */
-  idleFor(ms: number): void {
-    this.socket.setTimeout(ms);
   }
 
   write(chunk: Buffer): boolean {
@@ -115,7 +117,10 @@ export class Http1Connection {
     let head = `${init.method} ${init.path} HTTP/1.1${CRLF}`;
     const headers = init.headers;
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}${CRLF}`;
-    this.socket.setTimeout(init.idleTimeout);
+    if (init.idleTimeout !== this.armedTimeout) {
+      this.armedTimeout = init.idleTimeout;
+      this.socket.setTimeout(init.idleTimeout);
+    }
     this.socket.write(`${head}${CRLF}`, 'latin1');
     this.handlers?.onSent();
   }

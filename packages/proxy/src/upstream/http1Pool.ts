@@ -9,6 +9,12 @@ import type {
   UpstreamRequestInit,
 } from './upstreamClient.js';
 
+/**
+ * Idle connections are closed by one interval per pool rather than a socket timer re-armed on every release, which
+ * showed in the request path's profile.
+ */
+const REAPER_TICKS = 8;
+
 /** An exchange handed out by the pool: queued until a connection is free, then bound to it. */
 class PooledExchange implements UpstreamExchange {
   connection: Http1Connection | undefined;
@@ -56,6 +62,7 @@ class BackendPool implements ConnectionOwner {
   private readonly idle: Http1Connection[] = [];
   private readonly waiting: PooledExchange[] = [];
   private open = 0;
+  private reaper: NodeJS.Timeout | undefined;
   opened = 0;
   retired = false;
 
@@ -88,8 +95,9 @@ class BackendPool implements ConnectionOwner {
     if (next !== undefined) {
       this.bind(next, connection);
     } else if (this.idle.length < this.options.maxIdleConnections) {
-      connection.idleFor(this.options.idleTimeout);
+      connection.idleTicks = 0;
       this.idle.push(connection);
+      this.reaper ??= setInterval(() => this.reap(), this.options.idleTimeout / REAPER_TICKS).unref();
     } else {
       connection.socket.destroy();
     }
@@ -116,7 +124,28 @@ class BackendPool implements ConnectionOwner {
   /** Stops pooling: idle connections close now, busy ones when their exchange ends. */
   retire(): void {
     this.retired = true;
+    this.stopReaper();
     for (const connection of this.idle.splice(0)) connection.socket.destroy();
+  }
+
+  /**
+   * Closes connections idle for `REAPER_TICKS` ticks, that is between 7/8 and all of `idleTimeout`: never later,
+   * so a backend whose keep-alive timeout is just above it is not caught closing a connection being reused.
+   */
+  private reap(): void {
+    const idle = this.idle;
+    for (let i = idle.length - 1; i >= 0; i--) {
+      const connection = idle[i]!;
+      if (++connection.idleTicks < REAPER_TICKS) continue;
+      idle.splice(i, 1);
+      connection.socket.destroy();
+    }
+    if (idle.length === 0) this.stopReaper();
+  }
+
+  private stopReaper(): void {
+    clearInterval(this.reaper);
+    this.reaper = undefined;
   }
 
   private connectNew(): Http1Connection {
