@@ -7,7 +7,7 @@ import { buildResponseHeaders, filterTrailers } from './http/responseHeaders.js'
 import type { FailureKind, ProxyHooks } from './proxyHooks.js';
 import { isRetryable } from './retry/retryPolicy.js';
 import type { ResponseHead } from './upstream/responseParser.js';
-import type { UpstreamExchange, UpstreamFailure } from './upstream/upstreamClient.js';
+import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from './upstream/upstreamClient.js';
 
 const failureKinds: Record<UpstreamFailure, FailureKind> = {
   connect: 'connect',
@@ -40,15 +40,58 @@ function pairs(flat: readonly string[]): [string, string][] {
   return out;
 }
 
-/** One attempt: a request to one backend. */
-interface Attempt {
-  readonly backend: Backend;
-  upstream: UpstreamExchange;
-  readonly startedAt: number;
-  phase: 'connect' | 'sent';
-  settled: boolean;
-  timer: NodeJS.Timeout | undefined;
-  expectTimer: NodeJS.Timeout | undefined;
+/**
+ * One attempt: a request to one backend. It is its own upstream handler set, so an attempt costs one object
+ * rather than a closure per callback.
+ */
+class Attempt implements UpstreamHandlers {
+  upstream: UpstreamExchange = notYetSent;
+  phase: 'connect' | 'sent' = 'connect';
+  settled = false;
+  timer: NodeJS.Timeout | undefined = undefined;
+  expectTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    private readonly exchange: ProxyExchange,
+    readonly backend: Backend,
+    readonly startedAt: number,
+  ) {}
+
+  onSent(): void {
+    this.exchange.onSent(this);
+  }
+
+  onInformation(status: number, rawHeaders: string[]): void {
+    this.exchange.onInformation(this, status, rawHeaders);
+  }
+
+  onHead(head: ResponseHead): void {
+    this.exchange.onHead(this, head);
+  }
+
+  onBody(chunk: Buffer, last: boolean): void {
+    this.exchange.onBody(this, chunk, last);
+  }
+
+  onComplete(rawTrailers: string[]): void {
+    this.exchange.onComplete(this, rawTrailers);
+  }
+
+  onDrain(): void {
+    this.exchange.onUpstreamDrain();
+  }
+
+  onError(failure: UpstreamFailure, message: string): void {
+    this.exchange.fail(this, failureKinds[failure], message);
+  }
+}
+
+function connectTimedOut(attempt: Attempt, exchange: ProxyExchange): void {
+  exchange.fail(attempt, 'connectTimeout');
+}
+
+function responseTimedOut(attempt: Attempt, exchange: ProxyExchange): void {
+  exchange.fail(attempt, 'responseTimeout');
 }
 
 /**
@@ -69,6 +112,7 @@ export class ProxyExchange {
   private holdsRetrySlot = false;
   private bodyStreamed = false;
   private drainHooked = false;
+  private lastChunk: Buffer | undefined;
   private done = false;
 
   constructor(
@@ -96,17 +140,9 @@ export class ProxyExchange {
     }
     this.hooks.attemptStarted(backend);
     const { connectTimeout, idleTimeout } = this.hooks.options;
-    const attempt: Attempt = {
-      backend,
-      upstream: notYetSent,
-      startedAt: performance.now(),
-      phase: 'connect',
-      settled: false,
-      timer: undefined,
-      expectTimer: undefined,
-    };
+    // The first attempt starts with the request; one clock read serves both.
+    const attempt = new Attempt(this, backend, this.retries === 0 ? this.startedAt : performance.now());
     this.current = attempt;
-    attempt.timer = setTimeout(() => this.fail(attempt, 'connectTimeout'), connectTimeout);
     attempt.upstream = this.hooks.upstream.request(
       backend,
       {
@@ -116,20 +152,12 @@ export class ProxyExchange {
         framing: this.framing,
         idleTimeout,
       },
-      {
-        onSent: () => this.onSent(attempt),
-        onInformation: (status, raw) => this.onInformation(attempt, status, raw),
-        onHead: (head) => this.onHead(attempt, head),
-        onBody: (chunk) => {
-          if (!this.res.write(chunk)) attempt.upstream.pause();
-        },
-        onComplete: (trailers) => this.onComplete(attempt, trailers),
-        onDrain: () => {
-          if (this.bodyStreamed) this.req.resume();
-        },
-        onError: (failure, message) => this.fail(attempt, failureKinds[failure], message),
-      },
+      attempt,
     );
+    // A reused connection sends at once, so the connect deadline only matters for a new or queued one.
+    if (attempt.phase === 'connect' && !attempt.settled) {
+      attempt.timer = setTimeout(connectTimedOut, connectTimeout, attempt, this);
+    }
   }
 
   /** HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend. */
@@ -138,13 +166,13 @@ export class ProxyExchange {
     return [...this.headers, 'Host', `${backend.host}:${backend.port}`];
   }
 
-  private onSent(attempt: Attempt): void {
+  onSent(attempt: Attempt): void {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     attempt.phase = 'sent';
     const { responseTimeout } = this.hooks.options;
     if (responseTimeout > 0) {
-      attempt.timer = setTimeout(() => this.fail(attempt, 'responseTimeout'), responseTimeout);
+      attempt.timer = setTimeout(responseTimedOut, responseTimeout, attempt, this);
     }
     if (this.framing.kind === 'none') return;
     if (this.req.headers.expect?.toLowerCase() === '100-continue') {
@@ -155,7 +183,7 @@ export class ProxyExchange {
     }
   }
 
-  private onInformation(attempt: Attempt, status: number, raw: string[]): void {
+  onInformation(attempt: Attempt, status: number, raw: string[]): void {
     if (status === 100) {
       clearTimeout(attempt.expectTimer);
       if (this.bodyStreamed || this.req.headers.expect === undefined) return;
@@ -166,6 +194,10 @@ export class ProxyExchange {
       for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'link') links.push(raw[i + 1]!);
       if (links.length > 0) this.res.writeEarlyHints({ link: links });
     }
+  }
+
+  onUpstreamDrain(): void {
+    if (this.bodyStreamed) this.req.resume();
   }
 
   private streamBody(attempt: Attempt): void {
@@ -182,29 +214,42 @@ export class ProxyExchange {
     });
   }
 
-  private onHead(attempt: Attempt, head: ResponseHead): void {
+  onHead(attempt: Attempt, head: ResponseHead): void {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     clearTimeout(attempt.expectTimer);
     const res = this.res;
     res.writeHead(head.status, head.reason, buildResponseHeaders(head.rawHeaders, head.contentLength));
+  }
+
+  onBody(attempt: Attempt, chunk: Buffer, last: boolean): void {
+    if (last) {
+      // Handed to `res.end` so the head, the body and the end go out in one write.
+      this.lastChunk = chunk;
+      return;
+    }
+    if (this.res.write(chunk)) return;
+    attempt.upstream.pause();
     if (!this.drainHooked) {
       this.drainHooked = true;
-      res.on('drain', () => this.current?.upstream.resume());
+      this.res.on('drain', () => this.current?.upstream.resume());
     }
   }
 
-  private onComplete(attempt: Attempt, rawTrailers: string[]): void {
+  onComplete(attempt: Attempt, rawTrailers: string[]): void {
     if (attempt.settled) return;
     const res = this.res;
     if (rawTrailers.length > 0) res.addTrailers(pairs(filterTrailers(rawTrailers)));
-    res.end();
+    const chunk = this.lastChunk;
+    this.lastChunk = undefined;
+    if (chunk === undefined) res.end();
+    else res.end(chunk);
     const status = res.statusCode;
     this.settle(attempt, true, status);
     this.finish(status);
   }
 
-  private fail(attempt: Attempt, kind: FailureKind, detail?: string): void {
+  fail(attempt: Attempt, kind: FailureKind, detail?: string): void {
     if (attempt.settled) return;
     attempt.upstream.abort();
     this.settle(attempt, false, undefined);
