@@ -69,6 +69,16 @@ describe('ResponseParser: valid responses', () => {
     expect(out.body).toBe('ok');
   });
 
+  it('accepts an empty reason, obs-text and tabs, and trims only SP and HTAB around values', () => {
+    const out = parse(['HTTP/1.0 404 \r\nX-A: \t caf\xe9 \t\r\nX-B:\r\nContent-Length: 0\r\n\r\n']);
+    expect(out.head).toMatchObject({
+      status: 404,
+      reason: '',
+      httpVersion: '1.0',
+      rawHeaders: ['X-A', 'caf\xe9', 'X-B', '', 'Content-Length', '0'],
+    });
+  });
+
   it('gives HEAD, 204 and 304 responses no body whatever they declare', () => {
     expect(parse([`${R}Content-Length: 5\r\n\r\n`], { head: true })).toMatchObject({
       body: '',
@@ -111,6 +121,14 @@ describe('ResponseParser: everything ambiguous is an error', () => {
     ['S16 four-digit status', 'HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n'],
     ['S16 one-digit status', 'HTTP/1.1 2 OK\r\nContent-Length: 0\r\n\r\n'],
     ['HTTP/2.0 status line', 'HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['HTTP/1.2 status line', 'HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['status with a leading zero', 'HTTP/1.1 020 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['status not digits', 'HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['status without the space before the reason', 'HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n'],
+    ['control character in the reason', 'HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n'],
+    ['DEL in value', `${R}X-A: a\x7fb\r\nContent-Length: 0\r\n\r\n`],
+    ['separator in a header name', `${R}X(A): 1\r\nContent-Length: 0\r\n\r\n`],
+    ['empty header name', `${R}: 1\r\nContent-Length: 0\r\n\r\n`],
     ['S17 bare LF', 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok'],
     ['S19 space before colon', `${R}Content-Length : 2\r\n\r\nok`],
     ['S20 bare CR', `${R}Foo: Bar\rContent-Length: 2\r\n\r\nok`],
