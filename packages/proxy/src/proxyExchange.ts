@@ -100,11 +100,11 @@ function responseTimedOut(attempt: Attempt, exchange: ProxyExchange): void {
  * budget allows.
  */
 export class ProxyExchange {
-  private readonly excluded = new Set<BackendId>();
+  /** `exclude` appears with the first retry: most requests never need the set. */
   private readonly pickContext: {
     clientAddress: string;
     headers: IncomingMessage['headers'];
-    exclude: Set<BackendId>;
+    exclude: Set<BackendId> | undefined;
   };
   private readonly startedAt = performance.now();
   private current: Attempt | undefined;
@@ -123,7 +123,7 @@ export class ProxyExchange {
     clientAddress: string,
     private readonly framing: BodyFraming,
   ) {
-    this.pickContext = { clientAddress, headers: req.headers, exclude: this.excluded };
+    this.pickContext = { clientAddress, headers: req.headers, exclude: undefined };
   }
 
   start(): void {
@@ -275,7 +275,7 @@ export class ProxyExchange {
       });
     if (safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot()) {
       this.retries++;
-      this.excluded.add(backend.id);
+      (this.pickContext.exclude ??= new Set()).add(backend.id);
       this.hooks.retried(backend, error, kind);
       this.attempt();
       return;

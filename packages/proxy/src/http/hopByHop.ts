@@ -13,17 +13,21 @@ const alwaysHopByHop: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
+const noTokens: ReadonlySet<string> = new Set();
+
 /** The lower-case field names listed in every `Connection` header of a raw header list. */
-export function connectionTokens(rawHeaders: readonly string[]): Set<string> {
-  const tokens = new Set<string>();
+export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<string> {
+  // Most messages carry no `Connection` field: they share one empty set instead of allocating their own.
+  let tokens: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    const name = rawHeaders[i]!;
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     for (const part of rawHeaders[i + 1]!.split(',')) {
       const token = part.trim().toLowerCase();
-      if (token !== '') tokens.add(token);
+      if (token !== '') (tokens ??= new Set()).add(token);
     }
   }
-  return tokens;
+  return tokens ?? noTokens;
 }
 
 /** Whether a lower-case field name must not be forwarded, given the connection tokens of its message. */
