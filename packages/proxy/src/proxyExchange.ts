@@ -275,7 +275,8 @@ export class ProxyExchange {
       });
     if (safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot()) {
       this.retries++;
-      (this.pickContext.exclude ??= new Set()).add(backend.id);
+      this.pickContext.exclude ??= new Set();
+      this.pickContext.exclude.add(backend.id);
       this.hooks.retried(backend, error, kind);
       this.attempt();
       return;

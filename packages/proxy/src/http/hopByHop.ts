@@ -24,7 +24,9 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
     if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     for (const part of rawHeaders[i + 1]!.split(',')) {
       const token = part.trim().toLowerCase();
-      if (token !== '') (tokens ??= new Set()).add(token);
+      if (token === '') continue;
+      tokens ??= new Set();
+      tokens.add(token);
     }
   }
   return tokens ?? noTokens;
