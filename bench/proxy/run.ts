@@ -126,7 +126,13 @@ http { access_log off; upstream b { ${upstreams} keepalive 64; }
     const children = readFileSync(`/proc/${master.pid}/task/${master.pid}/children`, 'utf8')
       .trim()
       .split(/\s+/);
-    return { pid: Number(children[0]), port, stop: () => stopChild(master) };
+    const worker = Number(children[0]);
+    const stop = async (): Promise<void> => {
+      // Killing only the master would leave its worker running, holding the port.
+      process.kill(worker, 'SIGKILL');
+      await stopChild(master);
+    };
+    return { pid: worker, port, stop };
   },
 };
 
