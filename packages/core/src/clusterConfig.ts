@@ -1,10 +1,6 @@
 import { availableCpus } from './availableCpus.js';
 import { type LoadBalancerOptions, loadBalancerOptionKeys } from './loadBalancerOptions.js';
-import {
-  isLoadBalancingStrategyName,
-  LoadBalancingStrategy,
-  type LoadBalancingStrategyName,
-} from './loadBalancingStrategy.js';
+import { LoadBalancingStrategy, type LoadBalancingStrategyName } from './loadBalancingStrategy.js';
 import type { Strategy } from './strategy.js';
 import {
   assertBoolean,
@@ -17,6 +13,7 @@ import {
   fail,
 } from './validate.js';
 import { validateLoadBalancerOptions } from './validateLoadBalancerOptions.js';
+import { validateStrategyOption } from './validateStrategyOption.js';
 
 /** How a cluster decides that a worker is ready for traffic. */
 export type ReadinessMode = 'port' | 'signal';
@@ -84,40 +81,6 @@ const clusterOptionKeys = Object.keys({
 
 const knownKeys: ReadonlySet<string> = new Set([...clusterOptionKeys, ...loadBalancerOptionKeys]);
 
-function validateStrategy(strategy: unknown): LoadBalancingStrategyName | Strategy {
-  if (typeof strategy === 'string') {
-    if (isLoadBalancingStrategyName(strategy)) return strategy;
-    fail(
-      'LB_ERR_UNKNOWN_STRATEGY',
-      'strategy',
-      `must be one of ${Object.values(LoadBalancingStrategy).join(', ')} or your own Strategy object`,
-      strategy,
-    );
-  }
-  const candidate = strategy as Partial<Record<keyof Strategy, unknown>> | null;
-  const methods = [
-    'pick',
-    'setBackends',
-    'onRequestStart',
-    'onRequestEnd',
-    'setHealth',
-    'setWeight',
-  ] as const;
-  const missing =
-    candidate === null || typeof candidate !== 'object'
-      ? [...methods]
-      : methods.filter((m) => typeof candidate[m] !== 'function');
-  if (missing.length > 0) {
-    fail(
-      'LB_ERR_INVALID_STRATEGY',
-      'strategy',
-      `must be a strategy name or an object with ${missing.join(', ')}()`,
-      strategy,
-    );
-  }
-  return strategy as Strategy;
-}
-
 /**
  * Configuration of a cluster and its load balancer, validated on construction: a bad value throws a
  * {@link ConfigError} whose `code` is stable and whose message says what to change.
@@ -184,7 +147,7 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
         o.loadBalancerPort,
       );
     }
-    this.strategy = validateStrategy(o.strategy ?? LoadBalancingStrategy.roundRobin);
+    this.strategy = validateStrategyOption(o.strategy ?? LoadBalancingStrategy.roundRobin);
     this.host = assertString(o.host ?? '127.0.0.1', 'host');
     this.sharedPort = o.sharedPort === undefined ? undefined : assertPort(o.sharedPort, 'sharedPort', true);
     this.shutdownTimeout = assertNumber(o.shutdownTimeout ?? 10_000, 'shutdownTimeout');

@@ -59,3 +59,4 @@ export {
   resolveSlowStartOptions,
   validateResilienceOptions,
 } from './validateResilienceOptions.js';
+export { validateStrategyOption } from './validateStrategyOption.js';
