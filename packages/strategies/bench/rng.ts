@@ -1,20 +1,10 @@
+import { mulberry32 } from '../src/rng.js';
+
 /** A seeded source of uniform numbers in [0, 1), so every simulation run can be replayed exactly. */
 export type Random = () => number;
 
-/**
- * mulberry32: 32 bits of state, fast, and good enough for queueing simulation; not for cryptography.
- * Equal seeds give equal sequences on every platform because it only uses 32-bit integer arithmetic.
- */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The package's own mulberry32: equal seeds give equal sequences on every platform, so runs replay exactly. */
+export const seededRandom: (seed: number) => Random = mulberry32;
 
 /** An exponential draw with the given mean (inverse transform; `1 - u` keeps the logarithm finite). */
 export function exponential(random: Random, mean: number): number {
