@@ -4,6 +4,7 @@ import {
   assertInteger,
   ClusterConfig,
   type ClusterConfigOptions,
+  fail,
   LbError,
   type TypedEventEmitter,
 } from '@lb/core';
@@ -89,6 +90,15 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   ) {
     super();
     this.config = config instanceof ClusterConfig ? config : new ClusterConfig(config);
+    if (this.config.adminPort !== undefined && !this.config.enableLoadBalancer) {
+      // The admin server (metrics, status, dashboard) lives in the balancer; ignoring the port would hide that.
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        'adminPort',
+        'needs enableLoadBalancer: true in a cluster (the admin server runs in the load balancer)',
+        this.config.adminPort,
+      );
+    }
     if (args[0] === undefined) {
       throw new LbError(
         'LB_ERR_WORKER_SPAWN_FAILED',
