@@ -1,3 +1,5 @@
+import { winnerExcluding } from './winnerExcluding.js';
+
 /**
  * A kinetic tournament over lines `value(i, t) = intercept[i] + slope[i]·t` as the integer time `t` advances
  * one step at a time. It answers "which line is highest now (ties to the lowest index)?" in O(1) after
@@ -62,7 +64,7 @@ export class KineticMaxTree {
   /** The highest line now among those not in `excluded` (sorted ascending), in O(k log n). */
   winnerExcluding(excluded: readonly number[]): number {
     if (excluded.length === 0) return this.winner;
-    return this.#query(1, 0, this.#size, excluded, 0, excluded.length);
+    return winnerExcluding(this.#win, this.#size, excluded, (a, b) => this.#beats(a, b, this.#time));
   }
 
   /** Moves line `i` up or down by `delta` and re-plays its path, in O(log n). */
@@ -124,25 +126,5 @@ export class KineticMaxTree {
     }
     this.#win[node] = winner;
     this.#next[node] = Math.min(cert, this.#next[2 * node]!, this.#next[2 * node + 1]!);
-  }
-
-  #query(
-    node: number,
-    lo: number,
-    hi: number,
-    excluded: readonly number[],
-    from: number,
-    to: number,
-  ): number {
-    if (from === to) return this.#win[node]!;
-    if (node >= this.#size) return -1;
-    const mid = (lo + hi) >> 1;
-    let split = from;
-    while (split < to && excluded[split]! < mid) split++;
-    const left = this.#query(2 * node, lo, mid, excluded, from, split);
-    const right = this.#query(2 * node + 1, mid, hi, excluded, split, to);
-    if (left < 0) return right;
-    if (right < 0) return left;
-    return this.#beats(right, left, this.#time) ? right : left;
   }
 }

@@ -1,3 +1,5 @@
+import { winnerExcluding } from './winnerExcluding.js';
+
 /**
  * A tournament tree over positions `0 … n-1`: every internal node holds the better of its children's winners,
  * so the overall winner is read in O(1) and a changed position is re-played in O(log n).
@@ -38,7 +40,7 @@ export class WinnerTree {
   /** The best position not in `excluded` (sorted ascending), in O(k log n) for k exclusions. */
   winnerExcluding(excluded: readonly number[]): number {
     if (excluded.length === 0) return this.winner;
-    return this.#query(1, 0, this.#size, excluded, 0, excluded.length);
+    return winnerExcluding(this.#win, this.#size, excluded, this.#better);
   }
 
   #replay(node: number): void {
@@ -52,23 +54,5 @@ export class WinnerTree {
     if (left < 0) return right;
     if (right < 0) return left;
     return this.#better(right, left) ? right : left;
-  }
-
-  #query(
-    node: number,
-    lo: number,
-    hi: number,
-    excluded: readonly number[],
-    from: number,
-    to: number,
-  ): number {
-    if (from === to) return this.#win[node]!;
-    if (node >= this.#size) return -1;
-    const mid = (lo + hi) >> 1;
-    let split = from;
-    while (split < to && excluded[split]! < mid) split++;
-    const left = this.#query(2 * node, lo, mid, excluded, from, split);
-    const right = this.#query(2 * node + 1, mid, hi, excluded, split, to);
-    return this.#pair(left, right);
   }
 }
