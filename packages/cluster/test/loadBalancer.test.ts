@@ -49,13 +49,14 @@ async function load(
   return result;
 }
 
+/** Behind the balancer, on a free loopback port. */
+const balanced = { enableLoadBalancer: true, loadBalancerPort: 0, loadBalancerHost: '127.0.0.1' } as const;
+
 describe('ClusterManager with the load balancer', () => {
   it('serves through the balancer from every worker', async () => {
     const manager = cluster({
       processes: 3,
-      enableLoadBalancer: true,
-      loadBalancerPort: 0,
-      loadBalancerHost: '127.0.0.1',
+      ...balanced,
     });
     const added: string[] = [];
     manager.balancer?.on('backendAdded', (backend) => added.push(String(backend.id)));
@@ -72,9 +73,7 @@ describe('ClusterManager with the load balancer', () => {
     const manager = cluster(
       {
         processes: 1,
-        enableLoadBalancer: true,
-        loadBalancerPort: 0,
-        loadBalancerHost: '127.0.0.1',
+        ...balanced,
         readiness: 'signal',
       },
       [fixture('signalApp.mjs')],
@@ -90,11 +89,9 @@ describe('ClusterManager with the load balancer', () => {
   });
 
   it('adds a worker that binds late to the balancer only once it listens', async () => {
-    const manager = cluster(
-      { processes: 1, enableLoadBalancer: true, loadBalancerPort: 0, loadBalancerHost: '127.0.0.1' },
-      [fixture('app.mjs')],
-      { env: { ...process.env, FIXTURE_LISTEN_DELAY: '400' } },
-    );
+    const manager = cluster({ processes: 1, ...balanced }, [fixture('app.mjs')], {
+      env: { ...process.env, FIXTURE_LISTEN_DELAY: '400' },
+    });
     await manager.start();
     const port = manager.address?.port as number;
     const starting = new Promise<WorkerInfo>((resolve) => manager.once('workerStart', resolve));
@@ -121,9 +118,7 @@ describe('ClusterManager with the load balancer', () => {
   it('loses no GET when a worker is SIGKILLed under load', async () => {
     const manager = cluster({
       processes: 2,
-      enableLoadBalancer: true,
-      loadBalancerPort: 0,
-      loadBalancerHost: '127.0.0.1',
+      ...balanced,
     });
     await manager.start();
     const port = manager.address?.port as number;
@@ -147,9 +142,7 @@ describe('ClusterManager with the load balancer', () => {
   it('reloads under load with zero failed requests and replaces every worker', async () => {
     const manager = cluster({
       processes: 2,
-      enableLoadBalancer: true,
-      loadBalancerPort: 0,
-      loadBalancerHost: '127.0.0.1',
+      ...balanced,
     });
     await manager.start();
     const port = manager.address?.port as number;
@@ -167,9 +160,7 @@ describe('ClusterManager with the load balancer', () => {
   it('lets in-flight requests finish on stop()', async () => {
     const manager = cluster({
       processes: 2,
-      enableLoadBalancer: true,
-      loadBalancerPort: 0,
-      loadBalancerHost: '127.0.0.1',
+      ...balanced,
     });
     await manager.start();
     const port = manager.address?.port as number;
@@ -183,9 +174,7 @@ describe('ClusterManager with the load balancer', () => {
   it('replaces a worker over maxMemory gracefully', async () => {
     const manager = cluster({
       processes: 1,
-      enableLoadBalancer: true,
-      loadBalancerPort: 0,
-      loadBalancerHost: '127.0.0.1',
+      ...balanced,
       maxMemory: 150 * 1024 * 1024,
     });
     await manager.start();
