@@ -57,6 +57,11 @@ function hashBytes(b: Uint8Array, len: number, seed: number): number {
   for (; i < len; i++) {
     h = Math.imul(rotl((h + Math.imul(b[i]!, PRIME5)) | 0, 11), PRIME1);
   }
+  return avalanche(h);
+}
+
+/** xxHash32's final mix, so every input bit affects every output bit. */
+function avalanche(h: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, PRIME2);
   h ^= h >>> 13;
@@ -104,12 +109,7 @@ export function xxHash32Words(a: number, b: number, seed = 0): number {
   let h = (seed + PRIME5 + 8) | 0;
   h = Math.imul(rotl((h + Math.imul(a | 0, PRIME3)) | 0, 17), PRIME4);
   h = Math.imul(rotl((h + Math.imul(b | 0, PRIME3)) | 0, 17), PRIME4);
-  h ^= h >>> 15;
-  h = Math.imul(h, PRIME2);
-  h ^= h >>> 13;
-  h = Math.imul(h, PRIME3);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return avalanche(h);
 }
 
 /** The primary key hash of the hash strategies: xxHash32 with seed 0. */
