@@ -93,6 +93,66 @@ describe('buildRequestHeaders', () => {
     ]);
   });
 
+  describe('incoming Forwarded', () => {
+    const own = 'for=10.0.0.2;proto=http';
+    const forwarded = (raw: string[], context: Partial<RequestHeaderContext>) =>
+      headersOf(raw, { forwarded: true, ...context }).map.get('forwarded');
+    const raw = [
+      'Forwarded',
+      'for=1.1.1.1;proto=https, for=2.2.2.2',
+      'Forwarded',
+      'for="[2001:db8::3]:4711";by=_lb',
+    ];
+
+    it('keeps as many elements as the hop count trusts, like X-Forwarded-For', () => {
+      expect(forwarded(raw, { trust: compileTrustProxy(1) })).toEqual([
+        `for="[2001:db8::3]:4711";by=_lb, ${own}`,
+      ]);
+      expect(forwarded(raw, { trust: compileTrustProxy(2) })).toEqual([
+        `for=2.2.2.2, for="[2001:db8::3]:4711";by=_lb, ${own}`,
+      ]);
+      expect(forwarded(raw, { trust: compileTrustProxy(true) })).toEqual([
+        `for=1.1.1.1;proto=https, for=2.2.2.2, for="[2001:db8::3]:4711";by=_lb, ${own}`,
+      ]);
+    });
+
+    it('keeps an element only while the node that appended it (port stripped) is in the trusted list', () => {
+      const trust = compileTrustProxy(['10.0.0.0/8', '2001:db8::/32']);
+      expect(forwarded(raw, { trust })).toEqual([`for=2.2.2.2, for="[2001:db8::3]:4711";by=_lb, ${own}`]);
+      const ported = ['Forwarded', 'for=5.5.5.5, for=unknown, for="10.1.2.3:8080", for=10.9.9.9'];
+      expect(forwarded(ported, { trust })).toEqual([
+        `for=unknown, for="10.1.2.3:8080", for=10.9.9.9, ${own}`,
+      ]);
+    });
+
+    it('drops every incoming element from an untrusted peer', () => {
+      expect(forwarded(raw, {})).toEqual([own]);
+      const trust = compileTrustProxy(['10.0.0.0/8']);
+      expect(forwarded(raw, { trust, peerAddress: '192.0.2.1' })).toEqual(['for=192.0.2.1;proto=http']);
+    });
+
+    it('does not split an element on a comma inside a quoted string', () => {
+      const quoted = ['Forwarded', 'for=6.6.6.6, for=7.7.7.7;host="a,b\\",c", , for=8.8.8.8,'];
+      expect(forwarded(quoted, { trust: compileTrustProxy(2) })).toEqual([
+        `for=7.7.7.7;host="a,b\\",c", for=8.8.8.8, ${own}`,
+      ]);
+    });
+
+    it('ends the believed suffix at a malformed element', () => {
+      const broken = [
+        'Forwarded',
+        'for=1.1.1.1',
+        'Forwarded',
+        'for=2.2.2.2, for="3.3.3.3',
+        'Forwarded',
+        'for=4.4.4.4',
+      ];
+      expect(forwarded(broken, { trust: compileTrustProxy(true) })).toEqual([`for=4.4.4.4, ${own}`]);
+      const escapedEnd = ['Forwarded', 'for=1.1.1.1, for="2.2.2.2\\'];
+      expect(forwarded(escapedEnd, { trust: compileTrustProxy(true) })).toEqual([own]);
+    });
+  });
+
   it('adds Via with the request version, or none when disabled', () => {
     expect(headersOf([], { httpVersion: '1.0' }).map.get('via')).toEqual(['1.0 lb']);
     expect(headersOf([], { via: false }).map.get('via')).toBeUndefined();

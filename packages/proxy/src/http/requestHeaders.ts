@@ -49,11 +49,87 @@ function quoted(value: string): string {
   return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
+const COMMA = 44;
+const SEMICOLON = 59;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/**
+ * Splits `value` on `separator` outside quoted strings (RFC 9110 §5.6.4: a quoted string may hold the separator
+ * and `\"`), trimming parts and skipping empty ones as the list syntax allows. A part whose quote never closes
+ * is pushed as `undefined`: its extent cannot be known, so nothing about it can be believed.
+ */
+function splitQuoted(value: string, separator: number, into: (string | undefined)[]): void {
+  let start = 0;
+  let inQuote = false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (inQuote) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inQuote = false;
+    } else if (code === QUOTE) inQuote = true;
+    else if (code === separator) {
+      const part = value.slice(start, i).trim();
+      if (part !== '') into.push(part);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (inQuote) into.push(undefined);
+  else if (last !== '') into.push(last);
+}
+
+/**
+ * The address in an element's `for=` parameter, unquoted and without brackets or port, so the `trustProxy`
+ * predicate sees what it would see in `X-Forwarded-For`. Obfuscated nodes (`unknown`, `_hidden`) come back as
+ * they are, and an element without `for=` gives `''`: an address list trusts neither, a hop count does.
+ */
+function forwardedFor(element: string): string {
+  const pairs: (string | undefined)[] = [];
+  splitQuoted(element, SEMICOLON, pairs);
+  for (const pair of pairs) {
+    if (pair === undefined) continue;
+    const eq = pair.indexOf('=');
+    if (eq === -1 || pair.slice(0, eq).trim().toLowerCase() !== 'for') continue;
+    let node = pair.slice(eq + 1).trim();
+    if (node.charCodeAt(0) === QUOTE) node = node.slice(1, -1).replace(/\\(.)/g, '$1');
+    if (node.startsWith('[')) {
+      const close = node.indexOf(']');
+      return node.slice(1, close === -1 ? undefined : close);
+    }
+    const colon = node.indexOf(':');
+    return colon !== -1 && colon === node.lastIndexOf(':') ? node.slice(0, colon) : node;
+  }
+  return '';
+}
+
+/**
+ * Keeps the suffix of the incoming `Forwarded` elements that the trust chain believes, the same walk
+ * `resolveClientChain` makes over `X-Forwarded-For`: the rightmost element was appended by the socket peer
+ * (hop 0), each one further left by the node the element to its right names, and an element is kept only
+ * while the hop that appended it is trusted. A malformed element ends the walk, as a malformed address does.
+ */
+function trustedForwarded(values: readonly string[], peer: string, trust: TrustPredicate): string[] {
+  const elements: (string | undefined)[] = [];
+  for (const value of values) splitQuoted(value, COMMA, elements);
+  let index = elements.length;
+  let appendedBy = peer;
+  while (index > 0) {
+    const element = elements[index - 1];
+    if (element === undefined || !trust(appendedBy, elements.length - index)) break;
+    appendedBy = forwardedFor(element);
+    index--;
+  }
+  // The walk stops at the first malformed element, so every kept one is a string.
+  return elements.slice(index) as string[];
+}
+
 /**
  * Builds the headers a request carries to the backend: hop-by-hop fields and those named in `Connection` are
  * dropped, `Host` is kept, framing is re-emitted in canonical form, and `X-Forwarded-*` (plus `Forwarded` and
  * `Via` when configured) describe the client. Incoming forwarding fields are believed only from trusted peers,
- * so a client cannot spoof its address.
+ * and the `X-Forwarded-For` and `Forwarded` chains only as far as trusted hops appended them, so a client cannot
+ * spoof its address.
  */
 export function buildRequestHeaders(
   rawHeaders: readonly string[],
@@ -104,7 +180,10 @@ export function buildRequestHeaders(
   if (context.forwarded) {
     const own = `for=${forwardedNode(chain[chain.length - 1]!)};proto=${ownProto}`;
     const withHost = host === undefined ? own : `${own};host=${quoted(host)}`;
-    out.push('Forwarded', [...(peerTrusted ? claimedForwarded : []), withHost].join(', '));
+    const believed = peerTrusted
+      ? trustedForwarded(claimedForwarded, context.peerAddress, context.trust)
+      : [];
+    out.push('Forwarded', [...believed, withHost].join(', '));
   }
   if (context.via !== false) out.push('Via', `${context.httpVersion} ${context.via}`);
   if (context.framing.kind === 'length') out.push('Content-Length', String(context.framing.length));
