@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Server, Socket } from 'node:net';
 import {
   type Backend,
   type BackendId,
@@ -9,8 +8,8 @@ import {
   validateBackends,
 } from '@lb/core';
 import { BalancerBase } from './balancerBase.js';
+import { ClientListener } from './client/clientListener.js';
 import { createProxyHooks, RequestCounters } from './createProxyHooks.js';
-import { createListener } from './listener.js';
 import type { LoadBalancerStats } from './loadBalancerStats.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { RequestEntry } from './requestEntry.js';
@@ -37,8 +36,9 @@ import { Http1Pool } from './upstream/http1Pool.js';
 export class LoadBalancer extends BalancerBase<Server> {
   private readonly upstream: Http1Pool;
   private readonly hooks: ProxyHooks;
-  private readonly sockets = new Set<Duplex>();
+  private readonly sockets = new Set<Socket>();
   private readonly entry: RequestEntry;
+  private listener: ClientListener | undefined;
   private readonly counters = new RequestCounters();
 
   constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
@@ -66,14 +66,16 @@ export class LoadBalancer extends BalancerBase<Server> {
   /** Starts listening (and the admin server when `adminPort` is set); resolves once the port is bound. */
   async start(): Promise<void> {
     if (this.server) throw new LbError('LB_ERR_ALREADY_STARTED', 'The load balancer is already started');
-    const server = createListener(this.options);
+    const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, tls } = this.options;
+    const listener = new ClientListener(
+      { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize },
+      tls,
+      this.entry,
+    );
+    this.listener = listener;
+    const server = listener.server;
     this.server = server;
-    server.on('request', (req, res) => this.entry.handleRequest(req, res));
-    // Listening stops Node from answering 100 Continue itself: the backend decides (RFC 9110 §10.1.1).
-    server.on('checkContinue', (req, res) => this.entry.handleRequest(req, res));
-    server.on('upgrade', (req, socket, head) => this.entry.handleUpgrade(req, socket, head));
-    server.on('connection', (socket: Duplex) => this.track(socket));
-    server.on('secureConnection', (socket: Duplex) => this.track(socket));
+    server.on('connection', (socket: Socket) => this.track(socket));
     server.on('error', (err) => this.emitError(err));
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -113,8 +115,7 @@ export class LoadBalancer extends BalancerBase<Server> {
     this.upstream.forget(id);
   }
 
-  private track(socket: Duplex): void {
-    if (this.sockets.has(socket)) return;
+  private track(socket: Socket): void {
     this.sockets.add(socket);
     this.registryMetrics.clientConnected();
     socket.once('close', () => {
@@ -125,9 +126,11 @@ export class LoadBalancer extends BalancerBase<Server> {
 
   protected async closeConnections(timeout: number): Promise<void> {
     const server = this.server;
-    if (server) {
+    const listener = this.listener;
+    if (server && listener) {
+      listener.stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      listener.closeIdle();
       if (this.counters.active > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
@@ -138,7 +141,7 @@ export class LoadBalancer extends BalancerBase<Server> {
         ]);
         clearTimeout(timer);
       }
-      server.closeAllConnections();
+      listener.closeAll();
       for (const socket of this.sockets) socket.destroy();
       await closed;
     }

@@ -1,8 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
-import { sendError } from './errorResponse.js';
-import type { BodyFraming } from './http/requestHeaders.js';
+import type { ClientExchange, ClientExchangeHandlers } from './client/clientExchange.js';
 import { buildResponseHeaders, filterTrailers } from './http/responseHeaders.js';
 import type { FailureKind, ProxyHooks } from './proxyHooks.js';
 import { isRetryable } from './retry/retryPolicy.js';
@@ -34,10 +32,19 @@ const notYetSent: UpstreamExchange = Object.freeze({
   abort: () => {},
 });
 
-function pairs(flat: readonly string[]): [string, string][] {
-  const out: [string, string][] = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
-  return out;
+/** What a strategy sees of a request; the header object is only built if a strategy reads it. */
+class RequestPickContext implements PickContext {
+  /** Appears with the first retry: most requests never need the set. */
+  exclude: Set<BackendId> | undefined = undefined;
+
+  constructor(
+    readonly clientAddress: string,
+    private readonly client: ClientExchange,
+  ) {}
+
+  get headers(): PickContext['headers'] {
+    return this.client.headers;
+  }
 }
 
 /**
@@ -99,43 +106,37 @@ function responseTimedOut(attempt: Attempt, exchange: ProxyExchange): void {
  * backpressure, maps failures to 502/503/504, and retries on another backend when that is safe and the retry
  * budget allows.
  */
-export class ProxyExchange {
-  /** `exclude` appears with the first retry: most requests never need the set. */
-  private readonly pickContext: {
-    clientAddress: string;
-    headers: IncomingMessage['headers'];
-    exclude: Set<BackendId> | undefined;
-  };
+export class ProxyExchange implements ClientExchangeHandlers {
+  private readonly pickContext: RequestPickContext;
   private readonly startedAt = performance.now();
   private current: Attempt | undefined;
   private retries = 0;
   private holdsRetrySlot = false;
   private bodyStreamed = false;
-  private drainHooked = false;
+  /** The body was asked for before `request()` returned the exchange to write it to. */
+  private bodyDeferred = false;
   private lastChunk: Buffer | undefined;
   private done = false;
 
   constructor(
     private readonly hooks: ProxyHooks,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly client: ClientExchange,
     private readonly headers: string[],
     clientAddress: string,
-    private readonly framing: BodyFraming,
   ) {
-    this.pickContext = { clientAddress, headers: req.headers, exclude: undefined };
+    this.pickContext = new RequestPickContext(clientAddress, client);
   }
 
   start(): void {
     this.hooks.requestStarted();
-    this.res.once('close', () => this.onClientClose());
+    this.client.handlers = this;
     this.attempt();
   }
 
   private attempt(): void {
     const backend = this.hooks.pick(this.pickContext as PickContext);
     if (backend === undefined) {
-      this.finish(sendError(this.res, 503, 'No healthy backend is available', { 'Retry-After': '1' }));
+      this.finish(this.client.sendError(503, 'No healthy backend is available', ['Retry-After', '1']));
       return;
     }
     this.hooks.attemptStarted(backend);
@@ -146,14 +147,18 @@ export class ProxyExchange {
     attempt.upstream = this.hooks.upstream.request(
       backend,
       {
-        method: this.req.method!,
-        path: this.req.url!,
+        method: this.client.method,
+        path: this.client.url,
         headers: this.headersFor(backend),
-        framing: this.framing,
+        framing: this.client.framing,
         idleTimeout,
       },
       attempt,
     );
+    if (this.bodyDeferred) {
+      this.bodyDeferred = false;
+      this.client.readBody();
+    }
     // A reused connection sends at once, so the connect deadline only matters for a new or queued one.
     if (attempt.phase === 'connect' && !attempt.settled) {
       attempt.timer = setTimeout(connectTimedOut, connectTimeout, attempt, this);
@@ -162,7 +167,7 @@ export class ProxyExchange {
 
   /** HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend. */
   private headersFor(backend: Backend): readonly string[] {
-    if (this.req.headers.host !== undefined) return this.headers;
+    if (this.client.hasHost) return this.headers;
     return [...this.headers, 'Host', `${backend.host}:${backend.port}`];
   }
 
@@ -174,8 +179,8 @@ export class ProxyExchange {
     if (responseTimeout > 0) {
       attempt.timer = setTimeout(responseTimedOut, responseTimeout, attempt, this);
     }
-    if (this.framing.kind === 'none') return;
-    if (this.req.headers.expect?.toLowerCase() === '100-continue') {
+    if (this.client.framing.kind === 'none') return;
+    if (this.client.expectContinue) {
       // Some backends ignore Expect and wait for the body; after a second, send it anyway as clients do.
       attempt.expectTimer = setTimeout(() => this.streamBody(attempt), 1000);
     } else {
@@ -186,65 +191,68 @@ export class ProxyExchange {
   onInformation(attempt: Attempt, status: number, raw: string[]): void {
     if (status === 100) {
       clearTimeout(attempt.expectTimer);
-      if (this.bodyStreamed || this.req.headers.expect === undefined) return;
-      this.res.writeContinue();
+      if (this.bodyStreamed || !this.client.expectContinue) return;
+      this.client.writeContinue();
       this.streamBody(attempt);
-    } else if (status === 103 && !this.res.headersSent) {
+    } else if (status === 103) {
       const links: string[] = [];
       for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'link') links.push(raw[i + 1]!);
-      if (links.length > 0) this.res.writeEarlyHints({ link: links });
+      if (links.length > 0) this.client.writeEarlyHints(links);
     }
   }
 
   onUpstreamDrain(): void {
-    if (this.bodyStreamed) this.req.resume();
+    if (this.bodyStreamed) this.client.resumeBody();
   }
 
   private streamBody(attempt: Attempt): void {
     if (this.bodyStreamed || attempt.settled) return;
     this.bodyStreamed = true;
-    const req = this.req;
-    // `attempt.upstream` is read late: a reused connection reports `onSent` before `request()` returns.
-    req.on('data', (chunk: Buffer) => {
-      if (!attempt.upstream.write(chunk)) req.pause();
-    });
-    req.once('end', () => {
-      const trailers = this.framing.kind === 'chunked' ? filterTrailers(req.rawTrailers) : [];
-      attempt.upstream.end(trailers);
-    });
+    // A reused connection reports `onSent` before `request()` returns: held body bytes wait until it has.
+    if (attempt.upstream === notYetSent) this.bodyDeferred = true;
+    else this.client.readBody();
+  }
+
+  onRequestBody(chunk: Buffer): void {
+    if (this.current !== undefined && !this.current.upstream.write(chunk)) this.client.pauseBody();
+  }
+
+  onRequestEnd(rawTrailers: string[]): void {
+    const trailers = this.client.framing.kind === 'chunked' ? filterTrailers(rawTrailers) : [];
+    this.current?.upstream.end(trailers);
   }
 
   onHead(attempt: Attempt, head: ResponseHead): void {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     clearTimeout(attempt.expectTimer);
-    const res = this.res;
-    res.writeHead(head.status, head.reason, buildResponseHeaders(head.rawHeaders, head.contentLength));
+    this.client.writeHead(
+      head.status,
+      head.reason,
+      buildResponseHeaders(head.rawHeaders, head.contentLength),
+      head.contentLength,
+    );
   }
 
   onBody(attempt: Attempt, chunk: Buffer, last: boolean): void {
     if (last) {
-      // Handed to `res.end` so the head, the body and the end go out in one write.
+      // Handed to `end` so the head, the body and the end go out in one write.
       this.lastChunk = chunk;
       return;
     }
-    if (this.res.write(chunk)) return;
-    attempt.upstream.pause();
-    if (!this.drainHooked) {
-      this.drainHooked = true;
-      this.res.on('drain', () => this.current?.upstream.resume());
-    }
+    if (!this.client.write(chunk)) attempt.upstream.pause();
+  }
+
+  onClientDrain(): void {
+    this.current?.upstream.resume();
   }
 
   onComplete(attempt: Attempt, rawTrailers: string[]): void {
     if (attempt.settled) return;
-    const res = this.res;
-    if (rawTrailers.length > 0) res.addTrailers(pairs(filterTrailers(rawTrailers)));
     const chunk = this.lastChunk;
     this.lastChunk = undefined;
-    if (chunk === undefined) res.end();
-    else res.end(chunk);
-    const status = res.statusCode;
+    this.client.end(chunk, rawTrailers.length > 0 ? filterTrailers(rawTrailers) : undefined);
+    const status = this.client.statusCode;
     this.settle(attempt, true, status);
     this.finish(status);
   }
@@ -257,9 +265,9 @@ export class ProxyExchange {
     const message = `${kind} failure on backend ${String(backend.id)}${detail ? `: ${detail}` : ''}`;
     const error = new LbError(failureCodes[kind], message);
     if (this.done) return;
-    if (this.res.headersSent) {
+    if (this.client.headersSent) {
       this.hooks.failed(error, backend, kind);
-      this.res.destroy();
+      this.client.destroy();
       this.finish(502);
       return;
     }
@@ -268,7 +276,7 @@ export class ProxyExchange {
       kind !== 'protocol' &&
       kind !== 'responseTimeout' &&
       isRetryable({
-        method: this.req.method!,
+        method: this.client.method,
         phase,
         bodyStreamed: this.bodyStreamed,
         responseStarted: false,
@@ -283,7 +291,7 @@ export class ProxyExchange {
     }
     this.hooks.failed(error, backend, kind);
     const timedOut = kind === 'connectTimeout' || kind === 'responseTimeout' || kind === 'idleTimeout';
-    this.finish(sendError(this.res, timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway'));
+    this.finish(this.client.sendError(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway'));
   }
 
   private acquireRetrySlot(): boolean {
@@ -306,15 +314,14 @@ export class ProxyExchange {
     });
   }
 
-  private onClientClose(): void {
-    if (this.res.writableFinished) return;
+  onClientAbort(status: number): void {
     const attempt = this.current;
     if (attempt !== undefined && !attempt.settled) {
       attempt.upstream.abort();
       // A client going away says nothing about the backend's health.
       this.settle(attempt, true, undefined);
     }
-    this.finish(499);
+    this.finish(status);
   }
 
   private finish(status: number): void {

@@ -1,75 +1,52 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { sendError } from './errorResponse.js';
-import { checkRequestFraming } from './http/framing.js';
-import {
-  type BodyFraming,
-  buildRequestHeaders,
-  type ForwardedRequestHeaders,
-} from './http/requestHeaders.js';
+import type { ClientExchange } from './client/clientExchange.js';
+import type { ClientRequestHandler } from './client/clientListener.js';
+import { buildRequestHeaders, type ForwardedRequestHeaders } from './http/requestHeaders.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { tunnelUpgrade } from './upgradeTunnel.js';
 
 /**
- * Where client requests enter the balancer: framing checks beyond Node's parser, the forwarding headers, then a
- * {@link ProxyExchange} for ordinary requests or a tunnel for upgrades.
+ * Where client requests enter the balancer once the listener has parsed and framing-checked them: the
+ * forwarding headers, then a {@link ProxyExchange} for ordinary requests or a tunnel for upgrades.
  */
-export class RequestEntry {
-  private readonly closingSockets = new WeakSet<Socket>();
-
+export class RequestEntry implements ClientRequestHandler {
   constructor(
     private readonly hooks: ProxyHooks,
     private readonly stopping: () => boolean,
   ) {}
 
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket;
-    // After `Connection: close` nothing more may be read from this connection (RFC 9112 §9.6).
-    if (this.closingSockets.has(socket)) {
-      socket.destroy();
-      return;
-    }
-    if (/(?:^|,)\s*close\s*(?:,|$)/i.test(req.headers.connection ?? '')) this.closingSockets.add(socket);
-    if (this.stopping()) res.shouldKeepAlive = false;
-    const checked = checkRequestFraming(req.httpVersion, req.rawHeaders);
-    if ('violation' in checked) {
-      this.closingSockets.add(socket);
-      sendError(res, checked.violation.status, `Bad request framing: ${checked.violation.reason}`, {}, true);
-      return;
-    }
-    const { headers, clientAddress } = this.forwardHeaders(req, checked.framing);
-    new ProxyExchange(this.hooks, req, res, headers, clientAddress, checked.framing).start();
+  onRequest(exchange: ClientExchange): void {
+    const { headers, clientAddress } = this.forwardHeaders(exchange);
+    new ProxyExchange(this.hooks, exchange, headers, clientAddress).start();
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const checked = checkRequestFraming(req.httpVersion, req.rawHeaders);
-    if ('violation' in checked || checked.framing.kind !== 'none' || this.stopping()) {
+    if (exchange.framing.kind !== 'none' || this.stopping()) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const { headers, clientAddress } = this.forwardHeaders(req, checked.framing, req.headers.upgrade ?? '');
-    tunnelUpgrade(this.hooks, req, socket, head, headers, clientAddress);
+    const upgrade = exchange.headers.upgrade;
+    const { headers, clientAddress } = this.forwardHeaders(
+      exchange,
+      typeof upgrade === 'string' ? upgrade : '',
+    );
+    tunnelUpgrade(this.hooks, exchange, socket, head, headers, clientAddress);
   }
 
-  private forwardHeaders(
-    req: IncomingMessage,
-    framing: BodyFraming,
-    upgrade?: string,
-  ): ForwardedRequestHeaders {
-    const socket = req.socket;
+  private forwardHeaders(exchange: ClientExchange, upgrade?: string): ForwardedRequestHeaders {
+    const connection = exchange.connection;
     const options = this.hooks.options;
-    return buildRequestHeaders(req.rawHeaders, {
-      httpVersion: req.httpVersion,
-      peerAddress: socket.remoteAddress ?? '',
-      localPort: socket.localPort ?? options.port,
+    return buildRequestHeaders(exchange.rawHeaders, {
+      httpVersion: exchange.httpVersion,
+      peerAddress: connection.remoteAddress,
+      localPort: connection.localPort || options.port,
       encrypted: options.tls !== undefined,
       trust: options.trust,
       forwarded: options.forwarded,
       via: options.via,
-      framing,
+      framing: exchange.framing,
       ...(upgrade === undefined ? {} : { upgrade }),
     });
   }

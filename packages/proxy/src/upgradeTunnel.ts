@@ -1,6 +1,7 @@
-import { type IncomingMessage, request, STATUS_CODES } from 'node:http';
+import { request, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { LbError } from '@lb/core';
+import type { ClientExchange } from './client/clientExchange.js';
 import { buildResponseHeaders } from './http/responseHeaders.js';
 import type { FailureKind, ProxyHooks } from './proxyHooks.js';
 
@@ -36,7 +37,7 @@ function rawError(socket: Duplex, status: number): void {
  */
 export function tunnelUpgrade(
   hooks: ProxyHooks,
-  req: IncomingMessage,
+  req: ClientExchange,
   socket: Duplex,
   clientHead: Buffer,
   headers: string[],
