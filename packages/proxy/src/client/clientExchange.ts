@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { BodyFraming } from '../http/requestHeaders.js';
+import { keepIfReused } from '../reusableReadBuffer.js';
 import type { ClientConnection } from './clientConnection.js';
 import { httpDate } from './httpDate.js';
 
@@ -152,6 +153,7 @@ export class ClientExchange {
     socket.cork();
     this.flushHead();
     socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    keepIfReused(chunk);
     socket.write(chunk);
     const ok = socket.write('\r\n', 'latin1');
     socket.uncork();
@@ -208,12 +210,15 @@ export class ClientExchange {
 
   private withHead(chunk: Buffer): Buffer {
     const head = this.pendingHead;
-    if (head === undefined) return chunk;
-    this.pendingHead = undefined;
-    if (chunk.length > JOIN_LIMIT) {
-      this.connection.socket.write(head, 'latin1');
+    if (head === undefined || chunk.length > JOIN_LIMIT) {
+      if (head !== undefined) {
+        this.pendingHead = undefined;
+        this.connection.socket.write(head, 'latin1');
+      }
+      keepIfReused(chunk);
       return chunk;
     }
+    this.pendingHead = undefined;
     const joined = Buffer.allocUnsafe(head.length + chunk.length);
     joined.write(head, 0, 'latin1');
     chunk.copy(joined, head.length);

@@ -7,16 +7,21 @@ export interface FramingViolation {
   readonly reason: string;
 }
 
+/** Names of another length cannot match, so most fields are skipped without lower-casing them. */
+function isNamed(raw: string, lowerName: string): boolean {
+  return raw.length === lowerName.length && raw.toLowerCase() === lowerName;
+}
+
 function countHeader(rawHeaders: readonly string[], lowerName: string): number {
   let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === lowerName) count++;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (isNamed(rawHeaders[i]!, lowerName)) count++;
   return count;
 }
 
 function headerValues(rawHeaders: readonly string[], lowerName: string): string[] {
   const values: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === lowerName) values.push(rawHeaders[i + 1]!);
+    if (isNamed(rawHeaders[i]!, lowerName)) values.push(rawHeaders[i + 1]!);
   }
   return values;
 }

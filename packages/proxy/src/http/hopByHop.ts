@@ -32,6 +32,15 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
   return tokens ?? noTokens;
 }
 
+/**
+ * Whether a raw field name can be hop-by-hop at all: the fixed ones are 2, 7, 10, 16 or 17 characters long, so
+ * a message without `Connection` tokens skips lower-casing every other name.
+ */
+export function mayBeHopByHop(rawName: string, tokens: ReadonlySet<string>): boolean {
+  const length = rawName.length;
+  return tokens.size > 0 || length === 2 || length === 7 || length === 10 || length === 16 || length === 17;
+}
+
 /** Whether a lower-case field name must not be forwarded, given the connection tokens of its message. */
 export function isHopByHop(lowerName: string, tokens: ReadonlySet<string>): boolean {
   return alwaysHopByHop.has(lowerName) || tokens.has(lowerName);

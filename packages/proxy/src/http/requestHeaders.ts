@@ -1,4 +1,4 @@
-import { connectionTokens, isHopByHop } from './hopByHop.js';
+import { connectionTokens, isHopByHop, mayBeHopByHop } from './hopByHop.js';
 import { resolveClientChain, type TrustPredicate } from './trustProxy.js';
 
 /** How the body of a forwarded message is framed on the next hop. */
@@ -40,6 +40,12 @@ const forwardingFields: ReadonlySet<string> = new Set([
   'forwarded',
   'content-length',
 ]);
+
+/** Whether a raw name can be a forwarding field, `Host` or hop-by-hop; checked by length before lower-casing. */
+function mayBeSpecial(rawName: string, tokens: ReadonlySet<string>): boolean {
+  const length = rawName.length;
+  return length === 4 || length === 9 || (length >= 14 && length <= 17) || mayBeHopByHop(rawName, tokens);
+}
 
 function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
@@ -146,6 +152,10 @@ export function buildRequestHeaders(
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const value = rawHeaders[i + 1]!;
+    if (!mayBeSpecial(name, tokens)) {
+      out.push(name, value);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (forwardingFields.has(lower)) {
       if (lower === 'x-forwarded-for')

@@ -1,4 +1,4 @@
-import { connectionTokens, isHopByHop } from './hopByHop.js';
+import { connectionTokens, isHopByHop, mayBeHopByHop } from './hopByHop.js';
 
 /**
  * Filters a backend's response headers for the client: hop-by-hop fields and those named in `Connection` are
@@ -13,8 +13,10 @@ export function buildResponseHeaders(
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    const lower = name.toLowerCase();
-    if (lower === 'content-length' || isHopByHop(lower, tokens)) continue;
+    if (name.length === 14 || mayBeHopByHop(name, tokens)) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-length' || isHopByHop(lower, tokens)) continue;
+    }
     out.push(name, rawHeaders[i + 1]!);
   }
   if (contentLength !== undefined) out.push('Content-Length', String(contentLength));

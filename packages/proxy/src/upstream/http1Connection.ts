@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { ReusableReadBuffer } from '../reusableReadBuffer.js';
 import { ResponseParseError, ResponseParser } from './responseParser.js';
 import type { UpstreamFailure, UpstreamHandlers, UpstreamRequestInit } from './upstreamClient.js';
 
@@ -11,6 +12,8 @@ export interface ConnectionOwner {
 }
 
 const CRLF = '\r\n';
+/** Big enough for a typical response in one read, small enough to keep many idle connections cheap. */
+const READ_BUFFER_SIZE = 32 * 1024;
 
 /**
  * One keep-alive HTTP/1.1 connection to a backend, carrying one exchange at a time. Bytes that arrive while no
@@ -45,13 +48,25 @@ export class Http1Connection {
         this.completed = { trailers, keepAlive };
       },
     });
-    const socket = connect({ host, port, noDelay: true });
+    const readBuffer = new ReusableReadBuffer(READ_BUFFER_SIZE);
+    const onData = (chunk: Buffer): void => this.onData(chunk);
+    const socket = connect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: () => readBuffer.next(),
+        callback: (length) => {
+          readBuffer.parse(length, onData);
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     socket.on('connect', () => {
       this.connected = true;
       if (this.handlers) this.sendHead();
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.handlers?.onDrain());
     // Only an exchange times out here; the pool's reaper decides how long an idle connection lives.
     socket.on('timeout', () => {

@@ -94,7 +94,10 @@ export class ResponseParser {
     return !this.inHead || this.buffered !== undefined;
   }
 
-  /** Feeds bytes; throws {@link ResponseParseError} on anything invalid. */
+  /**
+   * Feeds bytes; throws {@link ResponseParseError} on anything invalid. `chunk` is only read during the call
+   * (body chunks passed on are views of it), so it may be a reused read buffer.
+   */
   feed(chunk: Buffer): void {
     const data = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
     this.buffered = undefined;
@@ -107,7 +110,7 @@ export class ResponseParser {
           if (offset < data.length && !this.body.done) {
             const rest = data.subarray(offset);
             this.body.checkPending(rest);
-            this.buffered = rest;
+            this.buffered = Buffer.from(rest);
             return;
           }
           continue;
@@ -133,7 +136,8 @@ export class ResponseParser {
     if (rest.length > MAX_HEAD) throw new ResponseParseError('response head too large');
     // A bare LF would otherwise leave the parser waiting for a CRLF that never comes.
     if (hasBareLf(rest)) throw new ResponseParseError('bare LF');
-    this.buffered = rest;
+    // A copy: the bytes fed may be a view of a read buffer that the next read overwrites.
+    this.buffered = Buffer.from(rest);
   }
 
   /** The connection closed: completes a close-delimited body, or throws for a cut-off response. */
