@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+
 /** The buffer whose bytes are being parsed right now, if any. */
 let parsing: ReusableReadBuffer | undefined;
 
@@ -41,7 +43,10 @@ export class ReusableReadBuffer {
   }
 }
 
-/** Notes that `chunk` may be held past the current read; call it before handing a chunk to a socket. */
-export function keepIfReused(chunk: Uint8Array): void {
-  parsing?.markKept(chunk);
+/**
+ * Notes that `chunk` is held past the current read when `socket` queued it rather than writing it through: a
+ * write that completed at once left nothing queued, so the read buffer may be reused.
+ */
+export function keepIfQueued(socket: Writable, chunk: Uint8Array): void {
+  if (socket.writableLength > 0) parsing?.markKept(chunk);
 }

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { BodyFraming } from '../http/requestHeaders.js';
-import { keepIfReused } from '../reusableReadBuffer.js';
+import { keepIfQueued } from '../reusableReadBuffer.js';
 import type { ClientConnection } from './clientConnection.js';
 import { httpDate } from './httpDate.js';
 
@@ -149,14 +149,18 @@ export class ClientExchange {
       this.flushHead();
       return socket.writableNeedDrain === false;
     }
-    if (!this.chunked) return socket.write(this.withHead(chunk));
-    socket.cork();
-    this.flushHead();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    keepIfReused(chunk);
-    socket.write(chunk);
-    const ok = socket.write('\r\n', 'latin1');
-    socket.uncork();
+    let ok: boolean;
+    if (this.chunked) {
+      socket.cork();
+      this.flushHead();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      ok = socket.write('\r\n', 'latin1');
+      socket.uncork();
+    } else {
+      ok = socket.write(this.withHead(chunk));
+    }
+    keepIfQueued(socket, chunk);
     return ok;
   }
 
@@ -174,6 +178,7 @@ export class ClientExchange {
       socket.uncork();
     } else if (chunk !== undefined && chunk.length > 0 && !this.bodyless) {
       socket.write(this.withHead(chunk));
+      keepIfQueued(socket, chunk);
     } else {
       this.flushHead();
     }
@@ -215,7 +220,6 @@ export class ClientExchange {
         this.pendingHead = undefined;
         this.connection.socket.write(head, 'latin1');
       }
-      keepIfReused(chunk);
       return chunk;
     }
     this.pendingHead = undefined;

@@ -81,6 +81,7 @@ export class BodyDecoder {
       } else if (state === 'chunkSize') {
         const end = data.indexOf(CRLF, offset);
         if (end === -1) return offset;
+        if (end - offset > this.maxLine) throw new HttpParseError('chunk line too large');
         this.parseChunkSize(data.toString('latin1', offset, end));
         offset = end + 2;
       } else if (state === 'trailers') {
