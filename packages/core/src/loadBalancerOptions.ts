@@ -32,6 +32,12 @@ export interface LoadBalancerOptions {
   responseTimeout?: number;
   /** Milliseconds without a byte in either direction on an in-flight request before both sides are closed. @default 60000 */
   idleTimeout?: number;
+  /**
+   * Milliseconds without a byte either way on an upgraded connection (a WebSocket or another `Upgrade` tunnel)
+   * before both ends are closed; `0` disables. Long, because an idle WebSocket is normal; its pings keep it
+   * open. @default 3600000
+   */
+  tunnelIdleTimeout?: number;
   /** Milliseconds a client may take to send its request headers (slowloris guard), answered with 408. @default 10000 */
   headersTimeout?: number;
   /** Milliseconds a client may take to send its whole request, body included, answered with 408. @default 300000 */
@@ -85,6 +91,7 @@ export const loadBalancerOptionKeys = Object.keys({
   connectTimeout: true,
   responseTimeout: true,
   idleTimeout: true,
+  tunnelIdleTimeout: true,
   headersTimeout: true,
   requestTimeout: true,
   keepAliveTimeout: true,

@@ -26,6 +26,7 @@ describe('validateLoadBalancerOptions', () => {
   it.each([
     [{ connectTimeout: 0 }, 'connectTimeout'],
     [{ idleTimeout: -1 }, 'idleTimeout'],
+    [{ tunnelIdleTimeout: -5 }, 'tunnelIdleTimeout'],
     [{ headersTimeout: 5000, requestTimeout: 1000 }, 'headersTimeout'],
     [{ maxHeaderSize: 10 }, 'maxHeaderSize'],
     [{ maxConnectionsPerBackend: 0 }, 'maxConnectionsPerBackend'],

@@ -62,7 +62,14 @@ function validateTls(value: unknown): void {
 
 function validateTimeouts(o: LoadBalancerOptions): void {
   if (o.connectTimeout !== undefined) assertNumber(o.connectTimeout, 'connectTimeout', 1);
-  for (const field of ['responseTimeout', 'idleTimeout', 'headersTimeout', 'requestTimeout'] as const) {
+  const zeroDisables = [
+    'responseTimeout',
+    'idleTimeout',
+    'tunnelIdleTimeout',
+    'headersTimeout',
+    'requestTimeout',
+  ] as const;
+  for (const field of zeroDisables) {
     if (o[field] !== undefined) assertNumber(o[field], field, 0);
   }
   if (o.keepAliveTimeout !== undefined) assertNumber(o.keepAliveTimeout, 'keepAliveTimeout', 0);

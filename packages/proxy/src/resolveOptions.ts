@@ -21,6 +21,7 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly connectTimeout: number;
   readonly responseTimeout: number;
   readonly idleTimeout: number;
+  readonly tunnelIdleTimeout: number;
   readonly headersTimeout: number;
   readonly requestTimeout: number;
   readonly keepAliveTimeout: number;
@@ -48,6 +49,7 @@ export function resolveProxyOptions(config: Readonly<ClusterConfigOptions>): Res
     connectTimeout: o.connectTimeout ?? 5000,
     responseTimeout: o.responseTimeout ?? 30_000,
     idleTimeout: o.idleTimeout ?? 60_000,
+    tunnelIdleTimeout: o.tunnelIdleTimeout ?? 3_600_000,
     headersTimeout: o.headersTimeout ?? 10_000,
     requestTimeout: o.requestTimeout ?? 300_000,
     keepAliveTimeout: o.keepAliveTimeout ?? 5000,

@@ -1,5 +1,5 @@
 import { request, STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { LbError } from '@lb/core';
 import type { ClientExchange } from './client/clientExchange.js';
 import { buildResponseHeaders } from './http/responseHeaders.js';
@@ -11,7 +11,7 @@ function head(status: number, reason: string | undefined, headers: readonly stri
   return `${text}\r\n`;
 }
 
-function rawError(socket: Duplex, status: number): void {
+function rawError(socket: Socket, status: number): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -38,7 +38,7 @@ function rawError(socket: Duplex, status: number): void {
 export function tunnelUpgrade(
   hooks: ProxyHooks,
   req: ClientExchange,
-  socket: Duplex,
+  socket: Socket,
   clientHead: Buffer,
   headers: string[],
   clientAddress: string,
@@ -120,6 +120,13 @@ export function tunnelUpgrade(
     upSocket.on('error', close);
     upSocket.once('close', close);
     socket.once('close', close);
+    // Either side's timer is refreshed by its own reads and writes; every byte crosses both, so one idle
+    // period on either means the tunnel carried nothing for that long.
+    const idle = hooks.options.tunnelIdleTimeout;
+    if (idle > 0) {
+      upSocket.setTimeout(idle, close);
+      socket.setTimeout(idle, close);
+    }
     upSocket.pipe(socket);
     socket.pipe(upSocket);
   });

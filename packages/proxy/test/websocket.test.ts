@@ -87,6 +87,26 @@ describe('WebSocket and Upgrade tunnels', () => {
     await until(() => lb.stats().activeRequests === 0);
   });
 
+  it('closes both ends of a tunnel idle for tunnelIdleTimeout, and keeps a busy one open', async () => {
+    const backend = await wsBackend('ws');
+    const { lb, port } = await startBalancer([backend.backend], { tunnelIdleTimeout: 300 });
+    const busy = await openClient(port);
+    const idle = await openClient(port);
+    await busy.next();
+    await idle.next();
+    const idleClosed = once(idle.ws, 'close');
+    // Traffic every 100 ms keeps one tunnel alive past the other's timeout.
+    for (let i = 0; i < 6; i++) {
+      busy.ws.send(`tick ${i}`);
+      expect(await busy.next()).toBe(`tick ${i}`.replace('tick', 'echo tick'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await idleClosed;
+    expect(busy.ws.readyState).toBe(WebSocket.OPEN);
+    await until(() => backend.wss.clients.size === 1);
+    await until(() => lb.backends[0]!.inFlight === 1);
+  });
+
   it('relays a refused upgrade and answers 502 when the backend is gone', async () => {
     const plain = await startBackend('plain', (req, res) => {
       req.resume();
