@@ -45,6 +45,22 @@ describe('the client-side HTTP/1.1 listener', () => {
     expect(backend.requests.map((r) => r.url)).toEqual(['/', '/']);
   });
 
+  it('sends an HTTP/1.0 client an unframed body delimited by close, with no chunking and no trailers', async () => {
+    const backend = await startBackend('a', (req, res) => {
+      req.resume();
+      res.writeHead(200, { Trailer: 'X-Sum' });
+      res.write('part one, ');
+      res.addTrailers({ 'X-Sum': '42' });
+      res.end('part two');
+    });
+    const { port } = await startBalancer([backend.backend]);
+    const reply = await raw(port, 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    expect(statuses(reply)).toEqual([200]);
+    expect(reply).not.toMatch(/Transfer-Encoding/i);
+    expect(reply).toContain('\r\nConnection: close\r\n');
+    expect(reply.endsWith('\r\n\r\npart one, part two')).toBe(true);
+  });
+
   it('answers 50 pipelined requests in order', async () => {
     const backend = await startBackend('a', (req, res) => {
       req.resume();

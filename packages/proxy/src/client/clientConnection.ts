@@ -70,10 +70,12 @@ export class ClientConnection implements BodySink {
     this.flushQueued = undefined;
     exchange?.flushHead();
   };
+  /** Reads pipelined bytes held during the last response, unless newer bytes already started the next one. */
   private readonly readHeld = (): void => {
     const data = this.held;
+    if (data === undefined || this.phase !== 'idle') return;
     this.held = undefined;
-    if (data !== undefined && this.phase === 'idle') this.read(data);
+    this.read(data);
   };
 
   constructor(

@@ -24,7 +24,9 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
     if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     for (const part of rawHeaders[i + 1]!.split(',')) {
       const token = part.trim().toLowerCase();
-      if (token === '') continue;
+      // `keep-alive`, `close` and `upgrade` are dropped anyway: leaving them out keeps the common
+      // `Connection: keep-alive` message on the shared empty set, and its other names un-lower-cased.
+      if (token === '' || token === 'close' || alwaysHopByHop.has(token)) continue;
       tokens ??= new Set();
       tokens.add(token);
     }

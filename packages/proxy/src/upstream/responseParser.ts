@@ -181,6 +181,11 @@ export class ResponseParser {
         if (te !== undefined) throw new ResponseParseError('repeated Transfer-Encoding');
         te = value;
       } else if (name === 'connection') {
+        // What every keep-alive backend sends, decided without splitting.
+        if (value.length === 10 && value.toLowerCase() === 'keep-alive') {
+          if (httpVersion === '1.0') close = false;
+          continue;
+        }
         const tokens = value
           .toLowerCase()
           .split(',')
