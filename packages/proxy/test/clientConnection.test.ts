@@ -73,6 +73,36 @@ describe('the client-side HTTP/1.1 listener', () => {
     expect(bodies).toEqual([...Array.from({ length: 50 }, (_, i) => `/${i}`), '/last']);
   });
 
+  it('parses requests that arrive a few bytes at a time, bodies, chunk lines and trailers included', async () => {
+    const backend = await startBackend('a', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () =>
+        res.end(`${req.url}:${Buffer.concat(chunks).toString()}:${req.trailers['x-t'] ?? ''};`),
+      );
+    });
+    const { port } = await startBalancer([backend.backend]);
+    const stream = Buffer.from(
+      `GET /a HTTP/1.1\r\nHost: a\r\n\r\n` +
+        `POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world` +
+        `POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 7\r\n\r\n` +
+        `GET /d HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+    );
+    const c = client(port);
+    await once(c.socket, 'connect');
+    let seed = 7;
+    for (let offset = 0; offset < stream.length; ) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const size = 1 + (seed % 7);
+      c.socket.write(stream.subarray(offset, offset + size));
+      offset += size;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await c.closed;
+    const bodies = [...c.text().matchAll(/\r\n\r\n(?:[0-9a-f]+\r\n)?(\/\w:[^;]*:[^;]*);/g)].map((m) => m[1]);
+    expect(bodies).toEqual(['/a::', '/b:hello world:', '/c:abcde:7', '/d::']);
+  });
+
   it('ignores empty lines before a request line (RFC 9112 §2.2)', async () => {
     const backend = await startBackend('a');
     const { port } = await startBalancer([backend.backend]);
