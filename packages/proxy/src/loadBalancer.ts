@@ -40,6 +40,7 @@ export class LoadBalancer extends BalancerBase<Server> {
   private readonly entry: RequestEntry;
   private listener: ClientListener | undefined;
   private readonly counters = new RequestCounters();
+  private readonly isStopping = (): boolean => this.stopping !== undefined;
 
   constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
     super(config, resolveProxyOptions);
@@ -59,7 +60,7 @@ export class LoadBalancer extends BalancerBase<Server> {
       counters: this.counters,
       events: this,
     });
-    this.entry = new RequestEntry(this.hooks, () => this.stopping !== undefined);
+    this.entry = new RequestEntry(this.hooks, this.isStopping);
     for (const backend of backends) this.addBackendQuietly(backend);
   }
 
@@ -71,6 +72,7 @@ export class LoadBalancer extends BalancerBase<Server> {
       { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize },
       tls,
       this.entry,
+      this.isStopping,
     );
     this.listener = listener;
     const server = listener.server;
@@ -128,7 +130,6 @@ export class LoadBalancer extends BalancerBase<Server> {
     const server = this.server;
     const listener = this.listener;
     if (server && listener) {
-      listener.stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       listener.closeIdle();
       if (this.counters.active > 0) {

@@ -18,7 +18,6 @@ export interface ClientRequestHandler {
  */
 export class ClientListener implements ClientConnectionOwner {
   readonly server: Server;
-  stopping = false;
   private readonly connections = new Set<ClientConnection>();
   private readonly sweep: NodeJS.Timeout;
 
@@ -26,6 +25,7 @@ export class ClientListener implements ClientConnectionOwner {
     readonly limits: ClientLimits,
     tls: TlsOptions | undefined,
     private readonly handler: ClientRequestHandler,
+    private readonly isStopping: () => boolean,
   ) {
     const accept = (socket: Socket): void => this.accept(socket);
     if (tls) {
@@ -41,6 +41,11 @@ export class ClientListener implements ClientConnectionOwner {
     this.sweep = setInterval(() => this.checkDeadlines(), Math.max(25, Math.floor(shortest / 4)));
     this.sweep.unref();
     this.server.once('close', () => clearInterval(this.sweep));
+  }
+
+  /** While stopping, new connections are refused and every response closes its connection. */
+  get stopping(): boolean {
+    return this.isStopping();
   }
 
   onRequest(exchange: ClientExchange): void {
