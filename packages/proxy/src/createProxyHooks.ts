@@ -58,7 +58,14 @@ export function createProxyHooks(t: HookTargets): ProxyHooks {
     budget,
     maxRetries: retries?.attempts ?? 0,
     pick: (context) => {
-      const backend = t.strategy.pick(context);
+      let backend: Backend | undefined;
+      try {
+        backend = t.strategy.pick(context);
+      } catch (err) {
+        // A user's strategy that throws costs this request (503), never the process or the accounting.
+        if (t.events.listenerCount('error') > 0)
+          t.events.emit('error', err instanceof Error ? err : new Error(String(err)));
+      }
       if (backend === undefined) t.metrics.noBackend++;
       return backend;
     },

@@ -60,7 +60,7 @@ export class LoadBalancer extends BalancerBase<Server> {
       counters: this.counters,
       events: this,
     });
-    this.entry = new RequestEntry(this.hooks, this.isStopping);
+    this.entry = new RequestEntry(this.hooks, this.isStopping, (err) => this.emitError(err));
     for (const backend of backends) this.addBackendQuietly(backend);
   }
 

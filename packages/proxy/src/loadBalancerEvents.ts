@@ -22,6 +22,9 @@ export type LoadBalancerEvents = {
   backendDraining: [backend: BackendStatus];
   /** A request to a backend failed (it may have been retried); `backend` is unset when none was chosen. */
   proxyError: [error: LbError, backend: BackendStatus | undefined];
-  /** The listener failed after it started. Optional: nothing throws when nobody listens. */
+  /**
+   * The listener failed after it started, or handling a client connection threw where no rule expected it (that
+   * connection is closed, nothing else is touched). Optional: nothing throws when nobody listens.
+   */
   error: [error: Error];
 };

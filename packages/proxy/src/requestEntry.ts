@@ -14,7 +14,12 @@ export class RequestEntry implements ClientRequestHandler {
   constructor(
     private readonly hooks: ProxyHooks,
     private readonly stopping: () => boolean,
+    private readonly reportError: (error: Error) => void,
   ) {}
+
+  onError(error: Error): void {
+    this.reportError(error);
+  }
 
   onRequest(exchange: ClientExchange): void {
     const { headers, clientAddress } = this.forwardHeaders(exchange);

@@ -71,6 +71,42 @@ describe('slow and hostile clients', () => {
   });
 });
 
+describe('code that throws where it should not', () => {
+  it('answers 503 when a custom strategy throws in pick, reports it, and keeps serving', async () => {
+    const backend = await startBackend('a');
+    const { lb, port, strategy } = await startBalancer([backend.backend]);
+    const pick = strategy.pick.bind(strategy);
+    strategy.pick = (context) => {
+      if (context?.headers?.['x-boom'] !== undefined) throw new Error('strategy bug');
+      return pick(context);
+    };
+    const errors: string[] = [];
+    lb.on('error', (err) => errors.push(err.message));
+    expect((await send(port, { headers: { 'x-boom': '1' } })).status).toBe(503);
+    expect(errors).toEqual(['strategy bug']);
+    expect((await send(port)).status).toBe(200);
+    expect(lb.stats().activeRequests).toBe(0);
+  });
+
+  it('closes only the connection whose handling threw, reports it, and keeps serving', async () => {
+    const backend = await startBackend('a');
+    const { lb, port, strategy } = await startBalancer([backend.backend]);
+    let armed = true;
+    strategy.onRequestStart = () => {
+      if (armed) {
+        armed = false;
+        throw new Error('onRequestStart bug');
+      }
+    };
+    const errors: string[] = [];
+    lb.on('error', (err) => errors.push(err.message));
+    const reply = await raw(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    expect(reply).toBe('');
+    expect(errors).toEqual(['onRequestStart bug']);
+    expect((await send(port)).status).toBe(200);
+  });
+});
+
 describe('no leaked sockets', () => {
   it('after client aborts mid-upload and backend aborts mid-download', async () => {
     const backend = await startBackend('a', (req, res) => {

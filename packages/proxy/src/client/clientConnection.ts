@@ -24,6 +24,8 @@ export interface ClientConnectionOwner {
   onRequest(exchange: ClientExchange): void;
   /** An `Upgrade` request: the socket (paused) and the bytes after the head now belong to the callee. */
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void;
+  /** Something failed that no request rule explains (a bug): the connection is closed, never the process. */
+  onError(error: Error): void;
   connectionClosed(connection: ClientConnection): void;
 }
 
@@ -60,7 +62,14 @@ export class ClientConnection implements BodySink {
   private ending = false;
   private readonly decoder: BodyDecoder;
   private flushQueued: ClientExchange | undefined = undefined;
-  private readonly onData = (chunk: Buffer): void => this.read(chunk);
+  private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.read(chunk);
+    } catch (err) {
+      this.socket.destroy();
+      this.owner.onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
   private readonly onEnd = (): void => this.clientFinished();
   private readonly onDrain = (): void => this.current?.handlers?.onClientDrain();
   private readonly onError = (): void => {};
@@ -75,7 +84,7 @@ export class ClientConnection implements BodySink {
     const data = this.held;
     if (data === undefined || this.phase !== 'idle') return;
     this.held = undefined;
-    this.read(data);
+    this.onData(data);
   };
 
   constructor(

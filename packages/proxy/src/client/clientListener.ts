@@ -8,6 +8,7 @@ import type { ClientExchange } from './clientExchange.js';
 export interface ClientRequestHandler {
   onRequest(exchange: ClientExchange): void;
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void;
+  onError(error: Error): void;
 }
 
 /**
@@ -54,6 +55,10 @@ export class ClientListener implements ClientConnectionOwner {
 
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void {
     this.handler.onUpgrade(exchange, socket, head);
+  }
+
+  onError(error: Error): void {
+    this.handler.onError(error);
   }
 
   connectionClosed(connection: ClientConnection): void {
