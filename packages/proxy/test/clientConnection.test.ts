@@ -138,6 +138,18 @@ describe('the client-side HTTP/1.1 listener', () => {
     expect(backend.requests.filter((r) => r.complete)).toHaveLength(0);
   });
 
+  it('answers a response that came before the request body with Connection: close, then closes', async () => {
+    const backend = await startBackend('a', (_req, res) => {
+      res.writeHead(413, { 'Content-Length': '8' }).end('too big\n');
+    });
+    const { port } = await startBalancer([backend.backend], { retries: false });
+    const c = client(port);
+    c.socket.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\nsome of it');
+    await c.closed;
+    expect(statuses(c.text())).toEqual([413]);
+    expect(c.text()).toMatch(/\r\nConnection: close\r\n[\s\S]*too big/);
+  });
+
   it('adds a Date to a response without one and keeps the one a backend sent', async () => {
     const backend = await startBackend('a', (req, res) => {
       req.resume();

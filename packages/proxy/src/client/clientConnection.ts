@@ -103,9 +103,12 @@ export class ClientConnection implements BodySink {
     socket.on('close', this.onClose);
   }
 
-  /** Whether a response now must close the connection afterwards. */
+  /**
+   * Whether a response starting now must close the connection afterwards: the balancer is stopping, or the
+   * request body is still unread (the connection will be closed rather than drained).
+   */
   get closing(): boolean {
-    return this.owner.stopping;
+    return this.owner.stopping || this.phase === 'body';
   }
 
   /** Whether the connection waits for a request with nothing of it received. */
