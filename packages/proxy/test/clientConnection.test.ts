@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, raw, startBackend, startBalancer, statuses, until } from './helpers.js';
+import { cleanup, onCleanup, raw, startBackend, startBalancer, statuses, until } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -101,6 +101,27 @@ describe('the client-side HTTP/1.1 listener', () => {
     await c.closed;
     const bodies = [...c.text().matchAll(/\r\n\r\n(?:[0-9a-f]+\r\n)?(\/\w:[^;]*:[^;]*);/g)].map((m) => m[1]);
     expect(bodies).toEqual(['/a::', '/b:hello world:', '/c:abcde:7', '/d::']);
+  });
+
+  it('forwards an unencoded UTF-8 path byte for byte', async () => {
+    // Node's own server refuses such a path, so the backend is a raw one that records the request line.
+    const lines: Buffer[] = [];
+    const { createServer } = await import('node:net');
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', (data: Buffer) => {
+        lines.push(data.subarray(0, data.indexOf('\r\n')));
+        socket.end('HTTP/1.1 204 No Content\r\n\r\n');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onCleanup(() => new Promise((resolve) => server.close(resolve)));
+    const backendPort = (server.address() as { port: number }).port;
+    const { port } = await startBalancer([{ id: 'raw', host: '127.0.0.1', port: backendPort }]);
+    const reply = await raw(port, Buffer.from('GET /café HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'));
+    expect(statuses(reply)).toEqual([204]);
+    expect(lines[0]).toEqual(Buffer.from('GET /café HTTP/1.1'));
   });
 
   it('ignores empty lines before a request line (RFC 9112 §2.2)', async () => {

@@ -19,12 +19,15 @@ export interface RequestHead {
   readonly rawHeaders: string[];
 }
 
-/** Visible ASCII only: a request-target never holds whitespace, controls or raw non-ASCII bytes. */
+/**
+ * No whitespace or control characters. Raw bytes above 0x7f are let through (and forwarded byte for byte), as
+ * nginx does: some clients send UTF-8 paths unencoded, and such bytes cannot delimit anything.
+ */
 function isTarget(text: string, from: number, to: number): boolean {
   if (from >= to) return false;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f) return false;
+    if (c <= 0x20 || c === 0x7f) return false;
   }
   return true;
 }
