@@ -69,6 +69,45 @@ describe('slow and hostile clients', () => {
     const server = (lb as unknown as { server: Parameters<typeof connectionCount>[0] }).server;
     await until(async () => (await connectionCount(server)) <= 1);
   });
+
+  it('survives mutated valid traffic (bytes flipped, inserted, dropped) and still serves, leaking nothing', async () => {
+    const backend = await startBackend('a');
+    const { lb, port } = await startBalancer([backend.backend], {
+      headersTimeout: 1000,
+      requestTimeout: 2000,
+      keepAliveTimeout: 500,
+    });
+    const valid = Buffer.from(
+      'GET /a HTTP/1.1\r\nHost: a\r\n\r\n' +
+        'POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello' +
+        'POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nX-T: 1\r\n\r\n' +
+        'GET /d HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
+    const random = mulberry32(4242);
+    const interesting = [0x0d, 0x0a, 0x20, 0x3a, 0x3b, 0x30, 0x09, 0x00, 0x7f, 0xff];
+    const runs = Array.from({ length: 200 }, () => {
+      const bytes = [...valid];
+      for (let m = 1 + Math.floor(random() * 4); m > 0; m--) {
+        const at = Math.floor(random() * bytes.length);
+        const byte =
+          random() < 0.7
+            ? interesting[Math.floor(random() * interesting.length)]!
+            : Math.floor(random() * 256);
+        const kind = random();
+        if (kind < 0.4) bytes[at] = byte;
+        else if (kind < 0.7) bytes.splice(at, 0, byte);
+        else bytes.splice(at, 1);
+      }
+      return raw(port, Buffer.from(bytes), 2500);
+    });
+    const replies = await Promise.all(runs);
+    // Mutations that keep the stream valid are served; every reply is well-formed HTTP or nothing at all.
+    for (const reply of replies) if (reply !== '') expect(reply).toMatch(/^HTTP\/1\.1 \d{3} /);
+    expect((await send(port)).status).toBe(200);
+    await until(() => lb.stats().activeRequests === 0);
+    const server = (lb as unknown as { server: Parameters<typeof connectionCount>[0] }).server;
+    await until(async () => (await connectionCount(server)) === 0);
+  });
 });
 
 describe('code that throws where it should not', () => {
