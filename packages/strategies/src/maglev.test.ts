@@ -1,22 +1,8 @@
-import { type Backend, type BackendId, ConfigError, type Strategy } from '@lb/core';
+import { type BackendId, ConfigError } from '@lb/core';
 import { describe, expect, it } from 'vitest';
+import { assignments, backends, KEYS } from '../test/hashFixtures.js';
 import { hashKey, secondaryHashKey } from './hash.js';
 import { buildMaglevTable, defaultMaglevTableSize, isPrime, maglev, nextPrime } from './maglev.js';
-
-const KEYS = 20_000;
-
-function backends(n: number, weight?: (i: number) => number): Backend[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `b${i}`,
-    host: '127.0.0.1',
-    port: 9000 + i,
-    ...(weight ? { weight: weight(i) } : {}),
-  }));
-}
-
-function assignments(strategy: Strategy, keys = KEYS): (BackendId | undefined)[] {
-  return Array.from({ length: keys }, (_, i) => strategy.pick({ hashKey: `user-${i}` })?.id);
-}
 
 /** Entry counts per member of a table built as the strategy builds it. */
 function entryCounts(names: readonly string[], size: number, weights?: readonly number[]): number[] {
@@ -133,47 +119,12 @@ describe('maglev', () => {
     expect(assignments(strategy, 2000)).toEqual(before);
   });
 
-  it('honours exclude unless nothing else is eligible', () => {
-    const strategy = maglev();
-    strategy.setBackends(backends(3));
-    for (let i = 0; i < 200; i++) {
-      const usual = strategy.pick({ hashKey: `k${i}` })!;
-      const other = strategy.pick({ hashKey: `k${i}`, exclude: new Set([usual.id]) });
-      expect(other!.id).not.toBe(usual.id);
-    }
-    expect(strategy.pick({ hashKey: 'k', exclude: new Set(['b0', 'b1', 'b2']) })).toBeDefined();
-  });
-
-  it('returns undefined with no backends or none eligible, and never throws', () => {
-    const strategy = maglev();
-    expect(strategy.pick({ hashKey: 'k' })).toBeUndefined();
-    strategy.setBackends(backends(2));
-    strategy.setHealth('b0', 'down');
-    strategy.setHealth('b1', 'down');
-    expect(strategy.pick({ hashKey: 'k' })).toBeUndefined();
-    strategy.setHealth('b1', 'up');
-    expect(strategy.pick({ hashKey: 'k' })?.id).toBe('b1');
-    strategy.setBackends([]);
-    expect(strategy.pick()).toBeUndefined();
-  });
-
   it('uses a given prime tableSize and the sticky key option', () => {
     const strategy = maglev({ tableSize: 13, key: { header: 'x-user' } });
     strategy.setBackends(backends(3));
     const picked = strategy.pick({ headers: { 'x-user': 'u1' } });
     expect(strategy.pick({ hashKey: 'u1' })).toBe(picked);
     expect(new Set(assignments(strategy, 300)).size).toBe(3);
-  });
-
-  it('spreads keyless requests over every backend', () => {
-    const strategy = maglev();
-    strategy.setBackends(backends(4));
-    const counts = new Map<BackendId | undefined, number>();
-    for (let i = 0; i < 4000; i++) {
-      const id = strategy.pick()?.id;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    for (let i = 0; i < 4; i++) expect(counts.get(`b${i}`)!).toBeGreaterThan(600);
   });
 
   it('rejects a tableSize that is not prime, and other bad options, with ConfigError', () => {
