@@ -33,6 +33,20 @@ async function startPrimary(env: NodeJS.ProcessEnv = {}): Promise<{
   });
 }
 
+/** SIGTERMs the primary: every slow request in flight must complete with 200, then it exits 0 with no worker left. */
+async function expectGracefulSigterm(
+  primary: ChildProcess,
+  slow: readonly Promise<{ status: number }>[],
+  pids: readonly number[],
+): Promise<void> {
+  const exited = once(primary, 'exit');
+  primary.kill('SIGTERM');
+  for (const response of await Promise.all(slow)) expect(response.status).toBe(200);
+  const [code] = await exited;
+  expect(code).toBe(0);
+  expect(pids.some(alive)).toBe(false);
+}
+
 describe('the primary process', () => {
   it('leaves no orphan worker when it is SIGKILLed', async () => {
     const { primary, pids } = await startPrimary();
@@ -45,24 +59,14 @@ describe('the primary process', () => {
     const { primary, pids, ports, slowStarted } = await startPrimary();
     const slow = ports.map((port) => get(port, '/slow?ms=500'));
     await waitFor(() => slowStarted() === ports.length, 5_000, 'the slow requests to reach the workers');
-    const exited = once(primary, 'exit');
-    primary.kill('SIGTERM');
-    for (const response of await Promise.all(slow)) expect(response.status).toBe(200);
-    const [code] = await exited;
-    expect(code).toBe(0);
-    expect(pids.some(alive)).toBe(false);
+    await expectGracefulSigterm(primary, slow, pids);
   });
 
   it('behind the balancer, on SIGTERM stops accepting, finishes in-flight requests and exits 0', async () => {
     const { primary, pids, port, slowStarted } = await startPrimary({ FIXTURE_BALANCER: '1' });
     const slow = [get(port, '/slow?ms=500'), get(port, '/slow?ms=500'), get(port, '/slow?ms=500')];
     await waitFor(() => slowStarted() === 3, 5_000, 'the slow requests to reach the workers');
-    const exited = once(primary, 'exit');
-    primary.kill('SIGTERM');
-    for (const response of await Promise.all(slow)) expect(response.status).toBe(200);
-    const [code] = await exited;
-    expect(code).toBe(0);
-    expect(pids.some(alive)).toBe(false);
+    await expectGracefulSigterm(primary, slow, pids);
   });
 
   it('reloads every worker on SIGHUP while the balancer keeps serving', async () => {
