@@ -27,7 +27,7 @@ function headerValues(rawHeaders: readonly string[], lowerName: string): string[
 }
 
 /**
- * Checks a client request's framing beyond what Node's parser enforces (see the framing vectors): a second
+ * Checks a client request's framing beyond the field syntax the request-head parser enforces (see the framing vectors): a second
  * `Host`, `Transfer-Encoding` on HTTP/1.0, any coding other than a single `chunked`, or `Content-Length` next to
  * `Transfer-Encoding`. Returns how the body is framed, or the violation to answer with before closing.
  */
@@ -56,20 +56,4 @@ export function checkRequestFraming(
     return { framing: length === 0 ? { kind: 'none' } : { kind: 'length', length } };
   }
   return { framing: { kind: 'none' } };
-}
-
-/**
- * Checks a backend response's framing where Node's client parser is lenient: `Transfer-Encoding` on an HTTP/1.0
- * response, or any coding but a single `chunked` (`chunked, chunked` would otherwise be read as chunked and the
- * connection reused). Returns a reason for a 502, or `undefined` when the response is sound.
- */
-export function checkResponseFraming(httpVersion: string, rawHeaders: readonly string[]): string | undefined {
-  const te = headerValues(rawHeaders, 'transfer-encoding');
-  if (te.length === 0) return undefined;
-  if (httpVersion !== '1.1') return 'Transfer-Encoding in an HTTP/1.0 response';
-  const codings = te.flatMap(listElements);
-  if (codings.length !== 1 || codings[0] !== 'chunked')
-    return `unsupported Transfer-Encoding ${te.join(', ')}`;
-  if (headerValues(rawHeaders, 'content-length').length > 0) return 'Content-Length with Transfer-Encoding';
-  return undefined;
 }
