@@ -27,9 +27,9 @@ function headerValues(rawHeaders: readonly string[], lowerName: string): string[
 }
 
 /**
- * Checks a client request's framing beyond the field syntax the request-head parser enforces (see the framing vectors): a second
- * `Host`, `Transfer-Encoding` on HTTP/1.0, any coding other than a single `chunked`, or `Content-Length` next to
- * `Transfer-Encoding`. Returns how the body is framed, or the violation to answer with before closing.
+ * Checks a client request's framing beyond the field syntax the request-head parser enforces (see the framing
+ * vectors): a second `Host`, `Transfer-Encoding` on HTTP/1.0, any coding other than a single `chunked`, or
+ * `Content-Length` next to `Transfer-Encoding`. Returns how the body is framed, or the violation to answer with before closing.
  */
 export function checkRequestFraming(
   httpVersion: string,
