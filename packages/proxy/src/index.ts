@@ -14,19 +14,19 @@ export {
 } from './admin/adminServer.js';
 export { dashboardPage } from './admin/dashboard/dashboardPage.js';
 export { registerDashboard } from './admin/dashboard/registerDashboard.js';
-export type { BackendStatus } from './backendRegistry.js';
+export type { BackendStatus } from './backends/backendRegistry.js';
 export {
   HealthChecker,
   type HealthCheckerEvents,
   type HealthCheckerOptions,
-} from './health/healthChecker.js';
-export { type CancelProbe, type ProbeOptions, type ProbeResult, probeBackend } from './health/healthProbe.js';
-export { type OutlierDecision, OutlierDetector } from './health/outlierDetector.js';
-export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './health/slowStart.js';
-export type { TrustPredicate } from './http/trustProxy.js';
-export { LoadBalancer } from './loadBalancer.js';
-export type { LoadBalancerEvents } from './loadBalancerEvents.js';
-export type { LoadBalancerStats } from './loadBalancerStats.js';
+} from './backends/health/healthChecker.js';
+export { type CancelProbe, type ProbeOptions, type ProbeResult, probeBackend } from './backends/health/healthProbe.js';
+export { type OutlierDecision, OutlierDetector } from './backends/health/outlierDetector.js';
+export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './backends/health/slowStart.js';
+export type { TrustPredicate } from './protocol/http1/trustProxy.js';
+export { LoadBalancer } from './balancer/loadBalancer.js';
+export type { LoadBalancerEvents } from './balancer/loadBalancerEvents.js';
+export type { LoadBalancerStats } from './balancer/loadBalancerStats.js';
 export {
   BackendMetrics,
   type ErrorKind,
@@ -51,16 +51,16 @@ export {
   PrometheusWriter,
   prometheusContentType,
 } from './metrics/prometheusText.js';
-export type { ResolvedProxyOptions } from './resolveOptions.js';
-export { TcpLoadBalancer, type TcpLoadBalancerStats } from './tcp/tcpLoadBalancer.js';
-export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from './tcp/tcpSession.js';
+export type { ResolvedProxyOptions } from './balancer/resolveOptions.js';
+export { TcpLoadBalancer, type TcpLoadBalancerStats } from './balancer/tcpLoadBalancer.js';
+export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from './router/tcpSession.js';
 export { Http1Pool } from './upstream/http1Pool.js';
 export {
   type ResponseHead,
   ResponseParseError,
   ResponseParser,
   type ResponseParserHandlers,
-} from './upstream/responseParser.js';
+} from './protocol/http1/responseParser.js';
 export type {
   UpstreamClient,
   UpstreamExchange,

@@ -8,7 +8,7 @@ import {
 } from 'node:net';
 import { type Backend, resolveHealthCheckOptions } from '@lb/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HealthChecker } from '../src/health/healthChecker.js';
+import { HealthChecker } from '../src/backends/health/healthChecker.js';
 
 const servers: (Server | TcpServer)[] = [];
 const checkers: HealthChecker[] = [];

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { Backend, LbError } from '@lb/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TcpLoadBalancer } from '../src/tcp/tcpLoadBalancer.js';
+import { TcpLoadBalancer } from '../src/balancer/tcpLoadBalancer.js';
 import {
   bounded,
   closeBackends,

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TcpLoadBalancer } from '../src/tcp/tcpLoadBalancer.js';
+import { TcpLoadBalancer } from '../src/balancer/tcpLoadBalancer.js';
 import { bounded, closeBackends, exchange, startBackend } from './tcpHelpers.js';
 
 const balancers: TcpLoadBalancer[] = [];

@@ -1,6 +1,6 @@
 import type { Backend, BackendId } from '@lb/core';
-import type { BodyFraming } from '../http/requestHeaders.js';
-import type { ResponseHead } from './responseParser.js';
+import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
+import type { ResponseHead } from '../protocol/http1/responseParser.js';
 
 /** What a request to a backend needs. */
 export interface UpstreamRequestInit {

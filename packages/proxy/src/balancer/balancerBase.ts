@@ -10,11 +10,11 @@ import {
   type TypedEventEmitter,
   validateBackends,
 } from '@lb/core';
-import { type AdminProvider, AdminServer } from './admin/adminServer.js';
-import { BackendRegistry, type BackendStatus } from './backendRegistry.js';
-import { BalancerResilience } from './balancerResilience.js';
+import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
+import { BackendRegistry, type BackendStatus } from '../backends/backendRegistry.js';
+import { BalancerResilience } from '../backends/balancerResilience.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
-import { MetricsRegistry } from './metrics/metricsRegistry.js';
+import { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { ResolvedProxyOptions } from './resolveOptions.js';
 import { resolveStrategy } from './resolveStrategy.js';
 import { validatePlainOptions } from './validatePlainOptions.js';

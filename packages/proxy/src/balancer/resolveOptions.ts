@@ -8,7 +8,7 @@ import {
   type TlsOptions,
   validateResilienceOptions,
 } from '@lb/core';
-import { compileTrustProxy, type TrustPredicate } from './http/trustProxy.js';
+import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
 
 /** Every load-balancer option with its default applied, as the request path reads them. */
 export interface ResolvedProxyOptions extends ResolvedResilienceOptions {

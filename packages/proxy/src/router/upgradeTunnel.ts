@@ -1,8 +1,8 @@
 import { request, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { LbError } from '@lb/core';
-import type { ClientExchange } from './client/clientExchange.js';
-import { buildResponseHeaders } from './http/responseHeaders.js';
+import type { ClientExchange } from '../downstream/clientExchange.js';
+import { buildResponseHeaders } from '../protocol/http1/responseHeaders.js';
 import type { FailureKind, ProxyHooks } from './proxyHooks.js';
 
 function head(status: number, reason: string | undefined, headers: readonly string[]): string {

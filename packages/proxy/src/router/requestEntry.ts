@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import type { ClientExchange } from './client/clientExchange.js';
-import type { ClientRequestHandler } from './client/clientListener.js';
-import { buildRequestHeaders, type ForwardedRequestHeaders } from './http/requestHeaders.js';
+import type { ClientExchange } from '../downstream/clientExchange.js';
+import type { ClientRequestHandler } from '../downstream/clientListener.js';
+import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { tunnelUpgrade } from './upgradeTunnel.js';

@@ -1,12 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { BodyDecoder, type BodySink } from '../http/bodyDecoder.js';
-import { hasBareLf } from '../http/fieldSyntax.js';
-import { checkRequestFraming } from '../http/framing.js';
+import { BodyDecoder, type BodySink } from '../protocol/http1/bodyDecoder.js';
+import { hasBareLf } from '../protocol/http1/fieldSyntax.js';
+import { checkRequestFraming } from '../protocol/http1/framing.js';
 import { ClientExchange } from './clientExchange.js';
-import { httpDate } from './httpDate.js';
-import { type RequestFacts, requestFacts } from './requestFacts.js';
-import { parseRequestHead, RequestParseError } from './requestHead.js';
+import { httpDate } from '../protocol/http1/httpDate.js';
+import { type RequestFacts, requestFacts } from '../protocol/http1/requestFacts.js';
+import { parseRequestHead, RequestParseError } from '../protocol/http1/requestHead.js';
 
 /** The client-side limits, in milliseconds and bytes; a timeout of 0 is none. */
 export interface ClientLimits {

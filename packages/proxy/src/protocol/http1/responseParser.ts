@@ -1,5 +1,5 @@
-import { BodyDecoder } from '../http/bodyDecoder.js';
-import { HttpParseError, hasBareLf, isFieldValue, parseFieldLines } from '../http/fieldSyntax.js';
+import { BodyDecoder } from './bodyDecoder.js';
+import { HttpParseError, hasBareLf, isFieldValue, parseFieldLines } from './fieldSyntax.js';
 
 /** The status line and header section of a backend response. */
 export interface ResponseHead {

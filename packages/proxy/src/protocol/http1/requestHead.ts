@@ -1,4 +1,4 @@
-import { HttpParseError, isToken, parseFieldLines } from '../http/fieldSyntax.js';
+import { HttpParseError, isToken, parseFieldLines } from './fieldSyntax.js';
 
 /** A client request that cannot be served, with the status to answer before closing. */
 export class RequestParseError extends HttpParseError {

@@ -8,12 +8,12 @@ import {
   LbError,
   validateBackends,
 } from '@lb/core';
-import type { BackendStatus } from '../backendRegistry.js';
-import { BalancerBase } from '../balancerBase.js';
+import type { BackendStatus } from '../backends/backendRegistry.js';
+import { BalancerBase } from './balancerBase.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
-import { type ResolvedProxyOptions, resolveProxyOptions } from '../resolveOptions.js';
-import { proxyTcpConnection } from './tcpSession.js';
-import { TcpSessionAccounting } from './tcpSessionAccounting.js';
+import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
+import { proxyTcpConnection } from '../router/tcpSession.js';
+import { TcpSessionAccounting } from '../router/tcpSessionAccounting.js';
 
 /** A JSON snapshot of a TCP balancer, from {@link TcpLoadBalancer.stats}. */
 export interface TcpLoadBalancerStats {

@@ -1,6 +1,6 @@
-import type { BackendStatus } from './backendRegistry.js';
-import type { MetricsSnapshot } from './metrics/metricsRegistry.js';
-import type { UpstreamPoolStats } from './upstream/upstreamClient.js';
+import type { BackendStatus } from '../backends/backendRegistry.js';
+import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
+import type { UpstreamPoolStats } from '../upstream/upstreamClient.js';
 
 /** A JSON snapshot of a balancer, from `LoadBalancer.stats()`. */
 export interface LoadBalancerStats {

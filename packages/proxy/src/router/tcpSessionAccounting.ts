@@ -1,9 +1,9 @@
 import type { Backend, LbError, PickContext, Strategy, TypedEventEmitter } from '@lb/core';
-import type { BackendRegistry } from '../backendRegistry.js';
-import type { BalancerResilience } from '../balancerResilience.js';
-import type { LoadBalancerEvents } from '../loadBalancerEvents.js';
+import type { BackendRegistry } from '../backends/backendRegistry.js';
+import type { BalancerResilience } from '../backends/balancerResilience.js';
+import type { LoadBalancerEvents } from '../balancer/loadBalancerEvents.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
-import type { ResolvedProxyOptions } from '../resolveOptions.js';
+import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
 import type { TcpConnectFailure, TcpSessionHooks } from './tcpSession.js';
 
 /** What {@link TcpSessionAccounting} reports to. */

@@ -1,5 +1,5 @@
 import type { LbError } from '@lb/core';
-import type { BackendStatus } from './backendRegistry.js';
+import type { BackendStatus } from '../backends/backendRegistry.js';
 
 /**
  * Events of `LoadBalancer`. Per-request failures arrive as `proxyError`, never as `error`, so a balancer with no
