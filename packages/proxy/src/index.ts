@@ -20,13 +20,19 @@ export {
   type HealthCheckerEvents,
   type HealthCheckerOptions,
 } from './backends/health/healthChecker.js';
-export { type CancelProbe, type ProbeOptions, type ProbeResult, probeBackend } from './backends/health/healthProbe.js';
+export {
+  type CancelProbe,
+  type ProbeOptions,
+  type ProbeResult,
+  probeBackend,
+} from './backends/health/healthProbe.js';
 export { type OutlierDecision, OutlierDetector } from './backends/health/outlierDetector.js';
 export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './backends/health/slowStart.js';
-export type { TrustPredicate } from './protocol/http1/trustProxy.js';
 export { LoadBalancer } from './balancer/loadBalancer.js';
 export type { LoadBalancerEvents } from './balancer/loadBalancerEvents.js';
 export type { LoadBalancerStats } from './balancer/loadBalancerStats.js';
+export type { ResolvedProxyOptions } from './balancer/resolveOptions.js';
+export { TcpLoadBalancer, type TcpLoadBalancerStats } from './balancer/tcpLoadBalancer.js';
 export {
   BackendMetrics,
   type ErrorKind,
@@ -51,16 +57,15 @@ export {
   PrometheusWriter,
   prometheusContentType,
 } from './metrics/prometheusText.js';
-export type { ResolvedProxyOptions } from './balancer/resolveOptions.js';
-export { TcpLoadBalancer, type TcpLoadBalancerStats } from './balancer/tcpLoadBalancer.js';
-export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from './router/tcpSession.js';
-export { Http1Pool } from './upstream/http1Pool.js';
 export {
   type ResponseHead,
   ResponseParseError,
   ResponseParser,
   type ResponseParserHandlers,
 } from './protocol/http1/responseParser.js';
+export type { TrustPredicate } from './protocol/http1/trustProxy.js';
+export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from './router/tcpSession.js';
+export { Http1Pool } from './upstream/http1Pool.js';
 export type {
   UpstreamClient,
   UpstreamExchange,

@@ -1,13 +1,13 @@
 import type { Backend, BackendId, TypedEventEmitter } from '@lb/core';
+import type { LoadBalancerEvents } from '../balancer/loadBalancerEvents.js';
+import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
+import type { ErrorKind } from '../metrics/backendMetrics.js';
+import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import type { AttemptOutcome, FailureKind } from '../router/proxyHooks.js';
 import type { BackendRegistry } from './backendRegistry.js';
 import { HealthChecker } from './health/healthChecker.js';
 import { OutlierDetector } from './health/outlierDetector.js';
 import { SlowStartRamp } from './health/slowStart.js';
-import type { LoadBalancerEvents } from '../balancer/loadBalancerEvents.js';
-import type { ErrorKind } from '../metrics/backendMetrics.js';
-import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
-import type { AttemptOutcome, FailureKind } from '../router/proxyHooks.js';
-import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
 
 type HealthChange = Parameters<BackendRegistry['update']>[1];
 

@@ -13,8 +13,8 @@ import {
 import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
 import { BackendRegistry, type BackendStatus } from '../backends/backendRegistry.js';
 import { BalancerResilience } from '../backends/balancerResilience.js';
-import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 import { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 import type { ResolvedProxyOptions } from './resolveOptions.js';
 import { resolveStrategy } from './resolveStrategy.js';
 import { validatePlainOptions } from './validatePlainOptions.js';

@@ -7,14 +7,14 @@ import {
   LbError,
   validateBackends,
 } from '@lb/core';
-import { BalancerBase } from './balancerBase.js';
 import { ClientListener } from '../downstream/clientListener.js';
 import { createProxyHooks, RequestCounters } from '../router/createProxyHooks.js';
-import type { LoadBalancerStats } from './loadBalancerStats.js';
 import type { ProxyHooks } from '../router/proxyHooks.js';
 import { RequestEntry } from '../router/requestEntry.js';
-import { resolveProxyOptions } from './resolveOptions.js';
 import { Http1Pool } from '../upstream/http1Pool.js';
+import { BalancerBase } from './balancerBase.js';
+import type { LoadBalancerStats } from './loadBalancerStats.js';
+import { resolveProxyOptions } from './resolveOptions.js';
 
 /**
  * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend, strict framing, hop-by-hop

@@ -9,11 +9,11 @@ import {
   validateBackends,
 } from '@lb/core';
 import type { BackendStatus } from '../backends/backendRegistry.js';
-import { BalancerBase } from './balancerBase.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
-import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
 import { proxyTcpConnection } from '../router/tcpSession.js';
 import { TcpSessionAccounting } from '../router/tcpSessionAccounting.js';
+import { BalancerBase } from './balancerBase.js';
+import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
 
 /** A JSON snapshot of a TCP balancer, from {@link TcpLoadBalancer.stats}. */
 export interface TcpLoadBalancerStats {

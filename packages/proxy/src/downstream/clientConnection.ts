@@ -3,10 +3,10 @@ import type { Socket } from 'node:net';
 import { BodyDecoder, type BodySink } from '../protocol/http1/bodyDecoder.js';
 import { hasBareLf } from '../protocol/http1/fieldSyntax.js';
 import { checkRequestFraming } from '../protocol/http1/framing.js';
-import { ClientExchange } from './clientExchange.js';
 import { httpDate } from '../protocol/http1/httpDate.js';
 import { type RequestFacts, requestFacts } from '../protocol/http1/requestFacts.js';
 import { parseRequestHead, RequestParseError } from '../protocol/http1/requestHead.js';
+import { ClientExchange } from './clientExchange.js';
 
 /** The client-side limits, in milliseconds and bytes; a timeout of 0 is none. */
 export interface ClientLimits {

@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http';
+import { httpDate } from '../protocol/http1/httpDate.js';
 import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
 import { keepIfQueued } from '../upstream/reusableReadBuffer.js';
 import type { ClientConnection } from './clientConnection.js';
-import { httpDate } from '../protocol/http1/httpDate.js';
 
 /** What the code serving a request hears from the client side. */
 export interface ClientExchangeHandlers {

@@ -2,11 +2,11 @@ import type { Backend, Strategy, TypedEventEmitter } from '@lb/core';
 import type { BackendRegistry } from '../backends/backendRegistry.js';
 import type { BalancerResilience } from '../backends/balancerResilience.js';
 import type { LoadBalancerEvents } from '../balancer/loadBalancerEvents.js';
-import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
-import type { ProxyHooks } from './proxyHooks.js';
 import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
-import { RetryBudget } from './retry/retryBudget.js';
+import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { UpstreamClient } from '../upstream/upstreamClient.js';
+import type { ProxyHooks } from './proxyHooks.js';
+import { RetryBudget } from './retry/retryBudget.js';
 
 /** Balancer-wide request counters, with a way to wait until nothing is in flight. */
 export class RequestCounters {

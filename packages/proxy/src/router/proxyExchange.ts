@@ -2,10 +2,10 @@ import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
 import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clientExchange.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
-import type { FailureKind, ProxyHooks } from './proxyHooks.js';
-import { isRetryable } from './retry/retryPolicy.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
+import type { FailureKind, ProxyHooks } from './proxyHooks.js';
+import { isRetryable } from './retry/retryPolicy.js';
 
 const failureKinds: Record<UpstreamFailure, FailureKind> = {
   connect: 'connect',

@@ -1,7 +1,7 @@
 import type { Backend, LbError, PickContext } from '@lb/core';
 import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
-import type { RetryBudget } from './retry/retryBudget.js';
 import type { UpstreamClient } from '../upstream/upstreamClient.js';
+import type { RetryBudget } from './retry/retryBudget.js';
 
 /** How one attempt against a backend ended. */
 export interface AttemptOutcome {

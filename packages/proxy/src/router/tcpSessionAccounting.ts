@@ -2,8 +2,8 @@ import type { Backend, LbError, PickContext, Strategy, TypedEventEmitter } from 
 import type { BackendRegistry } from '../backends/backendRegistry.js';
 import type { BalancerResilience } from '../backends/balancerResilience.js';
 import type { LoadBalancerEvents } from '../balancer/loadBalancerEvents.js';
-import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
+import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { TcpConnectFailure, TcpSessionHooks } from './tcpSession.js';
 
 /** What {@link TcpSessionAccounting} reports to. */
