@@ -1,5 +1,5 @@
 // Keeps the import direction of @lb/proxy visible and enforced: each folder of src/ may import only from the
-// folders listed for it, so the layers read bottom-up (protocol ← downstream/upstream ← router ← balancer).
+// folders listed for it, so the layers read bottom-up (io, protocol ← downstream/upstream ← router ← balancer).
 // Run by `pnpm lint`; prints every import that runs the wrong way and exits 1 if there is one.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,14 +10,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Per package: for each top-level folder of `src/`, the folders it may import from (itself always). */
 const layers = {
   'packages/proxy/src': {
+    io: [],
     protocol: [],
     metrics: [],
+    options: ['protocol'],
     admin: ['metrics'],
-    upstream: ['protocol'],
-    downstream: ['protocol'],
+    upstream: ['io', 'protocol'],
+    downstream: ['io', 'protocol'],
     backends: ['metrics'],
-    router: ['protocol', 'upstream', 'downstream', 'backends', 'metrics'],
-    balancer: ['protocol', 'upstream', 'downstream', 'backends', 'metrics', 'router', 'admin'],
+    router: ['protocol', 'options', 'upstream', 'downstream', 'backends', 'metrics'],
+    balancer: ['protocol', 'options', 'upstream', 'downstream', 'backends', 'metrics', 'router', 'admin'],
   },
 };
 

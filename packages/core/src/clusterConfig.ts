@@ -1,4 +1,5 @@
 import { availableCpus } from './availableCpus.js';
+import { loadBalancerDefaults } from './loadBalancerDefaults.js';
 import { type LoadBalancerOptions, loadBalancerOptionKeys } from './loadBalancerOptions.js';
 import { LoadBalancingStrategy, type LoadBalancingStrategyName } from './loadBalancingStrategy.js';
 import type { Strategy } from './strategy.js';
@@ -60,7 +61,8 @@ export interface ClusterConfigOptions extends LoadBalancerOptions {
   logFormat?: LogFormat;
 }
 
-const clusterOptionKeys = Object.keys({
+/** The options only a cluster has: a `LoadBalancer` given one of them says it belongs to `ClusterConfig`. */
+export const clusterOnlyOptionKeys: readonly string[] = Object.keys({
   processes: true,
   basePort: true,
   enableLoadBalancer: true,
@@ -77,9 +79,17 @@ const clusterOptionKeys = Object.keys({
   stableUptime: true,
   maxMemory: true,
   logFormat: true,
-} satisfies Record<Exclude<keyof ClusterConfigOptions, keyof LoadBalancerOptions>, true>);
+} satisfies Record<Exclude<keyof ClusterConfigOptions, keyof LoadBalancerOptions>, true>).filter(
+  // Both balancers take these two as well.
+  (key) => key !== 'loadBalancerPort' && key !== 'strategy',
+);
 
-const knownKeys: ReadonlySet<string> = new Set([...clusterOptionKeys, ...loadBalancerOptionKeys]);
+const knownKeys: ReadonlySet<string> = new Set([
+  ...clusterOnlyOptionKeys,
+  'loadBalancerPort',
+  'strategy',
+  ...loadBalancerOptionKeys,
+]);
 
 /**
  * Configuration of a cluster and its load balancer, validated on construction: a bad value throws a
@@ -96,6 +106,11 @@ const knownKeys: ReadonlySet<string> = new Set([...clusterOptionKeys, ...loadBal
  * });
  * ```
  */
+// The load-balancer options a config carries (only the ones that were set; the balancer applies the defaults
+// of `loadBalancerDefaults`) are copied on in the constructor: this declaration gives them their types.
+export interface ClusterConfig extends Readonly<LoadBalancerOptions> {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor assigns exactly the fields the interface adds.
 export class ClusterConfig implements Readonly<ClusterConfigOptions> {
   readonly processes: number;
   readonly basePort: number;
@@ -162,7 +177,7 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
     this.loadBalancerHost =
       o.loadBalancerHost === undefined ? undefined : assertString(o.loadBalancerHost, 'loadBalancerHost');
     this.adminPort = o.adminPort === undefined ? undefined : assertPort(o.adminPort, 'adminPort', true);
-    this.adminHost = assertString(o.adminHost ?? '127.0.0.1', 'adminHost');
+    this.adminHost = assertString(o.adminHost ?? loadBalancerDefaults.adminHost, 'adminHost');
     Object.assign(this, validateLoadBalancerOptions(o));
     this.checkPortConflicts();
     Object.freeze(this);

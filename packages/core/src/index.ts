@@ -9,11 +9,13 @@ export { parseCgroupV1Quota, parseCgroupV2CpuMax, parseCgroupV2Path } from './cg
 export {
   ClusterConfig,
   type ClusterConfigOptions,
+  clusterOnlyOptionKeys,
   type LogFormat,
   type ReadinessMode,
 } from './clusterConfig.js';
 export { ErrorCode } from './errorCodes.js';
 export { ConfigError, LbError, type LbErrorOptions, NoHealthyBackendError } from './lbError.js';
+export { loadBalancerDefaults } from './loadBalancerDefaults.js';
 export {
   type LoadBalancerOptions,
   loadBalancerOptionKeys,

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { loadBalancerDefaults } from './loadBalancerDefaults.js';
 import { type LoadBalancerOptions, loadBalancerOptionKeys, type TlsOptions } from './loadBalancerOptions.js';
 import {
   assertBoolean,
@@ -74,8 +75,8 @@ function validateTimeouts(o: LoadBalancerOptions): void {
   }
   if (o.keepAliveTimeout !== undefined) assertNumber(o.keepAliveTimeout, 'keepAliveTimeout', 0);
   if (o.upstreamIdleTimeout !== undefined) assertNumber(o.upstreamIdleTimeout, 'upstreamIdleTimeout', 1);
-  const headers = o.headersTimeout ?? 10_000;
-  const request = o.requestTimeout ?? 300_000;
+  const headers = o.headersTimeout ?? loadBalancerDefaults.headersTimeout;
+  const request = o.requestTimeout ?? loadBalancerDefaults.requestTimeout;
   if (request > 0 && headers > request) {
     fail('LB_ERR_INVALID_OPTION', 'headersTimeout', `must not exceed requestTimeout (${request})`, headers);
   }

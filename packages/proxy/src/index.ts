@@ -14,7 +14,7 @@ export {
 } from './admin/adminServer.js';
 export { dashboardPage } from './admin/dashboard/dashboardPage.js';
 export { registerDashboard } from './admin/dashboard/registerDashboard.js';
-export type { BackendStatus } from './backends/backendRegistry.js';
+export type { BackendStatus } from './backends/backendStatus.js';
 export {
   HealthChecker,
   type HealthCheckerEvents,
@@ -31,7 +31,6 @@ export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './backends/h
 export { LoadBalancer } from './balancer/loadBalancer.js';
 export type { LoadBalancerEvents } from './balancer/loadBalancerEvents.js';
 export type { LoadBalancerStats } from './balancer/loadBalancerStats.js';
-export type { ResolvedProxyOptions } from './balancer/resolveOptions.js';
 export { TcpLoadBalancer, type TcpLoadBalancerStats } from './balancer/tcpLoadBalancer.js';
 export {
   BackendMetrics,
@@ -57,6 +56,7 @@ export {
   PrometheusWriter,
   prometheusContentType,
 } from './metrics/prometheusText.js';
+export type { ResolvedProxyOptions } from './options/resolveOptions.js';
 export {
   type ResponseHead,
   ResponseParseError,

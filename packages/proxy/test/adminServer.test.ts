@@ -41,7 +41,6 @@ async function start(provider: AdminProvider): Promise<AdminServer> {
 function registryProvider(up: { value: boolean }) {
   const registry = new MetricsRegistry();
   const m = registry.addBackend('a');
-  m.requestStart();
   m.requestEnd(200, 0.01);
   return {
     metrics: () => registry.prometheus(),

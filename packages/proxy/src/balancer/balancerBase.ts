@@ -1,23 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
-import {
-  type Backend,
-  type BackendId,
-  ClusterConfig,
-  type ClusterConfigOptions,
-  LbError,
-  type Strategy,
-  type TypedEventEmitter,
-  validateBackends,
-} from '@lb/core';
+import type { Backend, BackendId, ClusterConfig, Strategy, TypedEventEmitter } from '@lb/core';
 import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
-import { BackendRegistry, type BackendStatus } from '../backends/backendRegistry.js';
+import { BackendSet } from '../backends/backendSet.js';
+import type { BackendStatus } from '../backends/backendStatus.js';
 import { BalancerResilience } from '../backends/balancerResilience.js';
 import { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { type LoadBalancerConfig, validateBalancerOptions } from '../options/balancerOptions.js';
+import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
+import { RequestCounters } from '../router/requestCounters.js';
+import { RequestPath } from '../router/requestPath.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
-import type { ResolvedProxyOptions } from './resolveOptions.js';
 import { resolveStrategy } from './resolveStrategy.js';
-import { validatePlainOptions } from './validatePlainOptions.js';
 
 const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
 
@@ -29,23 +23,35 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
   /** The options in effect, defaults applied. */
   readonly options: ResolvedProxyOptions;
   protected readonly strategy: Strategy;
-  protected readonly registry: BackendRegistry;
-  protected readonly registryMetrics = new MetricsRegistry();
+  protected readonly metricsRegistry = new MetricsRegistry();
+  /** The one owner of every backend's state. */
+  protected readonly set: BackendSet;
   protected readonly resilience: BalancerResilience;
+  protected readonly counters = new RequestCounters();
+  /** Picking and accounting, shared by HTTP requests and TCP connections. */
+  protected readonly path: RequestPath;
   protected server: S | undefined;
   protected stopping: Promise<void> | undefined;
   private admin: AdminServer | undefined;
 
   protected constructor(
-    config: ClusterConfig | ClusterConfigOptions,
-    resolve: (config: ClusterConfig | ClusterConfigOptions) => ResolvedProxyOptions,
+    config: LoadBalancerConfig | ClusterConfig,
+    kind: 'LoadBalancer' | 'TcpLoadBalancer',
+    resolve: (config: LoadBalancerConfig) => ResolvedProxyOptions,
   ) {
     super();
-    if (!(config instanceof ClusterConfig)) validatePlainOptions(config);
-    this.options = resolve(config);
+    this.options = resolve(validateBalancerOptions(config, kind));
     this.strategy = resolveStrategy(this.options.strategy, this.options.panicThreshold);
-    this.registry = new BackendRegistry(this.strategy);
-    this.resilience = new BalancerResilience(this.options, this.registry, this.registryMetrics, this);
+    this.set = new BackendSet(this.strategy, this.metricsRegistry, this);
+    this.resilience = new BalancerResilience(this.options, this.set, this);
+    this.path = new RequestPath({
+      strategy: this.strategy,
+      backends: this.set,
+      metrics: this.metricsRegistry,
+      resilience: this.resilience,
+      counters: this.counters,
+      events: this,
+    });
   }
 
   /** The bound address of the listener, once started. */
@@ -75,54 +81,57 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
 
   /** Adds a backend; it takes traffic at once (through slow start when configured). */
   addBackend(backend: Backend): void {
-    validateBackends([...this.registry.ids().map((id) => this.registry.get(id)!), backend]);
-    this.addBackendQuietly(backend);
-    this.resilience.backendAdded(backend, true);
-    this.emit('backendAdded', this.registry.status(backend.id)!);
+    this.set.add(backend);
   }
 
   /** Removes a backend at once: it gets no new traffic; what is in flight finishes. */
   removeBackend(id: BackendId): void {
-    const status = this.statusOf(id);
-    this.registry.remove(id);
-    this.resilience.backendRemoved(id);
-    this.backendRemoved(id);
-    this.emit('backendRemoved', status);
+    this.set.remove(id);
+  }
+
+  /**
+   * Makes the backends equal to `backends` in one step, the way a discovery source or a deploy script would:
+   * new ones are added (through slow start when configured), changed weights applied, and the ones left out
+   * drained, then removed once what they have in flight has finished. A backend whose address changed under the
+   * same id is replaced; a draining backend that is listed again takes traffic again. Every change is one
+   * event. Resolves when every backend left out has been removed.
+   *
+   * @throws {ConfigError} when the list is invalid (duplicate ids, bad weights); nothing changes then.
+   */
+  setBackends(backends: readonly Backend[]): Promise<void> {
+    return this.set.setBackends(backends);
   }
 
   /** Stops sending new traffic to `id`; resolves when nothing is in flight to it. It stays listed until removed. */
   drain(id: BackendId): Promise<void> {
-    const { before } = this.registry.update(id, { draining: true });
-    if (before !== 'draining') this.emit('backendDraining', this.registry.status(id)!);
-    return this.registry.whenIdle(id);
+    return this.set.drain(id);
   }
 
   /** Changes a backend's weight. */
   setWeight(id: BackendId, weight: number): void {
-    validateBackends([{ id, host: 'weight-check', port: 1, weight }]);
-    this.resilience.setWeight(id, weight);
+    this.set.setWeight(id, weight);
   }
 
   /** An external health signal, such as a cluster knowing its worker died. */
   setBackendHealth(id: BackendId, health: 'up' | 'down'): void {
-    this.statusOf(id);
-    this.resilience.setHealth(id, { markedDown: health === 'down' }, 'marked down');
+    this.set.mustGet(id);
+    this.set.updateHealth(id, { markedDown: health === 'down' }, 'marked down');
   }
 
   /** A snapshot of every backend. */
   get backends(): readonly BackendStatus[] {
-    return this.registry.statuses();
+    return this.set.statuses();
   }
 
   /** Whether at least one backend takes new traffic. */
   healthy(): boolean {
-    return this.registry.statuses().some((b) => b.health === 'up');
+    for (const record of this.set.all()) if (record.up) return true;
+    return false;
   }
 
   /** Metrics in the Prometheus text exposition format 0.0.4 (`docs/metrics.md`). */
   metrics(): string {
-    this.resilience.refreshGauges();
-    return this.registryMetrics.prometheus();
+    return this.metricsRegistry.prometheus();
   }
 
   /** The JSON snapshot served at the admin server's `/status`. */
@@ -131,18 +140,14 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
   /** Closes the listener (if started) and every connection, waiting up to `timeout` for work in flight. */
   protected abstract closeConnections(timeout: number): Promise<void>;
 
-  /** Lets a subclass forget what it keeps per backend (connection pools). */
-  protected backendRemoved(_id: BackendId): void {}
-
-  protected addBackendQuietly(backend: Backend): void {
-    this.registry.add(backend);
-    this.registryMetrics.addBackend(backend.id).weight = backend.weight ?? 1;
-    this.resilience.backendAdded(backend, false);
+  /** Adds the backends a balancer is built with, without events or slow start. */
+  protected addInitialBackends(backends: readonly Backend[]): void {
+    for (const backend of backends) this.set.add(backend, false);
   }
 
   /** Starts health checks and, when `adminPort` is set, the admin server; undoes the start if that fails. */
   protected async startServices(): Promise<void> {
-    await this.resilience.start();
+    this.resilience.start();
     if (this.options.adminPort === undefined) return;
     const provider: AdminProvider = {
       metrics: () => this.metrics(),
@@ -154,7 +159,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
       await admin.start();
     } catch (err) {
       // A half-started balancer would hold its port with nobody able to stop it; unwind so start() can retry.
-      await this.resilience.stop();
+      this.resilience.stop();
       const server = this.server;
       this.server = undefined;
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -168,14 +173,8 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
-  private statusOf(id: BackendId): BackendStatus {
-    const status = this.registry.status(id);
-    if (status === undefined) throw new LbError('LB_ERR_UNKNOWN_BACKEND', `No backend with id ${String(id)}`);
-    return status;
-  }
-
   private async shutdown(timeout: number): Promise<void> {
-    await this.resilience.stop();
+    this.resilience.stop();
     await this.admin?.stop();
     await this.closeConnections(timeout);
   }

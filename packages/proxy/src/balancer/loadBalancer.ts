@@ -1,20 +1,14 @@
 import type { Server, Socket } from 'node:net';
-import {
-  type Backend,
-  type BackendId,
-  type ClusterConfig,
-  type ClusterConfigOptions,
-  LbError,
-  validateBackends,
-} from '@lb/core';
+import { type Backend, type ClusterConfig, LbError, validateBackends } from '@lb/core';
 import { ClientListener } from '../downstream/clientListener.js';
-import { createProxyHooks, RequestCounters } from '../router/createProxyHooks.js';
+import type { LoadBalancerConfig } from '../options/balancerOptions.js';
+import { resolveProxyOptions } from '../options/resolveOptions.js';
+import { createProxyHooks } from '../router/createProxyHooks.js';
 import type { ProxyHooks } from '../router/proxyHooks.js';
 import { RequestEntry } from '../router/requestEntry.js';
 import { Http1Pool } from '../upstream/http1Pool.js';
 import { BalancerBase } from './balancerBase.js';
 import type { LoadBalancerStats } from './loadBalancerStats.js';
-import { resolveProxyOptions } from './resolveOptions.js';
 
 /**
  * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend, strict framing, hop-by-hop
@@ -39,29 +33,20 @@ export class LoadBalancer extends BalancerBase<Server> {
   private readonly sockets = new Set<Socket>();
   private readonly entry: RequestEntry;
   private listener: ClientListener | undefined;
-  private readonly counters = new RequestCounters();
   private readonly isStopping = (): boolean => this.stopping !== undefined;
 
-  constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
-    super(config, resolveProxyOptions);
+  constructor(config: LoadBalancerConfig | ClusterConfig, backends: readonly Backend[] = []) {
+    super(config, 'LoadBalancer', resolveProxyOptions);
     validateBackends(backends);
     this.upstream = new Http1Pool({
       maxConnections: this.options.maxConnectionsPerBackend,
       maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
       idleTimeout: this.options.upstreamIdleTimeout,
     });
-    this.hooks = createProxyHooks({
-      options: this.options,
-      upstream: this.upstream,
-      strategy: this.strategy,
-      registry: this.registry,
-      metrics: this.registryMetrics,
-      resilience: this.resilience,
-      counters: this.counters,
-      events: this,
-    });
+    this.hooks = createProxyHooks(this.options, this.upstream, this.path);
+    this.set.observe({ backendRemoved: (record) => this.upstream.forget(record.id) });
     this.entry = new RequestEntry(this.hooks, this.isStopping, (err) => this.emitError(err));
-    for (const backend of backends) this.addBackendQuietly(backend);
+    this.addInitialBackends(backends);
   }
 
   /** Starts listening (and the admin server when `adminPort` is set); resolves once the port is bound. */
@@ -99,30 +84,25 @@ export class LoadBalancer extends BalancerBase<Server> {
 
   /** A JSON snapshot of counters, backends and pools. */
   stats(): LoadBalancerStats {
-    this.resilience.refreshGauges();
     return {
       address: this.address,
       strategy: this.strategy.name,
       activeRequests: this.counters.active,
       requests: this.counters.total,
       retries: this.counters.retries,
-      noBackend: this.registryMetrics.noBackend,
+      noBackend: this.metricsRegistry.noBackend,
       backends: this.backends,
       pools: this.upstream.stats(),
-      metrics: this.registryMetrics.snapshot(),
+      metrics: this.metricsRegistry.snapshot(),
     };
-  }
-
-  protected override backendRemoved(id: BackendId): void {
-    this.upstream.forget(id);
   }
 
   private track(socket: Socket): void {
     this.sockets.add(socket);
-    this.registryMetrics.clientConnected();
+    this.metricsRegistry.clientConnected();
     socket.once('close', () => {
       this.sockets.delete(socket);
-      this.registryMetrics.clientDisconnected();
+      this.metricsRegistry.clientDisconnected();
     });
   }
 

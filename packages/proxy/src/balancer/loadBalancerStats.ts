@@ -1,4 +1,4 @@
-import type { BackendStatus } from '../backends/backendRegistry.js';
+import type { BackendStatus } from '../backends/backendStatus.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
 import type { UpstreamPoolStats } from '../upstream/upstreamClient.js';
 

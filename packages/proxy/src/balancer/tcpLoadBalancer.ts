@@ -1,19 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  type Backend,
-  type ClusterConfig,
-  type ClusterConfigOptions,
-  fail,
-  LbError,
-  validateBackends,
-} from '@lb/core';
-import type { BackendStatus } from '../backends/backendRegistry.js';
+import { type Backend, ClusterConfig, fail, LbError, validateBackends } from '@lb/core';
+import type { BackendStatus } from '../backends/backendStatus.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
+import type { TcpLoadBalancerConfig } from '../options/balancerOptions.js';
+import { type ResolvedProxyOptions, resolveProxyOptions } from '../options/resolveOptions.js';
 import { proxyTcpConnection } from '../router/tcpSession.js';
 import { TcpSessionAccounting } from '../router/tcpSessionAccounting.js';
 import { BalancerBase } from './balancerBase.js';
-import { type ResolvedProxyOptions, resolveProxyOptions } from './resolveOptions.js';
 
 /** A JSON snapshot of a TCP balancer, from {@link TcpLoadBalancer.stats}. */
 export interface TcpLoadBalancerStats {
@@ -50,21 +44,21 @@ export interface TcpLoadBalancerStats {
 export class TcpLoadBalancer extends BalancerBase<Server> {
   private readonly hooks: TcpSessionAccounting;
   private readonly clients = new Set<Socket>();
-  private readonly idleWaiters: (() => void)[] = [];
 
-  constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
-    super(config, resolveTcpOptions);
+  constructor(config: TcpLoadBalancerConfig | ClusterConfig, backends: readonly Backend[] = []) {
+    super(config, 'TcpLoadBalancer', resolveTcpOptions);
     validateBackends(backends);
-    this.hooks = new TcpSessionAccounting({
-      options: this.options,
-      idleTimeout: (config as Readonly<ClusterConfigOptions>).idleTimeout ?? 0,
-      strategy: this.strategy,
-      registry: this.registry,
-      metrics: this.registryMetrics,
-      resilience: this.resilience,
-      events: this,
-    });
-    for (const backend of backends) this.addBackendQuietly(backend);
+    this.hooks = new TcpSessionAccounting(
+      {
+        connectTimeout: this.options.connectTimeout,
+        maxRetries: this.options.retries?.attempts ?? 0,
+        // A TCP connection idle for a minute is normal (a database pool), so TCP mode closes idle ones only
+        // when asked.
+        idleTimeout: config.idleTimeout ?? 0,
+      },
+      this.path,
+    );
+    this.addInitialBackends(backends);
   }
 
   /** Starts listening (and the admin server when `adminPort` is set); resolves once bound. */
@@ -88,14 +82,13 @@ export class TcpLoadBalancer extends BalancerBase<Server> {
 
   /** A JSON snapshot of counters and backends. */
   stats(): TcpLoadBalancerStats {
-    this.resilience.refreshGauges();
-    const metrics = this.registryMetrics.snapshot();
+    const metrics = this.metricsRegistry.snapshot();
     return {
       address: this.address,
       strategy: this.strategy.name,
       activeConnections: metrics.activeClientConnections,
       connections: metrics.clientConnections,
-      retries: this.hooks.retries,
+      retries: this.counters.retries,
       noBackend: metrics.noBackend,
       backends: this.backends,
       metrics,
@@ -108,11 +101,12 @@ export class TcpLoadBalancer extends BalancerBase<Server> {
       return;
     }
     this.clients.add(client);
-    this.registryMetrics.clientConnected();
+    this.metricsRegistry.clientConnected();
+    this.path.requestStarted();
     client.once('close', () => {
       this.clients.delete(client);
-      this.registryMetrics.clientDisconnected();
-      if (this.clients.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      this.metricsRegistry.clientDisconnected();
+      this.path.requestEnded();
     });
     proxyTcpConnection(client, this.hooks);
   }
@@ -121,10 +115,10 @@ export class TcpLoadBalancer extends BalancerBase<Server> {
     const server = this.server;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    if (this.clients.size > 0) {
+    if (this.counters.active > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        this.counters.whenIdle(),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, timeout);
         }),
@@ -136,10 +130,9 @@ export class TcpLoadBalancer extends BalancerBase<Server> {
   }
 }
 
-/** TCP mode refuses `tls` and defaults health checks to a plain connect. */
-function resolveTcpOptions(config: ClusterConfig | ClusterConfigOptions): ResolvedProxyOptions {
-  const o: Readonly<ClusterConfigOptions> = config;
-  if (o.tls !== undefined) {
+/** TCP mode refuses `tls` (a `ClusterConfig` may carry it) and defaults health checks to a plain connect. */
+function resolveTcpOptions(config: TcpLoadBalancerConfig | ClusterConfig): ResolvedProxyOptions {
+  if (config instanceof ClusterConfig && config.tls !== undefined) {
     // Silently forwarding plaintext where the user asked for TLS would be a security hole.
     fail(
       'LB_ERR_INVALID_OPTION',
@@ -151,7 +144,7 @@ function resolveTcpOptions(config: ClusterConfig | ClusterConfigOptions): Resolv
   const resolved = resolveProxyOptions(config);
   const healthCheck = resolved.healthCheck && {
     ...resolved.healthCheck,
-    type: o.healthCheck?.type ?? ('tcp' as const),
+    type: config.healthCheck?.type ?? ('tcp' as const),
   };
   return Object.freeze({ ...resolved, healthCheck });
 }

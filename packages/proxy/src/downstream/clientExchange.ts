@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
+import { keepIfQueued } from '../io/reusableReadBuffer.js';
 import { httpDate } from '../protocol/http1/httpDate.js';
 import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
-import { keepIfQueued } from '../upstream/reusableReadBuffer.js';
 import type { ClientConnection } from './clientConnection.js';
 
 /** What the code serving a request hears from the client side. */

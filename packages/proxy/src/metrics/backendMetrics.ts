@@ -28,8 +28,24 @@ const errorIndex: Readonly<Record<ErrorKind, number>> = {
 };
 
 /**
+ * The state gauges of one backend, read when metrics are taken. They belong to whoever runs the backend (the
+ * balancer's backend record), so the metrics never hold a copy that could fall behind.
+ */
+export interface BackendGauges {
+  /** `true` while the backend takes traffic (not down, draining or ejected). */
+  readonly up: boolean;
+  /** `true` while outlier detection has it ejected. */
+  readonly ejected: boolean;
+  /** Effective weight, including slow start. */
+  readonly effectiveWeight: number;
+  /** Requests (or TCP connections) in flight. */
+  readonly inFlight: number;
+}
+
+/**
  * The counters of one backend. The request path keeps a reference (from `MetricsRegistry.backend(id)`) and
- * calls these methods per request; none of them allocates.
+ * calls these methods per request; none of them allocates. Its gauges are read from a {@link BackendGauges}
+ * owned elsewhere; standalone, it keeps a plain object of its own that the caller sets.
  */
 export class BackendMetrics {
   /** Responses per status class, index 0 = `1xx` … 4 = `5xx`. */
@@ -38,9 +54,7 @@ export class BackendMetrics {
   readonly errors = new Float64Array(errorKinds.length);
   /** Request latency in seconds (HTTP), or connection length (TCP mode). */
   readonly latency: Histogram;
-  /** Requests in flight. */
-  activeRequests = 0;
-  /** Open connections to the backend (TCP mode: proxied connections; HTTP: upstream sockets). */
+  /** Open connections to the backend (TCP mode: proxied connections; HTTP: pooled upstream sockets). */
   activeConnections = 0;
   /** Connections opened to the backend. */
   connections = 0;
@@ -50,23 +64,16 @@ export class BackendMetrics {
   ejections = 0;
   /** Failed active health checks. */
   healthCheckFailures = 0;
-  /** `true` while the backend takes traffic (not down, draining or ejected). */
-  up = true;
-  /** `true` while outlier detection has it ejected. */
-  ejected = false;
-  /** Effective weight, including slow start. */
-  weight = 1;
 
+  /**
+   * @param gauges where `up`, `ejected`, the effective weight and the in-flight count are read from
+   */
   constructor(
     readonly id: BackendId,
     buckets?: readonly number[],
+    readonly gauges: BackendGauges = { up: true, ejected: false, effectiveWeight: 1, inFlight: 0 },
   ) {
     this.latency = new Histogram(buckets);
-  }
-
-  /** A request was sent. */
-  requestStart(): void {
-    this.activeRequests++;
   }
 
   /**
@@ -74,7 +81,6 @@ export class BackendMetrics {
    * {@link error}); `seconds` its latency, observed only when there was a response.
    */
   requestEnd(status: number, seconds: number): void {
-    if (this.activeRequests > 0) this.activeRequests--;
     if (status <= 0) return;
     const cls = Math.min(Math.max(Math.floor(status / 100), 1), 5) - 1;
     this.responses[cls]!++;

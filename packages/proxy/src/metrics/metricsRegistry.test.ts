@@ -49,21 +49,18 @@ function value(families: Map<string, Family>, family: string, series: string): n
 describe('MetricsRegistry', () => {
   it('exposes request counts by status class, latency histograms and health per backend', () => {
     const registry = new MetricsRegistry();
-    const a = registry.addBackend(0);
-    const b = registry.addBackend('b"1');
+    const a = registry.addBackend(0, { up: true, ejected: false, effectiveWeight: 1, inFlight: 1 });
+    const bState = { up: true, ejected: false, effectiveWeight: 1, inFlight: 0 };
+    const b = registry.addBackend('b"1', bState);
     for (let i = 0; i < 3; i++) {
-      a.requestStart();
       a.requestEnd(200, 0.004);
     }
-    a.requestStart();
     a.requestEnd(503, 0.2);
-    a.requestStart();
-    b.requestStart();
     b.error('connect');
     b.requestEnd(0, 0);
     b.retries++;
-    b.up = false;
-    b.ejected = true;
+    bState.up = false;
+    bState.ejected = true;
     b.ejections++;
     registry.noBackend++;
     registry.clientConnected();
@@ -112,7 +109,6 @@ describe('MetricsRegistry', () => {
     const registry = new MetricsRegistry({ now: () => now });
     const a = registry.addBackend('a');
     for (let i = 0; i < 100; i++) {
-      a.requestStart();
       a.requestEnd(200, i < 98 ? 0.003 : 2);
     }
     a.error('timeout');

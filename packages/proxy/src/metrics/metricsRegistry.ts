@@ -1,5 +1,5 @@
 import type { BackendId } from '@lb/core';
-import { BackendMetrics, errorKinds, statusClasses } from './backendMetrics.js';
+import { type BackendGauges, BackendMetrics, errorKinds, statusClasses } from './backendMetrics.js';
 import { Histogram } from './histogram.js';
 import { PrometheusWriter } from './prometheusText.js';
 
@@ -75,7 +75,6 @@ function latencyOf(h: Histogram): LatencySnapshot {
  * ```ts
  * const metrics = new MetricsRegistry();
  * const m = metrics.addBackend('a');
- * m.requestStart();
  * m.requestEnd(200, 0.012);
  * metrics.prometheus(); // lb_backend_requests_total{backend="a",code_class="2xx"} 1 …
  * ```
@@ -98,11 +97,14 @@ export class MetricsRegistry {
     this.startedAt = this.now();
   }
 
-  /** Creates the counters of `id`, or returns the existing ones. */
-  addBackend(id: BackendId): BackendMetrics {
+  /**
+   * Creates the counters of `id`, or returns the existing ones. `gauges` is where its state gauges are read
+   * from; without it the counters keep a plain object of their own.
+   */
+  addBackend(id: BackendId, gauges?: BackendGauges): BackendMetrics {
     let metrics = this.byId.get(id);
     if (metrics === undefined) {
-      metrics = new BackendMetrics(id, this.buckets);
+      metrics = new BackendMetrics(id, this.buckets, gauges);
       this.byId.set(id, metrics);
     }
     return metrics;
@@ -143,17 +145,17 @@ export class MetricsRegistry {
     let errors = 0;
     for (const m of this.byId.values()) {
       all.merge(m.latency);
-      activeRequests += m.activeRequests;
+      activeRequests += m.gauges.inFlight;
       const byClass = Object.fromEntries(statusClasses.map((c, i) => [c, m.responses[i]!]));
       const byKind = Object.fromEntries(errorKinds.map((k, i) => [k, m.errors[i]!]));
       responses += m.responses.reduce((a, b) => a + b, 0);
       errors += m.errors.reduce((a, b) => a + b, 0);
       backends.push({
         id: m.id,
-        up: m.up,
-        ejected: m.ejected,
-        weight: m.weight,
-        activeRequests: m.activeRequests,
+        up: m.gauges.up,
+        ejected: m.gauges.ejected,
+        weight: m.gauges.effectiveWeight,
+        activeRequests: m.gauges.inFlight,
         activeConnections: m.activeConnections,
         connections: m.connections,
         responses: byClass as BackendMetricsSnapshot['responses'],
@@ -201,7 +203,7 @@ export class MetricsRegistry {
       'lb_backend_active_requests',
       'gauge',
       'Requests in flight to the backend.',
-      (m) => m.activeRequests,
+      (m) => m.gauges.inFlight,
     );
     out.family(
       'lb_backend_request_duration_seconds',
@@ -235,7 +237,7 @@ export class MetricsRegistry {
     );
     perBackend('lb_backend_ejections_total', 'counter', 'Outlier-detection ejections.', (m) => m.ejections);
     perBackend('lb_backend_ejected', 'gauge', '1 while outlier detection has the backend ejected.', (m) =>
-      m.ejected ? 1 : 0,
+      m.gauges.ejected ? 1 : 0,
     );
     perBackend(
       'lb_backend_health_check_failures_total',
@@ -244,9 +246,14 @@ export class MetricsRegistry {
       (m) => m.healthCheckFailures,
     );
     perBackend('lb_backend_up', 'gauge', '1 while the backend takes new traffic, else 0.', (m) =>
-      m.up ? 1 : 0,
+      m.gauges.up ? 1 : 0,
     );
-    perBackend('lb_backend_weight', 'gauge', 'Effective weight, slow start included.', (m) => m.weight);
+    perBackend(
+      'lb_backend_weight',
+      'gauge',
+      'Effective weight, slow start included.',
+      (m) => m.gauges.effectiveWeight,
+    );
     out.family('lb_client_connections_total', 'counter', 'Client connections accepted.');
     out.sample('lb_client_connections_total', undefined, this.clientConnections);
     out.family('lb_client_active_connections', 'gauge', 'Client connections open now.');

@@ -4,7 +4,8 @@ import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clien
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
-import type { FailureKind, ProxyHooks } from './proxyHooks.js';
+import type { FailureKind } from './failureKind.js';
+import type { ProxyHooks } from './proxyHooks.js';
 import { isRetryable } from './retry/retryPolicy.js';
 
 const failureKinds: Record<UpstreamFailure, FailureKind> = {

@@ -1,25 +1,9 @@
 import type { Backend, LbError, PickContext } from '@lb/core';
-import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
+import type { AttemptOutcome } from '../backends/attemptOutcome.js';
+import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient } from '../upstream/upstreamClient.js';
+import type { FailureKind } from './failureKind.js';
 import type { RetryBudget } from './retry/retryBudget.js';
-
-/** How one attempt against a backend ended. */
-export interface AttemptOutcome {
-  /** `true` when the backend answered (any status); `false` on connect failure, reset, timeout or bad HTTP. */
-  readonly ok: boolean;
-  readonly latencyMs: number;
-  /** The backend's status code, when it answered. */
-  readonly status: number | undefined;
-}
-
-/** Why an attempt failed, for metrics and events. */
-export type FailureKind =
-  | 'connect'
-  | 'connectTimeout'
-  | 'reset'
-  | 'responseTimeout'
-  | 'idleTimeout'
-  | 'protocol';
 
 /**
  * What the request path needs from the load balancer that owns it: backend choice, accounting and reporting.

@@ -1,83 +1,64 @@
-import type { Backend, LbError, PickContext, Strategy, TypedEventEmitter } from '@lb/core';
-import type { BackendRegistry } from '../backends/backendRegistry.js';
-import type { BalancerResilience } from '../backends/balancerResilience.js';
-import type { LoadBalancerEvents } from '../balancer/loadBalancerEvents.js';
-import type { ResolvedProxyOptions } from '../balancer/resolveOptions.js';
-import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import type { Backend, LbError, PickContext } from '@lb/core';
+import type { RequestPath } from './requestPath.js';
 import type { TcpConnectFailure, TcpSessionHooks } from './tcpSession.js';
 
-/** What {@link TcpSessionAccounting} reports to. */
-export interface TcpSessionAccountingDeps {
-  readonly options: ResolvedProxyOptions;
+/** What {@link TcpSessionAccounting} needs besides the shared request path. */
+export interface TcpSessionSettings {
+  /** Milliseconds a backend connect may take. */
+  readonly connectTimeout: number;
+  /** Connect retries on other backends after the first attempt fails. */
+  readonly maxRetries: number;
   /** Milliseconds of silence both ways before a proxied connection is closed; `0` never. */
   readonly idleTimeout: number;
-  readonly strategy: Strategy;
-  readonly registry: BackendRegistry;
-  readonly metrics: MetricsRegistry;
-  readonly resilience: BalancerResilience;
-  readonly events: TypedEventEmitter<LoadBalancerEvents>;
 }
 
 /**
- * The TCP balancer's side of each proxied connection: keeps the strategy, the backend registry (in-flight
- * counts for drain), outlier detection and metrics in step with what {@link proxyTcpConnection} reports.
+ * The TCP balancer's side of each proxied connection, through the same {@link RequestPath} as HTTP requests.
  * A connection is one "request": it starts at the connect attempt and ends when it closes (`ok`) or when the
- * connect fails (not `ok`); the latency reported to the strategy is the connect time.
+ * connect fails (not `ok`). Outlier detection learns at connect time; the latency reported to the strategy is
+ * the connect time, and the connection's length is the latency metric.
  */
 export class TcpSessionAccounting implements TcpSessionHooks {
   readonly connectTimeout: number;
   readonly maxRetries: number;
   readonly idleTimeout: number;
-  /** Connect retries on another backend so far. */
-  retries = 0;
 
-  constructor(private readonly deps: TcpSessionAccountingDeps) {
-    this.connectTimeout = deps.options.connectTimeout;
-    this.maxRetries = deps.options.retries?.attempts ?? 0;
-    this.idleTimeout = deps.idleTimeout;
+  constructor(
+    settings: TcpSessionSettings,
+    private readonly path: RequestPath,
+  ) {
+    this.connectTimeout = settings.connectTimeout;
+    this.maxRetries = settings.maxRetries;
+    this.idleTimeout = settings.idleTimeout;
   }
 
   pick(context: PickContext): Backend | undefined {
-    return this.deps.strategy.pick(context);
+    return this.path.pick(context);
   }
 
   attemptStarted(backend: Backend): void {
-    if (this.deps.registry.started(backend)) this.deps.strategy.onRequestStart(backend);
-    this.deps.metrics.backend(backend.id)?.requestStart();
+    this.path.attemptStarted(backend);
   }
 
   attemptEnded(backend: Backend, ok: boolean, latencyMs: number): void {
-    if (this.deps.registry.ended(backend)) this.deps.strategy.onRequestEnd(backend, { ok, latencyMs });
-    this.deps.metrics.backend(backend.id)?.requestEnd(0, 0);
+    this.path.attemptEnded(backend, { ok, latencyMs, status: undefined }, false);
   }
 
   connectFailed(backend: Backend, error: LbError, kind: TcpConnectFailure, willRetry: boolean): void {
-    const metrics = this.deps.metrics.backend(backend.id);
-    metrics?.error(kind);
-    if (willRetry) {
-      this.retries++;
-      if (metrics) metrics.retries++;
-    }
-    this.recordOutcome(backend, false);
-    this.deps.events.emit('proxyError', error, this.deps.registry.status(backend.id));
+    this.path.learn(backend, { ok: false, latencyMs: 0, status: undefined });
+    this.path.failed(error, backend, kind === 'timeout' ? 'connectTimeout' : 'connect', willRetry);
   }
 
   connected(backend: Backend): void {
-    this.recordOutcome(backend, true);
-    this.deps.metrics.backend(backend.id)?.connectionOpened();
+    this.path.learn(backend, { ok: true, latencyMs: 0, status: undefined });
+    this.path.metricsOf(backend)?.connectionOpened();
   }
 
   closed(backend: Backend, seconds: number): void {
-    this.deps.metrics.backend(backend.id)?.connectionClosed(seconds);
+    this.path.metricsOf(backend)?.connectionClosed(seconds);
   }
 
   noBackend(error: LbError): void {
-    this.deps.metrics.noBackend++;
-    this.deps.events.emit('proxyError', error, undefined);
-  }
-
-  private recordOutcome(backend: Backend, ok: boolean): void {
-    if (!this.deps.registry.has(backend.id)) return;
-    this.deps.resilience.recordOutcome(backend.id, { ok, latencyMs: 0, status: undefined });
+    this.path.noBackend(error);
   }
 }

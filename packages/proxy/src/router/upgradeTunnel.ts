@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { LbError } from '@lb/core';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import { buildResponseHeaders } from '../protocol/http1/responseHeaders.js';
-import type { FailureKind, ProxyHooks } from './proxyHooks.js';
+import type { FailureKind } from './failureKind.js';
+import type { ProxyHooks } from './proxyHooks.js';
 
 function head(status: number, reason: string | undefined, headers: readonly string[]): string {
   let text = `HTTP/1.1 ${status} ${reason ?? STATUS_CODES[status] ?? ''}\r\n`;

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
+import { ReusableReadBuffer } from '../io/reusableReadBuffer.js';
 import { ResponseParseError, ResponseParser } from '../protocol/http1/responseParser.js';
-import { ReusableReadBuffer } from './reusableReadBuffer.js';
 import type { UpstreamFailure, UpstreamHandlers, UpstreamRequestInit } from './upstreamClient.js';
 
 /** What a connection tells its pool. */

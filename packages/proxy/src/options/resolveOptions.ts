@@ -1,0 +1,66 @@
+import {
+  type Backend,
+  type LoadBalancingStrategyName,
+  loadBalancerDefaults,
+  type ResolvedResilienceOptions,
+  type Strategy,
+  type TlsOptions,
+  validateResilienceOptions,
+} from '@lb/core';
+import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
+import type { LoadBalancerConfig } from './balancerOptions.js';
+
+/** Every load-balancer option with its default applied, as the request path reads them. */
+export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
+  readonly port: number;
+  readonly host: string | undefined;
+  readonly strategy: LoadBalancingStrategyName | Strategy<Backend>;
+  readonly panicThreshold: number;
+  readonly adminPort: number | undefined;
+  readonly adminHost: string;
+  readonly connectTimeout: number;
+  readonly responseTimeout: number;
+  readonly idleTimeout: number;
+  readonly tunnelIdleTimeout: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly maxHeaderSize: number;
+  readonly maxConnectionsPerBackend: number;
+  readonly maxIdleConnectionsPerBackend: number;
+  readonly upstreamIdleTimeout: number;
+  readonly trust: TrustPredicate;
+  readonly forwarded: boolean;
+  readonly via: string | false;
+  readonly tls: TlsOptions | undefined;
+}
+
+/** Applies the defaults of `loadBalancerDefaults` to already validated options. */
+export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): ResolvedProxyOptions {
+  const o = config;
+  const d = loadBalancerDefaults;
+  return {
+    ...validateResilienceOptions(o),
+    port: o.loadBalancerPort ?? d.loadBalancerPort,
+    host: o.loadBalancerHost,
+    strategy: o.strategy ?? d.strategy,
+    panicThreshold: o.panicThreshold ?? d.panicThreshold,
+    adminPort: o.adminPort,
+    adminHost: o.adminHost ?? d.adminHost,
+    connectTimeout: o.connectTimeout ?? d.connectTimeout,
+    responseTimeout: o.responseTimeout ?? d.responseTimeout,
+    idleTimeout: o.idleTimeout ?? d.idleTimeout,
+    tunnelIdleTimeout: o.tunnelIdleTimeout ?? d.tunnelIdleTimeout,
+    headersTimeout: o.headersTimeout ?? d.headersTimeout,
+    requestTimeout: o.requestTimeout ?? d.requestTimeout,
+    keepAliveTimeout: o.keepAliveTimeout ?? d.keepAliveTimeout,
+    maxHeaderSize: o.maxHeaderSize ?? d.maxHeaderSize,
+    maxConnectionsPerBackend: o.maxConnectionsPerBackend ?? d.maxConnectionsPerBackend,
+    maxIdleConnectionsPerBackend: o.maxIdleConnectionsPerBackend ?? d.maxIdleConnectionsPerBackend,
+    upstreamIdleTimeout: o.upstreamIdleTimeout ?? d.upstreamIdleTimeout,
+    trust: compileTrustProxy(o.trustProxy ?? d.trustProxy),
+    forwarded: o.forwarded ?? d.forwarded,
+    via: o.via ?? d.via,
+    tls: o.tls,
+  };
+}
