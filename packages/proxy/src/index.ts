@@ -7,6 +7,18 @@
  */
 
 export {
+  ConfigError,
+  type HealthCheckOptions,
+  LbError,
+  type LoadBalancerOptions,
+  LoadBalancingStrategy,
+  type LoadBalancingStrategyName,
+  type OutlierDetectionOptions,
+  type RetryOptions,
+  type SlowStartOptions,
+  type TlsOptions,
+} from '@lb/core';
+export {
   type AdminProvider,
   type AdminRouteHandler,
   AdminServer,
@@ -33,6 +45,7 @@ export type { LoadBalancerEvents } from './balancer/loadBalancerEvents.js';
 export type { LoadBalancerStats } from './balancer/loadBalancerStats.js';
 export { TcpLoadBalancer, type TcpLoadBalancerStats } from './balancer/tcpLoadBalancer.js';
 export {
+  type BackendGauges,
   BackendMetrics,
   type ErrorKind,
   errorKinds,
@@ -56,6 +69,7 @@ export {
   PrometheusWriter,
   prometheusContentType,
 } from './metrics/prometheusText.js';
+export type { LoadBalancerConfig, TcpLoadBalancerConfig } from './options/balancerOptions.js';
 export type { ResolvedProxyOptions } from './options/resolveOptions.js';
 export {
   type ResponseHead,

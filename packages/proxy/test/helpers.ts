@@ -1,15 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type {
-  Backend,
-  BackendHealth,
-  BackendId,
-  ClusterConfigOptions,
-  PickContext,
-  Strategy,
-} from '@lb/core';
-import { LoadBalancer } from '../src/index.js';
+import type { Backend, BackendHealth, BackendId, PickContext, Strategy } from '@lb/core';
+import { LoadBalancer, type LoadBalancerConfig } from '../src/index.js';
 
 /** A round robin that honours health and `exclude`, so these tests do not depend on `@lb/strategies`. */
 export function testStrategy(): Strategy & { picks: BackendId[]; contexts: PickContext[] } {
@@ -104,7 +97,7 @@ export async function startBackend(id: BackendId, handler: Handler = defaultHand
 
 export async function startBalancer(
   backends: readonly Backend[],
-  options: ClusterConfigOptions = {},
+  options: LoadBalancerConfig = {},
 ): Promise<{ lb: LoadBalancer; port: number; strategy: ReturnType<typeof testStrategy> }> {
   const strategy = testStrategy();
   const lb = new LoadBalancer(

@@ -1,3 +1,4 @@
+import { NoHealthyBackendError } from '@lb/core';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient } from '../upstream/upstreamClient.js';
 import type { ProxyHooks } from './proxyHooks.js';
@@ -25,6 +26,7 @@ export function createProxyHooks(
     attemptEnded: (backend, outcome) => path.attemptEnded(backend, outcome, true),
     retried: (backend, error, kind) => path.failed(error, backend, kind, true),
     failed: (error, backend, kind) => path.failed(error, backend, kind, false),
+    noBackend: () => path.noBackend(new NoHealthyBackendError('No healthy backend can take the request')),
     requestStarted: () => {
       budget?.requestStarted();
       path.requestStarted();

@@ -137,6 +137,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
   private attempt(): void {
     const backend = this.hooks.pick(this.pickContext);
     if (backend === undefined) {
+      this.hooks.noBackend();
       this.finish(this.client.sendError(503, 'No healthy backend is available', ['Retry-After', '1']));
       return;
     }

@@ -20,6 +20,8 @@ export interface ProxyHooks {
   attemptEnded(backend: Backend, outcome: AttemptOutcome): void;
   retried(backend: Backend, error: LbError, kind: FailureKind): void;
   failed(error: LbError, backend: Backend | undefined, kind: FailureKind): void;
+  /** No backend could take the request: reported as a `proxyError` without a backend. */
+  noBackend(): void;
   requestStarted(): void;
   /** `status` is what the client got; 499 when it went away first. */
   requestEnded(status: number, durationMs: number): void;

@@ -49,6 +49,7 @@ export function tunnelUpgrade(
   hooks.requestStarted();
   const backend = hooks.pick({ clientAddress, headers: req.headers });
   if (backend === undefined) {
+    hooks.noBackend();
     rawError(socket, 503);
     hooks.requestEnded(503, 0);
     return;

@@ -1,0 +1,59 @@
+import { ClusterConfig, ConfigError } from '@lb/core';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type LoadBalancerConfig, validateBalancerOptions } from './balancerOptions.js';
+import { resolveProxyOptions } from './resolveOptions.js';
+
+function refusal(options: object, kind: 'LoadBalancer' | 'TcpLoadBalancer' = 'LoadBalancer'): ConfigError {
+  try {
+    validateBalancerOptions(options as LoadBalancerConfig, kind);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('accepted');
+}
+
+describe('validateBalancerOptions', () => {
+  it('refuses a misspelled name with the closest one', () => {
+    const err = refusal({ loadBalancerPrt: 3000 });
+    expect([err.code, err.field]).toEqual(['LB_ERR_INVALID_OPTION', 'loadBalancerPrt']);
+    expect(err.message).toContain("Did you mean 'loadBalancerPort'?");
+  });
+
+  it('refuses cluster-only names, pointing to the balancer name meant', () => {
+    expect(refusal({ host: '127.0.0.1' }).message).toBe(
+      "LoadBalancer has no option 'host': it belongs to ClusterConfig. Did you mean 'loadBalancerHost'?",
+    );
+    for (const name of ['processes', 'basePort', 'enableLoadBalancer', 'maxMemory']) {
+      expect(refusal({ [name]: 1 }).message).toContain('belongs to ClusterConfig');
+    }
+  });
+
+  it('refuses HTTP-only names for the TCP balancer and accepts its own', () => {
+    for (const name of ['responseTimeout', 'trustProxy', 'tls', 'maxHeaderSize']) {
+      expect(refusal({ [name]: 1 }, 'TcpLoadBalancer').message).toContain('is an HTTP option');
+    }
+    expect(() =>
+      validateBalancerOptions({ connectTimeout: 100, idleTimeout: 0, retries: false }, 'TcpLoadBalancer'),
+    ).not.toThrow();
+  });
+
+  it('still validates values, the port and the strategy', () => {
+    expect(refusal({ connectTimeout: -1 }).field).toBe('connectTimeout');
+    expect(refusal({ loadBalancerPort: 70_000 }).code).toBe('LB_ERR_INVALID_PORT');
+    expect(refusal({ strategy: 'fastest' }).code).toBe('LB_ERR_UNKNOWN_STRATEGY');
+    expect(refusal(null as unknown as object).field).toBe('LoadBalancer');
+  });
+
+  it('takes a ClusterConfig as it is, cluster fields included', () => {
+    const config = new ClusterConfig({ processes: 2, connectTimeout: 1234 });
+    expect(validateBalancerOptions(config, 'LoadBalancer')).toBe(config);
+    expect(resolveProxyOptions(config).connectTimeout).toBe(1234);
+    expectTypeOf(config.connectTimeout).toEqualTypeOf<number | undefined>();
+  });
+
+  it('resolves every default from the one table', () => {
+    const resolved = resolveProxyOptions({});
+    expect(resolved).toMatchObject({ port: 0, adminHost: '127.0.0.1', connectTimeout: 5000, via: 'lb' });
+  });
+});
