@@ -165,7 +165,7 @@ describe('parseProxyHeader, version 2', () => {
     good.writeUInt32BE(sum, header.length - 4);
     expect(parseProxyHeader(good).kind).toBe('complete');
     const bad = Buffer.from(good);
-    bad[17] ^= 1;
+    bad[17] = bad[17]! ^ 1;
     expect(parseProxyHeader(bad)).toEqual({ kind: 'invalid', reason: 'v2 CRC32C mismatch' });
   });
 
