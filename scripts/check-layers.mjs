@@ -12,14 +12,15 @@ const layers = {
   'packages/proxy/src': {
     io: [],
     protocol: [],
+    routing: [],
     metrics: [],
     options: ['protocol'],
     admin: ['metrics'],
     upstream: ['io', 'protocol'],
     downstream: ['io', 'protocol'],
     backends: ['metrics'],
-    router: ['protocol', 'options', 'upstream', 'downstream', 'backends', 'metrics'],
-    balancer: ['protocol', 'options', 'upstream', 'downstream', 'backends', 'metrics', 'router', 'admin'],
+    router: ['protocol', 'routing', 'options', 'upstream', 'downstream', 'backends', 'metrics'],
+    balancer: ['protocol', 'routing', 'options', 'upstream', 'downstream', 'backends', 'metrics', 'router', 'admin'],
   },
 };
 

@@ -1,0 +1,178 @@
+import { fail } from '@lb/core';
+import type { Route, RoutedRequest, RouteMatch } from './route.js';
+
+interface CompiledRoute {
+  readonly test: (request: RoutedRequest) => boolean;
+  /** Groups with their cumulative weights, for a weighted pick; one entry for a plain `group`. */
+  readonly groups: readonly string[];
+  readonly cumulative: readonly number[];
+  readonly total: number;
+}
+
+const hostPattern =
+  /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const list = <T>(value: T | readonly T[]): readonly T[] => (Array.isArray(value) ? value : [value as T]);
+
+function hostOnly(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase();
+  const colon = host.lastIndexOf(':');
+  return (colon === -1 ? host : host.slice(0, colon)).toLowerCase();
+}
+
+function compileHost(value: RouteMatch['host'], field: string): ((host: string) => boolean) | undefined {
+  if (value === undefined) return undefined;
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  for (const [i, raw] of list(value).entries()) {
+    const name = typeof raw === 'string' ? raw.toLowerCase() : '';
+    if (!hostPattern.test(name)) {
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        `${field}[${i}]`,
+        "must be a host name such as 'api.example.com' or '*.example.com'",
+        raw,
+      );
+    }
+    if (name.startsWith('*.')) suffixes.push(name.slice(1));
+    else exact.add(name);
+  }
+  return (host) => {
+    if (exact.has(host)) return true;
+    for (const suffix of suffixes) if (host.length > suffix.length && host.endsWith(suffix)) return true;
+    return false;
+  };
+}
+
+function compilePrefix(prefix: string): (path: string) => boolean {
+  if (prefix.endsWith('/')) return (path) => path.startsWith(prefix);
+  return (path) => path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 0x2f);
+}
+
+function assertPath(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !value.startsWith('/'))
+    fail('LB_ERR_INVALID_OPTION', field, "must be a path starting with '/'", value);
+  return value;
+}
+
+function compileMatch(match: RouteMatch | undefined, field: string): (request: RoutedRequest) => boolean {
+  if (match === undefined) return () => true;
+  if (typeof match !== 'object' || match === null)
+    fail('LB_ERR_INVALID_OPTION', field, 'must be an object', match);
+  const known = new Set(['host', 'path', 'pathPrefix', 'method', 'headers']);
+  for (const key of Object.keys(match)) {
+    if (!known.has(key))
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        `${field}.${key}`,
+        `is not a match field (use ${[...known].join(', ')})`,
+        key,
+      );
+  }
+  const tests: ((request: RoutedRequest) => boolean)[] = [];
+  const host = compileHost(match.host, `${field}.host`);
+  if (host) tests.push((r) => r.host !== undefined && host(hostOnly(r.host)));
+  if (match.path !== undefined) {
+    const path = assertPath(match.path, `${field}.path`);
+    tests.push((r) => r.path === path);
+  }
+  if (match.pathPrefix !== undefined) {
+    const prefix = compilePrefix(assertPath(match.pathPrefix, `${field}.pathPrefix`));
+    tests.push((r) => prefix(r.path));
+  }
+  if (match.method !== undefined) {
+    const methods = new Set(list(match.method));
+    for (const m of methods)
+      if (typeof m !== 'string' || !/^[A-Z]+$/.test(m))
+        fail('LB_ERR_INVALID_OPTION', `${field}.method`, 'must be upper-case method names', m);
+    tests.push((r) => methods.has(r.method));
+  }
+  for (const [name, expected] of Object.entries(match.headers ?? {})) {
+    const lower = name.toLowerCase();
+    const allowed = expected === true ? undefined : new Set(list(expected));
+    tests.push((r) => {
+      const value = r.header(lower);
+      if (value === undefined) return false;
+      if (allowed === undefined) return true;
+      return list(value).some((v) => allowed.has(v));
+    });
+  }
+  return (request) => {
+    for (const test of tests) if (!test(request)) return false;
+    return true;
+  };
+}
+
+function compileTargets(route: Route, field: string): Pick<CompiledRoute, 'groups' | 'cumulative' | 'total'> {
+  if ((route.group === undefined) === (route.groups === undefined)) {
+    fail('LB_ERR_INVALID_OPTION', field, 'needs exactly one of group or groups', route);
+  }
+  if (route.group !== undefined) {
+    if (typeof route.group !== 'string' || route.group === '')
+      fail('LB_ERR_INVALID_OPTION', `${field}.group`, 'must name a group', route.group);
+    return { groups: [route.group], cumulative: [1], total: 1 };
+  }
+  const groups: string[] = [];
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const [name, weight] of Object.entries(route.groups ?? {})) {
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        `${field}.groups.${name}`,
+        'must be a finite weight of 0 or more',
+        weight,
+      );
+    }
+    total += weight;
+    groups.push(name);
+    cumulative.push(total);
+  }
+  if (total <= 0)
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      `${field}.groups`,
+      'needs at least one group with a weight above 0',
+      route.groups,
+    );
+  return { groups, cumulative, total };
+}
+
+/**
+ * Routes compiled once for the request path: {@link RouteTable.route} tries them in order and the first that
+ * matches names the group (picked by weight for a split route). Invalid routes throw a `ConfigError` naming
+ * the field, when the table is built.
+ */
+export class RouteTable {
+  private readonly routes: readonly CompiledRoute[];
+
+  constructor(
+    routes: readonly Route[],
+    private readonly random: () => number = Math.random,
+  ) {
+    if (!Array.isArray(routes)) fail('LB_ERR_INVALID_OPTION', 'routes', 'must be a list of routes', routes);
+    this.routes = routes.map((route, i) => {
+      const field = `routes[${i}]`;
+      if (typeof route !== 'object' || route === null)
+        fail('LB_ERR_INVALID_OPTION', field, 'must be an object', route);
+      return { test: compileMatch(route.match, `${field}.match`), ...compileTargets(route, field) };
+    });
+  }
+
+  /** Every group a route can send to, for checking them against the configured groups. */
+  groupNames(): Set<string> {
+    return new Set(this.routes.flatMap((r) => r.groups));
+  }
+
+  /** The group for `request`, or `undefined` when no route matches. */
+  route(request: RoutedRequest): string | undefined {
+    for (const route of this.routes) {
+      if (!route.test(request)) continue;
+      if (route.groups.length === 1) return route.groups[0];
+      const at = this.random() * route.total;
+      for (let i = 0; i < route.groups.length; i++) if (at < route.cumulative[i]!) return route.groups[i];
+      return route.groups[route.groups.length - 1];
+    }
+    return undefined;
+  }
+}
