@@ -13,14 +13,15 @@ const layers = {
     io: [],
     protocol: [],
     routing: [],
+    accessLog: [],
     metrics: [],
     options: ['protocol'],
     admin: ['metrics'],
     upstream: ['io', 'protocol'],
     downstream: ['io', 'protocol'],
     backends: ['metrics'],
-    router: ['protocol', 'routing', 'options', 'upstream', 'downstream', 'backends', 'metrics'],
-    balancer: ['protocol', 'routing', 'options', 'upstream', 'downstream', 'backends', 'metrics', 'router', 'admin'],
+    router: ['protocol', 'routing', 'accessLog', 'options', 'upstream', 'downstream', 'backends', 'metrics'],
+    balancer: ['protocol', 'routing', 'accessLog', 'options', 'upstream', 'downstream', 'backends', 'metrics', 'router', 'admin'],
   },
 };
 
