@@ -14,6 +14,7 @@ export const ErrorCode = {
   invalidBackend: 'LB_ERR_INVALID_BACKEND',
   invalidOption: 'LB_ERR_INVALID_OPTION',
   unknownBackend: 'LB_ERR_UNKNOWN_BACKEND',
+  unknownGroup: 'LB_ERR_UNKNOWN_GROUP',
   noHealthyBackend: 'LB_ERR_NO_HEALTHY_BACKEND',
   notStarted: 'LB_ERR_NOT_STARTED',
   alreadyStarted: 'LB_ERR_ALREADY_STARTED',

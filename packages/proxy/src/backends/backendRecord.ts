@@ -39,7 +39,12 @@ export class BackendRecord implements HealthInputs, BackendGauges {
   /** Its counters; their gauges read this record. */
   readonly metrics: BackendMetrics;
 
-  constructor(backend: Backend, metricsFor: (gauges: BackendGauges) => BackendMetrics) {
+  constructor(
+    backend: Backend,
+    metricsFor: (gauges: BackendGauges) => BackendMetrics,
+    /** The group it belongs to; absent for a balancer's single list. */
+    readonly group?: string,
+  ) {
     this.weight = backend.weight ?? 1;
     this.backend = { ...backend, weight: this.weight };
     this.metrics = metricsFor(this);
@@ -69,6 +74,7 @@ export class BackendRecord implements HealthInputs, BackendGauges {
     const { backend } = this;
     return {
       id: backend.id,
+      ...(this.group === undefined ? {} : { group: this.group }),
       host: backend.host,
       port: backend.port,
       weight: this.weight,

@@ -27,6 +27,8 @@ export class BackendSet {
     private readonly strategy: Strategy,
     private readonly metrics: MetricsRegistry,
     private readonly events: TypedEventEmitter<BackendEvents>,
+    /** The group these backends form, for labels and statuses; absent for a balancer's single list. */
+    readonly group?: string,
   ) {}
 
   /** Registers an observer; it hears of every later change. */
@@ -72,7 +74,11 @@ export class BackendSet {
         backend.id,
       );
     }
-    const record = new BackendRecord(backend, (gauges) => this.metrics.addBackend(backend.id, gauges));
+    const record = new BackendRecord(
+      backend,
+      (gauges) => this.metrics.addBackend(backend.id, gauges, this.group),
+      this.group,
+    );
     this.records.set(backend.id, record);
     this.syncStrategy();
     for (const o of this.observers) o.backendAdded?.(record, atRunTime);
@@ -85,7 +91,7 @@ export class BackendSet {
     const record = this.mustGet(id);
     this.records.delete(id);
     this.syncStrategy();
-    this.metrics.removeBackend(id);
+    this.metrics.removeBackend(id, this.group);
     for (const o of this.observers) o.backendRemoved?.(record);
     record.releaseDrainWaiters();
     this.events.emit('backendRemoved', record.status());

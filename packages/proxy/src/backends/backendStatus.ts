@@ -3,6 +3,8 @@ import type { BackendHealth, BackendId } from '@lb/core';
 /** A point-in-time view of one backend, as `LoadBalancer.backends` reports it. */
 export interface BackendStatus {
   readonly id: BackendId;
+  /** The backend group, for backends of a named group (`groups` option). */
+  readonly group?: string;
   readonly host: string;
   readonly port: number;
   /** The configured weight. */

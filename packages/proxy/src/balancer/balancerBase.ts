@@ -1,57 +1,75 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
-import type { Backend, BackendId, ClusterConfig, Strategy, TypedEventEmitter } from '@lb/core';
+import {
+  type Backend,
+  type BackendId,
+  type ClusterConfig,
+  fail,
+  LbError,
+  type TypedEventEmitter,
+  validateBackends,
+} from '@lb/core';
 import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
-import { BackendSet } from '../backends/backendSet.js';
 import type { BackendStatus } from '../backends/backendStatus.js';
-import { BalancerResilience } from '../backends/balancerResilience.js';
 import { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { type LoadBalancerConfig, validateBalancerOptions } from '../options/balancerOptions.js';
+import { type BackendGroupConfig, validateGroupConfig } from '../options/groupOptions.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { RequestCounters } from '../router/requestCounters.js';
-import { RequestPath } from '../router/requestPath.js';
+import { BackendGroup, type BackendGroupView } from './backendGroup.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
-import { resolveStrategy } from './resolveStrategy.js';
 
 const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
 
+/** The name of the group the balancer's own backend list and methods act on. */
+const defaultGroup = 'default';
+
 /**
- * What the HTTP and TCP balancers share: the backend set and its run-time changes, health and resilience, the
- * admin server and the stop sequence. Subclasses own the listener and what a connection does.
+ * What the HTTP and TCP balancers share: the backend groups (one for a single list) and their run-time changes,
+ * health and resilience, the admin server and the stop sequence. Subclasses own the listener, what a
+ * connection does, and what their transport keeps per group (`T`).
  */
-export abstract class BalancerBase<S extends Server> extends Emitter {
+export abstract class BalancerBase<S extends Server, T> extends Emitter {
   /** The options in effect, defaults applied. */
   readonly options: ResolvedProxyOptions;
-  protected readonly strategy: Strategy;
   protected readonly metricsRegistry = new MetricsRegistry();
-  /** The one owner of every backend's state. */
-  protected readonly set: BackendSet;
-  protected readonly resilience: BalancerResilience;
   protected readonly counters = new RequestCounters();
-  /** Picking and accounting, shared by HTTP requests and TCP connections. */
-  protected readonly path: RequestPath;
+  /** Every group by name; the single list of a balancer without `groups` is `default`. */
+  protected readonly groups = new Map<string, BackendGroup<T>>();
   protected server: S | undefined;
   protected stopping: Promise<void> | undefined;
   private admin: AdminServer | undefined;
+  private readonly config: LoadBalancerConfig;
 
   protected constructor(
     config: LoadBalancerConfig | ClusterConfig,
     kind: 'LoadBalancer' | 'TcpLoadBalancer',
-    resolve: (config: LoadBalancerConfig) => ResolvedProxyOptions,
+    private readonly resolve: (config: LoadBalancerConfig) => ResolvedProxyOptions,
+    private readonly createTransport: (group: BackendGroup<T>) => T,
+    backends: readonly Backend[],
   ) {
     super();
-    this.options = resolve(validateBalancerOptions(config, kind));
-    this.strategy = resolveStrategy(this.options.strategy, this.options.panicThreshold);
-    this.set = new BackendSet(this.strategy, this.metricsRegistry, this);
-    this.resilience = new BalancerResilience(this.options, this.set, this);
-    this.path = new RequestPath({
-      strategy: this.strategy,
-      backends: this.set,
-      metrics: this.metricsRegistry,
-      resilience: this.resilience,
-      counters: this.counters,
-      events: this,
-    });
+    this.config = validateBalancerOptions(config, kind);
+    validateBackends(backends);
+    this.options = resolve(this.config);
+    const named = this.config.groups;
+    if (named === undefined || backends.length > 0) {
+      if (named?.[defaultGroup] !== undefined) {
+        fail(
+          'LB_ERR_INVALID_OPTION',
+          'groups.default',
+          'is taken by the backend list given to the constructor: put those backends in it instead',
+          '…',
+        );
+      }
+      this.groups.set(defaultGroup, this.createGroup(named === undefined ? undefined : defaultGroup, {}));
+      this.addInitialBackends(this.groups.get(defaultGroup)!, backends);
+    }
+    for (const [name, group] of Object.entries(named ?? {})) {
+      const created = this.createGroup(name, group);
+      this.groups.set(name, created);
+      this.addInitialBackends(created, group.backends ?? []);
+    }
   }
 
   /** The bound address of the listener, once started. */
@@ -79,14 +97,27 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
     return this.stopping;
   }
 
-  /** Adds a backend; it takes traffic at once (through slow start when configured). */
-  addBackend(backend: Backend): void {
-    this.set.add(backend);
+  /**
+   * One backend group by name (`default` is the balancer's own list), to change its backends; throws
+   * `LB_ERR_UNKNOWN_GROUP` for a name no group has.
+   */
+  group(name: string): BackendGroupView {
+    const group = this.groups.get(name);
+    if (group === undefined) {
+      const known = [...this.groups.keys()].join(', ') || 'none';
+      throw new LbError('LB_ERR_UNKNOWN_GROUP', `No backend group named '${name}' (groups: ${known})`);
+    }
+    return group;
   }
 
-  /** Removes a backend at once: it gets no new traffic; what is in flight finishes. */
+  /** Adds a backend to the `default` group; it takes traffic at once (through slow start when configured). */
+  addBackend(backend: Backend): void {
+    this.group(defaultGroup).addBackend(backend);
+  }
+
+  /** Removes a backend of the `default` group at once: it gets no new traffic; what is in flight finishes. */
   removeBackend(id: BackendId): void {
-    this.set.remove(id);
+    this.group(defaultGroup).removeBackend(id);
   }
 
   /**
@@ -99,33 +130,32 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
    * @throws {ConfigError} when the list is invalid (duplicate ids, bad weights); nothing changes then.
    */
   setBackends(backends: readonly Backend[]): Promise<void> {
-    return this.set.setBackends(backends);
+    return this.group(defaultGroup).setBackends(backends);
   }
 
-  /** Stops sending new traffic to `id`; resolves when nothing is in flight to it. It stays listed until removed. */
+  /** Stops sending new traffic to `id` (of the `default` group); resolves when nothing is in flight to it. */
   drain(id: BackendId): Promise<void> {
-    return this.set.drain(id);
+    return this.group(defaultGroup).drain(id);
   }
 
-  /** Changes a backend's weight. */
+  /** Changes the weight of a backend of the `default` group. */
   setWeight(id: BackendId, weight: number): void {
-    this.set.setWeight(id, weight);
+    this.group(defaultGroup).setWeight(id, weight);
   }
 
-  /** An external health signal, such as a cluster knowing its worker died. */
+  /** An external health signal for a backend of the `default` group, such as a cluster knowing its worker died. */
   setBackendHealth(id: BackendId, health: 'up' | 'down'): void {
-    this.set.mustGet(id);
-    this.set.updateHealth(id, { markedDown: health === 'down' }, 'marked down');
+    this.group(defaultGroup).setBackendHealth(id, health);
   }
 
-  /** A snapshot of every backend. */
+  /** A snapshot of every backend of every group. */
   get backends(): readonly BackendStatus[] {
-    return this.set.statuses();
+    return [...this.groups.values()].flatMap((group) => group.backends);
   }
 
-  /** Whether at least one backend takes new traffic. */
+  /** Whether at least one backend of some group takes new traffic. */
   healthy(): boolean {
-    for (const record of this.set.all()) if (record.up) return true;
+    for (const group of this.groups.values()) if (group.healthy()) return true;
     return false;
   }
 
@@ -140,14 +170,41 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
   /** Closes the listener (if started) and every connection, waiting up to `timeout` for work in flight. */
   protected abstract closeConnections(timeout: number): Promise<void>;
 
-  /** Adds the backends a balancer is built with, without events or slow start. */
-  protected addInitialBackends(backends: readonly Backend[]): void {
-    for (const backend of backends) this.set.add(backend, false);
+  /**
+   * Adds a group, or replaces the one of that name: the new one takes new requests at once, while the old one's
+   * in-flight requests finish on it and its backends drain. Returns the group that was replaced, if any.
+   */
+  protected replaceGroup(name: string, config: BackendGroupConfig): BackendGroup<T> | undefined {
+    validateGroupConfig(name, config);
+    const created = this.createGroup(name, config);
+    this.addInitialBackends(created, config.backends ?? []);
+    if (this.server !== undefined) created.resilience.start();
+    const old = this.groups.get(name);
+    this.groups.set(name, created);
+    if (old !== undefined) void old.retire().then(() => this.groupRetired(old));
+    return old;
+  }
+
+  /** Lets a subclass release what its transport keeps for a group that was replaced and has drained. */
+  protected groupRetired(_group: BackendGroup<T>): void {}
+
+  private createGroup(name: string | undefined, config: BackendGroupConfig): BackendGroup<T> {
+    const { backends: _backends, ...own } = config;
+    const { groups: _groups, routes: _routes, ...top } = this.config;
+    const options =
+      name === undefined || Object.keys(own).length === 0 ? this.options : this.resolve({ ...top, ...own });
+    return new BackendGroup(name, options, this.metricsRegistry, this.counters, this, this.createTransport);
+  }
+
+  /** Adds the backends a group is built with, without events or slow start. */
+  private addInitialBackends(group: BackendGroup<T>, backends: readonly Backend[]): void {
+    validateBackends(backends);
+    for (const backend of backends) group.set.add(backend, false);
   }
 
   /** Starts health checks and, when `adminPort` is set, the admin server; undoes the start if that fails. */
   protected async startServices(): Promise<void> {
-    this.resilience.start();
+    for (const group of this.groups.values()) group.resilience.start();
     if (this.options.adminPort === undefined) return;
     const provider: AdminProvider = {
       metrics: () => this.metrics(),
@@ -159,7 +216,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
       await admin.start();
     } catch (err) {
       // A half-started balancer would hold its port with nobody able to stop it; unwind so start() can retry.
-      this.resilience.stop();
+      for (const group of this.groups.values()) group.resilience.stop();
       const server = this.server;
       this.server = undefined;
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -174,7 +231,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
   }
 
   private async shutdown(timeout: number): Promise<void> {
-    this.resilience.stop();
+    for (const group of this.groups.values()) group.resilience.stop();
     await this.admin?.stop();
     await this.closeConnections(timeout);
   }

@@ -1,12 +1,18 @@
 import type { Server, Socket } from 'node:net';
-import { type Backend, type ClusterConfig, LbError, validateBackends } from '@lb/core';
+import { type Backend, type ClusterConfig, ConfigError, fail, LbError } from '@lb/core';
+import type { ClientExchange } from '../downstream/clientExchange.js';
 import { ClientListener } from '../downstream/clientListener.js';
 import type { LoadBalancerConfig } from '../options/balancerOptions.js';
+import type { BackendGroupConfig } from '../options/groupOptions.js';
 import { resolveProxyOptions } from '../options/resolveOptions.js';
 import { createProxyHooks } from '../router/createProxyHooks.js';
 import type { ProxyHooks } from '../router/proxyHooks.js';
-import { RequestEntry } from '../router/requestEntry.js';
+import { type Refusal, RequestEntry } from '../router/requestEntry.js';
+import { normalizePath } from '../routing/normalizePath.js';
+import type { Route } from '../routing/route.js';
+import { RouteTable } from '../routing/routeTable.js';
 import { Http1Pool } from '../upstream/http1Pool.js';
+import type { BackendGroup } from './backendGroup.js';
 import { BalancerBase } from './balancerBase.js';
 import type { LoadBalancerStats } from './loadBalancerStats.js';
 
@@ -27,26 +33,84 @@ import type { LoadBalancerStats } from './loadBalancerStats.js';
  * await lb.stop();
  * ```
  */
-export class LoadBalancer extends BalancerBase<Server> {
-  private readonly upstream: Http1Pool;
-  private readonly hooks: ProxyHooks;
+export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
   private readonly sockets = new Set<Socket>();
   private readonly entry: RequestEntry;
   private listener: ClientListener | undefined;
+  /** Replaced whole by `setRoutes`; a request reads it once. */
+  private routes: RouteTable | undefined;
   private readonly isStopping = (): boolean => this.stopping !== undefined;
 
   constructor(config: LoadBalancerConfig | ClusterConfig, backends: readonly Backend[] = []) {
-    super(config, 'LoadBalancer', resolveProxyOptions);
-    validateBackends(backends);
-    this.upstream = new Http1Pool({
-      maxConnections: this.options.maxConnectionsPerBackend,
-      maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
-      idleTimeout: this.options.upstreamIdleTimeout,
-    });
-    this.hooks = createProxyHooks(this.options, this.upstream, this.path);
-    this.set.observe({ backendRemoved: (record) => this.upstream.forget(record.id) });
-    this.entry = new RequestEntry(this.hooks, this.isStopping, (err) => this.emitError(err));
-    this.addInitialBackends(backends);
+    super(config, 'LoadBalancer', resolveProxyOptions, httpGroupTransport, backends);
+    const routes = (config as LoadBalancerConfig).routes;
+    if (routes !== undefined) this.routes = this.compileRoutes(routes);
+    else if (!this.groups.has('default') && this.groups.size > 1) {
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        'routes',
+        'are needed to choose among several groups without a default one',
+        undefined,
+      );
+    }
+    this.entry = new RequestEntry(
+      this.options,
+      (exchange) => this.choose(exchange),
+      this.isStopping,
+      (err) => this.emitError(err),
+    );
+  }
+
+  /**
+   * Replaces every route at once: requests that arrive from now on are routed by `routes`; requests in flight
+   * finish where they were sent. Every group a route names must exist.
+   *
+   * @throws {ConfigError} for an invalid route or an unknown group; the routes in effect stay.
+   */
+  setRoutes(routes: readonly Route[]): void {
+    this.routes = this.compileRoutes(routes);
+  }
+
+  /**
+   * Adds a backend group, or replaces the one of that name, at once: new requests go to the new group, while
+   * those in flight finish on the old one, whose backends then drain and whose connections close.
+   *
+   * @throws {ConfigError} for invalid group options; nothing changes then.
+   */
+  setGroup(name: string, config: BackendGroupConfig): void {
+    this.replaceGroup(name, config);
+  }
+
+  protected override groupRetired(group: BackendGroup<HttpGroupTransport>): void {
+    group.transport.upstream.close();
+  }
+
+  private compileRoutes(routes: readonly Route[]): RouteTable {
+    const table = new RouteTable(routes);
+    for (const name of table.groupNames()) {
+      if (!this.groups.has(name)) {
+        throw new ConfigError(
+          'LB_ERR_UNKNOWN_GROUP',
+          'routes',
+          `A route names the group '${name}', which does not exist.`,
+        );
+      }
+    }
+    return table;
+  }
+
+  private choose(exchange: ClientExchange): ProxyHooks | Refusal {
+    const routes = this.routes;
+    const name =
+      routes === undefined
+        ? this.groups.has('default')
+          ? 'default'
+          : this.groups.keys().next().value
+        : routeOf(routes, exchange);
+    if (name === undefined) return noRoute;
+    if (name === badPath) return { status: 400, message: 'Bad Request' };
+    const group = this.groups.get(name);
+    return group === undefined ? noRoute : group.transport.hooks;
   }
 
   /** Starts listening (and the admin server when `adminPort` is set); resolves once the port is bound. */
@@ -84,15 +148,16 @@ export class LoadBalancer extends BalancerBase<Server> {
 
   /** A JSON snapshot of counters, backends and pools. */
   stats(): LoadBalancerStats {
+    const groups = [...this.groups.values()];
     return {
       address: this.address,
-      strategy: this.strategy.name,
+      strategy: (this.groups.get('default') ?? groups[0])?.strategy.name ?? '',
       activeRequests: this.counters.active,
       requests: this.counters.total,
       retries: this.counters.retries,
       noBackend: this.metricsRegistry.noBackend,
       backends: this.backends,
-      pools: this.upstream.stats(),
+      pools: groups.flatMap((group) => group.transport.upstream.stats()),
       metrics: this.metricsRegistry.snapshot(),
     };
   }
@@ -126,6 +191,40 @@ export class LoadBalancer extends BalancerBase<Server> {
       for (const socket of this.sockets) socket.destroy();
       await closed;
     }
-    this.upstream.close();
+    for (const group of this.groups.values()) group.transport.upstream.close();
   }
+}
+
+/** What an HTTP balancer keeps per backend group: its connection pool and its request path's hooks. */
+interface HttpGroupTransport {
+  readonly upstream: Http1Pool;
+  readonly hooks: ProxyHooks;
+}
+
+function httpGroupTransport(group: BackendGroup<HttpGroupTransport>): HttpGroupTransport {
+  const { options } = group;
+  const upstream = new Http1Pool({
+    maxConnections: options.maxConnectionsPerBackend,
+    maxIdleConnections: options.maxIdleConnectionsPerBackend,
+    idleTimeout: options.upstreamIdleTimeout,
+  });
+  group.set.observe({ backendRemoved: (record) => upstream.forget(record.id) });
+  return { upstream, hooks: createProxyHooks(options, upstream, group.path) };
+}
+
+const noRoute: Refusal = { status: 404, message: 'No route matches this request' };
+/** A route lookup that found the path malformed (a bad percent escape). */
+const badPath = '\u0000bad path';
+
+function routeOf(routes: RouteTable, exchange: ClientExchange): string | undefined {
+  const path = normalizePath(exchange.url);
+  if (path === undefined) return badPath;
+  const headers = exchange.headers;
+  const host = headers.host;
+  return routes.route({
+    method: exchange.method,
+    host: typeof host === 'string' ? host : undefined,
+    path,
+    header: (name) => headers[name],
+  });
 }

@@ -1,12 +1,13 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Backend, ClusterConfig, fail, LbError, validateBackends } from '@lb/core';
+import { type Backend, ClusterConfig, fail, LbError } from '@lb/core';
 import type { BackendStatus } from '../backends/backendStatus.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
 import type { TcpLoadBalancerConfig } from '../options/balancerOptions.js';
 import { type ResolvedProxyOptions, resolveProxyOptions } from '../options/resolveOptions.js';
 import { proxyTcpConnection } from '../router/tcpSession.js';
 import { TcpSessionAccounting } from '../router/tcpSessionAccounting.js';
+import type { BackendGroup } from './backendGroup.js';
 import { BalancerBase } from './balancerBase.js';
 
 /** A JSON snapshot of a TCP balancer, from {@link TcpLoadBalancer.stats}. */
@@ -41,24 +42,22 @@ export interface TcpLoadBalancerStats {
  * await lb.start();
  * ```
  */
-export class TcpLoadBalancer extends BalancerBase<Server> {
+export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> {
   private readonly hooks: TcpSessionAccounting;
   private readonly clients = new Set<Socket>();
 
   constructor(config: TcpLoadBalancerConfig | ClusterConfig, backends: readonly Backend[] = []) {
-    super(config, 'TcpLoadBalancer', resolveTcpOptions);
-    validateBackends(backends);
-    this.hooks = new TcpSessionAccounting(
-      {
-        connectTimeout: this.options.connectTimeout,
-        maxRetries: this.options.retries?.attempts ?? 0,
-        // A TCP connection idle for a minute is normal (a database pool), so TCP mode closes idle ones only
-        // when asked.
-        idleTimeout: config.idleTimeout ?? 0,
-      },
-      this.path,
+    // A TCP connection idle for a minute is normal (a database pool), so TCP mode closes idle ones only when
+    // asked.
+    const idleTimeout = config.idleTimeout ?? 0;
+    super(
+      config,
+      'TcpLoadBalancer',
+      resolveTcpOptions,
+      (group) => tcpAccounting(group, idleTimeout),
+      backends,
     );
-    this.addInitialBackends(backends);
+    this.hooks = this.groups.get('default')!.transport;
   }
 
   /** Starts listening (and the admin server when `adminPort` is set); resolves once bound. */
@@ -85,7 +84,7 @@ export class TcpLoadBalancer extends BalancerBase<Server> {
     const metrics = this.metricsRegistry.snapshot();
     return {
       address: this.address,
-      strategy: this.strategy.name,
+      strategy: this.groups.get('default')!.strategy.name,
       activeConnections: metrics.activeClientConnections,
       connections: metrics.clientConnections,
       retries: this.counters.retries,
@@ -102,11 +101,11 @@ export class TcpLoadBalancer extends BalancerBase<Server> {
     }
     this.clients.add(client);
     this.metricsRegistry.clientConnected();
-    this.path.requestStarted();
+    this.counters.started();
     client.once('close', () => {
       this.clients.delete(client);
       this.metricsRegistry.clientDisconnected();
-      this.path.requestEnded();
+      this.counters.ended();
     });
     proxyTcpConnection(client, this.hooks);
   }
@@ -128,6 +127,14 @@ export class TcpLoadBalancer extends BalancerBase<Server> {
     for (const client of this.clients) client.destroy();
     await closed;
   }
+}
+
+function tcpAccounting(group: BackendGroup<TcpSessionAccounting>, idleTimeout: number): TcpSessionAccounting {
+  const { options } = group;
+  return new TcpSessionAccounting(
+    { connectTimeout: options.connectTimeout, maxRetries: options.retries?.attempts ?? 0, idleTimeout },
+    group.path,
+  );
 }
 
 /** TCP mode refuses `tls` (a `ClusterConfig` may carry it) and defaults health checks to a plain connect. */

@@ -67,11 +67,14 @@ export class BackendMetrics {
 
   /**
    * @param gauges where `up`, `ejected`, the effective weight and the in-flight count are read from
+   * @param group the backend group it belongs to, for the `group` label
    */
   constructor(
     readonly id: BackendId,
     buckets?: readonly number[],
     readonly gauges: BackendGauges = { up: true, ejected: false, effectiveWeight: 1, inFlight: 0 },
+    /** The backend group, the `group` label; absent for a balancer's single list. */
+    readonly group?: string,
   ) {
     this.latency = new Histogram(buckets);
   }

@@ -15,6 +15,8 @@ export interface LatencySnapshot {
 /** One backend in {@link MetricsSnapshot}. */
 export interface BackendMetricsSnapshot {
   readonly id: BackendId;
+  /** The backend group, for backends of a named group. */
+  readonly group?: string;
   readonly up: boolean;
   readonly ejected: boolean;
   readonly weight: number;
@@ -66,6 +68,11 @@ function latencyOf(h: Histogram): LatencySnapshot {
   };
 }
 
+/** Backends of different groups may share an id; a group's backends are keyed apart. */
+function keyOf(id: BackendId, group: string | undefined): BackendId {
+  return group === undefined ? id : `${group}\u0000${String(id)}`;
+}
+
 /**
  * Every metric of one load balancer: per-backend {@link BackendMetrics} created when a backend is added (so the
  * request path only touches pre-created counters), balancer-wide counters, a JSON {@link snapshot} and the
@@ -101,23 +108,24 @@ export class MetricsRegistry {
    * Creates the counters of `id`, or returns the existing ones. `gauges` is where its state gauges are read
    * from; without it the counters keep a plain object of their own.
    */
-  addBackend(id: BackendId, gauges?: BackendGauges): BackendMetrics {
-    let metrics = this.byId.get(id);
+  addBackend(id: BackendId, gauges?: BackendGauges, group?: string): BackendMetrics {
+    const key = keyOf(id, group);
+    let metrics = this.byId.get(key);
     if (metrics === undefined) {
-      metrics = new BackendMetrics(id, this.buckets, gauges);
-      this.byId.set(id, metrics);
+      metrics = new BackendMetrics(id, this.buckets, gauges, group);
+      this.byId.set(key, metrics);
     }
     return metrics;
   }
 
-  /** Drops the counters of `id`: its series leave the exposition. */
-  removeBackend(id: BackendId): void {
-    this.byId.delete(id);
+  /** Drops the counters of `id` (in `group`): its series leave the exposition. */
+  removeBackend(id: BackendId, group?: string): void {
+    this.byId.delete(keyOf(id, group));
   }
 
-  /** The counters of `id`, or `undefined` when it is unknown. */
-  backend(id: BackendId): BackendMetrics | undefined {
-    return this.byId.get(id);
+  /** The counters of `id` (in `group`), or `undefined` when it is unknown. */
+  backend(id: BackendId, group?: string): BackendMetrics | undefined {
+    return this.byId.get(keyOf(id, group));
   }
 
   /** Every backend's counters, in insertion order. */
@@ -152,6 +160,7 @@ export class MetricsRegistry {
       errors += m.errors.reduce((a, b) => a + b, 0);
       backends.push({
         id: m.id,
+        ...(m.group === undefined ? {} : { group: m.group }),
         up: m.gauges.up,
         ejected: m.gauges.ejected,
         weight: m.gauges.effectiveWeight,
@@ -183,7 +192,10 @@ export class MetricsRegistry {
   prometheus(): string {
     const out = new PrometheusWriter();
     const ms = [...this.byId.values()];
-    const label = (m: BackendMetrics) => ({ backend: String(m.id) });
+    const label = (m: BackendMetrics, extra?: Record<string, string>) =>
+      m.group === undefined
+        ? { backend: String(m.id), ...extra }
+        : { group: m.group, backend: String(m.id), ...extra };
     const perBackend = (
       name: string,
       type: 'counter' | 'gauge',
@@ -196,7 +208,7 @@ export class MetricsRegistry {
     out.family('lb_backend_requests_total', 'counter', 'Responses from the backend by status class.');
     for (const m of ms) {
       statusClasses.forEach((cls, i) => {
-        out.sample('lb_backend_requests_total', { backend: String(m.id), code_class: cls }, m.responses[i]!);
+        out.sample('lb_backend_requests_total', label(m, { code_class: cls }), m.responses[i]!);
       });
     }
     perBackend(
@@ -214,7 +226,7 @@ export class MetricsRegistry {
     out.family('lb_backend_errors_total', 'counter', 'Failed requests or connections by kind.');
     for (const m of ms) {
       errorKinds.forEach((kind, i) => {
-        out.sample('lb_backend_errors_total', { backend: String(m.id), kind }, m.errors[i]!);
+        out.sample('lb_backend_errors_total', label(m, { kind }), m.errors[i]!);
       });
     }
     perBackend(

@@ -12,6 +12,8 @@ import {
   validateLoadBalancerOptions,
   validateStrategyOption,
 } from '@lb/core';
+import type { Route } from '../routing/route.js';
+import { type BackendGroupConfig, validateGroupConfig } from './groupOptions.js';
 
 /** Options of `LoadBalancer`: where it listens, how it picks, and every shared load-balancer option. */
 export interface LoadBalancerConfig extends LoadBalancerOptions {
@@ -19,6 +21,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
   loadBalancerPort?: number;
   /** A built-in strategy name or your own {@link Strategy}. @default 'roundRobin' */
   strategy?: LoadBalancingStrategyName | Strategy;
+  /**
+   * Named backend groups, each with its own backends, strategy, health and retries (what a group leaves out
+   * comes from these top-level options). The balancer's own backend list, when given, is the group `default`.
+   */
+  groups?: Readonly<Record<string, BackendGroupConfig>>;
+  /** Which group takes a request: the first route that matches; no match and no default route gives 404. */
+  routes?: readonly Route[];
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses: no HTTP, no TLS termination. */
@@ -40,7 +49,13 @@ const tcpOptionKeys = [
   'idleTimeout',
 ] as const satisfies readonly (keyof LoadBalancerConfig)[];
 
-const httpKeys: ReadonlySet<string> = new Set(['loadBalancerPort', 'strategy', ...loadBalancerOptionKeys]);
+const httpKeys: ReadonlySet<string> = new Set([
+  'loadBalancerPort',
+  'strategy',
+  'groups',
+  'routes',
+  ...loadBalancerOptionKeys,
+]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
 const clusterOnly: ReadonlySet<string> = new Set(clusterOnlyOptionKeys);
 
@@ -88,5 +103,28 @@ export function validateBalancerOptions(
   validateLoadBalancerOptions(options);
   if (options.loadBalancerPort !== undefined) assertPort(options.loadBalancerPort, 'loadBalancerPort', true);
   if (options.strategy !== undefined) validateStrategyOption(options.strategy);
+  if (kind === 'LoadBalancer') validateGroups(options);
   return options;
+}
+
+function validateGroups(options: LoadBalancerConfig): void {
+  const { groups } = options;
+  if (groups === undefined) return;
+  if (typeof groups !== 'object' || groups === null || Array.isArray(groups)) {
+    fail('LB_ERR_INVALID_OPTION', 'groups', 'must be an object of groups by name', groups);
+  }
+  let sharingStrategy = 0;
+  for (const [name, group] of Object.entries(groups)) {
+    validateGroupConfig(name, group);
+    if (group.strategy === undefined) sharingStrategy++;
+  }
+  // A strategy object keeps state for one backend list: groups cannot share it.
+  if (typeof options.strategy === 'object' && sharingStrategy > 1) {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      'strategy',
+      'is an object, which groups cannot share: give each group its own strategy',
+      '…',
+    );
+  }
 }

@@ -1,18 +1,28 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import type { ClientRequestHandler } from '../downstream/clientListener.js';
+import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { tunnelUpgrade } from './upgradeTunnel.js';
 
+/** A request no group takes: the status and the short text the client gets. */
+export interface Refusal {
+  readonly status: number;
+  readonly message: string;
+}
+
 /**
- * Where client requests enter the balancer once the listener has parsed and framing-checked them: the
- * forwarding headers, then a {@link ProxyExchange} for ordinary requests or a tunnel for upgrades.
+ * Where client requests enter the balancer once the listener has parsed and framing-checked them: the route
+ * chooses the backend group (its request path), then the forwarding headers, then a {@link ProxyExchange} for
+ * ordinary requests or a tunnel for upgrades.
  */
 export class RequestEntry implements ClientRequestHandler {
   constructor(
-    private readonly hooks: ProxyHooks,
+    private readonly options: ResolvedProxyOptions,
+    private readonly choose: (exchange: ClientExchange) => ProxyHooks | Refusal,
     private readonly stopping: () => boolean,
     private readonly reportError: (error: Error) => void,
   ) {}
@@ -22,8 +32,13 @@ export class RequestEntry implements ClientRequestHandler {
   }
 
   onRequest(exchange: ClientExchange): void {
+    const hooks = this.choose(exchange);
+    if ('status' in hooks) {
+      exchange.sendError(hooks.status, hooks.message);
+      return;
+    }
     const { headers, clientAddress } = this.forwardHeaders(exchange);
-    new ProxyExchange(this.hooks, exchange, headers, clientAddress).start();
+    new ProxyExchange(hooks, exchange, headers, clientAddress).start();
   }
 
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void {
@@ -32,17 +47,26 @@ export class RequestEntry implements ClientRequestHandler {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    const hooks = this.choose(exchange);
+    if ('status' in hooks) {
+      const body = `${hooks.message}\n`;
+      socket.end(
+        `HTTP/1.1 ${hooks.status} ${STATUS_CODES[hooks.status]}\r\nConnection: close\r\n` +
+          `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
     const upgrade = exchange.headers.upgrade;
     const { headers, clientAddress } = this.forwardHeaders(
       exchange,
       typeof upgrade === 'string' ? upgrade : '',
     );
-    tunnelUpgrade(this.hooks, exchange, socket, head, headers, clientAddress);
+    tunnelUpgrade(hooks, exchange, socket, head, headers, clientAddress);
   }
 
   private forwardHeaders(exchange: ClientExchange, upgrade?: string): ForwardedRequestHeaders {
     const connection = exchange.connection;
-    const options = this.hooks.options;
+    const options = this.options;
     return buildRequestHeaders(exchange.rawHeaders, {
       httpVersion: exchange.httpVersion,
       peerAddress: connection.remoteAddress,

@@ -1,0 +1,75 @@
+import {
+  assertKnownKeys,
+  type Backend,
+  fail,
+  type LoadBalancerOptions,
+  type LoadBalancingStrategyName,
+  type Strategy,
+  validateBackends,
+  validateLoadBalancerOptions,
+  validateStrategyOption,
+} from '@lb/core';
+
+/** The options a backend group may set for itself; whatever it leaves out comes from the balancer's. */
+export interface BackendGroupConfig
+  extends Pick<
+    LoadBalancerOptions,
+    | 'healthCheck'
+    | 'outlierDetection'
+    | 'slowStart'
+    | 'retries'
+    | 'panicThreshold'
+    | 'connectTimeout'
+    | 'responseTimeout'
+    | 'idleTimeout'
+    | 'maxConnectionsPerBackend'
+    | 'maxIdleConnectionsPerBackend'
+    | 'upstreamIdleTimeout'
+  > {
+  /** A built-in strategy name or your own `Strategy` object (one per group). @default the balancer's strategy */
+  readonly strategy?: LoadBalancingStrategyName | Strategy;
+  /** The group's backends. @default none */
+  readonly backends?: readonly Backend[];
+}
+
+const groupKeys: ReadonlySet<string> = new Set([
+  'strategy',
+  'backends',
+  'healthCheck',
+  'outlierDetection',
+  'slowStart',
+  'retries',
+  'panicThreshold',
+  'connectTimeout',
+  'responseTimeout',
+  'idleTimeout',
+  'maxConnectionsPerBackend',
+  'maxIdleConnectionsPerBackend',
+  'upstreamIdleTimeout',
+] satisfies (keyof BackendGroupConfig)[]);
+
+const groupName = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Checks one group's name and options; throws a `ConfigError` naming `groups.<name>.<field>`. */
+export function validateGroupConfig(name: string, config: BackendGroupConfig): void {
+  if (!groupName.test(name)) {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      `groups.${name}`,
+      'must be named with letters, digits, _, . or - (at most 64)',
+      name,
+    );
+  }
+  if (typeof config !== 'object' || config === null) {
+    fail('LB_ERR_INVALID_OPTION', `groups.${name}`, 'must be an object of group options', config);
+  }
+  assertKnownKeys(config, groupKeys, `Group '${name}'`);
+  const { strategy, backends, ...rest } = config;
+  validateLoadBalancerOptions(rest);
+  if (strategy !== undefined) validateStrategyOption(strategy);
+  if (backends !== undefined) {
+    if (!Array.isArray(backends))
+      fail('LB_ERR_INVALID_OPTION', `groups.${name}.backends`, 'must be a list', backends);
+    validateBackends(backends);
+  }
+}
