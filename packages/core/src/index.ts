@@ -19,6 +19,7 @@ export { loadBalancerDefaults } from './loadBalancerDefaults.js';
 export {
   type LoadBalancerOptions,
   loadBalancerOptionKeys,
+  type ProxyProtocolOptions,
   type TlsOptions,
 } from './loadBalancerOptions.js';
 export {

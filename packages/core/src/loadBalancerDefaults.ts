@@ -22,4 +22,5 @@ export const loadBalancerDefaults = Object.freeze({
   trustProxy: false,
   forwarded: false,
   via: 'lb',
+  proxyProtocolTimeout: 5000,
 } as const);

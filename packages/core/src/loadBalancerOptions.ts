@@ -68,6 +68,20 @@ export interface LoadBalancerOptions {
   via?: string | false;
   /** TLS termination: the listener serves HTTPS with this key and certificate (PEM). Off when unset. */
   tls?: TlsOptions;
+  /**
+   * Accept the PROXY protocol (v1 and v2, HAProxy's `doc/proxy-protocol.txt`) from these sources, as behind an
+   * AWS NLB or HAProxy with `send-proxy`: a connection from a trusted address must begin with a valid header,
+   * whose client address then counts as the peer's. Off when unset; never guessed.
+   */
+  proxyProtocol?: ProxyProtocolOptions;
+}
+
+/** Where the PROXY protocol is accepted from. */
+export interface ProxyProtocolOptions {
+  /** Addresses and CIDR ranges (`'10.0.0.0/8'`) whose connections must start with a PROXY header. */
+  trusted: readonly string[];
+  /** Milliseconds a trusted peer may take to send the whole header before the connection is closed. @default 5000 */
+  timeout?: number;
 }
 
 /** Key and certificate, PEM encoded, for an HTTPS listener. */
@@ -103,4 +117,5 @@ export const loadBalancerOptionKeys = Object.keys({
   forwarded: true,
   via: true,
   tls: true,
+  proxyProtocol: true,
 } satisfies Record<keyof LoadBalancerOptions, true>);

@@ -61,6 +61,45 @@ function validateTls(value: unknown): void {
   }
 }
 
+function validateProxyProtocol(value: unknown): void {
+  if (typeof value !== 'object' || value === null) {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      'proxyProtocol',
+      "must be an object such as { trusted: ['10.0.0.0/8'] }",
+      value,
+    );
+  }
+  const { trusted, timeout, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined)
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      `proxyProtocol.${unknown}`,
+      'is not an option (use trusted, timeout)',
+      unknown,
+    );
+  if (!Array.isArray(trusted) || trusted.length === 0) {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      'proxyProtocol.trusted',
+      'must list at least one address or CIDR range',
+      trusted,
+    );
+  }
+  trusted.forEach((entry: unknown, i) => {
+    if (typeof entry !== 'string' || !isAddressOrRange(entry)) {
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        `proxyProtocol.trusted[${i}]`,
+        "must be an IP address or a CIDR range such as '10.0.0.0/8'",
+        entry,
+      );
+    }
+  });
+  if (timeout !== undefined) assertNumber(timeout, 'proxyProtocol.timeout', 1);
+}
+
 function validateTimeouts(o: LoadBalancerOptions): void {
   if (o.connectTimeout !== undefined) assertNumber(o.connectTimeout, 'connectTimeout', 1);
   const zeroDisables = [
@@ -122,6 +161,7 @@ export function validateLoadBalancerOptions(options: LoadBalancerOptions): LoadB
     );
   }
   if (o.tls !== undefined) validateTls(o.tls);
+  if (o.proxyProtocol !== undefined) validateProxyProtocol(o.proxyProtocol);
   const set: Record<string, unknown> = {};
   for (const key of loadBalancerOptionKeys) {
     const value = (o as Record<string, unknown>)[key];

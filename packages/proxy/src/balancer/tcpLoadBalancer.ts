@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Backend, ClusterConfig, fail, LbError } from '@lb/core';
 import type { BackendStatus } from '../backends/backendStatus.js';
+import { readProxyHeader } from '../downstream/readProxyHeader.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
 import type { TcpLoadBalancerConfig } from '../options/balancerOptions.js';
 import { type ResolvedProxyOptions, resolveProxyOptions } from '../options/resolveOptions.js';
@@ -50,11 +51,12 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
     // A TCP connection idle for a minute is normal (a database pool), so TCP mode closes idle ones only when
     // asked.
     const idleTimeout = config.idleTimeout ?? 0;
+    const send = config instanceof ClusterConfig ? undefined : config.sendProxyProtocol;
     super(
       config,
       'TcpLoadBalancer',
       resolveTcpOptions,
-      (group) => tcpAccounting(group, idleTimeout),
+      (group) => tcpAccounting(group, idleTimeout, send),
       backends,
     );
     this.hooks = this.groups.get('default')!.transport;
@@ -107,7 +109,14 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
       this.metricsRegistry.clientDisconnected();
       this.counters.ended();
     });
-    proxyTcpConnection(client, this.hooks);
+    const proxyProtocol = this.options.proxyProtocol;
+    if (proxyProtocol?.trusted(client.remoteAddress ?? '', 0)) {
+      readProxyHeader(client, proxyProtocol.timeout, (header) =>
+        proxyTcpConnection(client, this.hooks, header),
+      );
+    } else {
+      proxyTcpConnection(client, this.hooks);
+    }
   }
 
   protected async closeConnections(timeout: number): Promise<void> {
@@ -129,10 +138,15 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
   }
 }
 
-function tcpAccounting(group: BackendGroup<TcpSessionAccounting>, idleTimeout: number): TcpSessionAccounting {
+function tcpAccounting(
+  group: BackendGroup<TcpSessionAccounting>,
+  idleTimeout: number,
+  sendProxyProtocol: 1 | 2 | undefined,
+): TcpSessionAccounting {
   const { options } = group;
+  const maxRetries = options.retries?.attempts ?? 0;
   return new TcpSessionAccounting(
-    { connectTimeout: options.connectTimeout, maxRetries: options.retries?.attempts ?? 0, idleTimeout },
+    { connectTimeout: options.connectTimeout, maxRetries, idleTimeout, sendProxyProtocol },
     group.path,
   );
 }

@@ -30,8 +30,15 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
   routes?: readonly Route[];
 }
 
-/** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses: no HTTP, no TLS termination. */
-export type TcpLoadBalancerConfig = Pick<LoadBalancerConfig, (typeof tcpOptionKeys)[number]>;
+/** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
+export interface TcpLoadBalancerConfig
+  extends Pick<LoadBalancerConfig, Exclude<(typeof tcpOptionKeys)[number], 'sendProxyProtocol'>> {
+  /**
+   * Open every backend connection with a PROXY protocol header of this version (as HAProxy's `send-proxy` and
+   * `send-proxy-v2`), so the backend learns the client's address. Off when unset.
+   */
+  sendProxyProtocol?: 1 | 2;
+}
 
 /** The option names `TcpLoadBalancer` takes; the others are HTTP's. */
 const tcpOptionKeys = [
@@ -47,7 +54,9 @@ const tcpOptionKeys = [
   'panicThreshold',
   'connectTimeout',
   'idleTimeout',
-] as const satisfies readonly (keyof LoadBalancerConfig)[];
+  'proxyProtocol',
+  'sendProxyProtocol',
+] as const;
 
 const httpKeys: ReadonlySet<string> = new Set([
   'loadBalancerPort',
@@ -104,6 +113,10 @@ export function validateBalancerOptions(
   if (options.loadBalancerPort !== undefined) assertPort(options.loadBalancerPort, 'loadBalancerPort', true);
   if (options.strategy !== undefined) validateStrategyOption(options.strategy);
   if (kind === 'LoadBalancer') validateGroups(options);
+  const send = (options as TcpLoadBalancerConfig).sendProxyProtocol;
+  if (send !== undefined && send !== 1 && send !== 2) {
+    fail('LB_ERR_INVALID_OPTION', 'sendProxyProtocol', 'must be 1 or 2 (the PROXY protocol version)', send);
+  }
   return options;
 }
 

@@ -33,6 +33,8 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly forwarded: boolean;
   readonly via: string | false;
   readonly tls: TlsOptions | undefined;
+  /** Who must open with a PROXY protocol header, and how long they may take; off when undefined. */
+  readonly proxyProtocol: { readonly trusted: TrustPredicate; readonly timeout: number } | undefined;
 }
 
 /** Applies the defaults of `loadBalancerDefaults` to already validated options. */
@@ -62,5 +64,9 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
     forwarded: o.forwarded ?? d.forwarded,
     via: o.via ?? d.via,
     tls: o.tls,
+    proxyProtocol: o.proxyProtocol && {
+      trusted: compileTrustProxy(o.proxyProtocol.trusted),
+      timeout: o.proxyProtocol.timeout ?? d.proxyProtocolTimeout,
+    },
   };
 }

@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { type Backend, type BackendId, LbError, NoHealthyBackendError, type PickContext } from '@lb/core';
+import { encodeProxyHeader } from '../protocol/proxy/encodeProxyHeader.js';
+import type { ProxyEndpoint, ProxyHeader } from '../protocol/proxy/proxyHeader.js';
 
 /** Why a connect attempt failed. */
 export type TcpConnectFailure = 'connect' | 'timeout';
@@ -16,6 +18,8 @@ export interface TcpSessionHooks {
   readonly maxRetries: number;
   /** Milliseconds without traffic either way after which the connection is closed; `0` never. */
   readonly idleTimeout: number;
+  /** Open each backend connection with a PROXY protocol header of this version; none when undefined. */
+  readonly sendProxyProtocol?: 1 | 2 | undefined;
   pick(context: PickContext): Backend | undefined;
   attemptStarted(backend: Backend): void;
   /** The attempt ended: `ok` when it had connected; `latencyMs` is the connect time. */
@@ -33,8 +37,17 @@ export interface TcpSessionHooks {
  * fails), then pipes both ways with backpressure. A half-close on one side is passed on to the other (both
  * sockets must allow half-open); an error or a full close on either side destroys both.
  */
-export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks): void {
-  const clientAddress = client.remoteAddress;
+export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relayed?: ProxyHeader): void {
+  // A PROXY header from a trusted peer names the real client; otherwise the peer is the client.
+  const source: ProxyEndpoint = relayed?.source ?? {
+    address: client.remoteAddress ?? '',
+    port: client.remotePort ?? 0,
+  };
+  const destination: ProxyEndpoint = relayed?.destination ?? {
+    address: client.localAddress ?? '',
+    port: client.localPort ?? 0,
+  };
+  const clientAddress = source.address;
   let tried: Set<BackendId> | undefined;
   let retriesLeft = hooks.maxRetries;
   let clientGone = false;
@@ -94,6 +107,9 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks): void
         hooks.attemptEnded(backend, true, performance.now() - startedAt);
         return;
       }
+      const version = hooks.sendProxyProtocol;
+      // Written before any client byte, so the backend reads it first.
+      if (version !== undefined) upstream.write(encodeProxyHeader(version, source, destination));
       pipe(client, upstream, backend, hooks, performance.now() - startedAt);
     });
   };

@@ -10,6 +10,8 @@ export interface TcpSessionSettings {
   readonly maxRetries: number;
   /** Milliseconds of silence both ways before a proxied connection is closed; `0` never. */
   readonly idleTimeout: number;
+  /** The PROXY protocol version to open backend connections with; none when undefined. */
+  readonly sendProxyProtocol: 1 | 2 | undefined;
 }
 
 /**
@@ -22,6 +24,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
   readonly connectTimeout: number;
   readonly maxRetries: number;
   readonly idleTimeout: number;
+  readonly sendProxyProtocol: 1 | 2 | undefined;
 
   constructor(
     settings: TcpSessionSettings,
@@ -30,6 +33,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
     this.connectTimeout = settings.connectTimeout;
     this.maxRetries = settings.maxRetries;
     this.idleTimeout = settings.idleTimeout;
+    this.sendProxyProtocol = settings.sendProxyProtocol;
   }
 
   pick(context: PickContext): Backend | undefined {
