@@ -50,7 +50,9 @@ export interface HookTargets {
  */
 export function createProxyHooks(t: HookTargets): ProxyHooks {
   const retries = t.options.retries;
-  const budget = retries ? new RetryBudget(retries.budgetPercent, retries.minRetryConcurrency) : undefined;
+  const budget = retries
+    ? new RetryBudget(retries.budgetPercent, retries.minRetryConcurrency, retries.retryLostConnections)
+    : undefined;
   const metricsOf = (backend: Backend) => t.metrics.backend(backend.id);
   return {
     options: t.options,

@@ -106,6 +106,8 @@ export class LoadBalancer extends BalancerBase<Server> {
       activeRequests: this.counters.active,
       requests: this.counters.total,
       retries: this.counters.retries,
+      retriesInProgress: this.hooks.budget?.inProgress ?? 0,
+      peakRetriesInProgress: this.hooks.budget?.peakInProgress ?? 0,
       noBackend: this.registryMetrics.noBackend,
       backends: this.backends,
       pools: this.upstream.stats(),

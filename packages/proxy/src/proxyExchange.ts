@@ -112,6 +112,8 @@ export class ProxyExchange implements ClientExchangeHandlers {
   private current: Attempt | undefined;
   private retries = 0;
   private holdsRetrySlot = false;
+  /** A recovery slot is held: this request already retried once after losing its connection. */
+  private holdsRecoverySlot = false;
   private bodyStreamed = false;
   /** The body was asked for before `request()` returned the exchange to write it to. */
   private bodyDeferred = false;
@@ -281,7 +283,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
         bodyStreamed: this.bodyStreamed,
         responseStarted: false,
       });
-    if (safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot()) {
+    if (safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot(kind === 'reset')) {
       this.retries++;
       this.pickContext.exclude ??= new Set();
       this.pickContext.exclude.add(backend.id);
@@ -294,10 +296,16 @@ export class ProxyExchange implements ClientExchangeHandlers {
     this.finish(this.client.sendError(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway'));
   }
 
-  private acquireRetrySlot(): boolean {
-    if (this.holdsRetrySlot) return true;
+  /** `lost`: the backend closed the connection before a response head, as a dying backend does. */
+  private acquireRetrySlot(lost: boolean): boolean {
     const budget = this.hooks.budget;
-    if (budget === undefined || !budget.tryAcquire()) return false;
+    if (budget === undefined) return false;
+    if (lost && !this.holdsRecoverySlot && budget.tryAcquireRecovery()) {
+      this.holdsRecoverySlot = true;
+      return true;
+    }
+    if (this.holdsRetrySlot) return true;
+    if (!budget.tryAcquire()) return false;
     this.holdsRetrySlot = true;
     return true;
   }
@@ -328,6 +336,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (this.done) return;
     this.done = true;
     if (this.holdsRetrySlot) this.hooks.budget?.release();
+    if (this.holdsRecoverySlot) this.hooks.budget?.releaseRecovery();
     this.hooks.requestEnded(status, performance.now() - this.startedAt);
   }
 }
