@@ -45,11 +45,18 @@ export class LoadBalancer extends BalancerBase<Server> {
   constructor(config: ClusterConfig | ClusterConfigOptions, backends: readonly Backend[] = []) {
     super(config, resolveProxyOptions);
     validateBackends(backends);
-    this.upstream = new Http1Pool({
-      maxConnections: this.options.maxConnectionsPerBackend,
-      maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
-      idleTimeout: this.options.upstreamIdleTimeout,
-    });
+    const metrics = this.registryMetrics;
+    this.upstream = new Http1Pool(
+      {
+        maxConnections: this.options.maxConnectionsPerBackend,
+        maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
+        idleTimeout: this.options.upstreamIdleTimeout,
+      },
+      {
+        opened: (id) => metrics.backend(id)?.connectionOpened(),
+        closed: (id) => metrics.backend(id)?.connectionClosed(),
+      },
+    );
     this.hooks = createProxyHooks({
       options: this.options,
       upstream: this.upstream,
