@@ -1,6 +1,7 @@
 import type { BackendId } from '@lb/core';
 import { BackendMetrics, errorKinds, statusClasses } from './backendMetrics.js';
 import { Histogram } from './histogram.js';
+import { writeProcessMetrics } from './processMetrics.js';
 import { PrometheusWriter } from './prometheusText.js';
 
 /** Latency quantiles in milliseconds; `null` before the first observation. */
@@ -255,6 +256,7 @@ export class MetricsRegistry {
     out.sample('lb_no_backend_total', undefined, this.noBackend);
     out.family('lb_start_time_seconds', 'gauge', 'Unix time the load balancer started, in seconds.');
     out.sample('lb_start_time_seconds', undefined, this.startedAt / 1000);
+    writeProcessMetrics(out);
     return out.toString();
   }
 }
