@@ -136,7 +136,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
 
   protected addBackendQuietly(backend: Backend): void {
     this.registry.add(backend);
-    this.registryMetrics.addBackend(backend.id).weight = backend.weight ?? 1;
+    this.registryMetrics.addBackend(backend.id, backend.metricsName).weight = backend.weight ?? 1;
     this.resilience.backendAdded(backend, false);
   }
 

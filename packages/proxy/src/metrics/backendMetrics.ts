@@ -57,11 +57,35 @@ export class BackendMetrics {
   /** Effective weight, including slow start. */
   weight = 1;
 
+  /**
+   * @param metricsName the `backend` label of its series; backends sharing one are summed
+   */
   constructor(
     readonly id: BackendId,
     buckets?: readonly number[],
+    readonly metricsName: string = String(id),
   ) {
     this.latency = new Histogram(buckets);
+  }
+
+  /**
+   * Adds `other`'s counters to these; with `gauges`, its gauges too: active counts and weights add up, the sum
+   * is up when any part is and ejected only when every part is (start from up `false`, ejected `true`).
+   */
+  absorb(other: BackendMetrics, gauges: boolean): void {
+    for (let i = 0; i < this.responses.length; i++) this.responses[i]! += other.responses[i]!;
+    for (let i = 0; i < this.errors.length; i++) this.errors[i]! += other.errors[i]!;
+    this.latency.merge(other.latency);
+    this.connections += other.connections;
+    this.retries += other.retries;
+    this.ejections += other.ejections;
+    this.healthCheckFailures += other.healthCheckFailures;
+    if (!gauges) return;
+    this.activeRequests += other.activeRequests;
+    this.activeConnections += other.activeConnections;
+    this.weight += other.weight;
+    this.up ||= other.up;
+    this.ejected &&= other.ejected;
   }
 
   /** A request was sent. */

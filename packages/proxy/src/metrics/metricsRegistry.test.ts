@@ -164,3 +164,32 @@ describe('MetricsRegistry', () => {
     ).toBe(1);
   });
 });
+
+describe('MetricsRegistry metrics names', () => {
+  it('sums backends sharing a metrics name into one series, and carries a removed one’s counts', () => {
+    const registry = new MetricsRegistry();
+    const old = registry.addBackend('0.1', '0');
+    old.requestStart();
+    old.requestEnd(200, 0.01);
+    old.connectionOpened();
+    const next = registry.addBackend('0.2', '0');
+    next.requestStart();
+    next.requestEnd(200, 0.01);
+    old.up = false;
+    let text = registry.prometheus();
+    expect(text).toContain('lb_backend_requests_total{backend="0",code_class="2xx"} 2');
+    expect(text).toContain('lb_backend_up{backend="0"} 1');
+    expect(text).toContain('lb_backend_active_connections{backend="0"} 1');
+    expect(text).not.toContain('backend="0.1"');
+    registry.removeBackend('0.1');
+    text = registry.prometheus();
+    expect(text).toContain('lb_backend_requests_total{backend="0",code_class="2xx"} 2');
+    expect(text).toContain('lb_backend_request_duration_seconds_count{backend="0"} 2');
+    expect(text).toContain('lb_backend_connections_total{backend="0"} 1');
+    expect(text).toContain('lb_backend_active_connections{backend="0"} 0');
+    registry.removeBackend('0.2');
+    expect(registry.prometheus()).not.toContain('backend="0"');
+    registry.addBackend('0.3', '0');
+    expect(registry.prometheus()).toContain('lb_backend_requests_total{backend="0",code_class="2xx"} 0');
+  });
+});

@@ -83,6 +83,8 @@ function latencyOf(h: Histogram): LatencySnapshot {
  */
 export class MetricsRegistry {
   private readonly byId = new Map<BackendId, BackendMetrics>();
+  /** Counts of removed backends whose metrics name another backend still carries. */
+  private readonly carried = new Map<string, BackendMetrics>();
   private readonly buckets: readonly number[] | undefined;
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -99,19 +101,60 @@ export class MetricsRegistry {
     this.startedAt = this.now();
   }
 
-  /** Creates the counters of `id`, or returns the existing ones. */
-  addBackend(id: BackendId): BackendMetrics {
+  /**
+   * Creates the counters of `id`, or returns the existing ones. `metricsName` (default `String(id)`) is the
+   * `backend` label of its series; backends sharing a name are summed into one set of series.
+   */
+  addBackend(id: BackendId, metricsName?: string): BackendMetrics {
     let metrics = this.byId.get(id);
     if (metrics === undefined) {
-      metrics = new BackendMetrics(id, this.buckets);
+      metrics = new BackendMetrics(id, this.buckets, metricsName);
       this.byId.set(id, metrics);
     }
     return metrics;
   }
 
-  /** Drops the counters of `id`: its series leave the exposition. */
+  /**
+   * Drops the counters of `id`. Its series leave the exposition, unless another backend shares its metrics name:
+   * then its counts are carried into the shared series, so they never go backwards (a worker replaced by a
+   * reload hands its totals to its successor).
+   */
   removeBackend(id: BackendId): void {
+    const metrics = this.byId.get(id);
+    if (metrics === undefined) return;
     this.byId.delete(id);
+    const name = metrics.metricsName;
+    if (![...this.byId.values()].some((m) => m.metricsName === name)) {
+      this.carried.delete(name);
+      return;
+    }
+    let carry = this.carried.get(name);
+    if (carry === undefined) {
+      carry = new BackendMetrics(name, this.buckets, name);
+      this.carried.set(name, carry);
+    }
+    carry.absorb(metrics, false);
+  }
+
+  /** One {@link BackendMetrics} per metrics name, in insertion order: shared names summed, carried counts added. */
+  private series(): BackendMetrics[] {
+    const groups = new Map<string, BackendMetrics[]>();
+    for (const m of this.byId.values()) {
+      const group = groups.get(m.metricsName);
+      if (group === undefined) groups.set(m.metricsName, [m]);
+      else group.push(m);
+    }
+    return [...groups].map(([name, group]) => {
+      const carry = this.carried.get(name);
+      if (group.length === 1 && carry === undefined) return group[0]!;
+      const sum = new BackendMetrics(name, this.buckets, name);
+      sum.up = false;
+      sum.ejected = true;
+      sum.weight = 0;
+      for (const m of group) sum.absorb(m, true);
+      if (carry !== undefined) sum.absorb(carry, false);
+      return sum;
+    });
   }
 
   /** The counters of `id`, or `undefined` when it is unknown. */
@@ -181,8 +224,8 @@ export class MetricsRegistry {
   /** The Prometheus text exposition (0.0.4) of every metric; `docs/metrics.md` lists them. */
   prometheus(): string {
     const out = new PrometheusWriter();
-    const ms = [...this.byId.values()];
-    const label = (m: BackendMetrics) => ({ backend: String(m.id) });
+    const ms = this.series();
+    const label = (m: BackendMetrics) => ({ backend: m.metricsName });
     const perBackend = (
       name: string,
       type: 'counter' | 'gauge',
@@ -195,7 +238,7 @@ export class MetricsRegistry {
     out.family('lb_backend_requests_total', 'counter', 'Responses from the backend by status class.');
     for (const m of ms) {
       statusClasses.forEach((cls, i) => {
-        out.sample('lb_backend_requests_total', { backend: String(m.id), code_class: cls }, m.responses[i]!);
+        out.sample('lb_backend_requests_total', { backend: m.metricsName, code_class: cls }, m.responses[i]!);
       });
     }
     perBackend(
@@ -213,7 +256,7 @@ export class MetricsRegistry {
     out.family('lb_backend_errors_total', 'counter', 'Failed requests or connections by kind.');
     for (const m of ms) {
       errorKinds.forEach((kind, i) => {
-        out.sample('lb_backend_errors_total', { backend: String(m.id), kind }, m.errors[i]!);
+        out.sample('lb_backend_errors_total', { backend: m.metricsName, kind }, m.errors[i]!);
       });
     }
     perBackend(
