@@ -6,7 +6,7 @@ import type { MetricsRegistry } from './metrics/metricsRegistry.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import type { ResolvedProxyOptions } from './resolveOptions.js';
 import { RetryBudget } from './retry/retryBudget.js';
-import type { UpstreamClient } from './upstream/upstreamClient.js';
+import type { UpstreamClient, UpstreamConnectionObserver } from './upstream/upstreamClient.js';
 
 /** Balancer-wide request counters, with a way to wait until nothing is in flight. */
 export class RequestCounters {
@@ -36,6 +36,7 @@ export class RequestCounters {
 export interface HookTargets {
   readonly options: ResolvedProxyOptions;
   readonly upstream: UpstreamClient;
+  readonly connections: UpstreamConnectionObserver;
   readonly strategy: Strategy;
   readonly registry: BackendRegistry;
   readonly metrics: MetricsRegistry;
@@ -57,6 +58,7 @@ export function createProxyHooks(t: HookTargets): ProxyHooks {
   return {
     options: t.options,
     upstream: t.upstream,
+    connections: t.connections,
     budget,
     maxRetries: retries?.attempts ?? 0,
     pick: (context) => {

@@ -15,6 +15,7 @@ import type { ProxyHooks } from './proxyHooks.js';
 import { RequestEntry } from './requestEntry.js';
 import { resolveProxyOptions } from './resolveOptions.js';
 import { Http1Pool } from './upstream/http1Pool.js';
+import type { UpstreamConnectionObserver } from './upstream/upstreamClient.js';
 
 /**
  * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend, strict framing, hop-by-hop
@@ -46,20 +47,22 @@ export class LoadBalancer extends BalancerBase<Server> {
     super(config, resolveProxyOptions);
     validateBackends(backends);
     const metrics = this.registryMetrics;
+    const connections: UpstreamConnectionObserver = {
+      opened: (id) => metrics.backend(id)?.connectionOpened(),
+      closed: (id) => metrics.backend(id)?.connectionClosed(),
+    };
     this.upstream = new Http1Pool(
       {
         maxConnections: this.options.maxConnectionsPerBackend,
         maxIdleConnections: this.options.maxIdleConnectionsPerBackend,
         idleTimeout: this.options.upstreamIdleTimeout,
       },
-      {
-        opened: (id) => metrics.backend(id)?.connectionOpened(),
-        closed: (id) => metrics.backend(id)?.connectionClosed(),
-      },
+      connections,
     );
     this.hooks = createProxyHooks({
       options: this.options,
       upstream: this.upstream,
+      connections,
       strategy: this.strategy,
       registry: this.registry,
       metrics: this.registryMetrics,

@@ -1,7 +1,7 @@
 import type { Backend, LbError, PickContext } from '@lb/core';
 import type { ResolvedProxyOptions } from './resolveOptions.js';
 import type { RetryBudget } from './retry/retryBudget.js';
-import type { UpstreamClient } from './upstream/upstreamClient.js';
+import type { UpstreamClient, UpstreamConnectionObserver } from './upstream/upstreamClient.js';
 
 /** How one attempt against a backend ended. */
 export interface AttemptOutcome {
@@ -28,6 +28,8 @@ export type FailureKind =
 export interface ProxyHooks {
   readonly options: ResolvedProxyOptions;
   readonly upstream: UpstreamClient;
+  /** Counts upstream connections opened outside the pool (upgrade tunnels) in the backend metrics. */
+  readonly connections: UpstreamConnectionObserver;
   /** `undefined` when retries are off. */
   readonly budget: RetryBudget | undefined;
   readonly maxRetries: number;

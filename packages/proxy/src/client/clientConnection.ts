@@ -1,8 +1,8 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { BodyDecoder, type BodySink } from '../http/bodyDecoder.js';
 import { hasBareLf } from '../http/fieldSyntax.js';
 import { checkRequestFraming } from '../http/framing.js';
+import { reasonPhrase } from '../http/statusReasons.js';
 import { ClientExchange } from './clientExchange.js';
 import { httpDate } from './httpDate.js';
 import { type RequestFacts, requestFacts } from './requestFacts.js';
@@ -345,7 +345,7 @@ export class ClientConnection implements BodySink {
     this.held = undefined;
     const body = `${message.replace(/[^\x20-\x7e]/g, '?')}\n`;
     this.socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
         `Content-Length: ${body.length}\r\nDate: ${httpDate()}\r\nConnection: close\r\n\r\n${body}`,
       'latin1',
     );

@@ -1,5 +1,5 @@
-import { STATUS_CODES } from 'node:http';
 import type { BodyFraming } from '../http/requestHeaders.js';
+import { reasonPhrase } from '../http/statusReasons.js';
 import { keepIfQueued } from '../reusableReadBuffer.js';
 import type { ClientConnection } from './clientConnection.js';
 import { httpDate } from './httpDate.js';
@@ -199,7 +199,7 @@ export class ClientExchange {
     const body = Buffer.from(`${message}\n`, 'utf8');
     this.writeHead(
       status,
-      STATUS_CODES[status] ?? '',
+      reasonPhrase(status),
       [...extraHeaders, 'Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)],
       body.length,
     );

@@ -23,6 +23,11 @@ export interface ResponseParserHandlers {
   onBody(chunk: Buffer, last: boolean): void;
   /** The message is complete; `keepAlive` says whether the connection may carry another request. */
   onComplete(rawTrailers: string[], keepAlive: boolean): void;
+  /**
+   * The backend answered an upgrade request with `101`: `rest` (a copy) holds the bytes after the head, which
+   * belong to the new protocol. The parser takes nothing more.
+   */
+  onSwitchingProtocols?(head: ResponseHead, rest: Buffer): void;
 }
 
 /** Raised for any response the parser will not interpret: the connection must be closed, the client gets 502. */
@@ -63,6 +68,8 @@ export class ResponseParser {
   private buffered: Buffer | undefined;
   private keepAlive = true;
   private noBody = false;
+  private upgrade = false;
+  private switched: ResponseHead | undefined;
   private readonly body: BodyDecoder;
 
   constructor(private readonly handlers: ResponseParserHandlers) {
@@ -75,8 +82,13 @@ export class ResponseParser {
     );
   }
 
-  /** Starts a new exchange; `head` says the request was `HEAD`, so the response has no body. */
-  expect(isHead: boolean): void {
+  /**
+   * Starts a new exchange; `head` says the request was `HEAD`, so the response has no body; `upgrade` that it
+   * asked to switch protocols, so a `101` is an answer rather than an error.
+   */
+  expect(isHead: boolean, upgrade = false): void {
+    this.upgrade = upgrade;
+    this.switched = undefined;
     this.inHead = true;
     this.finished = false;
     this.buffered = undefined;
@@ -124,6 +136,10 @@ export class ResponseParser {
         const text = data.toString('latin1', offset, end);
         offset = end + 4;
         this.parseHead(text);
+        if (this.switched !== undefined) {
+          this.handlers.onSwitchingProtocols?.(this.switched, Buffer.from(data.subarray(offset)));
+          return;
+        }
       }
     } catch (err) {
       if (err instanceof HttpParseError && !(err instanceof ResponseParseError))
@@ -157,7 +173,10 @@ export class ResponseParser {
     const httpVersion = line.charCodeAt(7) === 0x31 ? '1.1' : '1.0';
     const status = Number(line.slice(9, 12));
     const rawHeaders = lineEnd === -1 ? [] : parseFieldLines(text.slice(lineEnd + 2));
-    if (status === 101) throw new ResponseParseError('101 Switching Protocols without an upgrade request');
+    if (status === 101) {
+      this.switchProtocols(line, httpVersion, rawHeaders);
+      return;
+    }
     if (status < 200) {
       this.handlers.onInformation(status, rawHeaders);
       return;
@@ -220,6 +239,26 @@ export class ResponseParser {
       this.keepAlive = false;
       this.body.startUntilClose();
     }
+  }
+
+  /** A `101`: valid only for an upgrade request, over HTTP/1.1, naming the protocol (RFC 9110 §15.2.2). */
+  private switchProtocols(line: string, httpVersion: string, rawHeaders: string[]): void {
+    if (!this.upgrade) throw new ResponseParseError('101 Switching Protocols without an upgrade request');
+    if (httpVersion !== '1.1')
+      throw new ResponseParseError('101 Switching Protocols in an HTTP/1.0 response');
+    let upgrades = 0;
+    for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'upgrade') upgrades++;
+    if (upgrades !== 1) throw new ResponseParseError('101 Switching Protocols without one Upgrade field');
+    this.inHead = false;
+    this.finished = true;
+    this.switched = {
+      status: 101,
+      reason: line.slice(13),
+      httpVersion,
+      rawHeaders,
+      contentLength: undefined,
+      chunked: false,
+    };
   }
 
   private finish(rawTrailers: string[]): void {
