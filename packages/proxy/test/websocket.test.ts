@@ -232,4 +232,10 @@ describe('WebSocket and Upgrade tunnels', () => {
     client.socket.destroy();
     await until(() => active() === 0 && lb.stats().activeRequests === 0);
   });
+
+  it('answers 504 when the backend does not answer an upgrade within responseTimeout', async () => {
+    const silent = await switchingBackend('silent', '');
+    const { port } = await startBalancer([silent.backend], { responseTimeout: 150 });
+    expect(statuses(await raw(port, handshake))).toEqual([504]);
+  });
 });
