@@ -1,3 +1,4 @@
+import { LbError } from '@lb/core';
 import { BodyDecoder } from '../http/bodyDecoder.js';
 import { HttpParseError, hasBareLf, isFieldValue, parseFieldLines } from '../http/fieldSyntax.js';
 
@@ -30,8 +31,15 @@ export interface ResponseParserHandlers {
   onSwitchingProtocols?(head: ResponseHead, rest: Buffer): void;
 }
 
-/** Raised for any response the parser will not interpret: the connection must be closed, the client gets 502. */
-export class ResponseParseError extends HttpParseError {}
+/**
+ * Raised for any response the parser will not interpret: the connection must be closed, the client gets 502.
+ * An {@link LbError} with code `LB_ERR_UPSTREAM_PROTOCOL`, like the `proxyError` it leads to.
+ */
+export class ResponseParseError extends LbError {
+  constructor(message: string) {
+    super('LB_ERR_UPSTREAM_PROTOCOL', message);
+  }
+}
 
 const MAX_HEAD = 64 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
@@ -142,8 +150,7 @@ export class ResponseParser {
         }
       }
     } catch (err) {
-      if (err instanceof HttpParseError && !(err instanceof ResponseParseError))
-        throw new ResponseParseError(err.message);
+      if (err instanceof HttpParseError) throw new ResponseParseError(err.message);
       throw err;
     }
   }
