@@ -83,6 +83,8 @@ export function tunnelUpgrade(
     hooks.attemptEnded(backend, { ok, latencyMs, status: ok ? status : undefined });
     hooks.requestEnded(status, latencyMs);
   };
+  /** The head of the backend's refusal, once relayed. */
+  let declined: ResponseHead | undefined;
   const fail = (kind: FailureKind, detail: string): void => {
     if (settled) return;
     upstream.abort();
@@ -90,11 +92,10 @@ export function tunnelUpgrade(
     hooks.failed(new LbError(failureCodes[kind], message), backend, kind);
     const timedOut = kind === 'connectTimeout' || kind === 'responseTimeout' || kind === 'idleTimeout';
     // Once the refusal's head went out, the client learns of the failure by the cut connection.
-    if (socket.bytesWritten > 0) socket.destroy();
+    if (declined !== undefined) socket.destroy();
     else rawError(socket, timedOut ? 504 : 502);
     settle(false, timedOut ? 504 : 502);
   };
-  let declined: ResponseHead | undefined;
   const handlers: UpgradeHandlers = {
     onSent: () => {
       clearTimeout(timer);

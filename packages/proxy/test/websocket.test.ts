@@ -18,8 +18,11 @@ import { scrape } from './scrape.js';
 const handshake =
   'GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
 
-/** A raw backend that answers an upgrade with `answer` in one write, then echoes what it reads, upper-cased. */
-async function switchingBackend(id: string, answer: string) {
+/**
+ * A raw backend that answers a request head with `answer` (or what `answer` makes of the head) in one write,
+ * then echoes what it reads, upper-cased.
+ */
+async function switchingBackend(id: string, answer: string | ((head: string) => string)) {
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
     sockets.add(socket);
@@ -30,7 +33,7 @@ async function switchingBackend(id: string, answer: string) {
       head += chunk.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
       socket.off('data', onHead);
-      socket.write(answer, 'latin1');
+      socket.write(typeof answer === 'string' ? answer : answer(head), 'latin1');
       socket.on('data', (data: Buffer) => socket.write(data.toString('latin1').toUpperCase(), 'latin1'));
     };
     socket.on('data', onHead);
@@ -237,5 +240,20 @@ describe('WebSocket and Upgrade tunnels', () => {
     const silent = await switchingBackend('silent', '');
     const { port } = await startBalancer([silent.backend], { responseTimeout: 150 });
     expect(statuses(await raw(port, handshake))).toEqual([504]);
+  });
+
+  it('answers 502 to an upgrade that follows a served request on the same client connection', async () => {
+    const backend = await switchingBackend('mixed', (head) =>
+      /upgrade: websocket/i.test(head)
+        ? 'NOT HTTP AT ALL\r\n\r\n'
+        : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    );
+    const { port } = await startBalancer([backend.backend]);
+    const client = await rawClient(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await client.read('\r\n\r\nok');
+    client.socket.write(handshake);
+    const closed = once(client.socket, 'close');
+    expect(statuses(await client.read('Bad Gateway\n'))).toEqual([200, 502]);
+    await closed;
   });
 });
