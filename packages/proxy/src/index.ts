@@ -63,6 +63,7 @@ export {
 } from './upstream/responseParser.js';
 export type {
   UpstreamClient,
+  UpstreamConnectionObserver,
   UpstreamExchange,
   UpstreamFailure,
   UpstreamHandlers,
