@@ -4,6 +4,7 @@ import type { ClientExchange, ClientExchangeHandlers } from './client/clientExch
 import { buildResponseHeaders, filterTrailers } from './http/responseHeaders.js';
 import type { FailureKind, ProxyHooks } from './proxyHooks.js';
 import { isRetryable } from './retry/retryPolicy.js';
+import { hostHeader } from './upstream/hostHeader.js';
 import type { ResponseHead } from './upstream/responseParser.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from './upstream/upstreamClient.js';
 
@@ -170,7 +171,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
   /** HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend. */
   private headersFor(backend: Backend): readonly string[] {
     if (this.client.hasHost) return this.headers;
-    return [...this.headers, 'Host', `${backend.host}:${backend.port}`];
+    return [...this.headers, 'Host', hostHeader(backend.host, backend.port)];
   }
 
   onSent(attempt: Attempt): void {

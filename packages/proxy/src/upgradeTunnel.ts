@@ -4,6 +4,7 @@ import type { ClientExchange } from './client/clientExchange.js';
 import { buildResponseHeaders } from './http/responseHeaders.js';
 import { reasonPhrase } from './http/statusReasons.js';
 import type { FailureKind, ProxyHooks } from './proxyHooks.js';
+import { hostHeader } from './upstream/hostHeader.js';
 import type { ResponseHead } from './upstream/responseParser.js';
 import { UpgradeConnection, type UpgradeHandlers } from './upstream/upgradeConnection.js';
 
@@ -153,7 +154,7 @@ export function tunnelUpgrade(
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
   // HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend.
-  if (!req.hasHost) text += `Host: ${backend.host}:${backend.port}\r\n`;
+  if (!req.hasHost) text += `Host: ${hostHeader(backend.host, backend.port)}\r\n`;
   const upstream = new UpgradeConnection(
     backend.host,
     backend.port,

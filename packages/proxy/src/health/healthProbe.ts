@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { Backend } from '@lb/core';
+import { hostHeader } from '../upstream/hostHeader.js';
 import { ResponseParser } from '../upstream/responseParser.js';
 
 /** The result of one probe: `ok`, or the reason it failed (`'status 500'`, `'timeout'`, `'ECONNREFUSED'`). */
@@ -58,7 +59,7 @@ export function probeBackend(
     destroy = () => socket.destroy();
     socket.once('connect', () => {
       socket.write(
-        `GET ${options.path} HTTP/1.1\r\nHost: ${backend.host}:${backend.port}\r\n` +
+        `GET ${options.path} HTTP/1.1\r\nHost: ${hostHeader(backend.host, backend.port)}\r\n` +
           'User-Agent: lb-health-check\r\nConnection: close\r\n\r\n',
         'latin1',
       );
