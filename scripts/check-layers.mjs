@@ -19,7 +19,7 @@ const layers = {
     admin: ['metrics'],
     upstream: ['io', 'protocol'],
     downstream: ['io', 'protocol'],
-    backends: ['metrics'],
+    backends: ['metrics', 'protocol'],
     router: ['protocol', 'routing', 'accessLog', 'options', 'upstream', 'downstream', 'backends', 'metrics'],
     balancer: [
       'protocol',

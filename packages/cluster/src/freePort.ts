@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { LbError } from '@lb/core';
 
 /**
  * Asks the system for a port that is free right now on `host`. Another process could take it before the worker
@@ -9,7 +10,17 @@ export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
+    server.once('error', (err) =>
+      reject(
+        new LbError(
+          'LB_ERR_LISTEN_FAILED',
+          `Cannot find a free port for a worker on ${host}: ${err.message}`,
+          {
+            cause: err,
+          },
+        ),
+      ),
+    );
     server.listen({ port: 0, host, exclusive: true }, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;

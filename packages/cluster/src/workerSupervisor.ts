@@ -190,7 +190,14 @@ export class WorkerSupervisor {
 
   private attach(worker: WorkerProcess): void {
     this.attached.add(worker);
-    this.balancer?.addBackend({ id: worker.backendId, host: worker.connectHost, port: worker.port });
+    // The id changes with each generation (a reload runs two side by side); the metrics name is the slot, so a
+    // worker's series keep their label across restarts.
+    this.balancer?.addBackend({
+      id: worker.backendId,
+      metricsName: String(worker.slot),
+      host: worker.connectHost,
+      port: worker.port,
+    });
     this.shared?.addWorker(worker);
     this.settings.events.emit('workerReady', worker.info());
   }

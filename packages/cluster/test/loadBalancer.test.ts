@@ -139,6 +139,23 @@ describe('ClusterManager with the load balancer', () => {
     expect(manager.workers.find((w) => w.id === victim?.id)?.restarts).toBe(1);
   });
 
+  it('loses none of 40 concurrent GETs when a worker holding about half of them is SIGKILLed', async () => {
+    const manager = cluster({ processes: 2, ...balanced });
+    await manager.start();
+    const port = manager.address?.port as number;
+    const balancer = manager.balancer!;
+    const [victim] = manager.workers;
+    const replies = Array.from({ length: 40 }, () => get(port, '/slow?ms=1500'));
+    const total = () => balancer.backends.reduce((sum, b) => sum + b.inFlight, 0);
+    await waitFor(() => total() === 40, 5_000, 'every request to reach a worker');
+    const held = balancer.backends.find((b) => b.id === victim?.backendId)?.inFlight ?? 0;
+    expect(held).toBeGreaterThan(10);
+    process.kill(victim?.pid as number, 'SIGKILL');
+    const statuses = (await Promise.all(replies)).map((r) => r.status);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(balancer.stats().retries).toBe(held);
+  });
+
   it('reloads under load with zero failed requests and replaces every worker', async () => {
     const manager = cluster({
       processes: 2,

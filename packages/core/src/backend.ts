@@ -16,6 +16,11 @@ export interface Backend {
   readonly weight?: number;
   /** Most concurrent requests this backend should get (used by the `first` strategy). @default Infinity */
   readonly maxConnections?: number;
+  /**
+   * The `backend` label of this backend's metric series. Backends that share one (a cluster worker and its
+   * replacement) share the series, so they survive restarts. @default String(id)
+   */
+  readonly metricsName?: string;
 }
 
 /**

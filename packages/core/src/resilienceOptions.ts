@@ -59,4 +59,11 @@ export interface RetryOptions {
   budgetPercent?: number;
   /** Retries always allowed regardless of the budget. @default 3 */
   minRetryConcurrency?: number;
+  /**
+   * Let an idempotent request whose connection the backend closed before a response head (a killed, crashing
+   * or restarting backend) retry once outside the budget. A backend's death fails every request it holds at
+   * once, more than a budget sized for the steady state allows; these retries are bounded by the requests the
+   * lost connections carried, one each. `false` puts them under the budget like any other. @default true
+   */
+  retryLostConnections?: boolean;
 }

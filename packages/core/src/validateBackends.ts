@@ -42,6 +42,8 @@ export function validateBackends<B extends Backend>(backends: readonly B[]): rea
     if (backend.maxConnections !== undefined && backend.maxConnections !== Number.POSITIVE_INFINITY) {
       assertNumber(backend.maxConnections, `${where}.maxConnections`, 1);
     }
+    if (backend.metricsName !== undefined)
+      assertString(backend.metricsName, `${where}.metricsName`, 'LB_ERR_INVALID_BACKEND');
   });
   return backends;
 }

@@ -24,7 +24,12 @@ describe('validateResilienceOptions', () => {
       maxEjectionTime: 300_000,
       maxEjectionPercent: 0.5,
     });
-    expect(resolved.retries).toEqual({ attempts: 2, budgetPercent: 0.2, minRetryConcurrency: 3 });
+    expect(resolved.retries).toEqual({
+      attempts: 2,
+      budgetPercent: 0.2,
+      minRetryConcurrency: 3,
+      retryLostConnections: true,
+    });
   });
 
   it('fills health check defaults around the given fields', () => {
@@ -79,6 +84,7 @@ describe('validateResilienceOptions', () => {
     [{ slowStart: { window: 10, aggression: 0 } }, 'slowStart.aggression'],
     [{ retries: { attempts: -1 } }, 'retries.attempts'],
     [{ retries: { budgetPercent: 2 } }, 'retries.budgetPercent'],
+    [{ retries: { retryLostConnections: 'yes' as unknown as boolean } }, 'retries.retryLostConnections'],
     [{ retries: 3 as unknown as false }, 'retries'],
   ] satisfies [ResilienceOptionsInput, string][])('rejects %j naming %s', (options, field) => {
     const err = errorOf(options);

@@ -61,7 +61,12 @@ const outlierDefaults: ResolvedOutlierDetectionOptions = {
   maxEjectionPercent: 0.5,
 };
 const slowStartDefaults: ResolvedSlowStartOptions = { window: 0, minWeightPercent: 0.1, aggression: 1 };
-const retryDefaults: ResolvedRetryOptions = { attempts: 2, budgetPercent: 0.2, minRetryConcurrency: 3 };
+const retryDefaults: ResolvedRetryOptions = {
+  attempts: 2,
+  budgetPercent: 0.2,
+  minRetryConcurrency: 3,
+  retryLostConnections: true,
+};
 
 function checkObject(value: unknown, field: string, known: object): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -124,6 +129,7 @@ export function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions
   assertInteger(o.attempts, 'retries.attempts', 0);
   assertRange(o.budgetPercent, 'retries.budgetPercent', 0, 1);
   assertInteger(o.minRetryConcurrency, 'retries.minRetryConcurrency', 0);
+  assertBoolean(o.retryLostConnections, 'retries.retryLostConnections');
   return Object.freeze(o);
 }
 

@@ -19,7 +19,7 @@ export interface InlineDefinition {
 }
 
 /** A handler exported by a module the thread imports. */
-export interface ModuleDefinition {
+interface ModuleDefinition {
   id: number;
   kind: 'module';
   href: string;

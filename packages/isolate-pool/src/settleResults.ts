@@ -6,7 +6,7 @@ import { Status } from './protocol.js';
 import { type Task, TaskState } from './task.js';
 
 /** Rebuilds a task's error: pool failures become `LbError`s, a missing variable becomes `LB_ERR_HANDLER_SCOPE`. */
-export function taskError(task: Task, data: SerializedError): Error {
+function taskError(task: Task, data: SerializedError): Error {
   const error = deserializeError(data);
   if (data.poolCode !== undefined) {
     return new LbError(data.poolCode as LbError['code'], error.message, { cause: error.cause ?? error });

@@ -82,6 +82,7 @@ export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from
 export { Http1Pool } from './upstream/http1Pool.js';
 export type {
   UpstreamClient,
+  UpstreamConnectionObserver,
   UpstreamExchange,
   UpstreamFailure,
   UpstreamHandlers,

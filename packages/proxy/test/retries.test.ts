@@ -45,9 +45,60 @@ describe('retries', () => {
     const resetting = await startBackend('reset', (req) => req.socket.destroy());
     const good = await startBackend('good');
     const { port } = await startBalancer([resetting.backend, good.backend], {
-      retries: { attempts: 2, budgetPercent: 0, minRetryConcurrency: 0 },
+      retries: { attempts: 2, budgetPercent: 0, minRetryConcurrency: 0, retryLostConnections: false },
     });
     expect((await send(port)).status).toBe(502);
+  });
+
+  it('retries a lost connection once outside the budget, then only within it', async () => {
+    const resetting = await startBackend('reset', (req) => req.socket.destroy());
+    const alsoResetting = await startBackend('reset2', (req) => req.socket.destroy());
+    const good = await startBackend('good');
+    const { lb, port, strategy } = await startBalancer(
+      // The test round robin's second pick, among the two not excluded, is the second of them.
+      [resetting.backend, good.backend, alsoResetting.backend],
+      { retries: { attempts: 2, budgetPercent: 0, minRetryConcurrency: 0 } },
+    );
+    expect((await send(port)).status).toBe(502);
+    expect(strategy.picks).toEqual(['reset', 'reset2']);
+    expect(lb.stats().retries).toBe(1);
+  });
+
+  it('loses no GET when a backend dies holding 40 requests, at the default settings', async () => {
+    const inFlight = 40;
+    const doomed = await startBackend('doomed', (req) => req.resume());
+    const good = await startBackend('good');
+    const { lb, port } = await startBalancer([doomed.backend, good.backend]);
+    const replies = Array.from({ length: inFlight * 2 }, () => send(port));
+    await until(() => doomed.requests.length === inFlight);
+    await doomed.close();
+    const statuses = (await Promise.all(replies)).map((r) => r.status);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(good.requests).toHaveLength(inFlight * 2);
+    expect(lb.stats().retries).toBe(inFlight);
+    expect(lb.stats().retriesInProgress).toBe(0);
+  });
+
+  it('keeps concurrent retries within the budget while 4 of 5 backends refuse connections', async () => {
+    const concurrency = 30;
+    const good = await startBackend('good');
+    const dead = await Promise.all(
+      [1, 2, 3, 4].map(async (i) => ({ id: `dead${i}`, host: '127.0.0.1', port: await deadPort() })),
+    );
+    const { lb, port } = await startBalancer([...dead, good.backend], { outlierDetection: false });
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    onCleanup(() => agent.destroy());
+    const results: number[] = [];
+    const run = async () => {
+      for (let i = 0; i < 10; i++) results.push(await get(port, agent));
+    };
+    await Promise.all(Array.from({ length: concurrency }, run));
+    expect(results).toHaveLength(concurrency * 10);
+    const stats = lb.stats();
+    // Envoy's rule: at most 20% of the active requests retry at once, at least 3.
+    expect(stats.peakRetriesInProgress).toBeGreaterThan(0);
+    expect(stats.peakRetriesInProgress).toBeLessThanOrEqual(Math.max(3, Math.floor(concurrency * 0.2)));
+    expect(results.filter((s) => s === 502).length).toBeGreaterThan(0);
   });
 
   it('loses no GET when a backend is killed mid-run', async () => {

@@ -1,5 +1,5 @@
 /** One set of bars, drawn in one colour, one bar per label. */
-export interface BarSeries {
+interface BarSeries {
   readonly name: string;
   readonly color: string;
   readonly values: readonly number[];

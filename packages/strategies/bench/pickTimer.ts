@@ -24,7 +24,7 @@ const keyCount = 4096;
  * `n` backends with ids `b0 … b<n-1>`, as a proxy would configure them. Each takes 8 requests before `first`
  * moves on, so with 64 in flight `first` really walks its order instead of stopping at `b0`.
  */
-export function benchBackends(n: number): Backend[] {
+function benchBackends(n: number): Backend[] {
   return Array.from({ length: n }, (_, i) => ({
     id: `b${i}`,
     host: '127.0.0.1',

@@ -12,7 +12,7 @@ export function exponential(random: Random, mean: number): number {
 }
 
 /** A standard normal draw (Box–Muller; the second value is dropped to keep the stream stateless). */
-export function standardNormal(random: Random): number {
+function standardNormal(random: Random): number {
   const u = 1 - random();
   const v = random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);

@@ -3,7 +3,7 @@ import { EventQueue } from './eventQueue.js';
 import { exponential, lognormal, type Random, seededRandom } from './rng.js';
 
 /** How long a request needs on a normal backend, before the slow backend's factor is applied. */
-export type ServiceTimeModel =
+type ServiceTimeModel =
   | { readonly kind: 'exponential' }
   | { readonly kind: 'lognormal'; readonly sigma: number };
 
@@ -77,7 +77,7 @@ export function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** The backends a simulation uses: ids are their indexes, `maxConnections` is the slot count. */
-export function simulatedBackends(config: SimulationConfig): Backend[] {
+function simulatedBackends(config: SimulationConfig): Backend[] {
   return Array.from({ length: config.backendCount }, (_, i) => ({
     id: i,
     host: `10.0.0.${i + 1}`,

@@ -76,7 +76,8 @@ export class BackendSet {
     }
     const record = new BackendRecord(
       backend,
-      (gauges) => this.metrics.addBackend(backend.id, gauges, this.group),
+      (gauges) =>
+        this.metrics.addBackend(backend.id, { gauges, group: this.group, metricsName: backend.metricsName }),
       this.group,
     );
     this.records.set(backend.id, record);

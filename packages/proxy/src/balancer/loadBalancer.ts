@@ -12,6 +12,7 @@ import { normalizePath } from '../routing/normalizePath.js';
 import type { Route } from '../routing/route.js';
 import { RouteTable } from '../routing/routeTable.js';
 import { Http1Pool } from '../upstream/http1Pool.js';
+import type { UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
 import type { BackendGroup } from './backendGroup.js';
 import { BalancerBase } from './balancerBase.js';
 import type { LoadBalancerStats } from './loadBalancerStats.js';
@@ -158,6 +159,14 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       activeRequests: this.counters.active,
       requests: this.counters.total,
       retries: this.counters.retries,
+      retriesInProgress: groups.reduce(
+        (sum, group) => sum + (group.transport.hooks.budget?.inProgress ?? 0),
+        0,
+      ),
+      peakRetriesInProgress: groups.reduce(
+        (sum, group) => sum + (group.transport.hooks.budget?.peakInProgress ?? 0),
+        0,
+      ),
       noBackend: this.metricsRegistry.noBackend,
       backends: this.backends,
       pools: groups.flatMap((group) => group.transport.upstream.stats()),
@@ -206,13 +215,21 @@ interface HttpGroupTransport {
 
 function httpGroupTransport(group: BackendGroup<HttpGroupTransport>): HttpGroupTransport {
   const { options } = group;
-  const upstream = new Http1Pool({
-    maxConnections: options.maxConnectionsPerBackend,
-    maxIdleConnections: options.maxIdleConnectionsPerBackend,
-    idleTimeout: options.upstreamIdleTimeout,
-  });
+  // Upstream connections are counted on the backend's own record, while it is in the group.
+  const connections: UpstreamConnectionObserver = {
+    opened: (id) => group.set.get(id)?.metrics.connectionOpened(),
+    closed: (id) => group.set.get(id)?.metrics.connectionClosed(),
+  };
+  const upstream = new Http1Pool(
+    {
+      maxConnections: options.maxConnectionsPerBackend,
+      maxIdleConnections: options.maxIdleConnectionsPerBackend,
+      idleTimeout: options.upstreamIdleTimeout,
+    },
+    connections,
+  );
   group.set.observe({ backendRemoved: (record) => upstream.forget(record.id) });
-  return { upstream, hooks: createProxyHooks(options, upstream, group.path) };
+  return { upstream, hooks: createProxyHooks(options, upstream, connections, group.path) };
 }
 
 const noRoute: Refusal = { status: 404, message: 'No route matches this request' };

@@ -12,6 +12,10 @@ export interface LoadBalancerStats {
   readonly requests: number;
   /** Retries on another backend. */
   readonly retries: number;
+  /** Requests retrying now (holding a retry budget or lost-connection slot). */
+  readonly retriesInProgress: number;
+  /** The most requests ever retrying at once: how close retries came to the budget. */
+  readonly peakRetriesInProgress: number;
   /** Requests answered 503 because no backend could take them. */
   readonly noBackend: number;
   readonly backends: readonly BackendStatus[];

@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { BodyDecoder, type BodySink } from '../protocol/http1/bodyDecoder.js';
 import { hasBareLf } from '../protocol/http1/fieldSyntax.js';
@@ -6,6 +5,7 @@ import { checkRequestFraming } from '../protocol/http1/framing.js';
 import { httpDate } from '../protocol/http1/httpDate.js';
 import { type RequestFacts, requestFacts } from '../protocol/http1/requestFacts.js';
 import { parseRequestHead, RequestParseError } from '../protocol/http1/requestHead.js';
+import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { ClientExchange } from './clientExchange.js';
 
 /** The client-side limits, in milliseconds and bytes; a timeout of 0 is none. */
@@ -345,7 +345,7 @@ export class ClientConnection implements BodySink {
     this.held = undefined;
     const body = `${message.replace(/[^\x20-\x7e]/g, '?')}\n`;
     this.socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
         `Content-Length: ${body.length}\r\nDate: ${httpDate()}\r\nConnection: close\r\n\r\n${body}`,
       'latin1',
     );

@@ -1,7 +1,7 @@
-import { STATUS_CODES } from 'node:http';
 import { keepIfQueued } from '../io/reusableReadBuffer.js';
 import { httpDate } from '../protocol/http1/httpDate.js';
 import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
+import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import type { ClientConnection } from './clientConnection.js';
 
 /** What the code serving a request hears from the client side. */
@@ -199,7 +199,7 @@ export class ClientExchange {
     const body = Buffer.from(`${message}\n`, 'utf8');
     this.writeHead(
       status,
-      STATUS_CODES[status] ?? '',
+      reasonPhrase(status),
       [...extraHeaders, 'Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)],
       body.length,
     );

@@ -42,6 +42,18 @@ export interface BackendGauges {
   readonly inFlight: number;
 }
 
+/** Options of {@link BackendMetrics}. */
+export interface BackendMetricsOptions {
+  /** Latency histogram bounds in seconds. @default defaultLatencyBuckets */
+  readonly buckets?: readonly number[];
+  /** Where the state gauges are read from. @default a plain object: up, not ejected, weight 1, nothing in flight */
+  readonly gauges?: BackendGauges;
+  /** The backend group, for the `group` label. */
+  readonly group?: string;
+  /** The `backend` label of its series. @default String(id) */
+  readonly metricsName?: string;
+}
+
 /**
  * The counters of one backend. The request path keeps a reference (from `MetricsRegistry.backend(id)`) and
  * calls these methods per request; none of them allocates. Its gauges are read from a {@link BackendGauges}
@@ -65,18 +77,36 @@ export class BackendMetrics {
   /** Failed active health checks. */
   healthCheckFailures = 0;
 
-  /**
-   * @param gauges where `up`, `ejected`, the effective weight and the in-flight count are read from
-   * @param group the backend group it belongs to, for the `group` label
-   */
+  /** Where `up`, `ejected`, the effective weight and the in-flight count are read from. */
+  readonly gauges: BackendGauges;
+  /** The backend group, the `group` label; absent for a balancer's single list. */
+  readonly group: string | undefined;
+  /** The `backend` label of its series; backends sharing one (in one group) are summed. */
+  readonly metricsName: string;
+
   constructor(
     readonly id: BackendId,
-    buckets?: readonly number[],
-    readonly gauges: BackendGauges = { up: true, ejected: false, effectiveWeight: 1, inFlight: 0 },
-    /** The backend group, the `group` label; absent for a balancer's single list. */
-    readonly group?: string,
+    options: BackendMetricsOptions = {},
   ) {
-    this.latency = new Histogram(buckets);
+    this.latency = new Histogram(options.buckets);
+    this.gauges = options.gauges ?? { up: true, ejected: false, effectiveWeight: 1, inFlight: 0 };
+    this.group = options.group;
+    this.metricsName = options.metricsName ?? String(id);
+  }
+
+  /**
+   * Adds `other`'s counters to these; `live` when `other` still runs, so its open connections count too (the
+   * state gauges are summed where the series are read).
+   */
+  absorb(other: BackendMetrics, live: boolean): void {
+    for (let i = 0; i < this.responses.length; i++) this.responses[i]! += other.responses[i]!;
+    for (let i = 0; i < this.errors.length; i++) this.errors[i]! += other.errors[i]!;
+    this.latency.merge(other.latency);
+    this.connections += other.connections;
+    if (live) this.activeConnections += other.activeConnections;
+    this.retries += other.retries;
+    this.ejections += other.ejections;
+    this.healthCheckFailures += other.healthCheckFailures;
   }
 
   /**

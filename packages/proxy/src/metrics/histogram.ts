@@ -1,3 +1,5 @@
+import { LbError } from '@lb/core';
+
 /**
  * Upper bounds in seconds of the default latency buckets: 1 ms to 10 s, roughly ×2.5 per step, fine enough for
  * p50/p99 of HTTP traffic on loopback and across data centres alike.
@@ -29,7 +31,8 @@ export class Histogram {
 
   constructor(bounds: readonly number[] = defaultLatencyBuckets) {
     for (let i = 1; i < bounds.length; i++) {
-      if (!(bounds[i]! > bounds[i - 1]!)) throw new RangeError('Histogram bounds must be strictly ascending');
+      if (!(bounds[i]! > bounds[i - 1]!))
+        throw new LbError('LB_ERR_INVALID_OPTION', 'Histogram bounds must be strictly ascending');
     }
     this.bounds = Float64Array.from(bounds);
     this.counts = new Float64Array(bounds.length + 1);
@@ -47,7 +50,8 @@ export class Histogram {
 
   /** Adds another histogram with the same bounds into this one. */
   merge(other: Histogram): void {
-    if (other.bounds.length !== this.bounds.length) throw new RangeError('Histogram bounds differ');
+    if (other.bounds.length !== this.bounds.length)
+      throw new LbError('LB_ERR_INVALID_OPTION', 'Histogram bounds differ');
     for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!;
     this.sum += other.sum;
     this.count += other.count;

@@ -49,9 +49,11 @@ function value(families: Map<string, Family>, family: string, series: string): n
 describe('MetricsRegistry', () => {
   it('exposes request counts by status class, latency histograms and health per backend', () => {
     const registry = new MetricsRegistry();
-    const a = registry.addBackend(0, { up: true, ejected: false, effectiveWeight: 1, inFlight: 1 });
+    const a = registry.addBackend(0, {
+      gauges: { up: true, ejected: false, effectiveWeight: 1, inFlight: 1 },
+    });
     const bState = { up: true, ejected: false, effectiveWeight: 1, inFlight: 0 };
-    const b = registry.addBackend('b"1', bState);
+    const b = registry.addBackend('b"1', { gauges: bState });
     for (let i = 0; i < 3; i++) {
       a.requestEnd(200, 0.004);
     }
@@ -158,5 +160,33 @@ describe('MetricsRegistry', () => {
         'lb_backend_request_duration_seconds_count{backend="1"}',
       ),
     ).toBe(1);
+  });
+});
+
+describe('MetricsRegistry metrics names', () => {
+  it('sums backends sharing a metrics name into one series, and carries a removed one’s counts', () => {
+    const registry = new MetricsRegistry();
+    const oldState = { up: true, ejected: false, effectiveWeight: 1, inFlight: 0 };
+    const old = registry.addBackend('0.1', { metricsName: '0', gauges: oldState });
+    old.requestEnd(200, 0.01);
+    old.connectionOpened();
+    const next = registry.addBackend('0.2', { metricsName: '0' });
+    next.requestEnd(200, 0.01);
+    oldState.up = false;
+    let text = registry.prometheus();
+    expect(text).toContain('lb_backend_requests_total{backend="0",code_class="2xx"} 2');
+    expect(text).toContain('lb_backend_up{backend="0"} 1');
+    expect(text).toContain('lb_backend_active_connections{backend="0"} 1');
+    expect(text).not.toContain('backend="0.1"');
+    registry.removeBackend('0.1');
+    text = registry.prometheus();
+    expect(text).toContain('lb_backend_requests_total{backend="0",code_class="2xx"} 2');
+    expect(text).toContain('lb_backend_request_duration_seconds_count{backend="0"} 2');
+    expect(text).toContain('lb_backend_connections_total{backend="0"} 1');
+    expect(text).toContain('lb_backend_active_connections{backend="0"} 0');
+    registry.removeBackend('0.2');
+    expect(registry.prometheus()).not.toContain('backend="0"');
+    registry.addBackend('0.3', { metricsName: '0' });
+    expect(registry.prometheus()).toContain('lb_backend_requests_total{backend="0",code_class="2xx"} 0');
   });
 });

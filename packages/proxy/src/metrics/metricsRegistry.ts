@@ -1,6 +1,7 @@
 import type { BackendId } from '@lb/core';
 import { type BackendGauges, BackendMetrics, errorKinds, statusClasses } from './backendMetrics.js';
 import { Histogram } from './histogram.js';
+import { writeProcessMetrics } from './processMetrics.js';
 import { PrometheusWriter } from './prometheusText.js';
 
 /** Latency quantiles in milliseconds; `null` before the first observation. */
@@ -73,6 +74,21 @@ function keyOf(id: BackendId, group: string | undefined): BackendId {
   return group === undefined ? id : `${group}\u0000${String(id)}`;
 }
 
+/** The series a backend's counters go to: its group and metrics name. */
+function seriesOf(m: BackendMetrics): string {
+  return `${m.group ?? ''}\u0000${m.metricsName}`;
+}
+
+/** Options of {@link MetricsRegistry.addBackend}. */
+export interface AddBackendMetricsOptions {
+  /** Where its state gauges are read from; without it the counters keep a plain object of their own. */
+  readonly gauges?: BackendGauges;
+  /** Its backend group, the `group` label. */
+  readonly group?: string;
+  /** The `backend` label of its series (default `String(id)`); backends sharing one are summed. */
+  readonly metricsName?: string;
+}
+
 /**
  * Every metric of one load balancer: per-backend {@link BackendMetrics} created when a backend is added (so the
  * request path only touches pre-created counters), balancer-wide counters, a JSON {@link snapshot} and the
@@ -88,6 +104,8 @@ function keyOf(id: BackendId, group: string | undefined): BackendId {
  */
 export class MetricsRegistry {
   private readonly byId = new Map<BackendId, BackendMetrics>();
+  /** Counts of removed backends whose series another backend still carries, by series. */
+  private readonly carried = new Map<string, BackendMetrics>();
   private readonly buckets: readonly number[] | undefined;
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -105,22 +123,75 @@ export class MetricsRegistry {
   }
 
   /**
-   * Creates the counters of `id`, or returns the existing ones. `gauges` is where its state gauges are read
-   * from; without it the counters keep a plain object of their own.
+   * Creates the counters of `id` (in `options.group`), or returns the existing ones. Backends of one group that
+   * share a `metricsName` (a cluster worker and its replacement) are summed into one set of series.
    */
-  addBackend(id: BackendId, gauges?: BackendGauges, group?: string): BackendMetrics {
-    const key = keyOf(id, group);
+  addBackend(id: BackendId, options: AddBackendMetricsOptions = {}): BackendMetrics {
+    const key = keyOf(id, options.group);
     let metrics = this.byId.get(key);
     if (metrics === undefined) {
-      metrics = new BackendMetrics(id, this.buckets, gauges, group);
+      metrics = new BackendMetrics(id, { ...options, buckets: this.buckets });
       this.byId.set(key, metrics);
     }
     return metrics;
   }
 
-  /** Drops the counters of `id` (in `group`): its series leave the exposition. */
+  /**
+   * Drops the counters of `id` (in `group`). Its series leave the exposition, unless another backend shares
+   * them: then its counts are carried into the shared series, so counters never go backwards (a worker
+   * replaced by a reload hands its totals to its successor).
+   */
   removeBackend(id: BackendId, group?: string): void {
-    this.byId.delete(keyOf(id, group));
+    const key = keyOf(id, group);
+    const metrics = this.byId.get(key);
+    if (metrics === undefined) return;
+    this.byId.delete(key);
+    const series = seriesOf(metrics);
+    if (![...this.byId.values()].some((m) => seriesOf(m) === series)) {
+      this.carried.delete(series);
+      return;
+    }
+    let carry = this.carried.get(series);
+    if (carry === undefined) {
+      carry = new BackendMetrics(metrics.metricsName, {
+        buckets: this.buckets,
+        group: metrics.group,
+        metricsName: metrics.metricsName,
+      });
+      this.carried.set(series, carry);
+    }
+    carry.absorb(metrics, false);
+  }
+
+  /** One {@link BackendMetrics} per series, in insertion order: shared series summed, carried counts added. */
+  private series(): BackendMetrics[] {
+    const bySeries = new Map<string, BackendMetrics[]>();
+    for (const m of this.byId.values()) {
+      const parts = bySeries.get(seriesOf(m));
+      if (parts === undefined) bySeries.set(seriesOf(m), [m]);
+      else parts.push(m);
+    }
+    return [...bySeries].map(([series, parts]) => {
+      const carry = this.carried.get(series);
+      if (parts.length === 1 && carry === undefined) return parts[0]!;
+      const first = parts[0]!;
+      // Together the parts are up when any is, ejected only when all are, and carry the sum of their load.
+      const gauges: BackendGauges = {
+        up: parts.some((p) => p.gauges.up),
+        ejected: parts.every((p) => p.gauges.ejected),
+        effectiveWeight: parts.reduce((sum, p) => sum + p.gauges.effectiveWeight, 0),
+        inFlight: parts.reduce((sum, p) => sum + p.gauges.inFlight, 0),
+      };
+      const sum = new BackendMetrics(first.metricsName, {
+        buckets: this.buckets,
+        gauges,
+        group: first.group,
+        metricsName: first.metricsName,
+      });
+      for (const part of parts) sum.absorb(part, true);
+      if (carry !== undefined) sum.absorb(carry, false);
+      return sum;
+    });
   }
 
   /** The counters of `id` (in `group`), or `undefined` when it is unknown. */
@@ -191,11 +262,11 @@ export class MetricsRegistry {
   /** The Prometheus text exposition (0.0.4) of every metric; `docs/metrics.md` lists them. */
   prometheus(): string {
     const out = new PrometheusWriter();
-    const ms = [...this.byId.values()];
+    const ms = this.series();
     const label = (m: BackendMetrics, extra?: Record<string, string>) =>
       m.group === undefined
-        ? { backend: String(m.id), ...extra }
-        : { group: m.group, backend: String(m.id), ...extra };
+        ? { backend: m.metricsName, ...extra }
+        : { group: m.group, backend: m.metricsName, ...extra };
     const perBackend = (
       name: string,
       type: 'counter' | 'gauge',
@@ -274,6 +345,7 @@ export class MetricsRegistry {
     out.sample('lb_no_backend_total', undefined, this.noBackend);
     out.family('lb_start_time_seconds', 'gauge', 'Unix time the load balancer started, in seconds.');
     out.sample('lb_start_time_seconds', undefined, this.startedAt / 1000);
+    writeProcessMetrics(out);
     return out.toString();
   }
 }

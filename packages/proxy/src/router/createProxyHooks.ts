@@ -1,6 +1,6 @@
 import { NoHealthyBackendError } from '@lb/core';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
-import type { UpstreamClient } from '../upstream/upstreamClient.js';
+import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import type { RequestPath } from './requestPath.js';
 import { RetryBudget } from './retry/retryBudget.js';
@@ -12,13 +12,17 @@ import { RetryBudget } from './retry/retryBudget.js';
 export function createProxyHooks(
   options: ResolvedProxyOptions,
   upstream: UpstreamClient,
+  connections: UpstreamConnectionObserver,
   path: RequestPath,
 ): ProxyHooks {
   const retries = options.retries;
-  const budget = retries ? new RetryBudget(retries.budgetPercent, retries.minRetryConcurrency) : undefined;
+  const budget = retries
+    ? new RetryBudget(retries.budgetPercent, retries.minRetryConcurrency, retries.retryLostConnections)
+    : undefined;
   return {
     options,
     upstream,
+    connections,
     budget,
     maxRetries: retries?.attempts ?? 0,
     pick: (context) => path.pick(context),

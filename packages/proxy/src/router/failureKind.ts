@@ -18,3 +18,13 @@ export const errorKindOf: Readonly<Record<FailureKind, ErrorKind>> = {
   idleTimeout: 'timeout',
   protocol: 'protocol',
 };
+
+/** The `LbError` code each failure is reported with. */
+export const failureCodes = {
+  connect: 'LB_ERR_UPSTREAM_CONNECT',
+  connectTimeout: 'LB_ERR_UPSTREAM_TIMEOUT',
+  reset: 'LB_ERR_UPSTREAM_RESET',
+  responseTimeout: 'LB_ERR_UPSTREAM_TIMEOUT',
+  idleTimeout: 'LB_ERR_UPSTREAM_TIMEOUT',
+  protocol: 'LB_ERR_UPSTREAM_PROTOCOL',
+} as const satisfies Record<FailureKind, string>;

@@ -1,10 +1,11 @@
 import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
 import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clientExchange.js';
+import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
-import type { FailureKind } from './failureKind.js';
+import { type FailureKind, failureCodes } from './failureKind.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { isRetryable } from './retry/retryPolicy.js';
 
@@ -14,15 +15,6 @@ const failureKinds: Record<UpstreamFailure, FailureKind> = {
   protocol: 'protocol',
   idle: 'idleTimeout',
 };
-
-const failureCodes = {
-  connect: 'LB_ERR_UPSTREAM_CONNECT',
-  connectTimeout: 'LB_ERR_UPSTREAM_TIMEOUT',
-  reset: 'LB_ERR_UPSTREAM_RESET',
-  responseTimeout: 'LB_ERR_UPSTREAM_TIMEOUT',
-  idleTimeout: 'LB_ERR_UPSTREAM_TIMEOUT',
-  protocol: 'LB_ERR_UPSTREAM_PROTOCOL',
-} as const;
 
 /** Stands in until `request()` returns its exchange (a reused connection reports `onSent` before that). */
 const notYetSent: UpstreamExchange = Object.freeze({
@@ -113,6 +105,8 @@ export class ProxyExchange implements ClientExchangeHandlers {
   private current: Attempt | undefined;
   private retries = 0;
   private holdsRetrySlot = false;
+  /** A recovery slot is held: this request already retried once after losing its connection. */
+  private holdsRecoverySlot = false;
   private bodyStreamed = false;
   /** The body was asked for before `request()` returned the exchange to write it to. */
   private bodyDeferred = false;
@@ -170,7 +164,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
   /** HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend. */
   private headersFor(backend: Backend): readonly string[] {
     if (this.client.hasHost) return this.headers;
-    return [...this.headers, 'Host', `${backend.host}:${backend.port}`];
+    return [...this.headers, 'Host', hostHeader(backend.host, backend.port)];
   }
 
   onSent(attempt: Attempt): void {
@@ -283,7 +277,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
         bodyStreamed: this.bodyStreamed,
         responseStarted: false,
       });
-    if (safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot()) {
+    if (safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot(kind === 'reset')) {
       this.retries++;
       this.pickContext.exclude ??= new Set();
       this.pickContext.exclude.add(backend.id);
@@ -296,10 +290,16 @@ export class ProxyExchange implements ClientExchangeHandlers {
     this.finish(this.client.sendError(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway'));
   }
 
-  private acquireRetrySlot(): boolean {
-    if (this.holdsRetrySlot) return true;
+  /** `lost`: the backend closed the connection before a response head, as a dying backend does. */
+  private acquireRetrySlot(lost: boolean): boolean {
     const budget = this.hooks.budget;
-    if (budget === undefined || !budget.tryAcquire()) return false;
+    if (budget === undefined) return false;
+    if (lost && !this.holdsRecoverySlot && budget.tryAcquireRecovery()) {
+      this.holdsRecoverySlot = true;
+      return true;
+    }
+    if (this.holdsRetrySlot) return true;
+    if (!budget.tryAcquire()) return false;
     this.holdsRetrySlot = true;
     return true;
   }
@@ -330,6 +330,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (this.done) return;
     this.done = true;
     if (this.holdsRetrySlot) this.hooks.budget?.release();
+    if (this.holdsRecoverySlot) this.hooks.budget?.releaseRecovery();
     this.hooks.requestEnded(status, performance.now() - this.startedAt);
   }
 }

@@ -1,7 +1,7 @@
 import type { Backend, LbError, PickContext } from '@lb/core';
 import type { AttemptOutcome } from '../backends/attemptOutcome.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
-import type { UpstreamClient } from '../upstream/upstreamClient.js';
+import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
 import type { FailureKind } from './failureKind.js';
 import type { RetryBudget } from './retry/retryBudget.js';
 
@@ -12,6 +12,8 @@ import type { RetryBudget } from './retry/retryBudget.js';
 export interface ProxyHooks {
   readonly options: ResolvedProxyOptions;
   readonly upstream: UpstreamClient;
+  /** Counts upstream connections opened outside the pool (upgrade tunnels) in the backend metrics. */
+  readonly connections: UpstreamConnectionObserver;
   /** `undefined` when retries are off. */
   readonly budget: RetryBudget | undefined;
   readonly maxRetries: number;

@@ -1,9 +1,9 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import type { ClientRequestHandler } from '../downstream/clientListener.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
+import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { tunnelUpgrade } from './upgradeTunnel.js';
@@ -51,7 +51,7 @@ export class RequestEntry implements ClientRequestHandler {
     if ('status' in hooks) {
       const body = `${hooks.message}\n`;
       socket.end(
-        `HTTP/1.1 ${hooks.status} ${STATUS_CODES[hooks.status]}\r\nConnection: close\r\n` +
+        `HTTP/1.1 ${hooks.status} ${reasonPhrase(hooks.status)}\r\nConnection: close\r\n` +
           `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
       return;

@@ -1,13 +1,16 @@
-import { request, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { LbError } from '@lb/core';
 import type { ClientExchange } from '../downstream/clientExchange.js';
+import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders } from '../protocol/http1/responseHeaders.js';
-import type { FailureKind } from './failureKind.js';
+import type { ResponseHead } from '../protocol/http1/responseParser.js';
+import { reasonPhrase } from '../protocol/http1/statusReasons.js';
+import { UpgradeConnection, type UpgradeHandlers } from '../upstream/upgradeConnection.js';
+import { type FailureKind, failureCodes } from './failureKind.js';
 import type { ProxyHooks } from './proxyHooks.js';
 
 function head(status: number, reason: string | undefined, headers: readonly string[]): string {
-  let text = `HTTP/1.1 ${status} ${reason ?? STATUS_CODES[status] ?? ''}\r\n`;
+  let text = `HTTP/1.1 ${status} ${reason ?? reasonPhrase(status)}\r\n`;
   for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
   return `${text}\r\n`;
 }
@@ -17,7 +20,7 @@ function rawError(socket: Socket, status: number): void {
     socket.destroy();
     return;
   }
-  const body = `${STATUS_CODES[status]}\n`;
+  const body = `${reasonPhrase(status)}\n`;
   socket.end(
     head(status, undefined, [
       'Content-Type',
@@ -31,10 +34,18 @@ function rawError(socket: Socket, status: number): void {
   socket.once('finish', () => socket.destroy());
 }
 
+/** The value of the one `Upgrade` field of a `101` (the parser checked there is exactly one). */
+function upgradeOf(rawHeaders: readonly string[]): string {
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]!.toLowerCase() === 'upgrade') return rawHeaders[i + 1]!;
+  return '';
+}
+
 /**
- * Tunnels an `Upgrade` request (WebSocket or any other protocol) to a backend: the handshake is forwarded, and
- * after the backend's 101 the two connections are piped together until either side closes or fails, which closes
- * both. A backend that declines the upgrade has its answer relayed, then the client connection is closed.
+ * Tunnels an `Upgrade` request (WebSocket or any other protocol) to a backend over a fresh connection of its own
+ * ({@link UpgradeConnection}): the handshake is forwarded, the answer read by the strict response parser, and
+ * after the backend's 101 the two connections are piped together until either side closes or fails, which
+ * closes both. A backend that declines the upgrade has its answer relayed, then the client connection is closed.
  */
 export function tunnelUpgrade(
   hooks: ProxyHooks,
@@ -55,7 +66,9 @@ export function tunnelUpgrade(
     return;
   }
   hooks.attemptStarted(backend);
+  const { connectTimeout, responseTimeout, idleTimeout, tunnelIdleTimeout } = hooks.options;
   let settled = false;
+  let timer: NodeJS.Timeout | undefined;
   const settle = (ok: boolean, status: number): void => {
     if (settled) return;
     settled = true;
@@ -64,73 +77,89 @@ export function tunnelUpgrade(
     hooks.attemptEnded(backend, { ok, latencyMs, status: ok ? status : undefined });
     hooks.requestEnded(status, latencyMs);
   };
-  const fail = (kind: FailureKind, status: number, detail: string): void => {
+  /** The head of the backend's refusal, once relayed. */
+  let declined: ResponseHead | undefined;
+  const fail = (kind: FailureKind, detail: string): void => {
     if (settled) return;
-    upstream.destroy();
-    hooks.failed(
-      new LbError('LB_ERR_UPSTREAM_CONNECT', `upgrade to ${String(backend.id)}: ${detail}`),
-      backend,
-      kind,
-    );
-    rawError(socket, status);
-    settle(false, status);
+    upstream.abort();
+    const message = `upgrade to ${String(backend.id)}: ${kind} failure: ${detail}`;
+    hooks.failed(new LbError(failureCodes[kind], message), backend, kind);
+    const timedOut = kind === 'connectTimeout' || kind === 'responseTimeout' || kind === 'idleTimeout';
+    // Once the refusal's head went out, the client learns of the failure by the cut connection.
+    if (declined !== undefined) socket.destroy();
+    else rawError(socket, timedOut ? 504 : 502);
+    settle(false, timedOut ? 504 : 502);
   };
-  const upstream = request({
-    host: backend.host,
-    port: backend.port,
-    method: req.method,
-    path: req.url,
-    headers,
-    agent: false,
-    setHost: false,
-  });
-  const timer = setTimeout(
-    () => fail('connectTimeout', 504, 'timed out'),
-    hooks.options.connectTimeout + hooks.options.responseTimeout,
+  const handlers: UpgradeHandlers = {
+    onSent: () => {
+      clearTimeout(timer);
+      hooks.connections.opened(backend.id);
+      upstream.socket.once('close', () => hooks.connections.closed(backend.id));
+      if (responseTimeout > 0)
+        timer = setTimeout(() => fail('responseTimeout', 'no response'), responseTimeout);
+    },
+    onSwitched: (response, upSocket, early) => {
+      clearTimeout(timer);
+      if (settled || socket.destroyed) {
+        upSocket.destroy();
+        return;
+      }
+      const relayed = buildResponseHeaders(response.rawHeaders, undefined);
+      const protocol = upgradeOf(response.rawHeaders);
+      socket.write(head(101, response.reason, [...relayed, 'Connection', 'Upgrade', 'Upgrade', protocol]));
+      if (early.length > 0) socket.write(early);
+      if (clientHead.length > 0) upSocket.write(clientHead);
+      const close = (): void => {
+        socket.destroy();
+        upSocket.destroy();
+        settle(true, 101);
+      };
+      upSocket.on('error', close);
+      upSocket.once('close', close);
+      socket.once('close', close);
+      // Either side's timer is refreshed by its own reads and writes; every byte crosses both, so one idle
+      // period on either means the tunnel carried nothing for that long.
+      if (tunnelIdleTimeout > 0) {
+        upSocket.setTimeout(tunnelIdleTimeout, close);
+        socket.setTimeout(tunnelIdleTimeout, close);
+      }
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+    },
+    onHead: (response) => {
+      clearTimeout(timer);
+      declined = response;
+      // A chunked body is relayed decoded and delimited by the close, like any answer on a closing connection.
+      const relayed = buildResponseHeaders(response.rawHeaders, response.contentLength);
+      socket.write(head(response.status, response.reason, [...relayed, 'Connection', 'close']));
+      if (idleTimeout > 0) upstream.socket.setTimeout(idleTimeout, () => fail('idleTimeout', 'stalled body'));
+    },
+    onBody: (chunk) => {
+      socket.write(chunk);
+    },
+    onComplete: () => {
+      socket.end();
+      socket.once('finish', () => socket.destroy());
+      settle(true, declined?.status ?? 502);
+    },
+    onError: (failure, detail) => fail(failure, detail),
+  };
+  let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  // HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend.
+  if (!req.hasHost) text += `Host: ${hostHeader(backend.host, backend.port)}\r\n`;
+  const upstream = new UpgradeConnection(
+    backend.host,
+    backend.port,
+    `${text}\r\n`,
+    req.method === 'HEAD',
+    handlers,
   );
+  timer = setTimeout(() => fail('connectTimeout', 'timed out'), connectTimeout);
   socket.once('close', () => {
     if (!settled) {
-      upstream.destroy();
+      upstream.abort();
       settle(true, 499);
     }
   });
-  upstream.on('error', (err) => fail('connect', 502, err.message));
-  upstream.on('response', (upRes) => {
-    clearTimeout(timer);
-    const relayed = buildResponseHeaders(upRes.rawHeaders, undefined);
-    socket.write(head(upRes.statusCode!, upRes.statusMessage, [...relayed, 'Connection', 'close']));
-    upRes.pipe(socket);
-    upRes.once('end', () => settle(true, upRes.statusCode!));
-    upRes.once('error', () => socket.destroy());
-  });
-  upstream.on('upgrade', (upRes, upSocket, upHead) => {
-    clearTimeout(timer);
-    if (settled || socket.destroyed) {
-      upSocket.destroy();
-      return;
-    }
-    const relayed = buildResponseHeaders(upRes.rawHeaders, undefined);
-    const protocol = upRes.headers.upgrade ?? '';
-    socket.write(head(101, upRes.statusMessage, [...relayed, 'Connection', 'Upgrade', 'Upgrade', protocol]));
-    if (upHead.length > 0) socket.write(upHead);
-    if (clientHead.length > 0) upSocket.write(clientHead);
-    const close = (): void => {
-      socket.destroy();
-      upSocket.destroy();
-      settle(true, 101);
-    };
-    upSocket.on('error', close);
-    upSocket.once('close', close);
-    socket.once('close', close);
-    // Either side's timer is refreshed by its own reads and writes; every byte crosses both, so one idle
-    // period on either means the tunnel carried nothing for that long.
-    const idle = hooks.options.tunnelIdleTimeout;
-    if (idle > 0) {
-      upSocket.setTimeout(idle, close);
-      socket.setTimeout(idle, close);
-    }
-    upSocket.pipe(socket);
-    socket.pipe(upSocket);
-  });
-  upstream.end();
 }

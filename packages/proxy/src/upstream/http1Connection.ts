@@ -7,8 +7,10 @@ import type { UpstreamFailure, UpstreamHandlers, UpstreamRequestInit } from './u
 export interface ConnectionOwner {
   /** The exchange ended; `reusable` when the connection may carry another request. */
   released(connection: Http1Connection, reusable: boolean): void;
-  /** The connection closed (for any reason). */
-  closed(connection: Http1Connection): void;
+  /** The socket connected. */
+  connected(connection: Http1Connection): void;
+  /** The connection closed (for any reason); `wasConnected` unless it never connected. */
+  closed(connection: Http1Connection, wasConnected: boolean): void;
 }
 
 const CRLF = '\r\n';
@@ -65,6 +67,7 @@ export class Http1Connection {
     this.socket = socket;
     socket.on('connect', () => {
       this.connected = true;
+      owner.connected(this);
       if (this.handlers) this.sendHead();
     });
     socket.on('drain', () => this.handlers?.onDrain());
@@ -190,7 +193,7 @@ export class Http1Connection {
       if (this.connected) this.fail('reset', 'connection closed before the response was complete');
       else this.fail('connect', 'connection failed');
     }
-    this.owner.closed(this);
+    this.owner.closed(this, this.connected);
   }
 
   private fail(failure: UpstreamFailure, message: string): void {

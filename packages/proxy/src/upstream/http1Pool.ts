@@ -2,6 +2,7 @@ import type { Backend, BackendId } from '@lb/core';
 import { type ConnectionOwner, Http1Connection } from './http1Connection.js';
 import type {
   UpstreamClient,
+  UpstreamConnectionObserver,
   UpstreamExchange,
   UpstreamHandlers,
   UpstreamPoolOptions,
@@ -69,6 +70,7 @@ class BackendPool implements ConnectionOwner {
   constructor(
     private readonly backend: Backend,
     private readonly options: UpstreamPoolOptions,
+    private readonly observer: UpstreamConnectionObserver | undefined,
   ) {}
 
   request(init: UpstreamRequestInit, handlers: UpstreamHandlers): UpstreamExchange {
@@ -103,7 +105,12 @@ class BackendPool implements ConnectionOwner {
     }
   }
 
-  closed(connection: Http1Connection): void {
+  connected(): void {
+    this.observer?.opened(this.backend.id);
+  }
+
+  closed(connection: Http1Connection, wasConnected: boolean): void {
+    if (wasConnected) this.observer?.closed(this.backend.id);
     this.open--;
     const index = this.idle.indexOf(connection);
     if (index !== -1) this.idle.splice(index, 1);
@@ -172,12 +179,16 @@ class BackendPool implements ConnectionOwner {
 export class Http1Pool implements UpstreamClient {
   private readonly pools = new Map<BackendId, BackendPool>();
 
-  constructor(private readonly options: UpstreamPoolOptions) {}
+  /** @param observer told about every connection that opens or closes, for per-backend metrics */
+  constructor(
+    private readonly options: UpstreamPoolOptions,
+    private readonly observer?: UpstreamConnectionObserver,
+  ) {}
 
   request(backend: Backend, init: UpstreamRequestInit, handlers: UpstreamHandlers): UpstreamExchange {
     let pool = this.pools.get(backend.id);
     if (pool === undefined) {
-      pool = new BackendPool(backend, this.options);
+      pool = new BackendPool(backend, this.options, this.observer);
       this.pools.set(backend.id, pool);
     }
     return pool.request(init, handlers);

@@ -65,6 +65,12 @@ export interface UpstreamPoolOptions {
   readonly idleTimeout: number;
 }
 
+/** Told when a connection to a backend opens (connects) and when an opened one closes, for metrics. */
+export interface UpstreamConnectionObserver {
+  opened(id: BackendId): void;
+  closed(id: BackendId): void;
+}
+
 /**
  * How the balancer talks to backends over HTTP/1.1. {@link Http1Pool} implements it with keep-alive pools and a
  * strict response parser.

@@ -1,6 +1,7 @@
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Backend } from '@lb/core';
+import { hostHeader } from '../../protocol/http1/hostHeader.js';
+import { ResponseParser } from '../../protocol/http1/responseParser.js';
 
 /** The result of one probe: `ok`, or the reason it failed (`'status 500'`, `'timeout'`, `'ECONNREFUSED'`). */
 export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -19,7 +20,7 @@ const passed: ProbeResult = { ok: true };
 
 /**
  * Probes one backend once: `http` sends `GET path` on a fresh connection (no keep-alive, so a probe never
- * reuses or holds a socket) and passes on a 2xx; `tcp` passes when the connection opens. The callback runs
+ * reuses or holds a socket) and passes on a 2xx read by the strict response parser; `tcp` passes when the connection opens. The callback runs
  * exactly once unless the returned function cancels the probe first.
  */
 export function probeBackend(
@@ -45,24 +46,36 @@ export function probeBackend(
     socket.once('connect', () => finish(passed));
     socket.on('error', fail);
   } else {
-    const req = request({
-      hostname: backend.host,
-      port: backend.port,
-      path: options.path,
-      method: 'GET',
-      agent: false,
-      headers: { connection: 'close', 'user-agent': 'lb-health-check' },
+    // The same strict parser as the request path: a backend whose answers it cannot read is not healthy.
+    const parser = new ResponseParser({
+      onInformation: () => {},
+      onHead: ({ status }) =>
+        finish(status >= 200 && status < 300 ? passed : { ok: false, reason: `status ${status}` }),
+      onBody: () => {},
+      onComplete: () => {},
     });
-    destroy = () => req.destroy();
-    req.once('response', (res) => {
-      const status = res.statusCode ?? 0;
-      // The status decides the probe; a reset while draining the body does not matter.
-      res.on('error', () => {});
-      res.resume();
-      finish(status >= 200 && status < 300 ? passed : { ok: false, reason: `status ${status}` });
+    parser.expect(false);
+    const socket = connect({ host: backend.host, port: backend.port });
+    destroy = () => socket.destroy();
+    socket.once('connect', () => {
+      socket.write(
+        `GET ${options.path} HTTP/1.1\r\nHost: ${hostHeader(backend.host, backend.port)}\r\n` +
+          'User-Agent: lb-health-check\r\nConnection: close\r\n\r\n',
+        'latin1',
+      );
     });
-    req.on('error', fail);
-    req.end();
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        parser.feed(chunk);
+      } catch (err) {
+        finish({
+          ok: false,
+          reason: `invalid response: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+    });
+    socket.on('error', fail);
+    socket.once('close', () => finish({ ok: false, reason: 'connection closed before a response' }));
   }
   return () => {
     finished = true;

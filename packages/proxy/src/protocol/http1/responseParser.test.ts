@@ -170,3 +170,40 @@ describe('ResponseParser: everything ambiguous is an error', () => {
     expect(() => parse([`${R}X-Big: ${'a'.repeat(70_000)}`])).toThrow(ResponseParseError);
   });
 });
+
+describe('ResponseParser: answers to an upgrade request', () => {
+  function upgrade(chunks: string[]): { head: ResponseHead | undefined; rest: string; info: number[] } {
+    const out = { head: undefined as ResponseHead | undefined, rest: '', info: [] as number[] };
+    const parser = new ResponseParser({
+      onInformation: (status) => out.info.push(status),
+      onHead: () => {},
+      onBody: () => {},
+      onComplete: () => {},
+      onSwitchingProtocols: (head, rest) => {
+        out.head = head;
+        out.rest = rest.toString('latin1');
+      },
+    });
+    parser.expect(false, true);
+    for (const chunk of chunks) parser.feed(Buffer.from(chunk, 'latin1'));
+    return out;
+  }
+
+  it('hands over a 101 with the bytes after its head, even across reads and after a 1xx', () => {
+    const out = upgrade([
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching',
+      ' Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi',
+    ]);
+    expect(out.info).toEqual([100]);
+    expect(out.head).toMatchObject({ status: 101, reason: 'Switching Protocols' });
+    expect(out.rest).toBe('\x81\x02hi');
+  });
+
+  it.each([
+    ['a 101 without Upgrade', 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n'],
+    ['a 101 with two Upgrade fields', 'HTTP/1.1 101 X\r\nUpgrade: a\r\nUpgrade: b\r\n\r\n'],
+    ['an HTTP/1.0 101', 'HTTP/1.0 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n'],
+  ])('rejects %s', (_name, text) => {
+    expect(() => upgrade([text])).toThrow(ResponseParseError);
+  });
+});

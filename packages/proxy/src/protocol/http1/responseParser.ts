@@ -1,3 +1,4 @@
+import { LbError } from '@lb/core';
 import { BodyDecoder } from './bodyDecoder.js';
 import { HttpParseError, hasBareLf, isFieldValue, parseFieldLines } from './fieldSyntax.js';
 
@@ -23,10 +24,22 @@ export interface ResponseParserHandlers {
   onBody(chunk: Buffer, last: boolean): void;
   /** The message is complete; `keepAlive` says whether the connection may carry another request. */
   onComplete(rawTrailers: string[], keepAlive: boolean): void;
+  /**
+   * The backend answered an upgrade request with `101`: `rest` (a copy) holds the bytes after the head, which
+   * belong to the new protocol. The parser takes nothing more.
+   */
+  onSwitchingProtocols?(head: ResponseHead, rest: Buffer): void;
 }
 
-/** Raised for any response the parser will not interpret: the connection must be closed, the client gets 502. */
-export class ResponseParseError extends HttpParseError {}
+/**
+ * Raised for any response the parser will not interpret: the connection must be closed, the client gets 502.
+ * An {@link LbError} with code `LB_ERR_UPSTREAM_PROTOCOL`, like the `proxyError` it leads to.
+ */
+export class ResponseParseError extends LbError {
+  constructor(message: string) {
+    super('LB_ERR_UPSTREAM_PROTOCOL', message);
+  }
+}
 
 const MAX_HEAD = 64 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
@@ -63,6 +76,8 @@ export class ResponseParser {
   private buffered: Buffer | undefined;
   private keepAlive = true;
   private noBody = false;
+  private upgrade = false;
+  private switched: ResponseHead | undefined;
   private readonly body: BodyDecoder;
 
   constructor(private readonly handlers: ResponseParserHandlers) {
@@ -75,8 +90,13 @@ export class ResponseParser {
     );
   }
 
-  /** Starts a new exchange; `head` says the request was `HEAD`, so the response has no body. */
-  expect(isHead: boolean): void {
+  /**
+   * Starts a new exchange; `head` says the request was `HEAD`, so the response has no body; `upgrade` that it
+   * asked to switch protocols, so a `101` is an answer rather than an error.
+   */
+  expect(isHead: boolean, upgrade = false): void {
+    this.upgrade = upgrade;
+    this.switched = undefined;
     this.inHead = true;
     this.finished = false;
     this.buffered = undefined;
@@ -124,10 +144,13 @@ export class ResponseParser {
         const text = data.toString('latin1', offset, end);
         offset = end + 4;
         this.parseHead(text);
+        if (this.switched !== undefined) {
+          this.handlers.onSwitchingProtocols?.(this.switched, Buffer.from(data.subarray(offset)));
+          return;
+        }
       }
     } catch (err) {
-      if (err instanceof HttpParseError && !(err instanceof ResponseParseError))
-        throw new ResponseParseError(err.message);
+      if (err instanceof HttpParseError) throw new ResponseParseError(err.message);
       throw err;
     }
   }
@@ -157,7 +180,10 @@ export class ResponseParser {
     const httpVersion = line.charCodeAt(7) === 0x31 ? '1.1' : '1.0';
     const status = Number(line.slice(9, 12));
     const rawHeaders = lineEnd === -1 ? [] : parseFieldLines(text.slice(lineEnd + 2));
-    if (status === 101) throw new ResponseParseError('101 Switching Protocols without an upgrade request');
+    if (status === 101) {
+      this.switchProtocols(line, httpVersion, rawHeaders);
+      return;
+    }
     if (status < 200) {
       this.handlers.onInformation(status, rawHeaders);
       return;
@@ -220,6 +246,26 @@ export class ResponseParser {
       this.keepAlive = false;
       this.body.startUntilClose();
     }
+  }
+
+  /** A `101`: valid only for an upgrade request, over HTTP/1.1, naming the protocol (RFC 9110 §15.2.2). */
+  private switchProtocols(line: string, httpVersion: string, rawHeaders: string[]): void {
+    if (!this.upgrade) throw new ResponseParseError('101 Switching Protocols without an upgrade request');
+    if (httpVersion !== '1.1')
+      throw new ResponseParseError('101 Switching Protocols in an HTTP/1.0 response');
+    let upgrades = 0;
+    for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'upgrade') upgrades++;
+    if (upgrades !== 1) throw new ResponseParseError('101 Switching Protocols without one Upgrade field');
+    this.inHead = false;
+    this.finished = true;
+    this.switched = {
+      status: 101,
+      reason: line.slice(13),
+      httpVersion,
+      rawHeaders,
+      contentLength: undefined,
+      chunked: false,
+    };
   }
 
   private finish(rawTrailers: string[]): void {

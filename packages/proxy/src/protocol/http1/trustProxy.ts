@@ -7,7 +7,7 @@ import { BlockList, isIP, isIPv6 } from 'node:net';
 export type TrustPredicate = (address: string, hop: number) => boolean;
 
 /** Strips the IPv4-mapped prefix Node reports on dual-stack sockets, so `::ffff:10.0.0.1` reads `10.0.0.1`. */
-export function normalizeAddress(address: string): string {
+function normalizeAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 

@@ -51,6 +51,21 @@ describe('RetryBudget', () => {
     expect(budget.tryAcquire()).toBe(true);
   });
 
+  it('grants recovery slots outside the budget, counted in progress and in the peak', () => {
+    const budget = new RetryBudget(0, 0);
+    expect(budget.tryAcquire()).toBe(false);
+    expect([budget.tryAcquireRecovery(), budget.tryAcquireRecovery()]).toEqual([true, true]);
+    expect(budget.inProgress).toBe(2);
+    budget.releaseRecovery();
+    budget.releaseRecovery();
+    expect(budget.inProgress).toBe(0);
+    expect(budget.peakInProgress).toBe(2);
+  });
+
+  it('grants no recovery slot when recovery is off', () => {
+    expect(new RetryBudget(0.2, 3, false).tryAcquireRecovery()).toBe(false);
+  });
+
   it('allows nothing with a zero budget and no floor', () => {
     const budget = new RetryBudget(0, 0);
     budget.requestStarted();

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain ES module of the benchmark, without types.
+import { pools } from '../pool/pools.mjs';
+
+type Adapter = () => Promise<{ run(name: string, data: number): Promise<number>; close(): Promise<unknown> }>;
+
+// The pool benchmark compares adapters on the same two tasks; a wrong or missing answer would make the numbers
+// compare unlike work.
+describe('the pool benchmark adapters', () => {
+  // Starting worker threads on a loaded 2-core machine can take seconds; the bound only stops a hang.
+  it.each(Object.keys(pools))(
+    '%s runs both tasks and answers them right',
+    { timeout: 30_000 },
+    async (name) => {
+      const pool = await (pools as Record<string, Adapter>)[name]!();
+      try {
+        expect(await Promise.all([pool.run('inc', 41), pool.run('fib', 20)])).toEqual([42, 6765]);
+      } finally {
+        await pool.close();
+      }
+    },
+  );
+});
