@@ -18,6 +18,7 @@ export {
   type LoadBalancerOptions,
   loadBalancerOptionKeys,
   type TlsOptions,
+  type UnderscoreHeaders,
 } from './loadBalancerOptions.js';
 export {
   isLoadBalancingStrategyName,

@@ -6,6 +6,7 @@ import {
   type ResolvedResilienceOptions,
   type Strategy,
   type TlsOptions,
+  type UnderscoreHeaders,
   validateResilienceOptions,
 } from '@lb/core';
 import { compileTrustProxy, type TrustPredicate } from './http/trustProxy.js';
@@ -26,6 +27,9 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly requestTimeout: number;
   readonly keepAliveTimeout: number;
   readonly maxHeaderSize: number;
+  readonly maxHeaderCount: number;
+  readonly allowTrace: boolean;
+  readonly underscoreHeaders: UnderscoreHeaders;
   readonly maxConnectionsPerBackend: number;
   readonly maxIdleConnectionsPerBackend: number;
   readonly upstreamIdleTimeout: number;
@@ -54,6 +58,9 @@ export function resolveProxyOptions(config: Readonly<ClusterConfigOptions>): Res
     requestTimeout: o.requestTimeout ?? 300_000,
     keepAliveTimeout: o.keepAliveTimeout ?? 5000,
     maxHeaderSize: o.maxHeaderSize ?? 16_384,
+    maxHeaderCount: o.maxHeaderCount ?? 100,
+    allowTrace: o.allowTrace ?? false,
+    underscoreHeaders: o.underscoreHeaders ?? 'drop',
     maxConnectionsPerBackend: o.maxConnectionsPerBackend ?? 256,
     maxIdleConnectionsPerBackend: o.maxIdleConnectionsPerBackend ?? 64,
     upstreamIdleTimeout: o.upstreamIdleTimeout ?? 4000,
