@@ -2,7 +2,10 @@ import { HttpParseError, hasBareLf, isFieldValue, parseFieldLines } from './fiel
 
 /** Where a {@link BodyDecoder} delivers a message body. */
 export interface BodySink {
-  /** `last`: this chunk ends a length-framed body, so {@link BodySink.onBodyEnd} follows at once. */
+  /**
+   * `last`: this chunk ends a length-framed body, so {@link BodySink.onBodyEnd} follows at once. The data of
+   * every chunk decoded from one {@link BodyDecoder.decode} call comes as one piece.
+   */
   onBody(chunk: Buffer, last: boolean): void;
   onBodyEnd(rawTrailers: string[]): void;
 }
@@ -20,6 +23,15 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 export class BodyDecoder {
   private state: State = 'done';
   private remaining = 0;
+  /**
+   * Chunk data decoded in the current {@link BodyDecoder.decode} call, delivered as one piece when it returns:
+   * a sender's chunk sizes must not decide how many writes the other side costs (a million one-byte chunks
+   * would otherwise be a million writes and a million chunks on the next hop).
+   */
+  private readonly pieces: number[] = [];
+  private piecesLength = 0;
+  /** The buffer {@link BodyDecoder.pieces} holds `[start, end)` offsets into. */
+  private piecesSource: Buffer | undefined = undefined;
 
   /** @param maxLine - The longest chunk-size line or trailer section accepted. */
   constructor(
@@ -55,15 +67,33 @@ export class BodyDecoder {
    * of an incomplete chunk line or trailer section the caller must keep and present again with more bytes.
    */
   decode(data: Buffer, offset: number): number {
+    this.piecesSource = data;
+    try {
+      const end = this.decodeFrom(data, offset);
+      this.flushPieces();
+      return end;
+    } finally {
+      // Nothing of `data` is kept past the call; after a throw, the pieces of the broken body are dropped.
+      this.dropPieces();
+    }
+  }
+
+  private decodeFrom(data: Buffer, offset: number): number {
     while (offset < data.length) {
       const state = this.state;
-      if (state === 'length' || state === 'chunkData') {
+      if (state === 'chunkData') {
+        const take = Math.min(this.remaining, data.length - offset);
+        this.remaining -= take;
+        if (this.remaining === 0) this.state = 'chunkDataEnd';
+        this.pieces.push(offset, offset + take);
+        this.piecesLength += take;
+        offset += take;
+      } else if (state === 'length') {
         const take = Math.min(this.remaining, data.length - offset);
         this.remaining -= take;
         const end = this.remaining === 0;
-        if (end && state === 'length') this.state = 'done';
-        else if (end) this.state = 'chunkDataEnd';
-        this.sink.onBody(data.subarray(offset, offset + take), end && state === 'length');
+        if (end) this.state = 'done';
+        this.sink.onBody(data.subarray(offset, offset + take), end);
         offset += take;
         if (this.state === 'done') {
           this.sink.onBodyEnd([]);
@@ -79,6 +109,11 @@ export class BodyDecoder {
         offset += 2;
         this.state = 'chunkSize';
       } else if (state === 'chunkSize') {
+        const next = this.plainChunkSize(data, offset);
+        if (next !== -1) {
+          offset = next;
+          continue;
+        }
         const end = data.indexOf(CRLF, offset);
         if (end === -1) return offset;
         if (end - offset > this.maxLine) throw new HttpParseError('chunk line too large');
@@ -119,6 +154,54 @@ export class BodyDecoder {
   /** Forgets a body in progress (its exchange was abandoned). */
   reset(): void {
     this.state = 'done';
+    this.dropPieces();
+  }
+
+  /**
+   * Reads a chunk-size line that is hex digits and CRLF only, the line of nearly every chunk, from the bytes
+   * themselves; returns where the chunk data starts, or -1 for the general parser (extensions, a line not yet
+   * complete, or an invalid one) to decide.
+   */
+  private plainChunkSize(data: Buffer, offset: number): number {
+    const limit = Math.min(data.length, offset + 13);
+    let at = offset;
+    let length = 0;
+    for (; at < limit; at++) {
+      const digit = hexValue(data[at]!);
+      if (digit < 0) break;
+      length = length * 16 + digit;
+    }
+    if (at === offset || at + 1 >= data.length || data[at] !== 13 || data[at + 1] !== 10) return -1;
+    this.startChunk(length);
+    return at + 2;
+  }
+
+  /** Delivers the chunk data decoded so far as one buffer: a view when it is one piece, else one copy. */
+  private flushPieces(): void {
+    const pieces = this.pieces;
+    const source = this.piecesSource;
+    if (pieces.length === 0 || source === undefined) return;
+    let chunk: Buffer;
+    if (pieces.length === 2) chunk = source.subarray(pieces[0], pieces[1]);
+    else {
+      chunk = Buffer.allocUnsafe(this.piecesLength);
+      let at = 0;
+      for (let i = 0; i < pieces.length; i += 2) {
+        const from = pieces[i]!;
+        const to = pieces[i + 1]!;
+        // A native copy costs more than a loop for the few bytes of a tiny chunk.
+        if (to - from < 32) for (let j = from; j < to; j++) chunk[at++] = source[j]!;
+        else at += source.copy(chunk, at, from, to);
+      }
+    }
+    this.dropPieces();
+    this.sink.onBody(chunk, false);
+  }
+
+  private dropPieces(): void {
+    this.pieces.length = 0;
+    this.piecesLength = 0;
+    this.piecesSource = undefined;
   }
 
   private parseChunkSize(line: string): void {
@@ -136,6 +219,10 @@ export class BodyDecoder {
     }
     if (semicolon !== -1 && !isFieldValue(line, semicolon, line.length))
       throw new HttpParseError('invalid chunk extension');
+    this.startChunk(length);
+  }
+
+  private startChunk(length: number): void {
     if (length === 0) {
       this.state = 'trailers';
       return;
@@ -146,6 +233,7 @@ export class BodyDecoder {
 
   private finish(rawTrailers: string[]): void {
     this.state = 'done';
+    this.flushPieces();
     this.sink.onBodyEnd(rawTrailers);
   }
 }
