@@ -6,41 +6,28 @@
 export class FieldTable<V> {
   private readonly entries: ReadonlyMap<string, V>;
   /**
-   * Length, first and last character (case-folded) of every name in the table, packed into one number: a name
-   * whose key is missing cannot match, so it is skipped after three char reads. Derived from the entries, so
-   * the table stays the one place that says which names have a rule.
+   * For each name length, a bit per first character (its low five bits, the same for both letter cases) of
+   * the names in the table: a name whose bit is clear cannot match, so it is skipped after one typed-array read.
+   * Derived from the entries, so the table stays the one place that says which names have a rule.
    */
-  private readonly keys: ReadonlySet<number>;
+  private readonly firstChars: Uint32Array;
 
   /** @param entries - Lower-case field names and their rules. */
   constructor(entries: Iterable<readonly [string, V]>) {
-    const map = new Map<string, V>();
-    const keys = new Set<number>();
-    for (const [name, rule] of entries) {
-      map.set(name, rule);
-      keys.add(prefilterKey(name));
-    }
+    const map = new Map<string, V>(entries);
+    let longest = 0;
+    for (const name of map.keys()) longest = Math.max(longest, name.length);
+    const firstChars = new Uint32Array(longest + 1);
+    for (const name of map.keys()) firstChars[name.length]! |= 1 << (name.charCodeAt(0) & 31);
     this.entries = map;
-    this.keys = keys;
+    this.firstChars = firstChars;
   }
 
   /** The rule of a field name in any letter case, or `undefined` for a name the table does not hold. */
   get(rawName: string): V | undefined {
-    if (rawName.length === 0 || !this.keys.has(prefilterKey(rawName))) return undefined;
+    const length = rawName.length;
+    if (length >= this.firstChars.length) return undefined;
+    if ((this.firstChars[length]! & (1 << (rawName.charCodeAt(0) & 31))) === 0) return undefined;
     return this.entries.get(rawName.toLowerCase());
   }
-
-  /** The rule of an already lower-case field name. */
-  getLower(lowerName: string): V | undefined {
-    return this.entries.get(lowerName);
-  }
-}
-
-/** ASCII letters differ from their upper case by bit 0x20 only; other tchars are left as they are. */
-function fold(code: number): number {
-  return code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
-}
-
-function prefilterKey(name: string): number {
-  return name.length * 65_536 + fold(name.charCodeAt(0)) * 256 + fold(name.charCodeAt(name.length - 1));
 }
