@@ -24,14 +24,15 @@ export class BodyDecoder {
   private state: State = 'done';
   private remaining = 0;
   /**
-   * Chunk data decoded in the current {@link BodyDecoder.decode} call, delivered as one piece when it returns:
-   * a sender's chunk sizes must not decide how many writes the other side costs (a million one-byte chunks
-   * would otherwise be a million writes and a million chunks on the next hop).
+   * The chunk data decoded in the current {@link BodyDecoder.decode} call, `data[packStart, packEnd)`, moved
+   * together over the chunk lines between the chunks and delivered as one piece when the call returns: a
+   * sender's chunk sizes must not decide how many writes the other side costs (a million one-byte chunks would
+   * otherwise be a million writes and a million chunks on the next hop). `-1`: none yet.
    */
-  private readonly pieces: number[] = [];
-  private piecesLength = 0;
-  /** The buffer {@link BodyDecoder.pieces} holds `[start, end)` offsets into. */
-  private piecesSource: Buffer | undefined = undefined;
+  private packStart = -1;
+  private packEnd = 0;
+  /** The buffer being decoded, while {@link BodyDecoder.decode} runs. */
+  private source: Buffer | undefined = undefined;
 
   /** @param maxLine - The longest chunk-size line or trailer section accepted. */
   constructor(
@@ -65,16 +66,18 @@ export class BodyDecoder {
   /**
    * Decodes from `offset` and returns where it stopped: where the body ended, at `data.length`, or at the start
    * of an incomplete chunk line or trailer section the caller must keep and present again with more bytes.
+   * Chunked data is moved in place over the framing before it, so the bytes of `data` before the returned
+   * offset are consumed: the caller must not read them again (the bytes from it on are left as they were).
    */
   decode(data: Buffer, offset: number): number {
-    this.piecesSource = data;
+    this.source = data;
     try {
       const end = this.decodeFrom(data, offset);
-      this.flushPieces();
+      this.flushPack();
       return end;
     } finally {
-      // Nothing of `data` is kept past the call; after a throw, the pieces of the broken body are dropped.
-      this.dropPieces();
+      // Nothing of `data` is kept past the call; after a throw, the data of the broken body is dropped.
+      this.dropPack();
     }
   }
 
@@ -85,8 +88,7 @@ export class BodyDecoder {
         const take = Math.min(this.remaining, data.length - offset);
         this.remaining -= take;
         if (this.remaining === 0) this.state = 'chunkDataEnd';
-        this.pieces.push(offset, offset + take);
-        this.piecesLength += take;
+        this.pack(data, offset, take);
         offset += take;
       } else if (state === 'length') {
         const take = Math.min(this.remaining, data.length - offset);
@@ -154,7 +156,7 @@ export class BodyDecoder {
   /** Forgets a body in progress (its exchange was abandoned). */
   reset(): void {
     this.state = 'done';
-    this.dropPieces();
+    this.dropPack();
   }
 
   /**
@@ -176,32 +178,33 @@ export class BodyDecoder {
     return at + 2;
   }
 
-  /** Delivers the chunk data decoded so far as one buffer: a view when it is one piece, else one copy. */
-  private flushPieces(): void {
-    const pieces = this.pieces;
-    const source = this.piecesSource;
-    if (pieces.length === 0 || source === undefined) return;
-    let chunk: Buffer;
-    if (pieces.length === 2) chunk = source.subarray(pieces[0], pieces[1]);
-    else {
-      chunk = Buffer.allocUnsafe(this.piecesLength);
-      let at = 0;
-      for (let i = 0; i < pieces.length; i += 2) {
-        const from = pieces[i]!;
-        const to = pieces[i + 1]!;
-        // A native copy costs more than a loop for the few bytes of a tiny chunk.
-        if (to - from < 32) for (let j = from; j < to; j++) chunk[at++] = source[j]!;
-        else at += source.copy(chunk, at, from, to);
-      }
+  /** Appends `data[from, from + length)` to the packed chunk data, moving it down over the framing before it. */
+  private pack(data: Buffer, from: number, length: number): void {
+    if (this.packStart === -1) {
+      this.packStart = from;
+      this.packEnd = from;
     }
-    this.dropPieces();
+    const to = this.packEnd;
+    // A native copy costs more than a loop for the few bytes of a tiny chunk.
+    if (to !== from) {
+      if (length < 32) for (let i = 0; i < length; i++) data[to + i] = data[from + i]!;
+      else data.copyWithin(to, from, from + length);
+    }
+    this.packEnd = to + length;
+  }
+
+  /** Delivers the chunk data packed so far as one view of the buffer being decoded. */
+  private flushPack(): void {
+    const source = this.source;
+    if (this.packStart === -1 || source === undefined) return;
+    const chunk = source.subarray(this.packStart, this.packEnd);
+    this.packStart = -1;
     this.sink.onBody(chunk, false);
   }
 
-  private dropPieces(): void {
-    this.pieces.length = 0;
-    this.piecesLength = 0;
-    this.piecesSource = undefined;
+  private dropPack(): void {
+    this.packStart = -1;
+    this.source = undefined;
   }
 
   private parseChunkSize(line: string): void {
@@ -233,7 +236,7 @@ export class BodyDecoder {
 
   private finish(rawTrailers: string[]): void {
     this.state = 'done';
-    this.flushPieces();
+    this.flushPack();
     this.sink.onBodyEnd(rawTrailers);
   }
 }
