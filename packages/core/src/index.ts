@@ -21,6 +21,7 @@ export {
   loadBalancerOptionKeys,
   type ProxyProtocolOptions,
   type TlsOptions,
+  type UnderscoreHeaders,
 } from './loadBalancerOptions.js';
 export {
   isLoadBalancingStrategyName,

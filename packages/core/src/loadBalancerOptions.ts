@@ -44,8 +44,28 @@ export interface LoadBalancerOptions {
   requestTimeout?: number;
   /** Milliseconds an idle client keep-alive connection stays open. @default 5000 */
   keepAliveTimeout?: number;
-  /** Largest request header section in bytes; larger requests get 431. @default 16384 */
+  /**
+   * Largest request head (request line and header section) in bytes; larger requests get 431. A request line
+   * longer than half of it (8 KiB by default, nginx's `large_client_header_buffers`) gets 414 URI Too Long.
+   * @default 16384
+   */
   maxHeaderSize?: number;
+  /**
+   * Most header fields in a request (Envoy allows 100, HAProxy 101); more get 431. It keeps a client from
+   * burying fields under a flood of others in a backend that reads only its first N fields. @default 100
+   */
+  maxHeaderCount?: number;
+  /**
+   * Whether `TRACE` requests are forwarded. Off, they get 405: a backend echoing the request would show a
+   * script the cookies and credentials the balancer and the browser add (cross-site tracing). @default false
+   */
+  allowTrace?: boolean;
+  /**
+   * What happens to request header fields with `_` in their name, which some backends (CGI, PHP, WSGI, Rails)
+   * fold into the same variable as the `-` form, so `X_Forwarded_For` could pose as `X-Forwarded-For`:
+   * `'drop'` removes them (nginx's default), `'reject'` answers 400, `'allow'` forwards them. @default 'drop'
+   */
+  underscoreHeaders?: UnderscoreHeaders;
   /** Most connections, busy or idle, to one backend; further requests queue for a free one. @default 256 */
   maxConnectionsPerBackend?: number;
   /** Most idle keep-alive connections kept per backend. @default 64 */
@@ -84,6 +104,12 @@ export interface ProxyProtocolOptions {
   timeout?: number;
 }
 
+/** What the balancer does with a request header field whose name holds `_`. */
+export type UnderscoreHeaders = 'drop' | 'reject' | 'allow';
+
+/** Every {@link UnderscoreHeaders} value, for validation. */
+export const underscoreHeadersValues: readonly UnderscoreHeaders[] = ['drop', 'reject', 'allow'];
+
 /** Key and certificate, PEM encoded, for an HTTPS listener. */
 export interface TlsOptions {
   /** Private key in PEM format. */
@@ -110,6 +136,9 @@ export const loadBalancerOptionKeys = Object.keys({
   requestTimeout: true,
   keepAliveTimeout: true,
   maxHeaderSize: true,
+  maxHeaderCount: true,
+  allowTrace: true,
+  underscoreHeaders: true,
   maxConnectionsPerBackend: true,
   maxIdleConnectionsPerBackend: true,
   upstreamIdleTimeout: true,

@@ -19,8 +19,18 @@ describe('validateLoadBalancerOptions', () => {
       connectTimeout: 2000,
       trustProxy: ['10.0.0.0/8', '::1'],
       via: false,
+      maxHeaderCount: 50,
+      allowTrace: true,
+      underscoreHeaders: 'reject',
     });
-    expect(set).toEqual({ connectTimeout: 2000, trustProxy: ['10.0.0.0/8', '::1'], via: false });
+    expect(set).toEqual({
+      connectTimeout: 2000,
+      trustProxy: ['10.0.0.0/8', '::1'],
+      via: false,
+      maxHeaderCount: 50,
+      allowTrace: true,
+      underscoreHeaders: 'reject',
+    });
   });
 
   it.each([
@@ -29,6 +39,10 @@ describe('validateLoadBalancerOptions', () => {
     [{ tunnelIdleTimeout: -5 }, 'tunnelIdleTimeout'],
     [{ headersTimeout: 5000, requestTimeout: 1000 }, 'headersTimeout'],
     [{ maxHeaderSize: 10 }, 'maxHeaderSize'],
+    [{ maxHeaderCount: 0 }, 'maxHeaderCount'],
+    [{ maxHeaderCount: 1.5 }, 'maxHeaderCount'],
+    [{ allowTrace: 'yes' }, 'allowTrace'],
+    [{ underscoreHeaders: 'ignore' }, 'underscoreHeaders'],
     [{ maxConnectionsPerBackend: 0 }, 'maxConnectionsPerBackend'],
     [{ trustProxy: -1 }, 'trustProxy'],
     [{ trustProxy: ['10.0.0.0/33'] }, 'trustProxy[0]'],

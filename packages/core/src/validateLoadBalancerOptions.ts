@@ -1,10 +1,16 @@
 import { isIP } from 'node:net';
 import { loadBalancerDefaults } from './loadBalancerDefaults.js';
-import { type LoadBalancerOptions, loadBalancerOptionKeys, type TlsOptions } from './loadBalancerOptions.js';
+import {
+  type LoadBalancerOptions,
+  loadBalancerOptionKeys,
+  type TlsOptions,
+  underscoreHeadersValues,
+} from './loadBalancerOptions.js';
 import {
   assertBoolean,
   assertInteger,
   assertNumber,
+  assertOneOf,
   assertPort,
   assertRange,
   assertString,
@@ -122,8 +128,8 @@ function validateTimeouts(o: LoadBalancerOptions): void {
 }
 
 /**
- * Validates every load-balancer option (`loadBalancerHost`, timeouts, pool sizes, `trustProxy`, `forwarded`,
- * `via`, `tls`, and the resilience options through {@link validateResilienceOptions}) and returns the ones that
+ * Validates every load-balancer option (`loadBalancerHost`, timeouts, header limits and rules, pool sizes,
+ * `trustProxy`, `forwarded`, `via`, `tls`, and the resilience options through {@link validateResilienceOptions}) and returns the ones that
  * were set, without defaults, so they can be copied onto a config object. `ClusterConfig` and the HTTP
  * `LoadBalancer` both call it.
  *
@@ -144,6 +150,11 @@ export function validateLoadBalancerOptions(options: LoadBalancerOptions): LoadB
   validateResilienceOptions(o);
   validateTimeouts(o);
   if (o.maxHeaderSize !== undefined) assertInteger(o.maxHeaderSize, 'maxHeaderSize', 1024);
+  if (o.maxHeaderCount !== undefined) assertInteger(o.maxHeaderCount, 'maxHeaderCount', 1);
+  if (o.allowTrace !== undefined) assertBoolean(o.allowTrace, 'allowTrace');
+  if (o.underscoreHeaders !== undefined) {
+    assertOneOf(o.underscoreHeaders, 'underscoreHeaders', underscoreHeadersValues);
+  }
   if (o.maxConnectionsPerBackend !== undefined) {
     assertInteger(o.maxConnectionsPerBackend, 'maxConnectionsPerBackend', 1);
   }

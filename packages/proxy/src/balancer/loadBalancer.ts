@@ -121,8 +121,17 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
   async start(): Promise<void> {
     if (this.server) throw new LbError('LB_ERR_ALREADY_STARTED', 'The load balancer is already started');
     const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, tls } = this.options;
+    const { maxHeaderCount, allowTrace, underscoreHeaders } = this.options;
     const listener = new ClientListener(
-      { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize },
+      {
+        headersTimeout,
+        requestTimeout,
+        keepAliveTimeout,
+        maxHeaderSize,
+        maxHeaderCount,
+        allowTrace,
+        underscoreHeaders,
+      },
       tls,
       this.entry,
       this.isStopping,

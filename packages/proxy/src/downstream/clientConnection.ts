@@ -5,11 +5,12 @@ import { checkRequestFraming } from '../protocol/http1/framing.js';
 import { httpDate } from '../protocol/http1/httpDate.js';
 import { type RequestFacts, requestFacts } from '../protocol/http1/requestFacts.js';
 import { parseRequestHead, RequestParseError } from '../protocol/http1/requestHead.js';
+import { applyRequestRules, type CheckedRequest, type RequestRules } from '../protocol/http1/requestRules.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { ClientExchange } from './clientExchange.js';
 
-/** The client-side limits, in milliseconds and bytes; a timeout of 0 is none. */
-export interface ClientLimits {
+/** The client-side limits, in milliseconds and bytes (a timeout of 0 is none), and the request rules. */
+export interface ClientLimits extends RequestRules {
   readonly headersTimeout: number;
   readonly requestTimeout: number;
   readonly keepAliveTimeout: number;
@@ -36,6 +37,7 @@ export interface ClientConnectionOwner {
 type Phase = 'idle' | 'head' | 'body' | 'waiting' | 'closed';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const CRLF = Buffer.from('\r\n', 'latin1');
 const EMPTY = Buffer.alloc(0);
 /** Bytes held for a request not yet being read (pipelined or early body) before the socket stops reading. */
 const HOLD_LIMIT = 64 * 1024;
@@ -208,6 +210,10 @@ export class ClientConnection implements BodySink {
     }
     const { maxHeaderSize } = this.owner.limits;
     const end = data.indexOf(CRLFCRLF, offset);
+    if (requestLineTooLong(data, offset, maxHeaderSize)) {
+      this.reject(414, 'Request line too long');
+      return;
+    }
     if (end === -1) {
       const rest = data.subarray(offset);
       if (rest.length > maxHeaderSize) this.reject(431, 'Request header fields too large');
@@ -233,7 +239,7 @@ export class ClientConnection implements BodySink {
       return;
     }
     const facts = requestFacts(head.rawHeaders);
-    if (head.httpVersion === '1.1' && !facts.host) {
+    if (head.httpVersion === '1.1' && facts.host === undefined) {
       this.reject(400, 'Bad request: missing Host');
       return;
     }
@@ -241,15 +247,25 @@ export class ClientConnection implements BodySink {
       this.reject(405, 'CONNECT is not supported');
       return;
     }
+    let request: CheckedRequest;
+    try {
+      request = applyRequestRules(head, facts.host, this.owner.limits);
+    } catch (err) {
+      const status = err instanceof RequestParseError ? err.status : 400;
+      this.reject(status, `Bad request: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     if (facts.expect !== undefined && facts.expect.toLowerCase() !== '100-continue') {
       this.reject(417, `Unsupported expectation ${facts.expect}`);
       return;
     }
-    this.dispatch(head, checked.framing, facts, end + 4 < data.length ? data.subarray(end + 4) : undefined);
+    const rest = end + 4 < data.length ? data.subarray(end + 4) : undefined;
+    this.dispatch(head, request, checked.framing, facts, rest);
   }
 
   private dispatch(
     head: ReturnType<typeof parseRequestHead>,
+    request: CheckedRequest,
     framing: ClientExchange['framing'],
     facts: RequestFacts,
     rest: Buffer | undefined,
@@ -258,11 +274,11 @@ export class ClientConnection implements BodySink {
     const exchange = new ClientExchange(
       this,
       head.method,
-      head.target,
+      request.target,
       head.httpVersion,
-      head.rawHeaders,
+      request.rawHeaders,
       framing,
-      facts.host,
+      request.hasHost,
       facts.expect !== undefined,
       keepAlive,
     );
@@ -378,4 +394,15 @@ export class ClientConnection implements BodySink {
     this.current = undefined;
     this.owner.connectionClosed(this);
   }
+}
+
+/**
+ * Whether the request line (which shares the `maxHeaderSize` budget with the fields) is longer than half of
+ * that budget, so it is answered 414 URI Too Long rather than 431: 8 KiB by default, nginx's
+ * `large_client_header_buffers`. Checked as bytes arrive, so a huge target is refused before it is all read.
+ */
+function requestLineTooLong(data: Buffer, offset: number, maxHeaderSize: number): boolean {
+  const limit = maxHeaderSize >> 1;
+  const lineEnd = data.indexOf(CRLF, offset);
+  return (lineEnd === -1 ? data.length : lineEnd) - offset > limit;
 }

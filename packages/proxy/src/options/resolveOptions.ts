@@ -5,6 +5,7 @@ import {
   type ResolvedResilienceOptions,
   type Strategy,
   type TlsOptions,
+  type UnderscoreHeaders,
   validateResilienceOptions,
 } from '@lb/core';
 import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
@@ -26,6 +27,9 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly requestTimeout: number;
   readonly keepAliveTimeout: number;
   readonly maxHeaderSize: number;
+  readonly maxHeaderCount: number;
+  readonly allowTrace: boolean;
+  readonly underscoreHeaders: UnderscoreHeaders;
   readonly maxConnectionsPerBackend: number;
   readonly maxIdleConnectionsPerBackend: number;
   readonly upstreamIdleTimeout: number;
@@ -57,6 +61,9 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
     requestTimeout: o.requestTimeout ?? d.requestTimeout,
     keepAliveTimeout: o.keepAliveTimeout ?? d.keepAliveTimeout,
     maxHeaderSize: o.maxHeaderSize ?? d.maxHeaderSize,
+    maxHeaderCount: o.maxHeaderCount ?? d.maxHeaderCount,
+    allowTrace: o.allowTrace ?? d.allowTrace,
+    underscoreHeaders: o.underscoreHeaders ?? d.underscoreHeaders,
     maxConnectionsPerBackend: o.maxConnectionsPerBackend ?? d.maxConnectionsPerBackend,
     maxIdleConnectionsPerBackend: o.maxIdleConnectionsPerBackend ?? d.maxIdleConnectionsPerBackend,
     upstreamIdleTimeout: o.upstreamIdleTimeout ?? d.upstreamIdleTimeout,

@@ -161,10 +161,13 @@ export class ProxyExchange implements ClientExchangeHandlers {
     }
   }
 
-  /** HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend. */
+  /**
+   * HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend (first, where
+   * `buildRequestHeaders` puts a client's Host).
+   */
   private headersFor(backend: Backend): readonly string[] {
     if (this.client.hasHost) return this.headers;
-    return [...this.headers, 'Host', hostHeader(backend.host, backend.port)];
+    return ['Host', hostHeader(backend.host, backend.port), ...this.headers];
   }
 
   onSent(attempt: Attempt): void {
@@ -214,7 +217,8 @@ export class ProxyExchange implements ClientExchangeHandlers {
   }
 
   onRequestEnd(rawTrailers: string[]): void {
-    const trailers = this.client.framing.kind === 'chunked' ? filterTrailers(rawTrailers) : [];
+    const dropUnderscored = this.hooks.options.underscoreHeaders !== 'allow';
+    const trailers = rawTrailers.length > 0 ? filterTrailers(rawTrailers, dropUnderscored) : rawTrailers;
     this.current?.upstream.end(trailers);
   }
 

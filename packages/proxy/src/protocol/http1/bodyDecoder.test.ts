@@ -92,4 +92,17 @@ describe('BodyDecoder', () => {
     decoder.startLength(3);
     expect(() => decoder.end()).toThrow(/before the body was complete/);
   });
+
+  it('delivers the data of every chunk decoded from one read as one piece, however small the chunks', () => {
+    const pieces: string[] = [];
+    const decoder = new BodyDecoder(
+      { onBody: (chunk) => pieces.push(chunk.toString('latin1')), onBodyEnd: () => {} },
+      1024,
+    );
+    decoder.startChunked();
+    const first = Buffer.from(`${'1\r\na\r\n'.repeat(500)}3\r\nbcd\r\n2\r\ne`, 'latin1');
+    expect(decoder.decode(first, 0)).toBe(first.length);
+    expect(decoder.decode(Buffer.from('f\r\n0\r\n\r\n', 'latin1'), 0)).toBe(8);
+    expect(pieces).toEqual([`${'a'.repeat(500)}bcde`, 'f']);
+  });
 });

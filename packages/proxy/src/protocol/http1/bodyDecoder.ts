@@ -2,7 +2,10 @@ import { HttpParseError, hasBareLf, isFieldValue, parseFieldLines } from './fiel
 
 /** Where a {@link BodyDecoder} delivers a message body. */
 export interface BodySink {
-  /** `last`: this chunk ends a length-framed body, so {@link BodySink.onBodyEnd} follows at once. */
+  /**
+   * `last`: this chunk ends a length-framed body, so {@link BodySink.onBodyEnd} follows at once. The data of
+   * every chunk decoded from one {@link BodyDecoder.decode} call comes as one piece.
+   */
   onBody(chunk: Buffer, last: boolean): void;
   onBodyEnd(rawTrailers: string[]): void;
 }
@@ -20,6 +23,16 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 export class BodyDecoder {
   private state: State = 'done';
   private remaining = 0;
+  /**
+   * The chunk data decoded in the current {@link BodyDecoder.decode} call, `data[packStart, packEnd)`, moved
+   * together over the chunk lines between the chunks and delivered as one piece when the call returns: a
+   * sender's chunk sizes must not decide how many writes the other side costs (a million one-byte chunks would
+   * otherwise be a million writes and a million chunks on the next hop). `-1`: none yet.
+   */
+  private packStart = -1;
+  private packEnd = 0;
+  /** The buffer being decoded, while {@link BodyDecoder.decode} runs. */
+  private source: Buffer | undefined = undefined;
 
   /** @param maxLine - The longest chunk-size line or trailer section accepted. */
   constructor(
@@ -53,17 +66,36 @@ export class BodyDecoder {
   /**
    * Decodes from `offset` and returns where it stopped: where the body ended, at `data.length`, or at the start
    * of an incomplete chunk line or trailer section the caller must keep and present again with more bytes.
+   * Chunked data is moved in place over the framing before it, so the bytes of `data` before the returned
+   * offset are consumed: the caller must not read them again (the bytes from it on are left as they were).
    */
   decode(data: Buffer, offset: number): number {
+    this.source = data;
+    try {
+      const end = this.decodeFrom(data, offset);
+      this.flushPack();
+      return end;
+    } finally {
+      // Nothing of `data` is kept past the call; after a throw, the data of the broken body is dropped.
+      this.dropPack();
+    }
+  }
+
+  private decodeFrom(data: Buffer, offset: number): number {
     while (offset < data.length) {
       const state = this.state;
-      if (state === 'length' || state === 'chunkData') {
+      if (state === 'chunkData') {
+        const take = Math.min(this.remaining, data.length - offset);
+        this.remaining -= take;
+        if (this.remaining === 0) this.state = 'chunkDataEnd';
+        this.pack(data, offset, take);
+        offset += take;
+      } else if (state === 'length') {
         const take = Math.min(this.remaining, data.length - offset);
         this.remaining -= take;
         const end = this.remaining === 0;
-        if (end && state === 'length') this.state = 'done';
-        else if (end) this.state = 'chunkDataEnd';
-        this.sink.onBody(data.subarray(offset, offset + take), end && state === 'length');
+        if (end) this.state = 'done';
+        this.sink.onBody(data.subarray(offset, offset + take), end);
         offset += take;
         if (this.state === 'done') {
           this.sink.onBodyEnd([]);
@@ -79,6 +111,11 @@ export class BodyDecoder {
         offset += 2;
         this.state = 'chunkSize';
       } else if (state === 'chunkSize') {
+        const next = this.plainChunkSize(data, offset);
+        if (next !== -1) {
+          offset = next;
+          continue;
+        }
         const end = data.indexOf(CRLF, offset);
         if (end === -1) return offset;
         if (end - offset > this.maxLine) throw new HttpParseError('chunk line too large');
@@ -119,6 +156,55 @@ export class BodyDecoder {
   /** Forgets a body in progress (its exchange was abandoned). */
   reset(): void {
     this.state = 'done';
+    this.dropPack();
+  }
+
+  /**
+   * Reads a chunk-size line that is hex digits and CRLF only, the line of nearly every chunk, from the bytes
+   * themselves; returns where the chunk data starts, or -1 for the general parser (extensions, a line not yet
+   * complete, or an invalid one) to decide.
+   */
+  private plainChunkSize(data: Buffer, offset: number): number {
+    const limit = Math.min(data.length, offset + 13);
+    let at = offset;
+    let length = 0;
+    for (; at < limit; at++) {
+      const digit = hexValue(data[at]!);
+      if (digit < 0) break;
+      length = length * 16 + digit;
+    }
+    if (at === offset || at + 1 >= data.length || data[at] !== 13 || data[at + 1] !== 10) return -1;
+    this.startChunk(length);
+    return at + 2;
+  }
+
+  /** Appends `data[from, from + length)` to the packed chunk data, moving it down over the framing before it. */
+  private pack(data: Buffer, from: number, length: number): void {
+    if (this.packStart === -1) {
+      this.packStart = from;
+      this.packEnd = from;
+    }
+    const to = this.packEnd;
+    // A native copy costs more than a loop for the few bytes of a tiny chunk.
+    if (to !== from) {
+      if (length < 32) for (let i = 0; i < length; i++) data[to + i] = data[from + i]!;
+      else data.copyWithin(to, from, from + length);
+    }
+    this.packEnd = to + length;
+  }
+
+  /** Delivers the chunk data packed so far as one view of the buffer being decoded. */
+  private flushPack(): void {
+    const source = this.source;
+    if (this.packStart === -1 || source === undefined) return;
+    const chunk = source.subarray(this.packStart, this.packEnd);
+    this.packStart = -1;
+    this.sink.onBody(chunk, false);
+  }
+
+  private dropPack(): void {
+    this.packStart = -1;
+    this.source = undefined;
   }
 
   private parseChunkSize(line: string): void {
@@ -136,6 +222,10 @@ export class BodyDecoder {
     }
     if (semicolon !== -1 && !isFieldValue(line, semicolon, line.length))
       throw new HttpParseError('invalid chunk extension');
+    this.startChunk(length);
+  }
+
+  private startChunk(length: number): void {
     if (length === 0) {
       this.state = 'trailers';
       return;
@@ -146,6 +236,7 @@ export class BodyDecoder {
 
   private finish(rawTrailers: string[]): void {
     this.state = 'done';
+    this.flushPack();
     this.sink.onBodyEnd(rawTrailers);
   }
 }

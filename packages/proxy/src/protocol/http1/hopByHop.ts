@@ -4,18 +4,39 @@
  */
 
 /** Fields that are always connection-specific, whether `Connection` names them or not. */
-const alwaysHopByHop: ReadonlySet<string> = new Set([
+export const alwaysHopByHop: readonly string[] = [
   'connection',
   'keep-alive',
   'proxy-connection',
   'te',
   'transfer-encoding',
   'upgrade',
+];
+
+/**
+ * Fields a `Connection` header cannot remove: routing, framing and the forwarding fields the balancer vouches
+ * for. Naming them would let a client strip the `Host` a backend routes on (`Connection: close, Host`); framing
+ * and forwarding fields are re-emitted by the balancer anyway.
+ */
+const ignoredTokens: ReadonlySet<string> = new Set([
+  ...alwaysHopByHop,
+  'close',
+  'host',
+  'content-length',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'forwarded',
+  'via',
 ]);
 
 const noTokens: ReadonlySet<string> = new Set();
 
-/** The lower-case field names listed in every `Connection` header of a raw header list. */
+/**
+ * The lower-case field names listed in every `Connection` header of a raw header list that the message loses
+ * on the next hop (the always hop-by-hop names, `close` and the fields of {@link ignoredTokens} left out).
+ */
 export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<string> {
   // Most messages carry no `Connection` field: they share one empty set instead of allocating their own.
   let tokens: Set<string> | undefined;
@@ -24,9 +45,9 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
     if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     for (const part of rawHeaders[i + 1]!.split(',')) {
       const token = part.trim().toLowerCase();
-      // `keep-alive`, `close` and `upgrade` are dropped anyway: leaving them out keeps the common
-      // `Connection: keep-alive` message on the shared empty set, and its other names un-lower-cased.
-      if (token === '' || token === 'close' || alwaysHopByHop.has(token)) continue;
+      // Leaving out what is dropped anyway keeps the common `Connection: keep-alive` message on the shared
+      // empty set, and its other names un-lower-cased.
+      if (token === '' || ignoredTokens.has(token)) continue;
       tokens ??= new Set();
       tokens.add(token);
     }
@@ -34,18 +55,9 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
   return tokens ?? noTokens;
 }
 
-/**
- * Whether a raw field name can be hop-by-hop at all: the fixed ones are 2, 7, 10, 16 or 17 characters long, so
- * a message without `Connection` tokens skips lower-casing every other name.
- */
-export function mayBeHopByHop(rawName: string, tokens: ReadonlySet<string>): boolean {
-  const length = rawName.length;
-  return tokens.size > 0 || length === 2 || length === 7 || length === 10 || length === 16 || length === 17;
-}
-
-/** Whether a lower-case field name must not be forwarded, given the connection tokens of its message. */
-export function isHopByHop(lowerName: string, tokens: ReadonlySet<string>): boolean {
-  return alwaysHopByHop.has(lowerName) || tokens.has(lowerName);
+/** Whether a field must be dropped because its message's `Connection` header names it. */
+export function namedInConnection(rawName: string, tokens: ReadonlySet<string>): boolean {
+  return tokens.size > 0 && tokens.has(rawName.toLowerCase());
 }
 
 /** Splits a comma-separated list field into trimmed, lower-case, non-empty elements. */

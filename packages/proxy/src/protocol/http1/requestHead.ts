@@ -3,7 +3,7 @@ import { HttpParseError, isToken, parseFieldLines } from './fieldSyntax.js';
 /** A client request that cannot be served, with the status to answer before closing. */
 export class RequestParseError extends HttpParseError {
   constructor(
-    readonly status: 400 | 405 | 408 | 413 | 417 | 431 | 501 | 505,
+    readonly status: 400 | 405 | 408 | 413 | 414 | 417 | 431 | 501 | 505,
     message: string,
   ) {
     super(message);

@@ -163,4 +163,51 @@ describe('buildRequestHeaders', () => {
     expect(map.get('connection')).toEqual(['Upgrade']);
     expect(map.get('upgrade')).toEqual(['websocket']);
   });
+
+  it('puts Host, the forwarding fields and the framing before every client field', () => {
+    const { headers } = buildRequestHeaders(
+      ['A', '1', 'Content-Length', '5', 'Via', '1.1 cdn', 'B', '2', 'host', 'app.test'],
+      { ...base, framing: { kind: 'length', length: 5 } },
+    );
+    expect(headers).toEqual([
+      'Host',
+      'app.test',
+      'X-Forwarded-For',
+      '10.0.0.2',
+      'X-Forwarded-Proto',
+      'http',
+      'X-Forwarded-Host',
+      'app.test',
+      'X-Forwarded-Port',
+      '8080',
+      'Via',
+      '1.1 cdn, 1.1 lb',
+      'Content-Length',
+      '5',
+      'A',
+      '1',
+      'B',
+      '2',
+    ]);
+  });
+
+  it('never lets Connection remove Host, framing or forwarding fields', () => {
+    const { map } = headersOf(
+      [
+        'Host',
+        'app.test',
+        'Connection',
+        'close, Host, Content-Length, Via, Forwarded, X-A',
+        'X-A',
+        '1',
+        'Via',
+        '1.1 cdn',
+      ],
+      { framing: { kind: 'length', length: 5 } },
+    );
+    expect(map.get('host')).toEqual(['app.test']);
+    expect(map.get('content-length')).toEqual(['5']);
+    expect(map.get('via')).toEqual(['1.1 cdn, 1.1 lb']);
+    expect(map.get('x-a')).toBeUndefined();
+  });
 });

@@ -1,4 +1,5 @@
-import { connectionTokens, isHopByHop, mayBeHopByHop } from './hopByHop.js';
+import { FieldTable } from './fieldTable.js';
+import { alwaysHopByHop, connectionTokens, namedInConnection } from './hopByHop.js';
 import { resolveClientChain, type TrustPredicate } from './trustProxy.js';
 
 /** How the body of a forwarded message is framed on the next hop. */
@@ -32,20 +33,24 @@ export interface ForwardedRequestHeaders {
   readonly clientAddress: string;
 }
 
-const forwardingFields: ReadonlySet<string> = new Set([
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'forwarded',
-  'content-length',
-]);
+/** What the balancer does with a client field instead of forwarding it as it came. */
+type RequestFieldRule = 'host' | 'for' | 'proto' | 'forwardedHost' | 'port' | 'forwarded' | 'via' | 'drop';
 
-/** Whether a raw name can be a forwarding field, `Host` or hop-by-hop; checked by length before lower-casing. */
-function mayBeSpecial(rawName: string, tokens: ReadonlySet<string>): boolean {
-  const length = rawName.length;
-  return length === 4 || length === 9 || (length >= 14 && length <= 17) || mayBeHopByHop(rawName, tokens);
-}
+/**
+ * Client fields with a rule of their own; every other field is forwarded as received unless `Connection`
+ * names it. Framing and hop-by-hop fields are dropped (framing is re-emitted from the checked framing).
+ */
+const requestFieldRules = new FieldTable<RequestFieldRule>([
+  ['host', 'host'],
+  ['x-forwarded-for', 'for'],
+  ['x-forwarded-proto', 'proto'],
+  ['x-forwarded-host', 'forwardedHost'],
+  ['x-forwarded-port', 'port'],
+  ['forwarded', 'forwarded'],
+  ['via', 'via'],
+  ['content-length', 'drop'],
+  ...alwaysHopByHop.map((name): [string, RequestFieldRule] => [name, 'drop']),
+]);
 
 function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
@@ -136,44 +141,61 @@ function trustedForwarded(values: readonly string[], peer: string, trust: TrustP
  * `Via` when configured) describe the client. Incoming forwarding fields are believed only from trusted peers,
  * and the `X-Forwarded-For` and `Forwarded` chains only as far as trusted hops appended them, so a client cannot
  * spoof its address.
+ *
+ * `Host`, the forwarding fields and the framing come first and the client's other fields after them: a backend
+ * that keeps only its first N fields (Node keeps 1,000 by default) must never lose the ones it routes, frames or
+ * trusts on, however many fields a client sends.
  */
 export function buildRequestHeaders(
   rawHeaders: readonly string[],
   context: RequestHeaderContext,
 ): ForwardedRequestHeaders {
   const tokens = connectionTokens(rawHeaders);
-  const out: string[] = [];
+  const rest: string[] = [];
   const claimedFor: string[] = [];
   const claimedForwarded: string[] = [];
   let claimedProto: string | undefined;
   let claimedHost: string | undefined;
   let claimedPort: string | undefined;
   let host: string | undefined;
+  let via: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const value = rawHeaders[i + 1]!;
-    if (!mayBeSpecial(name, tokens)) {
-      out.push(name, value);
+    const rule = requestFieldRules.get(name);
+    if (rule === undefined || (rule === 'via' && context.via === false)) {
+      if (!namedInConnection(name, tokens)) rest.push(name, value);
       continue;
     }
-    const lower = name.toLowerCase();
-    if (forwardingFields.has(lower)) {
-      if (lower === 'x-forwarded-for')
-        claimedFor.push(
-          ...value
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        );
-      else if (lower === 'forwarded') claimedForwarded.push(value);
-      else if (lower === 'x-forwarded-proto') claimedProto ??= value.trim();
-      else if (lower === 'x-forwarded-host') claimedHost ??= value.trim();
-      else if (lower === 'x-forwarded-port') claimedPort ??= value.trim();
-      continue;
+    switch (rule) {
+      case 'host':
+        host = value;
+        break;
+      case 'for':
+        for (const part of value.split(',')) {
+          const address = part.trim();
+          if (address !== '') claimedFor.push(address);
+        }
+        break;
+      case 'forwarded':
+        claimedForwarded.push(value);
+        break;
+      case 'proto':
+        claimedProto ??= value.trim();
+        break;
+      case 'forwardedHost':
+        claimedHost ??= value.trim();
+        break;
+      case 'port':
+        claimedPort ??= value.trim();
+        break;
+      case 'via':
+        // The hops before this one, in order: the balancer's own entry is appended to them below.
+        via = via === undefined ? value : `${via}, ${value}`;
+        break;
+      case 'drop':
+        break;
     }
-    if (isHopByHop(lower, tokens)) continue;
-    if (lower === 'host') host = value;
-    out.push(name, value);
   }
   const peerTrusted = context.trust(context.peerAddress, 0);
   const { client, chain } = resolveClientChain(
@@ -184,6 +206,7 @@ export function buildRequestHeaders(
   const ownProto = context.encrypted ? 'https' : 'http';
   const proto = (peerTrusted && claimedProto) || ownProto;
   const forwardedHost = (peerTrusted && claimedHost) || host;
+  const out: string[] = host === undefined ? [] : ['Host', host];
   out.push('X-Forwarded-For', chain.join(', '), 'X-Forwarded-Proto', proto);
   if (forwardedHost !== undefined) out.push('X-Forwarded-Host', forwardedHost);
   out.push('X-Forwarded-Port', (peerTrusted && claimedPort) || String(context.localPort));
@@ -195,9 +218,12 @@ export function buildRequestHeaders(
       : [];
     out.push('Forwarded', [...believed, withHost].join(', '));
   }
-  if (context.via !== false) out.push('Via', `${context.httpVersion} ${context.via}`);
+  if (context.via !== false) {
+    const own = `${context.httpVersion} ${context.via}`;
+    out.push('Via', via === undefined ? own : `${via}, ${own}`);
+  }
   if (context.framing.kind === 'length') out.push('Content-Length', String(context.framing.length));
   else if (context.framing.kind === 'chunked') out.push('Transfer-Encoding', 'chunked');
   if (context.upgrade !== undefined) out.push('Connection', 'Upgrade', 'Upgrade', context.upgrade);
-  return { headers: out, clientAddress: client };
+  return { headers: out.concat(rest), clientAddress: client };
 }
