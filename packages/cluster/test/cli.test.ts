@@ -6,7 +6,8 @@ import { alive, cleanUp, fixture, get, track } from './helpers.js';
 
 afterEach(cleanUp);
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+// The package's bin entry, which runs the built dist/cli.js.
+const cli = fileURLToPath(new URL('../bin/lb.js', import.meta.url));
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
 
