@@ -64,7 +64,9 @@ export class SignalHandlers {
   }
 
   uninstall(): void {
-    if (!this.installed) return;
+    // A stop these handlers started ends in process.exit; until then a repeated signal must still reach onStop
+    // rather than kill the process by its default action.
+    if (!this.installed || this.stoppingSince !== undefined) return;
     this.installed = false;
     process.off('SIGINT', this.onStop);
     process.off('SIGTERM', this.onStop);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, cleanUp, fixture, get, track } from './helpers.js';
+import { alive, cleanUp, fixture, get, track, waitFor } from './helpers.js';
 
 afterEach(cleanUp);
 
@@ -57,13 +57,17 @@ describe('the lb command', () => {
   });
 
   it('takes a Ctrl-C relayed by a package manager (SIGINT, SIGINT, SIGTERM in quick succession) as one graceful stop', async () => {
-    const { lb, pids } = await startApp(1);
+    const { lb, port, pids, stdout } = await startApp(1);
+    // A request in flight keeps the stop going while the relayed signals arrive.
+    const slow = get(port, '/slow?ms=400');
+    await waitFor(() => stdout().includes('slow request started'), 5_000, 'the slow request to start');
     const exited = once(lb, 'exit');
     // The terminal's SIGINT, pnpm's relayed SIGINT, then the SIGTERM pnpm sends when interrupted twice.
     for (const signal of ['SIGINT', 'SIGINT', 'SIGTERM'] as const) {
       lb.kill(signal);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    expect((await slow).status).toBe(200);
     expect((await exited)[0]).toBe(0);
     expect(pids.some(alive)).toBe(false);
   });
