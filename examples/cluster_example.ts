@@ -6,6 +6,10 @@
  *
  * PORT is the load balancer's port (default 3000, 0 picks a free one); LB_BASE_PORT is the first worker's port
  * (default 8080, 0 picks free ones). Every worker answers with its pid and port. Ctrl-C stops gracefully.
+ *
+ * The demo script `exec`s `node --import tsx` rather than running `tsx`: /bin/sh (dash) kills itself with the
+ * Ctrl-C once its child exits, however gracefully, which pnpm reports as a failure; and tsx's own relay SIGKILLs
+ * a child that does not acknowledge a relayed signal within 30 ms.
  */
 import { createServer } from 'node:http';
 import { ClusterConfig, ClusterManager, LoadBalancingStrategy } from '@lb/all';

@@ -1,70 +1,112 @@
 #!/usr/bin/env node
-// Packs every package the way `pnpm publish` would, installs the tarballs into fresh projects outside the
-// workspace and checks them as a user would: ESM import, CJS require, the umbrella's re-exports and a TypeScript
-// consumer against the published .d.ts files. Also runs publint and arethetypeswrong on each tarball.
+// Installs @lb the way docs/getting-started.md tells users to: in a fresh copy of the repository (no
+// node_modules, no dist), runs the page's `from-a-clone` commands, which build through `prepack` and pack the six
+// tarballs; then runs each line of its `into-a-project` block in a new project outside the workspace and checks
+// the result as a user would: ESM import, CJS require, the umbrella's re-exports, the lb command and a
+// TypeScript consumer against the published .d.ts files. Also runs publint and arethetypeswrong on each tarball.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { docsBlock, freshCopy, userEnv } from './packaging/fromDocs.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const packages = ['core', 'strategies', 'proxy', 'cluster', 'isolate-pool', 'all'];
 const work = mkdtempSync(join(tmpdir(), 'lb-packaging-'));
-const tarballs = join(work, 'tarballs');
-mkdirSync(tarballs);
+const clone = join(work, 'lb');
+const env = userEnv();
 
 function run(command, args, cwd, options = {}) {
   return execFileSync(command, args, {
     cwd,
     stdio: options.capture ? 'pipe' : 'inherit',
     encoding: 'utf8',
-    env: {
-      ...process.env,
-      npm_config_update_notifier: 'false',
-      npm_config_fund: 'false',
-      npm_config_audit: 'false',
-    },
+    env,
   });
 }
+
+/** Runs shell lines as the docs show them, stopping at the first that fails. */
+const sh = (lines, cwd, options) => run('bash', ['-euo', 'pipefail', '-c', lines.join('\n')], cwd, options);
 
 function step(title) {
   console.log(`\n▶ ${title}`);
 }
 
-const bin = (name) => join(root, 'node_modules', '.bin', name);
-const tarballOf = {};
+/** A new npm project outside the workspace. */
+function project(name) {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, version: '1.0.0' }));
+  return dir;
+}
+
+const installedLb = (dir) =>
+  readdirSync(join(dir, 'node_modules', '@lb'))
+    .sort()
+    .join();
+
 try {
+  step('a fresh copy of the repository, then the commands of docs/getting-started.md, "from-a-clone"');
+  freshCopy(root, clone);
+  sh(docsBlock(root, 'from-a-clone'), clone);
+  const tarballs = join(clone, 'tarballs');
+  const tarballOf = {};
   for (const name of packages) {
-    step(`pack @lb/${name}`);
-    const dir = join(root, 'packages', name);
-    run('pnpm', ['pack', '--pack-destination', tarballs], dir, { capture: true });
-    const file = readdirSync(tarballs).find((f) => f.startsWith(`lb-${name}-`) && f.endsWith('.tgz'));
-    if (!file) throw new Error(`pnpm pack produced no tarball for @lb/${name}`);
+    const file = readdirSync(tarballs).find((f) => new RegExp(`^lb-${name}-\\d.*\\.tgz$`).test(f));
+    if (!file) throw new Error(`pack:all produced no tarball for @lb/${name}`);
     tarballOf[name] = join(tarballs, file);
-    step(`publint @lb/${name}`);
-    run(bin('publint'), ['--strict', tarballOf[name]], root);
-    step(`arethetypeswrong @lb/${name}`);
-    run(bin('attw'), [tarballOf[name], '--profile', 'node16', '--format', 'table-flipped'], root);
+    step(`publint and arethetypeswrong on ${file}`);
+    run(join(clone, 'node_modules', '.bin', 'publint'), ['--strict', tarballOf[name]], clone);
+    const attwArgs = [tarballOf[name], '--profile', 'node16', '--format', 'table-flipped'];
+    run(join(clone, 'node_modules', '.bin', 'attw'), attwArgs, clone);
   }
 
-  const project = (dirName, deps) => {
-    const dir = join(work, dirName);
-    mkdirSync(dir);
-    writeFileSync(
-      join(dir, 'package.json'),
-      JSON.stringify({ name: dirName, private: true, version: '1.0.0' }),
-    );
-    run('npm', ['install', '--no-save', '--ignore-scripts', '--no-package-lock', ...deps], dir, {
-      capture: true,
-    });
-    return dir;
-  };
+  // "lb=/path/to/lb/tarballs", then one `npm install` per line, named by its trailing comment.
+  const [assignment, ...installs] = docsBlock(root, 'into-a-project');
+  const lbVariable = assignment.replace('/path/to/lb/tarballs', tarballs);
+  const installed = {};
+  for (const line of installs) {
+    const name = /# (@lb\/[a-z-]+)/.exec(line)?.[1];
+    if (!name) throw new Error(`no "# @lb/<package>" comment on: ${line}`);
+    step(`in a new project, as docs/getting-started.md says for ${name}: ${line.replace(/\s+#.*/, '')}`);
+    installed[name] = project(name.replace('@lb/', ''));
+    sh([lbVariable, line], installed[name], { capture: true });
+  }
+
+  step('@lb/proxy installed alone serves a request from ESM import and CJS require');
+  const proxyAlone = installed['@lb/proxy'];
+  if (installedLb(proxyAlone) !== 'core,proxy,strategies')
+    throw new Error(`expected @lb/core, @lb/proxy and @lb/strategies, found ${installedLb(proxyAlone)}`);
+  const proxyProgram = (load) => `${load}
+(async () => {
+  const backend = http.createServer((_req, res) => res.end('hello from the backend'));
+  await new Promise((resolve) => backend.listen(0, '127.0.0.1', resolve));
+  const backends = [{ id: 'a', host: '127.0.0.1', port: backend.address().port }];
+  const lb = new LoadBalancer({ loadBalancerPort: 0, loadBalancerHost: '127.0.0.1' }, backends);
+  await lb.start();
+  const body = await (await fetch('http://127.0.0.1:' + lb.address.port + '/')).text();
+  await lb.stop();
+  backend.close();
+  if (body !== 'hello from the backend') throw new Error('the balancer answered ' + body);
+  console.log('  ' + body);
+})();`;
+  run(
+    'node',
+    [
+      '--input-type=module',
+      '-e',
+      proxyProgram("import http from 'node:http'; import { LoadBalancer } from '@lb/proxy';"),
+    ],
+    proxyAlone,
+  );
+  const requireProxy = "const http = require('node:http'); const { LoadBalancer } = require('@lb/proxy');";
+  run('node', ['-e', proxyProgram(requireProxy)], proxyAlone);
 
   step('@lb/strategies installed alone works from ESM import and CJS require');
-  const alone = project('strategies-alone', [tarballOf.core, tarballOf.strategies]);
-  const installed = readdirSync(join(alone, 'node_modules', '@lb')).sort();
-  if (installed.join() !== 'core,strategies')
-    throw new Error(`expected only @lb/core and @lb/strategies, found ${installed}`);
+  const alone = project('strategies');
+  run('npm', ['install', tarballOf.core, tarballOf.strategies], alone, { capture: true });
+  if (installedLb(alone) !== 'core,strategies')
+    throw new Error(`expected only @lb/core and @lb/strategies, found ${installedLb(alone)}`);
   const pickProgram = (load) => `${load}
 const backends = [{ id: 'a', host: '127.0.0.1', port: 8081 }, { id: 'b', host: '127.0.0.1', port: 8082 }];
 const s = strategies.createStrategy('roundRobin');
@@ -79,8 +121,10 @@ console.log('  picked', picked);`;
   );
   run('node', ['-e', pickProgram("const strategies = require('@lb/strategies');")], alone);
 
-  step('@lb/all installed alone re-exports every package');
-  const all = project('all-alone', Object.values(tarballOf));
+  step('@lb/all re-exports every package');
+  const all = installed['@lb/all'];
+  if (installedLb(all) !== [...packages].sort().join())
+    throw new Error(`expected all six packages, found ${installedLb(all)}`);
   const compare = `
 const missing = [];
 for (const name of ${JSON.stringify(packages.filter((p) => p !== 'all'))}) {
@@ -99,20 +143,7 @@ console.log('  @lb/all exports', Object.keys(mods.all).length, 'names');`;
   console.log('  lb --help ok');
 
   step('a TypeScript consumer type-checks against the installed .d.ts files (ESM and CJS)');
-  run(
-    'npm',
-    [
-      'install',
-      '--no-save',
-      '--no-package-lock',
-      '--ignore-scripts',
-      'typescript@5.9.3',
-      '@types/node@20',
-      ...Object.values(tarballOf),
-    ],
-    all,
-    { capture: true },
-  );
+  run('npm', ['install', '--no-save', 'typescript@5.9.3', '@types/node@20'], all, { capture: true });
   const consumer = `import { ClusterConfig, LbError, LoadBalancingStrategy, ProcessInfo, type Strategy, createStrategy } from '@lb/all';
 const config: ClusterConfig = new ClusterConfig({ processes: 2, basePort: 8080, strategy: LoadBalancingStrategy.leastConnections });
 const backends: ProcessInfo[] = [new ProcessInfo({ id: 0, port: 8081 }), new ProcessInfo({ id: 1, port: 8082 })];

@@ -1,14 +1,12 @@
 // The page callbacks below run in the browser.
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChromiumBinary, findChromium } from './chromium.js';
 import { request } from './http.js';
 import { examplesDir, type RunningExample, runExample, stopAll } from './runExample.js';
 
-/** Debian's `chromium` package; `.ci/run` installs it when missing. */
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** When set, the test saves the dashboard, after the restart, to this path (relative to the repository root). */
 const screenshotPath = process.env.LB_DASHBOARD_SCREENSHOT;
 
@@ -31,19 +29,19 @@ async function traffic(port: number, requests: number): Promise<void> {
 
 describe('the admin dashboard in headless Chromium, against examples/dashboard.ts', () => {
   let example: RunningExample;
+  let chromiumBinary: ChromiumBinary | undefined;
   let browser: Browser;
   let port: number;
   let adminPort: number;
 
   beforeAll(async () => {
-    if (!existsSync(executablePath)) {
-      throw new Error(`${executablePath} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    }
+    chromiumBinary = await findChromium();
+    console.log(`dashboard test: Chromium from ${chromiumBinary.source} (${chromiumBinary.executablePath})`);
     example = runExample('dashboard.ts', { PORT: '0', LB_BASE_PORT: '0', LB_ADMIN_PORT: '0' });
     port = Number((await example.waitFor(/4 workers behind http:\/\/localhost:(\d+)\//, 60_000))[1]);
     adminPort = Number((await example.waitFor(/dashboard on http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
     browser = await chromium.launch({
-      executablePath,
+      executablePath: chromiumBinary.executablePath,
       args: [
         '--headless',
         '--no-sandbox',
@@ -59,6 +57,7 @@ describe('the admin dashboard in headless Chromium, against examples/dashboard.t
 
   afterAll(async () => {
     await browser?.close();
+    chromiumBinary?.cleanUp();
     await stopAll();
   });
 
