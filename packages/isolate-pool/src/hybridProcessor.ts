@@ -19,6 +19,12 @@ export type TaskHandler<T, D = unknown> = (
 
 type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
 
+/** Options of {@link HybridProcessor.close}. */
+export interface CloseOptions {
+  /** Abort queued and running tasks (`LB_ERR_POOL_CLOSED`) instead of finishing them, as `destroy()` does. @default false */
+  force?: boolean;
+}
+
 /**
  * Runs CPU-heavy work on a pool of worker threads, keeping the event loop free. Handlers are either inline
  * functions (sent as source once per thread, with `helpers` and `context`) or exports of a task module.
@@ -37,6 +43,7 @@ export class HybridProcessor {
   private readonly pool: ThreadPool;
   private state: State = 'new';
   private initPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
 
   /** Validates `options` (throws `ConfigError` with `LB_ERR_INVALID_OPTION`); starts nothing yet. */
   constructor(options: HybridProcessorOptions = {}) {
@@ -67,6 +74,7 @@ export class HybridProcessor {
           });
     }
     if (this.state === 'starting') this.state = 'running';
+    else await this.pool.terminate();
   }
 
   /**
@@ -145,14 +153,22 @@ export class HybridProcessor {
     return new LbError('LB_ERR_POOL_CLOSED', 'The pool is closed; create a new HybridProcessor.');
   }
 
-  /** Finishes queued and running tasks, then ends the threads. New tasks are rejected with `LB_ERR_POOL_CLOSED`. */
-  async close(): Promise<void> {
-    if (this.state === 'new') this.state = 'closed';
+  /**
+   * Stops accepting tasks at once (new ones reject with `LB_ERR_POOL_CLOSED`), finishes every task accepted
+   * before the call, then ends the threads. `{ force: true }` is {@link HybridProcessor.destroy}.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    if (options?.force === true) return this.destroy();
+    this.closePromise ??= this.finish();
+    return this.closePromise;
+  }
+
+  private async finish(): Promise<void> {
+    // Set before the first await so that a processWork() in the same tick is already refused.
+    const wasRunning = this.state === 'running' || this.state === 'starting';
+    this.state = 'closing';
     if (this.initPromise !== undefined) await this.initPromise.catch(() => {});
-    if (this.state === 'running') {
-      this.state = 'closing';
-      await this.pool.drain();
-    }
+    if (wasRunning && this.pool.open) await this.pool.drain();
     this.state = 'closed';
     await this.pool.terminate();
   }

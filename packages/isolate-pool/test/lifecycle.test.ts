@@ -50,6 +50,29 @@ describe('lifecycle', () => {
     await expect(pool.processWork((x) => x, 1)).rejects.toMatchObject({ code: 'LB_ERR_POOL_CLOSED' });
   });
 
+  it('close() refuses new work from the moment it is called and still finishes what it accepted', async () => {
+    const pool = new HybridProcessor({ isolatePoolSize: 1 });
+    await pool.initialize();
+    const accepted = pool.processWork((x) => (x as number) + 1, 1);
+    const closed = pool.close();
+    const late = pool.processWork((x) => x, 'late');
+    await expect(late).rejects.toMatchObject({ code: 'LB_ERR_POOL_CLOSED' });
+    await expect(accepted).resolves.toBe(2);
+    await closed;
+    expect(pool.close()).toBe(closed);
+  });
+
+  it('close({ force: true }) aborts what is pending, like destroy()', async () => {
+    const pool = new HybridProcessor({ isolatePoolSize: 1 });
+    await pool.initialize();
+    const pending = expect(pool.processWork(() => new Promise(() => {}), null)).rejects.toMatchObject({
+      code: 'LB_ERR_POOL_CLOSED',
+    });
+    await pool.close({ force: true });
+    await pending;
+    expect(pool.stats().threads).toBe(0);
+  });
+
   it('destroy() ends the threads now and rejects what was pending', async () => {
     const pool = new HybridProcessor({ isolatePoolSize: 1 });
     await pool.initialize();
