@@ -25,7 +25,12 @@ export interface HybridProcessorOptions {
   maxTasksPerThread?: number;
   /** V8 heap and stack limits of each thread; a thread that exceeds them crashes and is replaced. */
   resourceLimits?: ResourceLimits;
-  /** Node flags of each thread. @default process.execArgv (so a TypeScript loader such as tsx is inherited) */
+  /**
+   * Node flags of each thread. When omitted, threads inherit the flags of the process the way Node does by
+   * default, which works under any flag the process accepts. When given, flags a thread cannot take
+   * (`--max-old-space-size`, `--expose-gc`, `--title`, …) are left out with one process warning.
+   * @default inherited from the process
+   */
   execArgv?: string[];
 }
 
@@ -59,7 +64,7 @@ export interface ResolvedOptions {
   maxQueue: number;
   maxTasksPerThread: number;
   resourceLimits: ResourceLimits | undefined;
-  execArgv: string[];
+  execArgv: string[] | undefined;
 }
 
 const known = new Set([
@@ -102,8 +107,11 @@ export function resolveOptions(options: HybridProcessorOptions = {}): ResolvedOp
     options.maxQueue === undefined || options.maxQueue === Number.POSITIVE_INFINITY
       ? Number.POSITIVE_INFINITY
       : assertInteger(options.maxQueue, 'maxQueue', 0);
-  const execArgv = options.execArgv ?? process.execArgv;
-  if (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string')) {
+  const execArgv = options.execArgv;
+  if (
+    execArgv !== undefined &&
+    (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))
+  ) {
     fail('LB_ERR_INVALID_OPTION', 'execArgv', 'must be an array of strings', execArgv);
   }
   if (options.resourceLimits !== undefined && typeof options.resourceLimits !== 'object') {
@@ -121,6 +129,6 @@ export function resolveOptions(options: HybridProcessorOptions = {}): ResolvedOp
       1024,
     ),
     resourceLimits: options.resourceLimits,
-    execArgv: [...execArgv],
+    execArgv: execArgv === undefined ? undefined : [...execArgv],
   };
 }

@@ -5,6 +5,7 @@ import { RingQueue } from './ringQueue.js';
 import { settleResults } from './settleResults.js';
 import { type Task, TaskState } from './task.js';
 import { type SlotEvents, ThreadSlot } from './threadSlot.js';
+import { rejectedFlags, withoutFlags } from './workerExecArgv.js';
 import { workerFile } from './workerFile.js';
 
 // A thread that dies before it is ready this many times in a row stops the pool from respawning.
@@ -29,6 +30,8 @@ export class ThreadPool {
   open = false;
   private readonly events: SlotEvents;
   private startupFailures = 0;
+  /** The user's `execArgv` less the flags a thread refused, learned on the first spawn. */
+  private execArgv: string[] | undefined;
   private pumpScheduled = false;
   private initReady: (() => void) | undefined;
   private initFailed: ((error: unknown) => void) | undefined;
@@ -39,6 +42,7 @@ export class ThreadPool {
   };
 
   constructor(private readonly options: ResolvedOptions) {
+    this.execArgv = options.execArgv;
     this.events = {
       onReady: (slot) => this.onReady(slot),
       onResults: (slot, results) => this.onResults(slot, results),
@@ -172,10 +176,30 @@ export class ThreadPool {
   }
 
   private spawn(): ThreadSlot {
-    const slot = new ThreadSlot(workerFile(), this.options, this.events);
+    const slot = this.newSlot(workerFile());
     this.slots.push(slot);
     this.all.add(slot);
     return slot;
+  }
+
+  /** A new thread; flags it refuses are dropped from `execArgv` (with one warning) and it is tried again. */
+  private newSlot(file: URL): ThreadSlot {
+    for (;;) {
+      try {
+        return new ThreadSlot(file, this.execArgv, this.options, this.events);
+      } catch (error) {
+        const rejected = rejectedFlags(error);
+        const argv = this.execArgv;
+        if (rejected === undefined || argv === undefined) throw error;
+        const kept = withoutFlags(argv, rejected);
+        if (kept.length === argv.length) throw error;
+        this.execArgv = kept;
+        process.emitWarning(
+          `HybridProcessor: worker threads do not accept ${rejected.join(', ')}; starting them without.`,
+          { code: 'LB_EXEC_ARGV_DROPPED' },
+        );
+      }
+    }
   }
 
   /** Keeps `minThreads` alive, and adds a thread while tasks wait and there is room. */

@@ -34,13 +34,15 @@ export class ThreadSlot {
   private outTasks: Task[] = [];
   private outTransfer: TransferListItem[] = [];
 
-  constructor(file: URL, options: ResolvedOptions, events: SlotEvents) {
+  /** Throws what `new Worker()` throws (an `execArgv` a thread refuses, for one). */
+  constructor(file: URL, execArgv: string[] | undefined, options: ResolvedOptions, events: SlotEvents) {
     const buffer = new SharedArrayBuffer(sharedBytes);
     this.shared = new Int32Array(buffer);
     const setup: WorkerSetup = { shared: buffer };
     this.worker = new Worker(file, {
       workerData: setup,
-      execArgv: options.execArgv,
+      // Only when given: an explicit list, even process.execArgv itself, fails on flags a thread refuses.
+      ...(execArgv === undefined ? {} : { execArgv }),
       resourceLimits: options.resourceLimits,
       stdout: false,
       stderr: false,

@@ -71,7 +71,7 @@ describe('errors across the thread boundary', () => {
   }, 60_000);
 
   it('fails initialize() when threads cannot start, instead of respawning forever', async () => {
-    const pool = new HybridProcessor({ isolatePoolSize: 2, execArgv: ['--no-such-node-flag'] });
+    const pool = new HybridProcessor({ isolatePoolSize: 2, execArgv: ['--require', '/no/such/preload.cjs'] });
     await expect(pool.initialize()).rejects.toMatchObject({ code: 'LB_ERR_POOL_INIT_FAILED' });
     expect(pool.stats().threads).toBe(0);
     await expect(pool.processWork((x) => x, 1)).rejects.toMatchObject({ code: 'LB_ERR_POOL_CLOSED' });
