@@ -35,6 +35,7 @@ export const ErrorCode = {
   handlerScope: 'LB_ERR_HANDLER_SCOPE',
   handlerNotSerializable: 'LB_ERR_HANDLER_NOT_SERIALIZABLE',
   taskModule: 'LB_ERR_TASK_MODULE',
+  notCloneable: 'LB_ERR_NOT_CLONEABLE',
 } as const;
 
 /** The union of every stable error code. */

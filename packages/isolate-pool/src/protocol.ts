@@ -51,3 +51,6 @@ export const taskModuleCode = 'LB_ERR_TASK_MODULE';
 
 /** The pool code a thread uses to say an inline handler could not be compiled. */
 export const notSerializableCode = 'LB_ERR_HANDLER_NOT_SERIALIZABLE';
+
+/** The pool code a thread uses to say a task's result cannot be copied back. */
+export const notCloneableCode = 'LB_ERR_NOT_CLONEABLE';

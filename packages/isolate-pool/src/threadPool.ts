@@ -47,6 +47,7 @@ export class ThreadPool {
       onReady: (slot) => this.onReady(slot),
       onResults: (slot, results) => this.onResults(slot, results),
       onExit: (slot, code) => this.onExit(slot, code),
+      onUnsendable: (task, error) => this.onUnsendable(task, error),
     };
   }
 
@@ -169,9 +170,7 @@ export class ThreadPool {
       }
       best.add(task, chunk);
     }
-    for (const slot of slots) {
-      for (const [failed, error] of slot.flush()) this.fail(failed, error);
-    }
+    for (const slot of slots) slot.flush();
     if (this.queued > 0) this.ensureThreads();
   }
 
@@ -218,6 +217,12 @@ export class ThreadPool {
         new LbError('LB_ERR_POOL_INIT_FAILED', 'A worker thread could not start.', { cause: error }),
       );
     }
+  }
+
+  private onUnsendable(task: Task, error: unknown): void {
+    const message = `The task's data cannot be copied to a thread: ${String(error)}`;
+    this.fail(task, new LbError('LB_ERR_NOT_CLONEABLE', message, { cause: error }));
+    this.checkDrained();
   }
 
   private onReady(slot: ThreadSlot): void {

@@ -9,6 +9,8 @@ export interface SlotEvents {
   onReady(slot: ThreadSlot): void;
   onResults(slot: ThreadSlot, results: unknown[]): void;
   onExit(slot: ThreadSlot, code: number): void;
+  /** A task whose data or transfer list `postMessage` refused; it was never sent. */
+  onUnsendable(task: Task, error: unknown): void;
 }
 
 /**
@@ -35,7 +37,12 @@ export class ThreadSlot {
   private outTransfer: TransferListItem[] = [];
 
   /** Throws what `new Worker()` throws (an `execArgv` a thread refuses, for one). */
-  constructor(file: URL, execArgv: string[] | undefined, options: ResolvedOptions, events: SlotEvents) {
+  constructor(
+    file: URL,
+    execArgv: string[] | undefined,
+    options: ResolvedOptions,
+    private readonly events: SlotEvents,
+  ) {
     const buffer = new SharedArrayBuffer(sharedBytes);
     this.shared = new Int32Array(buffer);
     const setup: WorkerSetup = { shared: buffer };
@@ -97,9 +104,9 @@ export class ThreadSlot {
     if (this.outTasks.length >= chunkSize) this.flush();
   }
 
-  /** Posts buffered tasks. Returns tasks that could not be sent, each with the error postMessage threw. */
-  flush(): [Task, unknown][] {
-    if (this.outTasks.length === 0) return [];
+  /** Posts buffered tasks; a task that cannot be sent is reported through `onUnsendable`. */
+  flush(): void {
+    if (this.outTasks.length === 0) return;
     const message = this.outbox;
     const tasks = this.outTasks;
     const transfer = this.outTransfer;
@@ -109,24 +116,24 @@ export class ThreadSlot {
     this.updateRef();
     try {
       this.worker.postMessage(message, transfer);
-      return [];
     } catch {
-      return this.sendOneByOne(message[0] as Definition[] | null, tasks);
+      // Nothing was sent (cloning fails before anything moves): send the tasks one by one so only the one that
+      // cannot be cloned fails.
+      this.sendOneByOne(message[0] as Definition[] | null, tasks);
     }
   }
 
-  private sendOneByOne(defs: Definition[] | null, tasks: Task[]): [Task, unknown][] {
+  private sendOneByOne(defs: Definition[] | null, tasks: Task[]): void {
     if (defs !== null) this.worker.postMessage([defs]);
-    const failed: [Task, unknown][] = [];
     for (const task of tasks) {
       try {
         this.worker.postMessage([null, task.seq, task.def.id, task.data], task.transfer ?? []);
       } catch (error) {
         this.inflight.delete(task.seq);
-        failed.push([task, error]);
+        this.events.onUnsendable(task, error);
       }
     }
-    return failed;
+    this.updateRef();
   }
 
   /** Makes the thread skip `seq` if it has not started it. */

@@ -4,6 +4,7 @@ import {
   cancelMask,
   type Definition,
   type InlineDefinition,
+  notCloneableCode,
   notSerializableCode,
   SharedField,
   Status,
@@ -160,7 +161,9 @@ function flush(): void {
       try {
         port!.postMessage(one);
       } catch (error) {
-        port!.postMessage([one[0], Status.error, serializeError(error), one[3]]);
+        const message = `The task's result cannot be copied back from the thread: ${String(error)}`;
+        const unsendable = serializeError(new Error(message, { cause: error }), notCloneableCode);
+        port!.postMessage([one[0], Status.error, unsendable, one[3]]);
       }
     }
   }
