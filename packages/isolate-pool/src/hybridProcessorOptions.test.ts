@@ -3,7 +3,7 @@ import { defaultPoolSize } from './defaultPoolSize.js';
 import { resolveOptions } from './hybridProcessorOptions.js';
 
 describe('resolveOptions', () => {
-  it('defaults to a fixed pool of the default size that inherits execArgv', () => {
+  it('defaults to a fixed pool of the default size, with no execArgv of its own', () => {
     const size = defaultPoolSize();
     expect(resolveOptions()).toEqual({
       minThreads: size,
@@ -12,7 +12,7 @@ describe('resolveOptions', () => {
       maxQueue: Number.POSITIVE_INFINITY,
       maxTasksPerThread: 64,
       resourceLimits: undefined,
-      execArgv: process.execArgv,
+      execArgv: undefined,
     });
   });
 
