@@ -36,6 +36,7 @@ export const ErrorCode = {
   handlerNotSerializable: 'LB_ERR_HANDLER_NOT_SERIALIZABLE',
   taskModule: 'LB_ERR_TASK_MODULE',
   notCloneable: 'LB_ERR_NOT_CLONEABLE',
+  resultLost: 'LB_ERR_RESULT_LOST',
 } as const;
 
 /** The union of every stable error code. */

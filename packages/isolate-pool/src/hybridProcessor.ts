@@ -9,13 +9,11 @@ import {
 } from './hybridProcessorOptions.js';
 import type { HybridProcessorStats } from './poolStats.js';
 import { Task, TaskState } from './task.js';
+import type { TaskContext } from './taskContext.js';
 import { ThreadPool } from './threadPool.js';
 
 /** A function run in a worker thread. It sees only its arguments, `helpers`, `context` and globals. */
-export type TaskHandler<T, D = unknown> = (
-  data: D,
-  context: Readonly<Record<string, unknown>>,
-) => T | PromiseLike<T>;
+export type TaskHandler<T, D = unknown> = (data: D, context: TaskContext) => T | PromiseLike<T>;
 
 type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
 
@@ -108,6 +106,7 @@ export class HybridProcessor {
         def,
         data,
         options?.transfer,
+        options?.transferResult === true,
         resolve as (value: unknown) => void,
         reject,
         performance.now(),

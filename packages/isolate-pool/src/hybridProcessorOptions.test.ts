@@ -11,6 +11,7 @@ describe('resolveOptions', () => {
       idleTimeout: 10_000,
       maxQueue: Number.POSITIVE_INFINITY,
       maxTasksPerThread: 64,
+      stuckTaskTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: undefined,
       execArgv: undefined,
     });
@@ -34,6 +35,7 @@ describe('resolveOptions', () => {
       [{ idleTimeout: -5 }, 'idleTimeout'],
       [{ maxQueue: 'lots' }, 'maxQueue'],
       [{ maxTasksPerThread: 0 }, 'maxTasksPerThread'],
+      [{ stuckTaskTimeout: 0 }, 'stuckTaskTimeout'],
       [{ execArgv: 'x' }, 'execArgv'],
       [{ resourceLimits: 5 }, 'resourceLimits'],
     ];

@@ -23,6 +23,14 @@ export interface HybridProcessorOptions {
    * @default 64
    */
   maxTasksPerThread?: number;
+  /**
+   * Milliseconds a task may run without returning to the event loop (an endless `while (true) {}`, say) before
+   * it fails with `LB_ERR_TASK_TIMEOUT` and its thread is replaced. Checked a few times per period, so the
+   * task is stopped up to about half a period later. With it set, each thread posts the results it holds before
+   * every task, which costs some speed on tiny tasks. Tasks that `await` are not affected while they wait.
+   * @default Infinity (off: a stuck task keeps its thread, and the other threads take the tasks sent behind it)
+   */
+  stuckTaskTimeout?: number;
   /** V8 heap and stack limits of each thread; a thread that exceeds them crashes and is replaced. */
   resourceLimits?: ResourceLimits;
   /**
@@ -42,6 +50,13 @@ export interface TaskOptions {
   signal?: AbortSignal;
   /** Milliseconds from submission after which the task fails with `LB_ERR_TASK_TIMEOUT`. */
   timeout?: number;
+  /**
+   * Move the `ArrayBuffer`s of the result back instead of copying them: an `ArrayBuffer`, a typed array or
+   * `DataView` spanning its whole buffer, and those inside arrays, plain objects, `Map`s and `Set`s. A view over
+   * part of a buffer is still copied.
+   * @default false
+   */
+  transferResult?: boolean;
 }
 
 /** Per-task options of an inline handler. */
@@ -63,6 +78,7 @@ export interface ResolvedOptions {
   idleTimeout: number;
   maxQueue: number;
   maxTasksPerThread: number;
+  stuckTaskTimeout: number;
   resourceLimits: ResourceLimits | undefined;
   execArgv: string[] | undefined;
 }
@@ -74,6 +90,7 @@ const known = new Set([
   'idleTimeout',
   'maxQueue',
   'maxTasksPerThread',
+  'stuckTaskTimeout',
   'resourceLimits',
   'execArgv',
 ]);
@@ -128,6 +145,10 @@ export function resolveOptions(options: HybridProcessorOptions = {}): ResolvedOp
       1,
       1024,
     ),
+    stuckTaskTimeout:
+      options.stuckTaskTimeout === undefined || options.stuckTaskTimeout === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : assertNumber(options.stuckTaskTimeout, 'stuckTaskTimeout', 1),
     resourceLimits: options.resourceLimits,
     execArgv: execArgv === undefined ? undefined : [...execArgv],
   };

@@ -9,3 +9,4 @@ export type { HistogramSummary } from './histogram.js';
 export { type CloseOptions, HybridProcessor, type TaskHandler } from './hybridProcessor.js';
 export type { HybridProcessorOptions, InlineTaskOptions, TaskOptions } from './hybridProcessorOptions.js';
 export type { HybridProcessorStats } from './poolStats.js';
+export type { TaskContext } from './taskContext.js';

@@ -12,6 +12,8 @@ import { workerFile } from './workerFile.js';
 const maxStartupFailures = 3;
 // Aim for about this many milliseconds of work queued in each thread: enough to hide the round trip.
 const windowTargetMs = 4;
+// How long an aborted task seen running synchronously gets to return before its thread is replaced.
+const abortGraceMs = 50;
 
 /**
  * The engine behind `HybridProcessor`: a ring-buffer queue, the threads, and the dispatch loop that sends each
@@ -32,6 +34,8 @@ export class ThreadPool {
   private startupFailures = 0;
   /** The user's `execArgv` less the flags a thread refused, learned on the first spawn. */
   private execArgv: string[] | undefined;
+  private readonly stuckTaskTimeout: number;
+  private stuckTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private initReady: (() => void) | undefined;
   private initFailed: ((error: unknown) => void) | undefined;
@@ -43,6 +47,7 @@ export class ThreadPool {
 
   constructor(private readonly options: ResolvedOptions) {
     this.execArgv = options.execArgv;
+    this.stuckTaskTimeout = options.stuckTaskTimeout;
     this.events = {
       onReady: (slot) => this.onReady(slot),
       onResults: (slot, results) => this.onResults(slot, results),
@@ -65,7 +70,36 @@ export class ThreadPool {
       this.initFailed = undefined;
     }
     this.open = true;
+    if (this.stuckTaskTimeout < Number.POSITIVE_INFINITY) {
+      const every = Math.min(1000, Math.max(10, this.stuckTaskTimeout / 4));
+      this.stuckTimer = setInterval(() => this.replaceStuckThreads(), every);
+      this.stuckTimer.unref();
+    }
     this.pump();
+  }
+
+  /**
+   * Fails a task whose synchronous part has held its thread for `stuckTaskTimeout` and replaces the thread:
+   * only an endless loop's own task (and async tasks in progress on that thread) are lost.
+   */
+  private replaceStuckThreads(): void {
+    const now = performance.now();
+    for (const slot of [...this.slots]) {
+      const seq = slot.running;
+      if (seq <= 0 || seq !== slot.watchedSeq) {
+        slot.watchedSeq = seq;
+        slot.watchedSince = now;
+        continue;
+      }
+      if (now - slot.watchedSince < this.stuckTaskTimeout) continue;
+      const task = slot.inflight.get(seq);
+      if (task !== undefined) {
+        slot.inflight.delete(seq);
+        const message = `The task ran for more than stuckTaskTimeout (${this.stuckTaskTimeout} ms) without returning to the event loop; its thread was replaced.`;
+        this.fail(task, new LbError('LB_ERR_TASK_TIMEOUT', message));
+      }
+      this.retire(slot);
+    }
   }
 
   private checkInitReady(): void {
@@ -88,7 +122,10 @@ export class ThreadPool {
     return this.queued >= max && this.queued - this.freeCapacity() >= max;
   }
 
-  /** Drops a queued task; stops a running one by replacing its thread. */
+  /**
+   * Drops a queued task, or one sent ahead that the thread has not started. A started task is told through its
+   * handler's `signal`; one that keeps the thread busy and never yields is stopped by replacing the thread.
+   */
   cancel(task: Task, error: LbError): void {
     if (task.state === TaskState.done) return;
     const wasQueued = task.state === TaskState.queued;
@@ -101,9 +138,24 @@ export class ThreadPool {
     const slot = task.slot instanceof ThreadSlot ? task.slot : undefined;
     if (slot === undefined) return;
     slot.inflight.delete(task.seq);
-    slot.cancel(task.seq);
-    if (slot.running === task.seq) this.retire(slot);
+    if (!slot.reclaim(task.seq)) {
+      slot.abort(task.seq, error.code === 'LB_ERR_TASK_TIMEOUT' ? 'TimeoutError' : 'AbortError');
+      if (slot.running === task.seq) this.stopIfStillRunning(slot, task.seq);
+    }
+    slot.updateRef();
     this.pump();
+    this.checkDrained();
+  }
+
+  /**
+   * A task seen on the thread's stack may be about to return (its signal then reaches it); one still there
+   * after `abortGraceMs` never yields, and only replacing the thread stops it.
+   */
+  private stopIfStillRunning(slot: ThreadSlot, seq: number): void {
+    const timer = setTimeout(() => {
+      if (slot.running === seq && !slot.retiring) this.retire(slot);
+    }, abortGraceMs);
+    timer.unref();
   }
 
   /** Settles a task as failed. */
@@ -155,7 +207,7 @@ export class ThreadPool {
       let load = window;
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!;
-        if (slot.ready && slot.inflight.size < load) {
+        if (slot.inflight.size < load && slot.canTake(window)) {
           best = slot;
           load = slot.inflight.size;
         }
@@ -168,10 +220,48 @@ export class ThreadPool {
         clearTimeout(best.idleTimer);
         best.idleTimer = undefined;
       }
+      if (task.stoppable) best.eager = true;
       best.add(task, chunk);
     }
     for (const slot of slots) slot.flush();
     if (this.queued > 0) this.ensureThreads();
+  }
+
+  /**
+   * An idle thread takes back half of the unstarted tasks of the thread with the most in flight (newest
+   * first), so nothing waits behind a long or stuck task while a thread is free.
+   */
+  private steal(): void {
+    let victim: ThreadSlot | undefined;
+    let most = 1;
+    for (const slot of this.slots) {
+      if (slot.inflight.size > most) {
+        victim = slot;
+        most = slot.inflight.size;
+      }
+    }
+    if (victim === undefined) return;
+    const tasks = [...victim.inflight.values()];
+    const taken: Task[] = [];
+    for (let i = tasks.length - 1; i >= 0 && taken.length < tasks.length >> 1; i--) {
+      const task = tasks[i]!;
+      // Threads start tasks in order, so once one has started the older ones have too.
+      if (!victim.reclaim(task.seq)) break;
+      victim.inflight.delete(task.seq);
+      taken.push(task);
+    }
+    this.requeue(taken);
+    victim.updateRef();
+  }
+
+  /** Puts tasks that never started back at the front of the queue; `tasks` is newest first. */
+  private requeue(tasks: Task[]): void {
+    for (const task of tasks) {
+      task.state = TaskState.queued;
+      task.slot = undefined;
+      this.queue.unshift(task);
+      this.queued++;
+    }
   }
 
   private spawn(): ThreadSlot {
@@ -227,16 +317,22 @@ export class ThreadPool {
 
   private onReady(slot: ThreadSlot): void {
     this.startupFailures = 0;
+    if (this.stuckTaskTimeout < Number.POSITIVE_INFINITY) slot.eager = true;
     slot.updateRef();
     this.checkInitReady();
+    if (this.queued === 0) this.steal();
     this.pump();
     this.scheduleIdle(slot);
   }
 
   private onResults(slot: ThreadSlot, results: unknown[]): void {
     settleResults(slot.inflight, results, this.stats);
-    slot.updateRef();
+    if (slot.inflight.size === 0) {
+      if (this.stuckTaskTimeout === Number.POSITIVE_INFINITY) slot.eager = false;
+      if (this.queued === 0) this.steal();
+    }
     if (this.queued > 0) this.pump();
+    slot.updateRef();
     if (slot.inflight.size === 0) {
       this.scheduleIdle(slot);
       this.checkDrained();
@@ -266,18 +362,20 @@ export class ThreadPool {
         cause: reason,
       },
     );
+    // Results posted before the thread died have been delivered by now (Node emits them before 'exit').
     // Tasks the thread never started are safe to run elsewhere; the others may have had side effects.
-    const started = slot.started;
-    const requeue = [...slot.inflight.values()].filter((task) => task.seq > started);
-    for (const task of slot.inflight.values()) if (task.seq <= started) this.fail(task, crashed);
-    slot.inflight.clear();
-    for (let i = requeue.length - 1; i >= 0; i--) {
-      const task = requeue[i]!;
-      task.state = TaskState.queued;
-      task.slot = undefined;
-      this.queue.unshift(task);
-      this.queued++;
+    const lost = new LbError(
+      'LB_ERR_RESULT_LOST',
+      `The task finished, but its thread died before the result was sent: ${reason.message}`,
+      { cause: reason },
+    );
+    const unstarted: Task[] = [];
+    for (const task of slot.inflight.values()) {
+      if (slot.reclaim(task.seq)) unstarted.unshift(task);
+      else this.fail(task, slot.finished(task.seq) ? lost : crashed);
     }
+    slot.inflight.clear();
+    this.requeue(unstarted);
     if (!slot.ready && !slot.retiring) this.onStartupFailure(reason);
     this.ensureThreads();
     this.pump();
@@ -314,6 +412,7 @@ export class ThreadPool {
   /** Ends every thread; `error` fails the tasks still pending. */
   async terminate(error?: LbError): Promise<void> {
     this.open = false;
+    clearInterval(this.stuckTimer);
     this.drained = undefined;
     if (error !== undefined) {
       this.failQueued(error);

@@ -1,6 +1,14 @@
 import { type TransferListItem, Worker } from 'node:worker_threads';
 import type { ResolvedOptions } from './hybridProcessorOptions.js';
-import { cancelMask, type Definition, SharedField, sharedBytes, type WorkerSetup } from './protocol.js';
+import {
+  abortMessage,
+  type Definition,
+  ringMask,
+  ringSize,
+  SharedField,
+  sharedBytes,
+  type WorkerSetup,
+} from './protocol.js';
 import type { Task } from './task.js';
 import { TaskState } from './task.js';
 
@@ -15,8 +23,8 @@ export interface SlotEvents {
 
 /**
  * One worker thread and the tasks sent to it. Tasks are buffered in an outbox and posted in chunks, several per
- * message; a shared `Int32Array` tells the pool which task the thread started last and lets it cancel unstarted
- * tasks without a message.
+ * message; a shared `Int32Array` (see `SharedField`) says which tasks the thread started and finished, and lets
+ * the pool cancel or take back unstarted tasks without a message.
  */
 export class ThreadSlot {
   readonly worker: Worker;
@@ -27,10 +35,15 @@ export class ThreadSlot {
   retiring = false;
   crashError: Error | undefined = undefined;
   idleTimer: NodeJS.Timeout | undefined = undefined;
+  /** Stuck-task detection: the running seq seen last, and since when. */
+  watchedSeq = -1;
+  watchedSince = 0;
   readonly exited: Promise<void>;
   private readonly shared: Int32Array;
   private readonly defined = new Set<number>();
   private nextSeq = 1;
+  /** A lower bound of the oldest seq in flight (exact after `hasSeqRoom` recomputes it). */
+  private oldestSeq = 1;
   private referenced = true;
   private outbox: unknown[] = [null];
   private outTasks: Task[] = [];
@@ -45,6 +58,7 @@ export class ThreadSlot {
   ) {
     const buffer = new SharedArrayBuffer(sharedBytes);
     this.shared = new Int32Array(buffer);
+    Atomics.store(this.shared, SharedField.running, -1);
     const setup: WorkerSetup = { shared: buffer };
     this.worker = new Worker(file, {
       workerData: setup,
@@ -74,19 +88,29 @@ export class ThreadSlot {
     });
   }
 
-  /** Seq of the last task the thread started. */
-  get started(): number {
-    return Atomics.load(this.shared, SharedField.started);
-  }
-
-  /** Seq of the task the thread is running synchronously now, or -1. */
+  /** Seq of the task whose synchronous part the thread is running now, or -1. */
   get running(): number {
     return Atomics.load(this.shared, SharedField.running);
+  }
+
+  /** Whether the thread posts held results before each task, because the pool may terminate it. */
+  set eager(on: boolean) {
+    Atomics.store(this.shared, SharedField.eager, on ? 1 : 0);
+  }
+
+  /** Room for one more task: below `window`, and its seq would not reuse the ring slot of a task in flight. */
+  canTake(window: number): boolean {
+    if (!this.ready || this.inflight.size >= window) return false;
+    if (this.nextSeq - this.oldestSeq < ringSize) return true;
+    if (this.inflight.size === 0) return true;
+    this.oldestSeq = this.inflight.keys().next().value as number;
+    return this.nextSeq - this.oldestSeq < ringSize;
   }
 
   /** Buffers a task for this thread, posting a chunk once `chunkSize` tasks are waiting. */
   add(task: Task, chunkSize: number): void {
     const seq = this.nextSeq++;
+    if (this.inflight.size === 0) this.oldestSeq = seq;
     task.seq = seq;
     task.slot = this;
     task.state = TaskState.sent;
@@ -98,7 +122,7 @@ export class ThreadSlot {
       if (defs === null) this.outbox[0] = [def];
       else defs.push(def);
     }
-    this.outbox.push(seq, def.id, task.data);
+    this.outbox.push(seq, def.id, task.data, task.transferResult);
     this.outTasks.push(task);
     if (task.transfer !== undefined) for (const item of task.transfer) this.outTransfer.push(item);
     if (this.outTasks.length >= chunkSize) this.flush();
@@ -127,7 +151,10 @@ export class ThreadSlot {
     if (defs !== null) this.worker.postMessage([defs]);
     for (const task of tasks) {
       try {
-        this.worker.postMessage([null, task.seq, task.def.id, task.data], task.transfer ?? []);
+        this.worker.postMessage(
+          [null, task.seq, task.def.id, task.data, task.transferResult],
+          task.transfer ?? [],
+        );
       } catch (error) {
         this.inflight.delete(task.seq);
         this.events.onUnsendable(task, error);
@@ -136,9 +163,26 @@ export class ThreadSlot {
     this.updateRef();
   }
 
-  /** Makes the thread skip `seq` if it has not started it. */
-  cancel(seq: number): void {
-    Atomics.store(this.shared, SharedField.cancelBase + (seq & cancelMask), seq);
+  /**
+   * Cancels or takes back `seq` if the thread has not started it; returns false, changing nothing, if it has.
+   * After the thread has died it tells exactly which tasks never ran.
+   */
+  reclaim(seq: number): boolean {
+    const cell = SharedField.claimBase + (seq & ringMask);
+    if (Atomics.exchange(this.shared, cell, seq) !== -seq) return true;
+    // The thread claimed it first and never looks at this cell again for this seq: put its mark back.
+    Atomics.store(this.shared, cell, -seq);
+    return false;
+  }
+
+  /** Whether the thread finished `seq` (its result may not have been posted yet). */
+  finished(seq: number): boolean {
+    return Atomics.load(this.shared, SharedField.doneBase + (seq & ringMask)) === seq;
+  }
+
+  /** Aborts the `signal` the handler of started task `seq` was given. */
+  abort(seq: number, reason: 'AbortError' | 'TimeoutError'): void {
+    this.worker.postMessage([abortMessage, seq, reason]);
   }
 
   /** Keeps the process alive while the thread starts or has work; an idle thread does not hold it open. */
