@@ -37,7 +37,7 @@ export interface CloseOptions {
  */
 export class HybridProcessor {
   private readonly options: ResolvedOptions;
-  private readonly registry = new HandlerRegistry();
+  private readonly registry: HandlerRegistry;
   private readonly pool: ThreadPool;
   private state: State = 'new';
   private initPromise: Promise<void> | undefined;
@@ -46,6 +46,7 @@ export class HybridProcessor {
   /** Validates `options` (throws `ConfigError` with `LB_ERR_INVALID_OPTION`); starts nothing yet. */
   constructor(options: HybridProcessorOptions = {}) {
     this.options = resolveOptions(options);
+    this.registry = new HandlerRegistry(this.options.maxCachedHandlers);
     this.pool = new ThreadPool(this.options);
   }
 

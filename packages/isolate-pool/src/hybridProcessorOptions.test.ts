@@ -12,6 +12,7 @@ describe('resolveOptions', () => {
       maxQueue: Number.POSITIVE_INFINITY,
       maxTasksPerThread: 64,
       stuckTaskTimeout: Number.POSITIVE_INFINITY,
+      maxCachedHandlers: 1000,
       resourceLimits: undefined,
       execArgv: undefined,
     });
@@ -36,6 +37,7 @@ describe('resolveOptions', () => {
       [{ maxQueue: 'lots' }, 'maxQueue'],
       [{ maxTasksPerThread: 0 }, 'maxTasksPerThread'],
       [{ stuckTaskTimeout: 0 }, 'stuckTaskTimeout'],
+      [{ maxCachedHandlers: 0 }, 'maxCachedHandlers'],
       [{ execArgv: 'x' }, 'execArgv'],
       [{ resourceLimits: 5 }, 'resourceLimits'],
     ];

@@ -24,6 +24,15 @@ export interface HybridProcessorOptions {
    */
   maxTasksPerThread?: number;
   /**
+   * Distinct inline handlers (source, helpers and context) and task-module exports the pool keeps compiled.
+   * Beyond it the least recently used definition is dropped on the main thread, and a thread that has compiled
+   * more than this many is replaced once its tasks finish, since compiled modules cannot be unloaded from a
+   * live thread. Keeps memory bounded when contexts differ per task; values that change per task belong in
+   * `data`.
+   * @default 1000
+   */
+  maxCachedHandlers?: number;
+  /**
    * Milliseconds a task may run without returning to the event loop (an endless `while (true) {}`, say) before
    * it fails with `LB_ERR_TASK_TIMEOUT` and its thread is replaced. Checked a few times per period, so the
    * task is stopped up to about half a period later. With it set, each thread posts the results it holds before
@@ -79,6 +88,7 @@ export interface ResolvedOptions {
   maxQueue: number;
   maxTasksPerThread: number;
   stuckTaskTimeout: number;
+  maxCachedHandlers: number;
   resourceLimits: ResourceLimits | undefined;
   execArgv: string[] | undefined;
 }
@@ -91,6 +101,7 @@ const known = new Set([
   'maxQueue',
   'maxTasksPerThread',
   'stuckTaskTimeout',
+  'maxCachedHandlers',
   'resourceLimits',
   'execArgv',
 ]);
@@ -149,6 +160,7 @@ export function resolveOptions(options: HybridProcessorOptions = {}): ResolvedOp
       options.stuckTaskTimeout === undefined || options.stuckTaskTimeout === Number.POSITIVE_INFINITY
         ? Number.POSITIVE_INFINITY
         : assertNumber(options.stuckTaskTimeout, 'stuckTaskTimeout', 1),
+    maxCachedHandlers: assertInteger(options.maxCachedHandlers ?? 1000, 'maxCachedHandlers', 1),
     resourceLimits: options.resourceLimits,
     execArgv: execArgv === undefined ? undefined : [...execArgv],
   };

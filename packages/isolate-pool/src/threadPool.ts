@@ -175,6 +175,19 @@ export class ThreadPool {
     }
   }
 
+  /**
+   * Sends no more tasks to a thread that has compiled `maxCachedHandlers` handlers and is asked for another (a
+   * live thread cannot unload them), starts its replacement, and ends it once its tasks are done.
+   */
+  private recycle(slot: ThreadSlot): void {
+    slot.flush();
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    slot.recycling = true;
+    this.ensureThreads();
+    if (slot.inflight.size === 0) void slot.terminate();
+  }
+
   private retire(slot: ThreadSlot): void {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
@@ -215,6 +228,11 @@ export class ThreadPool {
       if (best === undefined) break;
       const task = this.queue.shift()!;
       if (task.state !== TaskState.queued) continue;
+      if (best.defined.size >= this.options.maxCachedHandlers && !best.defined.has(task.def.id)) {
+        this.recycle(best);
+        this.queue.unshift(task);
+        continue;
+      }
       this.queued--;
       if (best.idleTimer !== undefined) {
         clearTimeout(best.idleTimer);
@@ -334,7 +352,8 @@ export class ThreadPool {
     if (this.queued > 0) this.pump();
     slot.updateRef();
     if (slot.inflight.size === 0) {
-      this.scheduleIdle(slot);
+      if (slot.recycling) void slot.terminate();
+      else this.scheduleIdle(slot);
       this.checkDrained();
     }
   }
@@ -397,7 +416,7 @@ export class ThreadPool {
 
   private checkDrained(): void {
     if (this.drained === undefined || this.queued > 0) return;
-    for (const slot of this.slots) if (slot.inflight.size > 0) return;
+    for (const slot of this.all) if (slot.inflight.size > 0) return;
     this.drained();
   }
 

@@ -33,6 +33,8 @@ export class ThreadSlot {
   ready = false;
   /** True once the pool asked this thread to end: it takes no more tasks. */
   retiring = false;
+  /** True once the thread has compiled too many handlers: it finishes its tasks, takes no more, then ends. */
+  recycling = false;
   crashError: Error | undefined = undefined;
   idleTimer: NodeJS.Timeout | undefined = undefined;
   /** Stuck-task detection: the running seq seen last, and since when. */
@@ -40,7 +42,8 @@ export class ThreadSlot {
   watchedSince = 0;
   readonly exited: Promise<void>;
   private readonly shared: Int32Array;
-  private readonly defined = new Set<number>();
+  /** Ids of the handler definitions sent to this thread, which it keeps compiled. */
+  readonly defined = new Set<number>();
   private nextSeq = 1;
   /** A lower bound of the oldest seq in flight (exact after `hasSeqRoom` recomputes it). */
   private oldestSeq = 1;
