@@ -3,9 +3,11 @@ import type { ResolvedOptions } from './hybridProcessorOptions.js';
 import { PoolStats } from './poolStats.js';
 import { RingQueue } from './ringQueue.js';
 import { settleResults } from './settleResults.js';
+import { spawnThread } from './spawnThread.js';
+import { stuckThreads } from './stuckThreads.js';
 import { type Task, TaskState } from './task.js';
+import { deathError } from './threadDeath.js';
 import { type SlotEvents, ThreadSlot } from './threadSlot.js';
-import { rejectedFlags, withoutFlags } from './workerExecArgv.js';
 import { workerFile } from './workerFile.js';
 
 // A thread that dies before it is ready this many times in a row stops the pool from respawning.
@@ -17,8 +19,8 @@ const abortGraceMs = 50;
 
 /**
  * The engine behind `HybridProcessor`: a ring-buffer queue, the threads, and the dispatch loop that sends each
- * thread a window of tasks sized from the measured run time. Threads that crash are replaced; tasks they had not
- * started go back to the front of the queue.
+ * thread a window of tasks sized from the measured run time. An idle thread takes over the unstarted tasks of a
+ * busy one. Threads that crash are replaced; tasks they had not started go back to the front of the queue.
  */
 export class ThreadPool {
   readonly queue = new RingQueue<Task>();
@@ -83,15 +85,7 @@ export class ThreadPool {
    * only an endless loop's own task (and async tasks in progress on that thread) are lost.
    */
   private replaceStuckThreads(): void {
-    const now = performance.now();
-    for (const slot of [...this.slots]) {
-      const seq = slot.running;
-      if (seq <= 0 || seq !== slot.watchedSeq) {
-        slot.watchedSeq = seq;
-        slot.watchedSince = now;
-        continue;
-      }
-      if (now - slot.watchedSince < this.stuckTaskTimeout) continue;
+    for (const [slot, seq] of stuckThreads(this.slots, performance.now(), this.stuckTaskTimeout)) {
       const task = slot.inflight.get(seq);
       if (task !== undefined) {
         slot.inflight.delete(seq);
@@ -263,6 +257,8 @@ export class ThreadPool {
     const taken: Task[] = [];
     for (let i = tasks.length - 1; i >= 0 && taken.length < tasks.length >> 1; i--) {
       const task = tasks[i]!;
+      // Its transferred buffers are in the other thread's message queue now: it cannot be sent again.
+      if (task.transfer !== undefined && task.transfer.length > 0) continue;
       // Threads start tasks in order, so once one has started the older ones have too.
       if (!victim.reclaim(task.seq)) break;
       victim.inflight.delete(task.seq);
@@ -283,30 +279,11 @@ export class ThreadPool {
   }
 
   private spawn(): ThreadSlot {
-    const slot = this.newSlot(workerFile());
+    const [slot, execArgv] = spawnThread(workerFile(), this.execArgv, this.options, this.events);
+    this.execArgv = execArgv;
     this.slots.push(slot);
     this.all.add(slot);
     return slot;
-  }
-
-  /** A new thread; flags it refuses are dropped from `execArgv` (with one warning) and it is tried again. */
-  private newSlot(file: URL): ThreadSlot {
-    for (;;) {
-      try {
-        return new ThreadSlot(file, this.execArgv, this.options, this.events);
-      } catch (error) {
-        const rejected = rejectedFlags(error);
-        const argv = this.execArgv;
-        if (rejected === undefined || argv === undefined) throw error;
-        const kept = withoutFlags(argv, rejected);
-        if (kept.length === argv.length) throw error;
-        this.execArgv = kept;
-        process.emitWarning(
-          `HybridProcessor: worker threads do not accept ${rejected.join(', ')}; starting them without.`,
-          { code: 'LB_EXEC_ARGV_DROPPED' },
-        );
-      }
-    }
   }
 
   /** Keeps `minThreads` alive, and adds a thread while tasks wait and there is room. */
@@ -374,24 +351,12 @@ export class ThreadPool {
     this.all.delete(slot);
     this.stats.deadThreadMs += performance.now() - slot.bornAt;
     const reason = slot.crashError ?? new Error(`The worker thread exited with code ${code}.`);
-    const crashed = new LbError(
-      'LB_ERR_WORKER_CRASHED',
-      `The worker thread running this task died: ${reason.message}`,
-      {
-        cause: reason,
-      },
-    );
-    // Results posted before the thread died have been delivered by now (Node emits them before 'exit').
-    // Tasks the thread never started are safe to run elsewhere; the others may have had side effects.
-    const lost = new LbError(
-      'LB_ERR_RESULT_LOST',
-      `The task finished, but its thread died before the result was sent: ${reason.message}`,
-      { cause: reason },
-    );
     const unstarted: Task[] = [];
     for (const task of slot.inflight.values()) {
-      if (slot.reclaim(task.seq)) unstarted.unshift(task);
-      else this.fail(task, slot.finished(task.seq) ? lost : crashed);
+      const started = !slot.reclaim(task.seq);
+      const error = deathError(task, { started, finished: started && slot.finished(task.seq) }, reason);
+      if (error === undefined) unstarted.unshift(task);
+      else this.fail(task, error);
     }
     slot.inflight.clear();
     this.requeue(unstarted);
