@@ -52,7 +52,8 @@ export class HybridProcessor {
 
   /**
    * Starts `minThreads` threads and resolves when all are ready. Rejects with `LB_ERR_POOL_INIT_FAILED` (and
-   * leaves the pool closed) when a thread cannot start. Calling it again returns the same promise.
+   * leaves the pool closed) when a thread cannot start, or `LB_ERR_POOL_CLOSED` when `destroy()` is called
+   * first. Calling it again returns the same promise.
    */
   initialize(): Promise<void> {
     this.initPromise ??= this.start();
@@ -66,7 +67,9 @@ export class HybridProcessor {
     } catch (error) {
       this.state = 'closed';
       await this.pool.terminate();
-      throw error instanceof LbError && error.code === 'LB_ERR_POOL_INIT_FAILED'
+      const known =
+        error instanceof LbError && ['LB_ERR_POOL_INIT_FAILED', 'LB_ERR_POOL_CLOSED'].includes(error.code);
+      throw known
         ? error
         : new LbError('LB_ERR_POOL_INIT_FAILED', `The worker threads could not start: ${String(error)}`, {
             cause: error,

@@ -396,6 +396,8 @@ export class ThreadPool {
   /** Ends every thread; `error` fails the tasks still pending. */
   async terminate(error?: LbError): Promise<void> {
     this.open = false;
+    // Threads still starting will not become ready: settle start() instead of leaving it pending forever.
+    this.initFailed?.(error ?? new LbError('LB_ERR_POOL_CLOSED', 'The pool was closed before it started.'));
     clearInterval(this.stuckTimer);
     this.drained = undefined;
     if (error !== undefined) {

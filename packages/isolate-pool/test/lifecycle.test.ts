@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HybridProcessor } from '../src/index.js';
-import { startPool } from './pools.js';
+import { startPool, within } from './pools.js';
 
 const run = promisify(execFile);
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -86,6 +86,20 @@ describe('lifecycle', () => {
       expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'LB_ERR_POOL_CLOSED' } });
     }
     expect(pool.stats().threads).toBe(0);
+  });
+
+  it('destroy() during initialize() makes it reject instead of hang; close() lets it finish', async () => {
+    const destroyed = new HybridProcessor({ isolatePoolSize: 2 });
+    const starting = destroyed.initialize();
+    await destroyed.destroy();
+    await expect(within(starting, 10_000, 'initialize()')).rejects.toMatchObject({
+      code: 'LB_ERR_POOL_CLOSED',
+    });
+    const closed = new HybridProcessor({ isolatePoolSize: 2 });
+    const started = closed.initialize();
+    await within(closed.close(), 10_000, 'close()');
+    await expect(started).resolves.toBeUndefined();
+    expect(closed.stats().threads).toBe(0);
   });
 
   it('lets a script that never closes the pool exit once no task is pending', async () => {
