@@ -85,7 +85,9 @@ export class ThreadPool {
    * only an endless loop's own task (and async tasks in progress on that thread) are lost.
    */
   private replaceStuckThreads(): void {
-    for (const [slot, seq] of stuckThreads(this.slots, performance.now(), this.stuckTaskTimeout)) {
+    // Recycling threads still run tasks, so they are watched too; retiring ones are already on their way out.
+    const live = [...this.all].filter((slot) => !slot.retiring);
+    for (const [slot, seq] of stuckThreads(live, performance.now(), this.stuckTaskTimeout)) {
       const task = slot.inflight.get(seq);
       if (task !== undefined) {
         slot.inflight.delete(seq);
