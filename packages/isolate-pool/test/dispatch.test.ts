@@ -45,6 +45,24 @@ describe('dispatch', () => {
     await expect(within(Promise.all(quick), 10_000, 'the tasks behind the loop')).resolves.toHaveLength(50);
   });
 
+  it('leaves a task with a transfer list on its thread: its buffers cannot be sent twice', async () => {
+    const pool = await startPool({ isolatePoolSize: 2 });
+    await warmUp(pool);
+    const gate = new SharedArrayBuffer(4);
+    const blocked = pool.processWork(waitForGate, gate);
+    await runningTasks(pool, 1);
+    const sum = (bytes: unknown) => (bytes as Uint8Array).reduce((a, b) => a + b, 0);
+    const tasks = Array.from({ length: 10 }, (_, i) => {
+      const bytes = new Uint8Array(1024).fill(i + 1);
+      return pool.processWork(sum, bytes, { transfer: [bytes.buffer] });
+    });
+    // The idle thread finishes its share (and looks for work to take over) while the gate is closed.
+    await Promise.race(tasks);
+    open(gate);
+    await expect(blocked).resolves.toBe('released');
+    await expect(Promise.all(tasks)).resolves.toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) * 1024));
+  });
+
   it('with stuckTaskTimeout, fails only the stuck task and replaces its thread', async () => {
     const pool = await startPool({ isolatePoolSize: 1, stuckTaskTimeout: 200 });
     await warmUp(pool);
