@@ -4,6 +4,9 @@
  *   pnpm exec tsx bench/pool/run.ts            # full: 100k tiny tasks, 5 runs
  *   pnpm exec tsx bench/pool/run.ts --quick    # smoke test: 10k tiny tasks, 1 run
  *   RUNS=3 SCENARIOS=fib32 pnpm exec tsx bench/pool/run.ts
+ *
+ * Prints two tables: every pool at its defaults, then the peers at their best settings (several tasks in
+ * flight per thread, as HybridProcessor does), and a third comparing CPU-bound work with bare threads.
  */
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -14,17 +17,11 @@ const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 const runs = quick ? 1 : Number(process.env.RUNS ?? 5);
 const tinyCount = quick ? 10_000 : 100_000;
-const pools = [
-  'raw',
-  'lb-inline',
-  'lb-inline-literal',
-  'lb-module',
-  'piscina',
-  'tinypool',
-  'workerpool',
-  'poolifier',
-];
-const allScenarios = ['tiny', 'fib27', 'fib32'];
+const lbPools = ['lb-inline', 'lb-inline-literal', 'lb-module'];
+const defaultPools = ['raw', ...lbPools, 'piscina', 'tinypool', 'workerpool', 'poolifier'];
+const bestPools = ['raw', ...lbPools, 'piscina-best', 'poolifier-best'];
+const pools = [...new Set([...defaultPools, ...bestPools])];
+const allScenarios = ['tiny', 'fib27', 'fib32', 'mem'];
 // SCENARIOS=fib27,fib32 re-runs a subset; rows for skipped scenarios show NaN.
 const scenarios = process.env.SCENARIOS?.split(',') ?? allScenarios;
 const measure = fileURLToPath(new URL('./measure.mjs', import.meta.url));
@@ -83,18 +80,55 @@ const pick = (pool: string, scenario: string, field: keyof Measurement) =>
 const best = (pool: string, scenario: string) =>
   Math.min(...(results.get(`${pool}/${scenario}`) ?? []).map((m) => Number(m.wallMs)));
 
-const rows = pools.map((pool) => {
-  const tps = pick(pool, 'tiny', 'tasksPerSecond');
-  const fib = (scenario: string, digits: number) =>
-    `${pick(pool, scenario, 'wallMs').toFixed(digits)} / ${best(pool, scenario).toFixed(digits)}`;
-  return `| ${pool} | ${Math.round(tps).toLocaleString('en')} | ${Math.round(pick(pool, 'tiny', 'submitMs'))} | ${pick(pool, 'tiny', 'peakRssMb')} | ${fib('fib27', 1)} | ${fib('fib32', 0)} |`;
-});
-console.log(`Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${runs} run(s), medians.
-${tinyCount.toLocaleString('en')} tiny tasks (x => x + 1) submitted at once; 40 × fib(27) and 40 × fib(32).
+const has = (pool: string, scenario: string) => (results.get(`${pool}/${scenario}`) ?? []).length > 0;
 
-| pool | tiny: tasks/s | tiny: submit ms | tiny: peak RSS MB | 40×fib(27) ms, median / best | 40×fib(32) ms, median / best |
-|---|---:|---:|---:|---:|---:|
-${rows.join('\n')}`);
+function wall(pool: string, scenario: string, digits: number): string {
+  if (!has(pool, scenario)) return '–';
+  return `${pick(pool, scenario, 'wallMs').toFixed(digits)} / ${best(pool, scenario).toFixed(digits)}`;
+}
+
+function table(names: string[]): string {
+  const rows = names.map((pool) => {
+    const tiny = has(pool, 'tiny')
+      ? `${Math.round(pick(pool, 'tiny', 'tasksPerSecond')).toLocaleString('en')} | ${Math.round(pick(pool, 'tiny', 'submitMs'))} | ${pick(pool, 'tiny', 'peakRssMb')}`
+      : '– | – | –';
+    return `| ${pool} | ${tiny} | ${wall(pool, 'fib27', 1)} | ${wall(pool, 'fib32', 0)} | ${wall(pool, 'mem', 0)} |`;
+  });
+  return `| pool | tiny: tasks/s | tiny: submit ms | tiny: peak RSS MB | 40×fib(27) ms, median / best | 40×fib(32) ms, median / best | 40×mem ms, median / best |
+|---|---:|---:|---:|---:|---:|---:|
+${rows.join('\n')}`;
+}
+
+/** Median wall time against the bare threads' median, in percent (positive = slower). */
+function versusRaw(pool: string, scenario: string): string {
+  if (!has(pool, scenario) || !has('raw', scenario)) return '–';
+  const ratio = pick(pool, scenario, 'wallMs') / pick('raw', scenario, 'wallMs') - 1;
+  return `${ratio >= 0 ? '+' : '−'}${Math.abs(ratio * 100).toFixed(1)}%`;
+}
+
+const cpuRows = pools
+  .filter((pool) => pool !== 'raw')
+  .map(
+    (pool) =>
+      `| ${pool} | ${versusRaw(pool, 'fib27')} | ${versusRaw(pool, 'fib32')} | ${versusRaw(pool, 'mem')} |`,
+  );
+
+console.log(`Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${runs} run(s), medians.
+${tinyCount.toLocaleString('en')} tiny tasks (x => x + 1) submitted at once; 40 × fib(27), 40 × fib(32) and 40 × mem(30,000) (sort 30,000 small objects).
+
+Every pool at its defaults:
+
+${table(defaultPools)}
+
+Peers at their best settings (Piscina concurrentTasksPerWorker: 16; poolifier enableTasksQueue with concurrency 16 and task stealing):
+
+${table(bestPools)}
+
+CPU-bound work against bare threads (median wall time vs raw):
+
+| pool | 40×fib(27) | 40×fib(32) | 40×mem |
+|---|---:|---:|---:|
+${cpuRows.join('\n')}`);
 for (const [key, count] of failures) {
   console.log(`\n${key}: ${count} failed attempt(s) (exit 13 means tasks never settled), retried.`);
 }

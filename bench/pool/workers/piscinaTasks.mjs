@@ -1,1 +1,1 @@
-export { fib, inc } from './tasks.mjs';
+export { fib, inc, mem } from './tasks.mjs';

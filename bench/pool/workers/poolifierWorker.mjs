@@ -1,4 +1,4 @@
 import { ThreadWorker } from 'poolifier';
-import { fib, inc } from './tasks.mjs';
+import { fib, inc, mem } from './tasks.mjs';
 
-export default new ThreadWorker({ inc, fib });
+export default new ThreadWorker({ inc, fib, mem });

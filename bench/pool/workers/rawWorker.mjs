@@ -1,8 +1,9 @@
 // The floor: no pool logic, one message per task and one per result.
 import { parentPort } from 'node:worker_threads';
-import { fib, inc } from './tasks.mjs';
+import { fib, inc, mem } from './tasks.mjs';
 
 parentPort.on('message', (message) => {
-  const result = message.name === 'fib' ? fib(message.data) : inc(message.data);
+  const { name, data } = message;
+  const result = name === 'inc' ? inc(data) : name === 'fib' ? fib(data) : mem(data);
   parentPort.postMessage({ id: message.id, result });
 });

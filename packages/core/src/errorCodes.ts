@@ -36,6 +36,8 @@ export const ErrorCode = {
   handlerScope: 'LB_ERR_HANDLER_SCOPE',
   handlerNotSerializable: 'LB_ERR_HANDLER_NOT_SERIALIZABLE',
   taskModule: 'LB_ERR_TASK_MODULE',
+  notCloneable: 'LB_ERR_NOT_CLONEABLE',
+  resultLost: 'LB_ERR_RESULT_LOST',
 } as const;
 
 /** The union of every stable error code. */

@@ -1,10 +1,9 @@
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { HandlerRegistry } from './handlerRegistry.js';
 
 describe('HandlerRegistry', () => {
   it('gives closures with the same source, helpers and context one definition', () => {
-    const registry = new HandlerRegistry();
+    const registry = new HandlerRegistry(100);
     const helper = (n: number) => n * 2;
     const make = () => (x: number) => helper(x);
     const a = registry.resolve(make(), { helper }, { k: 1 });
@@ -14,7 +13,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('makes a new definition when the context or helpers differ', () => {
-    const registry = new HandlerRegistry();
+    const registry = new HandlerRegistry(100);
     const fn = (x: number) => x;
     const first = registry.resolve(fn, undefined, { k: 1 });
     const second = registry.resolve(fn, undefined, { k: 2 });
@@ -23,7 +22,7 @@ describe('HandlerRegistry', () => {
   });
 
   it('resolves task modules by URL and export name', () => {
-    const registry = new HandlerRegistry();
+    const registry = new HandlerRegistry(100);
     const url = new URL('file:///tmp/tasks.mjs');
     const a = registry.resolve({ module: url, name: 'fib' }, undefined, undefined);
     const b = registry.resolve({ module: '/tmp/tasks.mjs', name: 'fib' }, undefined, undefined);
@@ -36,12 +35,20 @@ describe('HandlerRegistry', () => {
     );
   });
 
-  it('warns once when contexts make the cache grow', async () => {
+  it('keeps at most capacity definitions, and gives a handler seen again after eviction a new one', () => {
     const registry = new HandlerRegistry(3);
-    const warning = once(process, 'warning');
-    for (let i = 0; i < 5; i++) registry.resolve((x: number) => x, undefined, { i });
-    const [emitted] = (await warning) as [Error & { code?: string }];
-    expect(emitted.code).toBe('LB_HANDLER_CACHE_GROWTH');
-    expect(emitted.message).toContain('`data`');
+    const fn = (x: number) => x;
+    const first = registry.resolve(fn, undefined, { i: 0 });
+    for (let i = 1; i < 10; i++) registry.resolve(fn, undefined, { i });
+    const again = registry.resolve(fn, undefined, { i: 0 });
+    expect(again.id).not.toBe(first.id);
+    expect(again).toMatchObject({ kind: 'inline', context: { i: 0 } });
+    // One in use stays while others come and go.
+    const hot = registry.resolve((x: number) => x + 1, undefined, undefined);
+    for (let i = 10; i < 20; i++) {
+      registry.resolve((x: number) => x + 1, undefined, undefined);
+      registry.resolve(fn, undefined, { i });
+    }
+    expect(registry.resolve((x: number) => x + 1, undefined, undefined)).toBe(hot);
   });
 });

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serialize } from 'node:v8';
 import { LbError } from '@lb/core';
+import { BoundedCache, type CacheRecord } from './boundedCache.js';
 import { functionExpression, helperExpressions } from './handlerSource.js';
 import type { Definition } from './protocol.js';
 
@@ -15,7 +16,7 @@ export interface TaskModule {
 }
 
 interface Cached {
-  def: Definition;
+  record: CacheRecord<Definition>;
   helpers: unknown;
   context: unknown;
 }
@@ -46,37 +47,55 @@ function shallowEqual(a: unknown, b: unknown): boolean {
 /**
  * Turns handlers into definitions with small integer ids. Two handlers with the same source, helpers and context
  * share one definition (keyed by a hash), so a closure written inline in a loop is compiled once per thread.
+ * At most `capacity` definitions are kept (least recently used go first); a handler seen again after its
+ * definition left gets a new one.
  */
 export class HandlerRegistry {
   private readonly byFunction = new WeakMap<object, Cached>();
-  private readonly byKey = new Map<string, Definition>();
+  private readonly byKey: BoundedCache<string, Definition>;
+  /** The latest definition for each inline source, bounded with `byKey` (entries leave when theirs does). */
   private readonly bySource = new Map<string, Cached>();
+  private readonly sourceOf = new Map<number, string>();
   private nextId = 0;
-  private warned = false;
 
-  /** @param warnAt distinct handlers after which a process warning points at per-task contexts */
-  constructor(private readonly warnAt = 10_000) {}
+  /** @param capacity definitions kept before the least recently used is dropped */
+  constructor(capacity: number) {
+    this.byKey = new BoundedCache(capacity, (_key, def) => this.forget(def));
+  }
 
   /** The definition for an inline handler or a task module reference. */
   resolve(handler: unknown, helpers: unknown, context: unknown): Definition {
     if (typeof handler === 'object' && handler !== null) return this.module(handler as TaskModule);
-    if (typeof handler !== 'function') return this.inline(handler, helpers, context);
+    if (typeof handler !== 'function') return this.inline(handler, helpers, context).value;
     const hit = this.byFunction.get(handler);
-    if (hit !== undefined && hit.helpers === helpers && hit.context === context) return hit.def;
+    if (hit !== undefined && !hit.record.evicted && hit.helpers === helpers && hit.context === context) {
+      hit.record.used = true;
+      return hit.record.value;
+    }
     // A closure written inline is a new object on every call; its source is the same, so look that up next.
     const source = Function.prototype.toString.call(handler);
     const same = this.bySource.get(source);
     if (same !== undefined && shallowEqual(same.helpers, helpers) && shallowEqual(same.context, context)) {
       // Not remembered by identity: a fresh closure per call would fill the WeakMap and slow the GC.
-      return same.def;
+      same.record.used = true;
+      return same.record.value;
     }
-    const def = this.inline(handler, helpers, context);
-    this.bySource.set(source, { def, helpers, context });
-    this.byFunction.set(handler, { def, helpers, context });
-    return def;
+    const record = this.inline(handler, helpers, context);
+    const cached = { record, helpers, context };
+    this.bySource.set(source, cached);
+    this.sourceOf.set(record.value.id, source);
+    this.byFunction.set(handler, cached);
+    return record.value;
   }
 
-  private inline(handler: unknown, helpers: unknown, context: unknown): Definition {
+  private forget(def: Definition): void {
+    const source = this.sourceOf.get(def.id);
+    if (source === undefined) return;
+    this.sourceOf.delete(def.id);
+    if (this.bySource.get(source)?.record.value === def) this.bySource.delete(source);
+  }
+
+  private inline(handler: unknown, helpers: unknown, context: unknown): CacheRecord<Definition> {
     const source = functionExpression(handler, 'The handler');
     const helperList = helperExpressions(helpers);
     let contextBytes: Buffer | undefined;
@@ -97,37 +116,27 @@ export class HandlerRegistry {
     const hash = createHash('sha256').update(source).update('\0').update(JSON.stringify(helperList));
     if (contextBytes !== undefined) hash.update('\0').update(contextBytes);
     const key = hash.digest('base64');
-    let def = this.byKey.get(key);
-    if (def === undefined) {
-      def = { id: this.nextId++, kind: 'inline', source, helpers: helperList, context };
-      this.byKey.set(key, def);
-      if (this.byKey.size >= this.warnAt && !this.warned) {
-        this.warned = true;
-        process.emitWarning(
-          `HybridProcessor has compiled ${this.byKey.size} distinct handlers. Each distinct source, helpers and ` +
-            'context is cached for the life of the pool: pass values that change per task in `data`, not in `context`.',
-          { code: 'LB_HANDLER_CACHE_GROWTH' },
-        );
-      }
-    }
-    return def;
+    return (
+      this.byKey.get(key) ??
+      this.byKey.set(key, { id: this.nextId++, kind: 'inline', source, helpers: helperList, context })
+    );
   }
 
   private module(ref: TaskModule): Definition {
     const hit = this.byFunction.get(ref);
-    if (hit !== undefined) return hit.def;
+    if (hit !== undefined && !hit.record.evicted) {
+      hit.record.used = true;
+      return hit.record.value;
+    }
     const name = ref.name ?? 'default';
     if (typeof name !== 'string' || name.length === 0) {
       throw new LbError('LB_ERR_TASK_MODULE', 'A task module `name` must be the name of an export.');
     }
     const href = moduleHref(ref.module);
     const key = `module\0${href}\0${name}`;
-    let def = this.byKey.get(key);
-    if (def === undefined) {
-      def = { id: this.nextId++, kind: 'module', href, name };
-      this.byKey.set(key, def);
-    }
-    this.byFunction.set(ref, { def, helpers: undefined, context: undefined });
-    return def;
+    const record =
+      this.byKey.get(key) ?? this.byKey.set(key, { id: this.nextId++, kind: 'module', href, name });
+    this.byFunction.set(ref, { record, helpers: undefined, context: undefined });
+    return record.value;
   }
 }

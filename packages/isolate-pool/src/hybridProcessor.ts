@@ -9,15 +9,19 @@ import {
 } from './hybridProcessorOptions.js';
 import type { HybridProcessorStats } from './poolStats.js';
 import { Task, TaskState } from './task.js';
+import type { TaskContext } from './taskContext.js';
 import { ThreadPool } from './threadPool.js';
 
 /** A function run in a worker thread. It sees only its arguments, `helpers`, `context` and globals. */
-export type TaskHandler<T, D = unknown> = (
-  data: D,
-  context: Readonly<Record<string, unknown>>,
-) => T | PromiseLike<T>;
+export type TaskHandler<T, D = unknown> = (data: D, context: TaskContext) => T | PromiseLike<T>;
 
 type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
+
+/** Options of {@link HybridProcessor.close}. */
+export interface CloseOptions {
+  /** Abort queued and running tasks (`LB_ERR_POOL_CLOSED`) instead of finishing them, as `destroy()` does. @default false */
+  force?: boolean;
+}
 
 /**
  * Runs CPU-heavy work on a pool of worker threads, keeping the event loop free. Handlers are either inline
@@ -33,20 +37,23 @@ type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
  */
 export class HybridProcessor {
   private readonly options: ResolvedOptions;
-  private readonly registry = new HandlerRegistry();
+  private readonly registry: HandlerRegistry;
   private readonly pool: ThreadPool;
   private state: State = 'new';
   private initPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
 
   /** Validates `options` (throws `ConfigError` with `LB_ERR_INVALID_OPTION`); starts nothing yet. */
   constructor(options: HybridProcessorOptions = {}) {
     this.options = resolveOptions(options);
+    this.registry = new HandlerRegistry(this.options.maxCachedHandlers);
     this.pool = new ThreadPool(this.options);
   }
 
   /**
    * Starts `minThreads` threads and resolves when all are ready. Rejects with `LB_ERR_POOL_INIT_FAILED` (and
-   * leaves the pool closed) when a thread cannot start. Calling it again returns the same promise.
+   * leaves the pool closed) when a thread cannot start, or `LB_ERR_POOL_CLOSED` when `destroy()` is called
+   * first. Calling it again returns the same promise.
    */
   initialize(): Promise<void> {
     this.initPromise ??= this.start();
@@ -60,13 +67,16 @@ export class HybridProcessor {
     } catch (error) {
       this.state = 'closed';
       await this.pool.terminate();
-      throw error instanceof LbError && error.code === 'LB_ERR_POOL_INIT_FAILED'
+      const known =
+        error instanceof LbError && ['LB_ERR_POOL_INIT_FAILED', 'LB_ERR_POOL_CLOSED'].includes(error.code);
+      throw known
         ? error
         : new LbError('LB_ERR_POOL_INIT_FAILED', `The worker threads could not start: ${String(error)}`, {
             cause: error,
           });
     }
     if (this.state === 'starting') this.state = 'running';
+    else await this.pool.terminate();
   }
 
   /**
@@ -100,6 +110,7 @@ export class HybridProcessor {
         def,
         data,
         options?.transfer,
+        options?.transferResult === true,
         resolve as (value: unknown) => void,
         reject,
         performance.now(),
@@ -145,14 +156,22 @@ export class HybridProcessor {
     return new LbError('LB_ERR_POOL_CLOSED', 'The pool is closed; create a new HybridProcessor.');
   }
 
-  /** Finishes queued and running tasks, then ends the threads. New tasks are rejected with `LB_ERR_POOL_CLOSED`. */
-  async close(): Promise<void> {
-    if (this.state === 'new') this.state = 'closed';
+  /**
+   * Stops accepting tasks at once (new ones reject with `LB_ERR_POOL_CLOSED`), finishes every task accepted
+   * before the call, then ends the threads. `{ force: true }` is {@link HybridProcessor.destroy}.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    if (options?.force === true) return this.destroy();
+    this.closePromise ??= this.finish();
+    return this.closePromise;
+  }
+
+  private async finish(): Promise<void> {
+    // Set before the first await so that a processWork() in the same tick is already refused.
+    const wasRunning = this.state === 'running' || this.state === 'starting';
+    this.state = 'closing';
     if (this.initPromise !== undefined) await this.initPromise.catch(() => {});
-    if (this.state === 'running') {
-      this.state = 'closing';
-      await this.pool.drain();
-    }
+    if (wasRunning && this.pool.open) await this.pool.drain();
     this.state = 'closed';
     await this.pool.terminate();
   }

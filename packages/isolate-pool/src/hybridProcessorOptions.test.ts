@@ -3,7 +3,7 @@ import { defaultPoolSize } from './defaultPoolSize.js';
 import { resolveOptions } from './hybridProcessorOptions.js';
 
 describe('resolveOptions', () => {
-  it('defaults to a fixed pool of the default size that inherits execArgv', () => {
+  it('defaults to a fixed pool of the default size, with no execArgv of its own', () => {
     const size = defaultPoolSize();
     expect(resolveOptions()).toEqual({
       minThreads: size,
@@ -11,8 +11,10 @@ describe('resolveOptions', () => {
       idleTimeout: 10_000,
       maxQueue: Number.POSITIVE_INFINITY,
       maxTasksPerThread: 64,
+      stuckTaskTimeout: Number.POSITIVE_INFINITY,
+      maxCachedHandlers: 1000,
       resourceLimits: undefined,
-      execArgv: process.execArgv,
+      execArgv: undefined,
     });
   });
 
@@ -34,6 +36,8 @@ describe('resolveOptions', () => {
       [{ idleTimeout: -5 }, 'idleTimeout'],
       [{ maxQueue: 'lots' }, 'maxQueue'],
       [{ maxTasksPerThread: 0 }, 'maxTasksPerThread'],
+      [{ stuckTaskTimeout: 0 }, 'stuckTaskTimeout'],
+      [{ maxCachedHandlers: 0 }, 'maxCachedHandlers'],
       [{ execArgv: 'x' }, 'execArgv'],
       [{ resourceLimits: 5 }, 'resourceLimits'],
     ];

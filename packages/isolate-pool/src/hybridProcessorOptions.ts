@@ -23,9 +23,31 @@ export interface HybridProcessorOptions {
    * @default 64
    */
   maxTasksPerThread?: number;
+  /**
+   * Distinct inline handlers (source, helpers and context) and task-module exports the pool keeps compiled.
+   * Beyond it the least recently used definition is dropped on the main thread, and a thread that has compiled
+   * more than this many is replaced once its tasks finish, since compiled modules cannot be unloaded from a
+   * live thread. Keeps memory bounded when contexts differ per task; values that change per task belong in
+   * `data`.
+   * @default 1000
+   */
+  maxCachedHandlers?: number;
+  /**
+   * Milliseconds a task may run without returning to the event loop (an endless `while (true) {}`, say) before
+   * it fails with `LB_ERR_TASK_TIMEOUT` and its thread is replaced. Checked a few times per period, so the
+   * task is stopped up to about half a period later. With it set, each thread posts the results it holds before
+   * every task, which costs some speed on tiny tasks. Tasks that `await` are not affected while they wait.
+   * @default Infinity (off: a stuck task keeps its thread, and the other threads take the tasks sent behind it)
+   */
+  stuckTaskTimeout?: number;
   /** V8 heap and stack limits of each thread; a thread that exceeds them crashes and is replaced. */
   resourceLimits?: ResourceLimits;
-  /** Node flags of each thread. @default process.execArgv (so a TypeScript loader such as tsx is inherited) */
+  /**
+   * Node flags of each thread. When omitted, threads inherit the flags of the process the way Node does by
+   * default, which works under any flag the process accepts. When given, flags a thread cannot take
+   * (`--max-old-space-size`, `--expose-gc`, `--title`, …) are left out with one process warning.
+   * @default inherited from the process
+   */
   execArgv?: string[];
 }
 
@@ -37,6 +59,13 @@ export interface TaskOptions {
   signal?: AbortSignal;
   /** Milliseconds from submission after which the task fails with `LB_ERR_TASK_TIMEOUT`. */
   timeout?: number;
+  /**
+   * Move the `ArrayBuffer`s of the result back instead of copying them: an `ArrayBuffer`, a typed array or
+   * `DataView` spanning its whole buffer, and those inside arrays, plain objects, `Map`s and `Set`s. A view over
+   * part of a buffer is still copied.
+   * @default false
+   */
+  transferResult?: boolean;
 }
 
 /** Per-task options of an inline handler. */
@@ -58,8 +87,10 @@ export interface ResolvedOptions {
   idleTimeout: number;
   maxQueue: number;
   maxTasksPerThread: number;
+  stuckTaskTimeout: number;
+  maxCachedHandlers: number;
   resourceLimits: ResourceLimits | undefined;
-  execArgv: string[];
+  execArgv: string[] | undefined;
 }
 
 const known = new Set([
@@ -69,6 +100,8 @@ const known = new Set([
   'idleTimeout',
   'maxQueue',
   'maxTasksPerThread',
+  'stuckTaskTimeout',
+  'maxCachedHandlers',
   'resourceLimits',
   'execArgv',
 ]);
@@ -102,8 +135,11 @@ export function resolveOptions(options: HybridProcessorOptions = {}): ResolvedOp
     options.maxQueue === undefined || options.maxQueue === Number.POSITIVE_INFINITY
       ? Number.POSITIVE_INFINITY
       : assertInteger(options.maxQueue, 'maxQueue', 0);
-  const execArgv = options.execArgv ?? process.execArgv;
-  if (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string')) {
+  const execArgv = options.execArgv;
+  if (
+    execArgv !== undefined &&
+    (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))
+  ) {
     fail('LB_ERR_INVALID_OPTION', 'execArgv', 'must be an array of strings', execArgv);
   }
   if (options.resourceLimits !== undefined && typeof options.resourceLimits !== 'object') {
@@ -120,7 +156,12 @@ export function resolveOptions(options: HybridProcessorOptions = {}): ResolvedOp
       1,
       1024,
     ),
+    stuckTaskTimeout:
+      options.stuckTaskTimeout === undefined || options.stuckTaskTimeout === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : assertNumber(options.stuckTaskTimeout, 'stuckTaskTimeout', 1),
+    maxCachedHandlers: assertInteger(options.maxCachedHandlers ?? 1000, 'maxCachedHandlers', 1),
     resourceLimits: options.resourceLimits,
-    execArgv: [...execArgv],
+    execArgv: execArgv === undefined ? undefined : [...execArgv],
   };
 }

@@ -32,7 +32,7 @@ export function settleResults(inflight: Map<number, Task>, results: unknown[], s
       stats.completed++;
       stats.recordRun(now - task.submitted - runMs, runMs);
       task.resolve(results[i + 2]);
-    } else if (status === Status.error) {
+    } else {
       stats.failed++;
       stats.recordRun(now - task.submitted - runMs, runMs);
       task.reject(taskError(task, results[i + 2] as SerializedError));

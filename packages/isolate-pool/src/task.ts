@@ -19,10 +19,16 @@ export class Task {
     readonly def: Definition,
     readonly data: unknown,
     readonly transfer: readonly TransferListItem[] | undefined,
+    readonly transferResult: boolean,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
     readonly submitted: number,
   ) {}
+
+  /** True when the pool may stop this task (and so terminate the thread it runs on). */
+  get stoppable(): boolean {
+    return this.timer !== undefined || this.onAbort !== undefined;
+  }
 
   /** Stops the abort listener and timeout of a task that has settled. */
   release(): void {

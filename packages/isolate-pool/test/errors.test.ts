@@ -57,6 +57,48 @@ describe('errors across the thread boundary', () => {
     expect(pool.stats().threads).toBe(2);
   });
 
+  it('rejects a task whose data cannot be cloned at once, and runs the tasks sent with it', async () => {
+    const pool = await startPool({ isolatePoolSize: 1 });
+    const batch = [
+      pool.processWork((x) => x, 'before'),
+      pool.processWork(
+        (x) => x,
+        () => 1,
+      ),
+      pool.processWork((x) => x, 'after'),
+    ];
+    const [before, unclonable, after] = await Promise.allSettled(batch);
+    expect(unclonable).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'LB_ERR_NOT_CLONEABLE', cause: { name: 'DataCloneError' } },
+    });
+    expect([before, after]).toEqual([
+      { status: 'fulfilled', value: 'before' },
+      { status: 'fulfilled', value: 'after' },
+    ]);
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0, failed: 1 });
+  });
+
+  it('rejects a task whose result cannot be cloned, and delivers the results sent with it', async () => {
+    const pool = await startPool({ isolatePoolSize: 1 });
+    const batch = [
+      pool.processWork((x) => x, 'before'),
+      pool.processWork(() => () => 1, null),
+      pool.processWork((x) => x, 'after'),
+    ];
+    const [before, unclonable, after] = await Promise.allSettled(batch);
+    expect(unclonable).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'LB_ERR_NOT_CLONEABLE', cause: { name: 'DataCloneError' } },
+    });
+    expect((unclonable as PromiseRejectedResult).reason.message).toMatch(/result cannot be copied back/);
+    expect([before, after]).toEqual([
+      { status: 'fulfilled', value: 'before' },
+      { status: 'fulfilled', value: 'after' },
+    ]);
+    await expect(pool.processWork((x) => x, 'still serving')).resolves.toBe('still serving');
+  });
+
   it('treats running out of memory as a crash of that thread only', async () => {
     const pool = await startPool({
       isolatePoolSize: 1,
@@ -71,7 +113,7 @@ describe('errors across the thread boundary', () => {
   }, 60_000);
 
   it('fails initialize() when threads cannot start, instead of respawning forever', async () => {
-    const pool = new HybridProcessor({ isolatePoolSize: 2, execArgv: ['--no-such-node-flag'] });
+    const pool = new HybridProcessor({ isolatePoolSize: 2, execArgv: ['--require', '/no/such/preload.cjs'] });
     await expect(pool.initialize()).rejects.toMatchObject({ code: 'LB_ERR_POOL_INIT_FAILED' });
     expect(pool.stats().threads).toBe(0);
     await expect(pool.processWork((x) => x, 1)).rejects.toMatchObject({ code: 'LB_ERR_POOL_CLOSED' });

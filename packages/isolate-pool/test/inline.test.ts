@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startPool } from './pools.js';
+import type { TaskContext } from '../src/index.js';
+import { startPool, within } from './pools.js';
 
 // In scope inside the threads, from `helpers` and `context`; declared so TypeScript knows them.
 declare const sumOfSquares: (values: number[]) => number;
@@ -101,11 +102,25 @@ describe('inline handlers', () => {
     });
   });
 
-  it('reports a result that cannot be copied back as that task’s error only', async () => {
-    const pool = await startPool({ isolatePoolSize: 1 });
-    const bad = pool.processWork(() => () => 1, 0);
-    const good = pool.processWork((x) => x, 'fine');
-    await expect(bad).rejects.toMatchObject({ name: 'DataCloneError' });
-    await expect(good).resolves.toBe('fine');
+  it('replaces a thread that has compiled more than maxCachedHandlers handlers, finishing its tasks first', async () => {
+    const pool = await startPool({ isolatePoolSize: 1, maxCachedHandlers: 2 });
+    type Marks = { __thread?: number };
+    const threadId = (n: unknown, context: TaskContext): [number, number, number] => {
+      (globalThis as Marks).__thread ??= Math.random();
+      return [n as number, context.id as number, (globalThis as Marks).__thread as number];
+    };
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((id) => pool.processWork(threadId, id * 10, { context: { id } })),
+    );
+    expect(results.map(([n, id]) => [n, id])).toEqual([0, 1, 2, 3, 4, 5].map((id) => [id * 10, id]));
+    // Six distinct contexts, at most two per thread: the tasks ran on three threads.
+    expect(new Set(results.map(([, , thread]) => thread)).size).toBe(3);
+    await within(
+      (async () => {
+        while (pool.stats().threads !== 1) await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      10_000,
+      'the recycled threads’ exit',
+    );
   });
 });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HybridProcessor } from '../src/index.js';
-import { startPool } from './pools.js';
+import { startPool, within } from './pools.js';
 
 const run = promisify(execFile);
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -50,6 +50,29 @@ describe('lifecycle', () => {
     await expect(pool.processWork((x) => x, 1)).rejects.toMatchObject({ code: 'LB_ERR_POOL_CLOSED' });
   });
 
+  it('close() refuses new work from the moment it is called and still finishes what it accepted', async () => {
+    const pool = new HybridProcessor({ isolatePoolSize: 1 });
+    await pool.initialize();
+    const accepted = pool.processWork((x) => (x as number) + 1, 1);
+    const closed = pool.close();
+    const late = pool.processWork((x) => x, 'late');
+    await expect(late).rejects.toMatchObject({ code: 'LB_ERR_POOL_CLOSED' });
+    await expect(accepted).resolves.toBe(2);
+    await closed;
+    expect(pool.close()).toBe(closed);
+  });
+
+  it('close({ force: true }) aborts what is pending, like destroy()', async () => {
+    const pool = new HybridProcessor({ isolatePoolSize: 1 });
+    await pool.initialize();
+    const pending = expect(pool.processWork(() => new Promise(() => {}), null)).rejects.toMatchObject({
+      code: 'LB_ERR_POOL_CLOSED',
+    });
+    await pool.close({ force: true });
+    await pending;
+    expect(pool.stats().threads).toBe(0);
+  });
+
   it('destroy() ends the threads now and rejects what was pending', async () => {
     const pool = new HybridProcessor({ isolatePoolSize: 1 });
     await pool.initialize();
@@ -63,6 +86,20 @@ describe('lifecycle', () => {
       expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'LB_ERR_POOL_CLOSED' } });
     }
     expect(pool.stats().threads).toBe(0);
+  });
+
+  it('destroy() during initialize() makes it reject instead of hang; close() lets it finish', async () => {
+    const destroyed = new HybridProcessor({ isolatePoolSize: 2 });
+    const starting = destroyed.initialize();
+    await destroyed.destroy();
+    await expect(within(starting, 10_000, 'initialize()')).rejects.toMatchObject({
+      code: 'LB_ERR_POOL_CLOSED',
+    });
+    const closed = new HybridProcessor({ isolatePoolSize: 2 });
+    const started = closed.initialize();
+    await within(closed.close(), 10_000, 'close()');
+    await expect(started).resolves.toBeUndefined();
+    expect(closed.stats().threads).toBe(0);
   });
 
   it('lets a script that never closes the pool exit once no task is pending', async () => {
