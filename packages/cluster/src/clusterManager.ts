@@ -124,9 +124,15 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.signals = new SignalHandlers(this, stderr);
   }
 
-  /** A snapshot of every live worker, including old ones still draining during a reload. */
+  /**
+   * A snapshot of every live worker, including old ones still draining during a reload, and of every slot
+   * without a process (`waiting` for its restart, or `errored`: given up).
+   */
   get workers(): WorkerInfo[] {
-    return [...this.supervisor.live].map((worker) => worker.info()).sort((a, b) => a.id - b.id);
+    return [...this.supervisor.live]
+      .map((worker) => worker.info())
+      .concat(this.supervisor.idleSlots())
+      .sort((a, b) => a.id - b.id);
   }
 
   /** The public address: the balancer's or the shared port's; `undefined` in per-port mode or before start. */
@@ -161,6 +167,15 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       const admin = supervisor.balancer?.adminServer;
       if (admin !== undefined) serveClusterStatus(admin, this);
       await supervisor.shared?.listen();
+      // A worker that died after it was ready but before start() finished is not restarted (restarts begin once
+      // running): failing here is what keeps start() from resolving with a slot short.
+      const lost = supervisor.slots.find((slot) => slot.current?.state !== 'ready');
+      if (lost !== undefined) {
+        throw new LbError(
+          'LB_ERR_WORKER_NOT_READY',
+          `Worker ${lost.id} exited while the cluster was starting, after it was ready; see its output above.`,
+        );
+      }
     } catch (err) {
       await this.teardown(0);
       this.state = 'idle';

@@ -8,6 +8,7 @@ import { preloadPath } from './preloadPath.js';
 import { RestartPolicy } from './restartPolicy.js';
 import type { SharedPortServer } from './sharedPortServer.js';
 import { workerCommand } from './workerCommand.js';
+import type { WorkerInfo } from './workerInfo.js';
 import { WorkerProcess } from './workerProcess.js';
 
 /** One worker position (`LB_PROCESS_ID`); its process is replaced on crashes and reloads. */
@@ -15,6 +16,8 @@ export interface WorkerSlot {
   readonly id: number;
   readonly policy: RestartPolicy;
   current: WorkerProcess | undefined;
+  /** The last worker that exited unexpectedly, shown while the slot has no process. */
+  last: WorkerInfo | undefined;
   generation: number;
   restarts: number;
   timer: NodeJS.Timeout | undefined;
@@ -59,6 +62,7 @@ export class WorkerSupervisor {
       id,
       policy,
       current: undefined,
+      last: undefined,
       generation: 0,
       restarts: 0,
       timer: undefined,
@@ -137,6 +141,22 @@ export class WorkerSupervisor {
     await worker.stop(timeout);
   }
 
+  /** One entry per slot without a process (waiting for a restart, or given up), so no slot goes unseen. */
+  idleSlots(): WorkerInfo[] {
+    return this.slots
+      .filter((slot) => slot.current === undefined)
+      .map((slot) => ({
+        id: slot.id,
+        pid: undefined,
+        port: slot.last?.port ?? 0,
+        state: slot.failed ? 'errored' : 'waiting',
+        restarts: slot.restarts,
+        uptime: 0,
+        memory: undefined,
+        backendId: slot.last?.backendId ?? `${slot.id}.${slot.generation}`,
+      }));
+  }
+
   /** Asks every ready worker for its memory; answers arrive through `onMemory`. */
   checkMemory(): void {
     for (const worker of this.live) if (worker.state === 'ready') worker.queryMemory();
@@ -212,6 +232,7 @@ export class WorkerSupervisor {
     this.live.delete(worker);
     if (!this.settings.running() || this.expectedExit.has(worker) || slot.current !== worker) return;
     slot.current = undefined;
+    slot.last = worker.info();
     // A replacement already on its way takes the slot; it restarts the slot itself if it fails.
     if (!slot.replacing && this.slots.includes(slot)) this.scheduleRestart(slot, worker.uptime);
   }

@@ -42,7 +42,7 @@ export interface ClusterConfigOptions extends LoadBalancerOptions {
   shutdownTimeout?: number;
   /** Milliseconds a worker may take to become ready; past it, start or replacement fails. @default 30000 */
   readinessTimeout?: number;
-  /** `'port'`: ready when the worker's port accepts connections. `'signal'`: when it calls `ready()`. @default 'port' */
+  /** `'port'`: ready when the worker reports that it listens on its port. `'signal'`: when it calls `ready()`. @default 'port' */
   readiness?: ReadinessMode;
   /** Restarts of one worker slot in a row (without a stable uptime between) before it is given up. @default 10 */
   maxRestarts?: number;
