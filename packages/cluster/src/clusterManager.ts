@@ -77,6 +77,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   private readonly handleSignals: boolean;
   private state: RunState = 'idle';
   private memoryTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
 
   /**
    * @param config The cluster configuration, as a `ClusterConfig` or its options.
@@ -187,13 +188,24 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.emit('ready');
   }
 
-  /** Stops accepting, lets in-flight requests finish, then stops every worker (SIGKILL after `shutdownTimeout`). */
-  async stop(): Promise<void> {
-    if (this.state === 'idle' || this.state === 'stopping') return;
+  /**
+   * Stops accepting, lets in-flight requests finish, then stops every worker (SIGKILL after `shutdownTimeout`).
+   * A second call while stopping returns the same promise.
+   */
+  stop(): Promise<void> {
+    if (this.state === 'idle') return Promise.resolve();
+    this.stopping ??= this.shutDown().finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  private async shutDown(): Promise<void> {
     this.state = 'stopping';
-    this.signals.uninstall();
     clearInterval(this.memoryTimer);
     await this.teardown(this.config.shutdownTimeout);
+    // Only now: a second SIGINT/SIGTERM during the drain must reach our handler (kill, exit 1), not Node's default.
+    this.signals.uninstall();
     this.state = 'idle';
     this.emit('stopped');
   }
