@@ -11,11 +11,14 @@ import {
 import { LoadBalancer } from '@lb/proxy';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { serveClusterStatus } from './clusterStatus.js';
+import { formatDuration } from './humanUnits.js';
+import { logWorkerEvents } from './lifecycleLog.js';
+import { PrimaryLog } from './primaryLog.js';
 import { SharedPortServer } from './sharedPortServer.js';
 import { SignalHandlers } from './signalHandlers.js';
 import { currentProcessId, currentWorkerPort, inClusterMode, inWorker } from './workerEnv.js';
 import type { WorkerInfo } from './workerInfo.js';
-import { WorkerSupervisor } from './workerSupervisor.js';
+import { reloadHint, WorkerSupervisor } from './workerSupervisor.js';
 
 const memoryCheckInterval = 1_000;
 
@@ -74,6 +77,9 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   readonly config: ClusterConfig;
   private readonly supervisor: WorkerSupervisor;
   private readonly signals: SignalHandlers;
+  private readonly log: PrimaryLog;
+  /** The worker script, named in the start line. */
+  private readonly script: string;
   private readonly handleSignals: boolean;
   private state: RunState = 'idle';
   private memoryTimer: NodeJS.Timeout | undefined;
@@ -106,7 +112,9 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
         'ClusterManager needs a worker script: pass [script, ...args].',
       );
     }
+    this.script = args[0];
     const stderr = options.stderr ?? process.stderr;
+    this.log = new PrimaryLog(stderr, this.config.logFormat);
     this.supervisor = new WorkerSupervisor({
       config: this.config,
       args,
@@ -115,14 +123,17 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       cwd: options.cwd,
       stdout: options.stdout ?? process.stdout,
       stderr,
+      log: this.log,
       events: this,
       active: () => this.state === 'starting' || this.state === 'running',
       running: () => this.state === 'running',
+      allGivenUp: (error) => this.onAllGivenUp(error),
     });
+    logWorkerEvents(this, this.log, this.config);
     // Created up front so listeners can be attached to its events before start().
     if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.config);
     this.handleSignals = options.handleSignals ?? true;
-    this.signals = new SignalHandlers(this, stderr);
+    this.signals = new SignalHandlers(this, this.log);
   }
 
   /**
@@ -154,6 +165,10 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     if (this.state !== 'idle') throw new LbError('LB_ERR_ALREADY_STARTED', 'The cluster is already started.');
     this.state = 'starting';
     const { config, supervisor } = this;
+    this.log.write('start', `starting ${config.processes} workers of ${this.script}`, {
+      processes: config.processes,
+      script: this.script,
+    });
     try {
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
       if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(config);
@@ -185,6 +200,17 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.state = 'running';
     this.memoryTimer = setInterval(() => supervisor.checkMemory(), memoryCheckInterval).unref();
     if (this.handleSignals) this.signals.install();
+    const workers = this.workers;
+    const address = this.address;
+    const where = address === undefined ? '' : ` on ${address.host}:${address.port}`;
+    this.log.write(
+      'started',
+      `${workers.length} workers ready${where} (pids ${workers.map((w) => w.pid).join(', ')})`,
+      {
+        address,
+        pids: workers.map((w) => w.pid),
+      },
+    );
     this.emit('ready');
   }
 
@@ -203,26 +229,52 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   private async shutDown(): Promise<void> {
     this.state = 'stopping';
     clearInterval(this.memoryTimer);
-    await this.teardown(this.config.shutdownTimeout);
+    const timeout = this.config.shutdownTimeout;
+    this.log.write(
+      'stop',
+      `stopping: finishing in-flight requests, then SIGTERM to every worker (SIGKILL after ${formatDuration(timeout)})`,
+    );
+    await this.teardown(timeout);
     // Only now: a second SIGINT/SIGTERM during the drain must reach our handler (kill, exit 1), not Node's default.
     this.signals.uninstall();
     this.state = 'idle';
+    this.log.write('stopped', 'stopped');
     this.emit('stopped');
   }
 
   /** Replaces every worker, one at a time, with no request lost: start, wait ready, add, drain the old, stop it. */
   async reload(): Promise<void> {
     this.assertRunning('reload');
-    for (const slot of [...this.supervisor.slots]) {
-      slot.policy.reset();
-      if (slot.failed || slot.current === undefined) {
-        slot.failed = false;
-        clearTimeout(slot.timer);
-        await this.supervisor.spawnInto(slot, 0);
-      } else {
-        await this.supervisor.replace(slot);
+    const slots = [...this.supervisor.slots];
+    this.log.write('reload', `reloading ${slots.length} workers one at a time`, { step: 'begin' });
+    for (const slot of slots) {
+      const before = slot.current?.pid;
+      try {
+        slot.policy.reset();
+        if (slot.failed || slot.current === undefined) {
+          slot.failed = false;
+          clearTimeout(slot.timer);
+          await this.supervisor.spawnInto(slot, 0);
+        } else {
+          await this.supervisor.replace(slot);
+        }
+      } catch (err) {
+        this.log.write(
+          'reload',
+          `reload stopped at worker ${slot.id}, the workers not replaced yet keep serving: ${err instanceof Error ? err.message : String(err)}`,
+          { worker: slot.id, step: 'failed' },
+        );
+        throw err;
       }
+      const after = slot.current?.pid;
+      this.log.write('reload', `worker ${slot.id} reloaded (pid ${before ?? 'none'} → ${after})`, {
+        worker: slot.id,
+        pid: after,
+        previousPid: before,
+        step: 'replaced',
+      });
     }
+    this.log.write('reload', 'reload complete', { step: 'done' });
   }
 
   /** Changes the number of workers: new ones start (and are awaited); surplus ones drain and stop. */
@@ -251,6 +303,24 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   /** SIGKILLs every worker at once, without draining (what a second Ctrl-C during shutdown does). */
   kill(): void {
     this.supervisor.killAll();
+  }
+
+  /** Every slot gave up: fail loudly (stop, and exit 1 when we own the process), or wait for a reload. */
+  private onAllGivenUp(error: LbError): void {
+    this.emit('failed', error);
+    if (!this.config.exitWhenAllGivenUp) {
+      this.log.write(
+        'failed',
+        `every worker has given up; waiting with no worker for a reload (exitWhenAllGivenUp: false): ${reloadHint()}`,
+        { error: error.code },
+      );
+      return;
+    }
+    const exit = this.handleSignals ? ' and exiting with code 1' : '';
+    this.log.write('failed', `${error.message} Stopping${exit}.`, { error: error.code });
+    void this.stop().then(() => {
+      if (this.handleSignals) process.exit(1);
+    });
   }
 
   private assertRunning(what: string): void {
