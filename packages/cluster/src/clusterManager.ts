@@ -307,17 +307,13 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
 
   /** Every slot gave up: fail loudly (stop, and exit 1 when we own the process), or wait for a reload. */
   private onAllGivenUp(error: LbError): void {
-    this.emit('failed', error);
-    if (!this.config.exitWhenAllGivenUp) {
-      this.log.write(
-        'failed',
-        `every worker has given up; waiting with no worker for a reload (exitWhenAllGivenUp: false): ${reloadHint()}`,
-        { error: error.code },
-      );
-      return;
-    }
     const exit = this.handleSignals ? ' and exiting with code 1' : '';
-    this.log.write('failed', `${error.message} Stopping${exit}.`, { error: error.code });
+    const next = this.config.exitWhenAllGivenUp
+      ? `Stopping${exit}.`
+      : `Waiting with no worker for a reload (exitWhenAllGivenUp: false): ${reloadHint()}.`;
+    this.log.write('failed', `${error.message} ${next}`, { error: error.code });
+    this.emit('failed', error);
+    if (!this.config.exitWhenAllGivenUp) return;
     void this.stop().then(() => {
       if (this.handleSignals) process.exit(1);
     });

@@ -66,7 +66,7 @@ describe('when every slot has given up', () => {
     // Messages name what an operator runs, not an API call.
     expect(out.text()).toContain(`a reload revives it: kill -HUP ${process.pid} (or lb reload)`);
     expect(out.text()).toContain(
-      `waiting with no worker for a reload (exitWhenAllGivenUp: false): kill -HUP ${process.pid}`,
+      `Waiting with no worker for a reload (exitWhenAllGivenUp: false): kill -HUP ${process.pid} (or lb reload).`,
     );
     rmSync(marker);
     await manager.reload();
