@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { WorkerInfo } from '@lb/cluster';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureOutput, cleanUp, cluster, fixture, get, waitFor } from './helpers.js';
@@ -160,5 +162,37 @@ describe('every life-cycle event is one line from the primary', () => {
     );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('raise --max-memory (maxMemory) above what a fresh worker needs');
+  });
+
+  it("lb's own failure line is JSON too with --log-format json", () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const result = spawnSync(
+      process.execPath,
+      [
+        cli,
+        'start',
+        '/nonexistent/app.js',
+        '-i',
+        '1',
+        '--shared-port',
+        '--port',
+        '0',
+        '--log-format',
+        'json',
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect(result.status).toBe(1);
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({
+      worker: null,
+      stream: 'stderr',
+      event: 'failed',
+      error: 'LB_ERR_WORKER_NOT_READY',
+      msg: expect.stringMatching(/^Worker 0 exited \(code 1\) before it was ready/),
+    });
   });
 });
