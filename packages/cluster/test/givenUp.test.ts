@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LbError, WorkerInfo } from '@lb/cluster';
+import type { ClusterStatus, LbError, WorkerInfo } from '@lb/cluster';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureOutput, cleanUp, cluster, fixture, waitFor } from './helpers.js';
+import { captureOutput, cleanUp, cluster, fixture, get, waitFor } from './helpers.js';
 import { lbReady, startLb } from './lbProcess.js';
 
 const dirs: string[] = [];
@@ -49,7 +49,9 @@ describe('when every slot has given up', () => {
   it('with exitWhenAllGivenUp: false, keeps waiting with the slots errored, and a reload revives them', async () => {
     const marker = crashMarker();
     const out = captureOutput();
-    const manager = cluster({ ...crashLoopOptions, exitWhenAllGivenUp: false }, [fixture('app.mjs')], {
+    const withAdmin = { enableLoadBalancer: true, loadBalancerPort: 0, adminPort: 0 };
+    const options = { ...crashLoopOptions, ...withAdmin, exitWhenAllGivenUp: false };
+    const manager = cluster(options, [fixture('app.mjs')], {
       env: { ...process.env, FIXTURE_CRASH_IF_EXISTS: marker },
       stdout: out.stdout,
       stderr: out.stderr,
@@ -62,6 +64,13 @@ describe('when every slot has given up', () => {
     expect(manager.workers.map((w: WorkerInfo) => [w.id, w.state])).toEqual([
       [0, 'errored'],
       [1, 'errored'],
+    ]);
+    // The admin /status (and its dashboard) shows the given-up slots too, never an empty list.
+    const admin = manager.balancer?.adminAddress?.port as number;
+    const status = JSON.parse((await get(admin, '/status')).body) as ClusterStatus;
+    expect(status.workers.map((w) => [w.id, w.state, w.pid])).toEqual([
+      [0, 'errored', undefined],
+      [1, 'errored', undefined],
     ]);
     // Messages name what an operator runs, not an API call.
     expect(out.text()).toContain(`a reload revives it: kill -HUP ${process.pid} (or lb reload)`);
