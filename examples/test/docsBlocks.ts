@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** A fenced block marked ```` ```ts runnable ````: a whole program the docs test runs. */
@@ -28,9 +28,17 @@ function expectedOutput(code: string): string[] {
   return lines.slice(start + 1).map((line) => line.replace(/^\/\/ ?/, ''));
 }
 
-/** Every runnable block in `README.md` and `docs/**\/*.md` under `root`. */
+/** The `README.md` of every package under `root/packages`: what npm shows, so its code must run too. */
+function packageReadmes(root: string): string[] {
+  const packages = join(root, 'packages');
+  return readdirSync(packages, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(packages, entry.name, 'README.md')))
+    .map((entry) => join(packages, entry.name, 'README.md'));
+}
+
+/** Every runnable block in `README.md`, `docs/**\/*.md` and `packages/*\/README.md` under `root`. */
 export function runnableBlocks(root: string): RunnableBlock[] {
-  const files = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs'))];
+  const files = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs')), ...packageReadmes(root)];
   return files.flatMap((file) => {
     const text = readFileSync(file, 'utf8');
     return [...text.matchAll(fence)].map((match) => {

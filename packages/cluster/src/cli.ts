@@ -5,6 +5,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { parseCliArgs } from './cliArgs.js';
 import { cliHelp } from './cliHelp.js';
 import { ClusterManager } from './clusterManager.js';
+import { PrimaryLog } from './primaryLog.js';
 
 function usageError(message: string): never {
   process.stderr.write(`lb: ${message}\nRun "lb --help" for usage.\n`);
@@ -35,17 +36,15 @@ async function main(): Promise<void> {
     throw err;
   }
   try {
+    // The cluster logs every step from here on, and exits 1 itself if every worker gives up.
     await manager.start();
   } catch (err) {
-    process.stderr.write(`lb: ${err instanceof Error ? err.message : String(err)}\n`);
+    const log = new PrimaryLog(process.stderr, manager.config.logFormat, 'lb: ');
+    log.write('failed', err instanceof Error ? err.message : String(err), {
+      error: err instanceof LbError ? err.code : undefined,
+    });
     process.exit(1);
   }
-  const workers = manager.workers;
-  const address = manager.address;
-  const where = address === undefined ? '' : ` on ${address.host}:${address.port}`;
-  process.stderr.write(
-    `[lb] ${workers.length} workers ready${where} (pids ${workers.map((w) => w.pid).join(', ')})\n`,
-  );
 }
 
 void main();

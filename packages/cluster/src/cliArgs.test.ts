@@ -72,6 +72,14 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('turns --no-exit-when-all-given-up into exitWhenAllGivenUp: false, and leaves the default otherwise', () => {
+    const off = parse('start', 'app.js', '--no-exit-when-all-given-up');
+    expect(off.command === 'start' && off.config.exitWhenAllGivenUp).toBe(false);
+    const plain = parse('start', 'app.js');
+    expect(plain.command === 'start' && plain.config).not.toHaveProperty('exitWhenAllGivenUp');
+    expect(failure('start', 'app.js', '--no-exit-when-all-given-up=1')).toMatch(/takes no value/);
+  });
+
   it('turns --shared-port into shared-port mode on --port', () => {
     const parsed = parse('start', 'app.js', '--shared-port', '-p', '8080');
     expect(parsed.command === 'start' && parsed.config).toMatchObject({

@@ -115,6 +115,11 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
       sharedPort = true;
       continue;
     }
+    if (flag === '--no-exit-when-all-given-up') {
+      if (eq !== -1) bad(`${flag} takes no value`);
+      config.exitWhenAllGivenUp = false;
+      continue;
+    }
     if (!valueFlags.has(flag)) bad(`unknown option "${flag}"`);
     const value = eq === -1 ? rest[++i] : arg.slice(eq + 1);
     if (value === undefined) bad(`${flag} needs a value`);

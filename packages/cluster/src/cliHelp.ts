@@ -13,11 +13,13 @@ Options:
       --strategy <name>      roundRobin, weightedRoundRobin, leastConnections, random, powerOfTwoChoices,
                              peakEwma, ringHash, maglev or first (default: roundRobin)
       --shared-port          no balancer: every worker serves --port directly (raw throughput, no L7 features)
-      --readiness <mode>     port: ready when PORT accepts connections; signal: when the app calls ready()
+      --readiness <mode>     port: ready when the app listens on PORT; signal: when the app calls ready()
                              (default: port)
       --readiness-timeout <ms>   how long a worker may take to become ready (default: 30000)
       --shutdown-timeout <ms>    how long in-flight requests may take on stop before SIGKILL (default: 10000)
-      --max-restarts <n>     crashes in a row before a worker is given up (default: 10)
+      --max-restarts <n>     crashes in a row before a worker is given up (default: 10); when every worker
+                             has given up, lb stops and exits 1
+      --no-exit-when-all-given-up   keep lb running with no worker instead, until kill -HUP <pid>
       --max-memory <size>    replace a worker gracefully above this resident memory, e.g. 512M or 1G
       --log-format <format>  prefix ([worker N] line), json or inherit (default: prefix)
       --admin-port <port>    serve /metrics, /status and /healthz on this port (127.0.0.1)

@@ -16,6 +16,17 @@ export interface ClusterManagerEvents {
   workerCrashLoop: [id: number, error: LbError];
   /** A worker went over `maxMemory`; a replacement is starting through the reload path. */
   workerMemoryLimit: [worker: WorkerInfo, rss: number];
+  /**
+   * A worker started to replace one over `maxMemory` was itself over it at its first measurement: `maxMemory` is
+   * below what a fresh worker needs. It is left serving (replacing it would loop every second) until it is seen
+   * under the limit again; said once per worker.
+   */
+  memoryLimitTooLow: [worker: WorkerInfo, rss: number];
+  /**
+   * Every slot has given up (`LB_ERR_ALL_WORKERS_GIVEN_UP`). With `exitWhenAllGivenUp` (the default) the cluster
+   * then stops, and a primary that handles signals exits 1.
+   */
+  failed: [error: LbError];
   /** `start()` finished: every worker is ready and the balancer (if any) listens. */
   ready: [];
   /** `stop()` finished: every worker has exited. */

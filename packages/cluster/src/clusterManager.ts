@@ -11,11 +11,14 @@ import {
 import { LoadBalancer } from '@lb/proxy';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { serveClusterStatus } from './clusterStatus.js';
+import { formatDuration } from './humanUnits.js';
+import { logWorkerEvents } from './lifecycleLog.js';
+import { PrimaryLog } from './primaryLog.js';
 import { SharedPortServer } from './sharedPortServer.js';
 import { SignalHandlers } from './signalHandlers.js';
 import { currentProcessId, currentWorkerPort, inClusterMode, inWorker } from './workerEnv.js';
 import type { WorkerInfo } from './workerInfo.js';
-import { WorkerSupervisor } from './workerSupervisor.js';
+import { reloadHint, WorkerSupervisor } from './workerSupervisor.js';
 
 const memoryCheckInterval = 1_000;
 
@@ -74,9 +77,13 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   readonly config: ClusterConfig;
   private readonly supervisor: WorkerSupervisor;
   private readonly signals: SignalHandlers;
+  private readonly log: PrimaryLog;
+  /** The worker script, named in the start line. */
+  private readonly script: string;
   private readonly handleSignals: boolean;
   private state: RunState = 'idle';
   private memoryTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
 
   /**
    * @param config The cluster configuration, as a `ClusterConfig` or its options.
@@ -105,7 +112,9 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
         'ClusterManager needs a worker script: pass [script, ...args].',
       );
     }
+    this.script = args[0];
     const stderr = options.stderr ?? process.stderr;
+    this.log = new PrimaryLog(stderr, this.config.logFormat);
     this.supervisor = new WorkerSupervisor({
       config: this.config,
       args,
@@ -114,19 +123,28 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       cwd: options.cwd,
       stdout: options.stdout ?? process.stdout,
       stderr,
+      log: this.log,
       events: this,
       active: () => this.state === 'starting' || this.state === 'running',
       running: () => this.state === 'running',
+      allGivenUp: (error) => this.onAllGivenUp(error),
     });
+    logWorkerEvents(this, this.log, this.config);
     // Created up front so listeners can be attached to its events before start().
     if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.config);
     this.handleSignals = options.handleSignals ?? true;
-    this.signals = new SignalHandlers(this, stderr);
+    this.signals = new SignalHandlers(this, this.log);
   }
 
-  /** A snapshot of every live worker, including old ones still draining during a reload. */
+  /**
+   * A snapshot of every live worker, including old ones still draining during a reload, and of every slot
+   * without a process (`waiting` for its restart, or `errored`: given up).
+   */
   get workers(): WorkerInfo[] {
-    return [...this.supervisor.live].map((worker) => worker.info()).sort((a, b) => a.id - b.id);
+    return [...this.supervisor.live]
+      .map((worker) => worker.info())
+      .concat(this.supervisor.idleSlots())
+      .sort((a, b) => a.id - b.id);
   }
 
   /** The public address: the balancer's or the shared port's; `undefined` in per-port mode or before start. */
@@ -147,6 +165,10 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     if (this.state !== 'idle') throw new LbError('LB_ERR_ALREADY_STARTED', 'The cluster is already started.');
     this.state = 'starting';
     const { config, supervisor } = this;
+    this.log.write('start', `starting ${config.processes} workers of ${this.script}`, {
+      processes: config.processes,
+      script: this.script,
+    });
     try {
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
       if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(config);
@@ -161,6 +183,15 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       const admin = supervisor.balancer?.adminServer;
       if (admin !== undefined) serveClusterStatus(admin, this);
       await supervisor.shared?.listen();
+      // A worker that died after it was ready but before start() finished is not restarted (restarts begin once
+      // running): failing here is what keeps start() from resolving with a slot short.
+      const lost = supervisor.slots.find((slot) => slot.current?.state !== 'ready');
+      if (lost !== undefined) {
+        throw new LbError(
+          'LB_ERR_WORKER_NOT_READY',
+          `Worker ${lost.id} exited while the cluster was starting, after it was ready; see its output above.`,
+        );
+      }
     } catch (err) {
       await this.teardown(0);
       this.state = 'idle';
@@ -169,33 +200,81 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.state = 'running';
     this.memoryTimer = setInterval(() => supervisor.checkMemory(), memoryCheckInterval).unref();
     if (this.handleSignals) this.signals.install();
+    const workers = this.workers;
+    const address = this.address;
+    const where = address === undefined ? '' : ` on ${address.host}:${address.port}`;
+    this.log.write(
+      'started',
+      `${workers.length} workers ready${where} (pids ${workers.map((w) => w.pid).join(', ')})`,
+      {
+        address,
+        pids: workers.map((w) => w.pid),
+      },
+    );
     this.emit('ready');
   }
 
-  /** Stops accepting, lets in-flight requests finish, then stops every worker (SIGKILL after `shutdownTimeout`). */
-  async stop(): Promise<void> {
-    if (this.state === 'idle' || this.state === 'stopping') return;
+  /**
+   * Stops accepting, lets in-flight requests finish, then stops every worker (SIGKILL after `shutdownTimeout`).
+   * A second call while stopping returns the same promise.
+   */
+  stop(): Promise<void> {
+    if (this.state === 'idle') return Promise.resolve();
+    this.stopping ??= this.shutDown().finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  private async shutDown(): Promise<void> {
     this.state = 'stopping';
-    this.signals.uninstall();
     clearInterval(this.memoryTimer);
-    await this.teardown(this.config.shutdownTimeout);
+    const timeout = this.config.shutdownTimeout;
+    this.log.write(
+      'stop',
+      `stopping: finishing in-flight requests, then SIGTERM to every worker (SIGKILL after ${formatDuration(timeout)})`,
+    );
+    await this.teardown(timeout);
+    // Only now: a second SIGINT/SIGTERM during the drain must reach our handler (kill, exit 1), not Node's default.
+    this.signals.uninstall();
     this.state = 'idle';
+    this.log.write('stopped', 'stopped');
     this.emit('stopped');
   }
 
   /** Replaces every worker, one at a time, with no request lost: start, wait ready, add, drain the old, stop it. */
   async reload(): Promise<void> {
     this.assertRunning('reload');
-    for (const slot of [...this.supervisor.slots]) {
-      slot.policy.reset();
-      if (slot.failed || slot.current === undefined) {
-        slot.failed = false;
-        clearTimeout(slot.timer);
-        await this.supervisor.spawnInto(slot, 0);
-      } else {
-        await this.supervisor.replace(slot);
+    const slots = [...this.supervisor.slots];
+    this.log.write('reload', `reloading ${slots.length} workers one at a time`, { step: 'begin' });
+    for (const slot of slots) {
+      const before = slot.current?.pid;
+      try {
+        slot.policy.reset();
+        if (slot.failed || slot.current === undefined) {
+          slot.failed = false;
+          clearTimeout(slot.timer);
+          await this.supervisor.spawnInto(slot, 0);
+        } else {
+          await this.supervisor.replace(slot);
+        }
+      } catch (err) {
+        this.log.write(
+          'reload',
+          `reload stopped at worker ${slot.id}, the workers not replaced yet keep serving: ${err instanceof Error ? err.message : String(err)}`,
+          { worker: slot.id, step: 'failed' },
+        );
+        throw err;
       }
+      const after = slot.current?.pid;
+      this.log.write('reload', `worker ${slot.id} reloaded (pid ${before ?? 'none'} → ${after})`, {
+        worker: slot.id,
+        pid: after,
+        previousPid: before,
+        step: 'replaced',
+      });
     }
+    this.log.write('reload', 'reload complete', { step: 'done' });
   }
 
   /** Changes the number of workers: new ones start (and are awaited); surplus ones drain and stop. */
@@ -224,6 +303,20 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   /** SIGKILLs every worker at once, without draining (what a second Ctrl-C during shutdown does). */
   kill(): void {
     this.supervisor.killAll();
+  }
+
+  /** Every slot gave up: fail loudly (stop, and exit 1 when we own the process), or wait for a reload. */
+  private onAllGivenUp(error: LbError): void {
+    const exit = this.handleSignals ? ' and exiting with code 1' : '';
+    const next = this.config.exitWhenAllGivenUp
+      ? `Stopping${exit}.`
+      : `Waiting with no worker for a reload (exitWhenAllGivenUp: false): ${reloadHint()}.`;
+    this.log.write('failed', `${error.message} ${next}`, { error: error.code });
+    this.emit('failed', error);
+    if (!this.config.exitWhenAllGivenUp) return;
+    void this.stop().then(() => {
+      if (this.handleSignals) process.exit(1);
+    });
   }
 
   private assertRunning(what: string): void {

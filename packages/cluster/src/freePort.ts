@@ -35,17 +35,3 @@ export function connectHost(host: string): string {
   if (host === '::' || host === '[::]') return '::1';
   return host;
 }
-
-/** Resolves true when a TCP connection to `host:port` succeeds, false when it is refused or times out. */
-export function probePort(host: string, port: number, timeout = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeout, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}

@@ -5,6 +5,26 @@
  *
  * @module
  */
+// What a cluster's users write next to `ClusterManager`, so one import is enough.
+export {
+  ClusterConfig,
+  type ClusterConfigOptions,
+  ConfigError,
+  ErrorCode,
+  type HealthCheckOptions,
+  LbError,
+  type LoadBalancerOptions,
+  LoadBalancingStrategy,
+  type LoadBalancingStrategyName,
+  type LogFormat,
+  type OutlierDetectionOptions,
+  ProcessInfo,
+  type ProcessInfoOptions,
+  type ReadinessMode,
+  type RetryOptions,
+  type SlowStartOptions,
+  type TlsOptions,
+} from '@lb/core';
 export type { ClusterManagerEvents } from './clusterEvents.js';
 export { ClusterManager, type ClusterManagerOptions } from './clusterManager.js';
 export { type ClusterStatus, clusterStatus } from './clusterStatus.js';

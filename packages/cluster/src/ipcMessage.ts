@@ -5,6 +5,8 @@
 export type IpcMessage =
   /** Worker → primary: a server in the worker started listening on `port`. */
   | { readonly __lb: 'listening'; readonly port: number }
+  /** Worker → primary: a server in the worker failed to listen on `port` (`code` is the errno, as `EADDRINUSE`). */
+  | { readonly __lb: 'listenError'; readonly port: number; readonly code: string }
   /** Worker → primary: the application called `ready()`. */
   | { readonly __lb: 'ready' }
   /** Primary → worker: report your resident memory. */
@@ -18,6 +20,7 @@ export type IpcMessage =
 
 const kinds: ReadonlySet<string> = new Set([
   'listening',
+  'listenError',
   'ready',
   'memoryQuery',
   'memory',

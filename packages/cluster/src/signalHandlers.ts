@@ -1,4 +1,5 @@
-import type { Writable } from 'node:stream';
+import { LbError } from '@lb/core';
+import type { PrimaryLog } from './primaryLog.js';
 
 /** What the signal handlers drive; `ClusterManager` provides it. */
 export interface SignalTarget {
@@ -27,32 +28,37 @@ export class SignalHandlers {
 
   constructor(
     private readonly target: SignalTarget,
-    private readonly stderr: Writable,
+    private readonly log: PrimaryLog,
   ) {}
 
   private readonly onStop = (signal: NodeJS.Signals) => {
     if (this.stoppingSince !== undefined) {
       if (performance.now() - this.stoppingSince < SAME_STOP_REQUEST_MS) return;
+      this.log.write('signal', `${signal} again: killing every worker now, exit code 1`, { signal });
       this.target.kill();
       process.exit(1);
     }
     this.stoppingSince = performance.now();
-    this.stderr.write(`[lb] ${signal}: stopping (finishing in-flight requests; repeat to force)\n`);
+    this.log.write('signal', `${signal}: stopping (finishing in-flight requests; repeat to force)`, {
+      signal,
+    });
     this.target.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        this.stderr.write(`[lb] stop failed: ${String(err)}\n`);
+        this.log.write('stop', `stop failed: ${String(err)}`);
         process.exit(1);
       },
     );
   };
 
   private readonly onReload = () => {
-    this.stderr.write('[lb] SIGHUP: reloading workers one at a time\n');
-    this.target.reload().then(
-      () => this.stderr.write('[lb] reload complete\n'),
-      (err: unknown) => this.stderr.write(`[lb] reload failed, old workers keep serving: ${String(err)}\n`),
-    );
+    this.log.write('signal', 'SIGHUP: reload', { signal: 'SIGHUP' });
+    // reload() logs its own steps and failures; only one that never began is left to say.
+    this.target.reload().catch((err: unknown) => {
+      if (err instanceof LbError && err.code === 'LB_ERR_NOT_STARTED') {
+        this.log.write('signal', 'SIGHUP ignored: the cluster is stopping', { signal: 'SIGHUP' });
+      }
+    });
   };
 
   install(): void {

@@ -1,16 +1,18 @@
 /**
  * Life cycle of one worker process. `starting`: spawned, not ready yet. `ready`: serving. `draining`: takes no
- * new requests while it finishes in-flight ones. `stopping`: told to exit. `exited`: gone.
+ * new requests while it finishes in-flight ones. `stopping`: told to exit. `exited`: gone. A slot with no
+ * process is listed too, so it never vanishes from view: `waiting` for its restart after a crash, or `errored`:
+ * given up after `maxRestarts` crashes in a row, until a reload (PM2's "waiting restart" and "errored").
  */
-export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited';
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'stopping' | 'exited' | 'waiting' | 'errored';
 
 /** A snapshot of one worker, as returned by `ClusterManager.workers`. */
 export interface WorkerInfo {
   /** The slot id, `0 … processes − 1`, also the worker's `LB_PROCESS_ID`. A replacement keeps its slot's id. */
   readonly id: number;
-  /** Process id, `undefined` if the spawn failed. */
+  /** Process id, `undefined` if the spawn failed or the slot is `waiting` or `errored`. */
   readonly pid: number | undefined;
-  /** The port the worker listens on (its `PORT`). */
+  /** The port the worker listens on (its `PORT`); for a `waiting` or `errored` slot, its last worker's. */
   readonly port: number;
   /** Life-cycle state. */
   readonly state: WorkerState;

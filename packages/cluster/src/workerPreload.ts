@@ -1,6 +1,6 @@
 /**
  * Loaded into every worker with `--require` (it is not part of the public API), so an unmodified app gets:
- * readiness reports (which port it listens on), memory reports, shared-port connections handed over by the
+ * readiness reports (the port each server actually bound, or the error that kept it from binding), memory reports, shared-port connections handed over by the
  * primary, a graceful SIGTERM when the app has no handler of its own, and an exit when the primary disappears
  * (even through SIGKILL: the IPC channel closes with the primary, and that is our cue). It patches only
  * `net.Server.prototype.listen`, to learn about servers as they start.
@@ -61,7 +61,19 @@ function onListening(server: net.Server): void {
 
 const originalListen = net.Server.prototype.listen;
 net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
-  this.once('listening', () => onListening(this));
+  const onError = (err: NodeJS.ErrnoException & { port?: number }) => {
+    this.off('listening', onBound);
+    if (typeof err.port === 'number')
+      send({ __lb: 'listenError', port: err.port, code: err.code ?? 'ERROR' });
+    // We only watch: an app without its own 'error' listener must crash on this error as it would without us.
+    if (this.listenerCount('error') === 0) throw err;
+  };
+  const onBound = () => {
+    this.off('error', onError);
+    onListening(this);
+  };
+  this.once('listening', onBound);
+  this.once('error', onError);
   return (originalListen as (...a: unknown[]) => net.Server).apply(this, args);
 } as typeof net.Server.prototype.listen;
 

@@ -3,13 +3,11 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { LbError, type LogFormat, type ReadinessMode, type TypedEventEmitter } from '@lb/core';
-import { probePort } from './freePort.js';
 import { type IpcMessage, isIpcMessage } from './ipcMessage.js';
 import { LineSplitter } from './lineSplitter.js';
 import { formatLogLine } from './logLine.js';
 import type { WorkerInfo, WorkerState } from './workerInfo.js';
 
-const probeInterval = 100;
 /** After an exit, time for IPC messages already in the pipe to be read. */
 const goneGrace = 20;
 
@@ -18,7 +16,7 @@ export interface WorkerSpawnOptions {
   readonly slot: number;
   readonly generation: number;
   readonly port: number;
-  /** Host the balancer and the readiness probe connect to. */
+  /** Host the balancer connects to. */
   readonly connectHost: string;
   readonly command: string;
   readonly argv: readonly string[];
@@ -129,12 +127,10 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
     const o = this.options;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      let probing = false;
       const finish = (error?: LbError) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        clearInterval(probe);
         child.off('message', onMessage);
         child.off('exit', onExit);
         child.off('error', onError);
@@ -146,9 +142,17 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
           reject(error);
         }
       };
+      // Only the worker can say which port it bound: a TCP probe would take any process on that port for it.
       const onMessage = (message: unknown) => {
         if (!isIpcMessage(message)) return;
-        if (
+        if (o.readiness === 'port' && message.__lb === 'listenError' && message.port === this.port) {
+          finish(
+            new LbError(
+              'LB_ERR_WORKER_NOT_READY',
+              `Worker ${this.slot} could not listen on port ${this.port} (its PORT): ${message.code}${message.code === 'EADDRINUSE' ? ', another process holds that port: free it or choose another basePort' : ''}.`,
+            ),
+          );
+        } else if (
           o.readiness === 'signal'
             ? message.__lb === 'ready'
             : message.__lb === 'listening' && message.port === this.port
@@ -184,15 +188,6 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
           ),
         o.readinessTimeout,
       );
-      // The preload reports 'listening' at once; the probe covers servers it cannot see (native addons, other runtimes).
-      const probe = setInterval(() => {
-        if (o.readiness !== 'port' || probing) return;
-        probing = true;
-        void probePort(this.connectHost, this.port, probeInterval).then((ok) => {
-          probing = false;
-          if (ok) finish();
-        });
-      }, probeInterval);
       child.on('message', onMessage);
       child.once('exit', onExit);
       child.once('error', onError);

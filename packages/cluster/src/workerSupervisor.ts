@@ -5,9 +5,11 @@ import type { LoadBalancer } from '@lb/proxy';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { connectHost, freePort } from './freePort.js';
 import { preloadPath } from './preloadPath.js';
+import type { PrimaryLog } from './primaryLog.js';
 import { RestartPolicy } from './restartPolicy.js';
 import type { SharedPortServer } from './sharedPortServer.js';
 import { workerCommand } from './workerCommand.js';
+import type { WorkerInfo } from './workerInfo.js';
 import { WorkerProcess } from './workerProcess.js';
 
 /** One worker position (`LB_PROCESS_ID`); its process is replaced on crashes and reloads. */
@@ -15,6 +17,9 @@ export interface WorkerSlot {
   readonly id: number;
   readonly policy: RestartPolicy;
   current: WorkerProcess | undefined;
+  /** The last worker that exited unexpectedly, shown while the slot has no process, and how it exited. */
+  last: WorkerInfo | undefined;
+  lastExit: string | undefined;
   generation: number;
   restarts: number;
   timer: NodeJS.Timeout | undefined;
@@ -31,11 +36,15 @@ export interface SupervisorSettings {
   readonly cwd: string | undefined;
   readonly stdout: Writable;
   readonly stderr: Writable;
+  /** The primary's own lines. */
+  readonly log: PrimaryLog;
   readonly events: TypedEventEmitter<ClusterManagerEvents> & EventEmitter;
   /** True from `start()` until `stop()` begins: workers may be spawned and attached. */
   readonly active: () => boolean;
   /** True once `start()` succeeded, until `stop()` begins: crashed workers are restarted (not during start). */
   readonly running: () => boolean;
+  /** Every slot has given up: the cluster decides whether to stop (`exitWhenAllGivenUp`). */
+  readonly allGivenUp: (error: LbError) => void;
 }
 
 /**
@@ -50,6 +59,10 @@ export class WorkerSupervisor {
   shared: SharedPortServer | undefined;
   private readonly expectedExit = new WeakSet<WorkerProcess>();
   private readonly attached = new WeakSet<WorkerProcess>();
+  /** Workers started to replace one over `maxMemory`; those measured at least once; those left alone. */
+  private readonly memoryReplacements = new WeakSet<WorkerProcess>();
+  private readonly measured = new WeakSet<WorkerProcess>();
+  private readonly bornTooBig = new WeakSet<WorkerProcess>();
 
   constructor(private readonly settings: SupervisorSettings) {}
 
@@ -59,6 +72,8 @@ export class WorkerSupervisor {
       id,
       policy,
       current: undefined,
+      last: undefined,
+      lastExit: undefined,
       generation: 0,
       restarts: 0,
       timer: undefined,
@@ -94,12 +109,13 @@ export class WorkerSupervisor {
   }
 
   /** The reload path for one slot; the old worker keeps serving until the new one is ready. */
-  async replace(slot: WorkerSlot): Promise<void> {
+  async replace(slot: WorkerSlot, forMemory = false): Promise<void> {
     if (slot.replacing) return;
     slot.replacing = true;
     try {
       const old = slot.current;
       const next = this.createWorker(slot, await freePort(this.settings.config.host));
+      if (forMemory) this.memoryReplacements.add(next);
       const ready = next.start();
       this.settings.events.emit('workerStart', next.info());
       await ready;
@@ -135,6 +151,22 @@ export class WorkerSupervisor {
       this.detach(worker);
     }
     await worker.stop(timeout);
+  }
+
+  /** One entry per slot without a process (waiting for a restart, or given up), so no slot goes unseen. */
+  idleSlots(): WorkerInfo[] {
+    return this.slots
+      .filter((slot) => slot.current === undefined)
+      .map((slot) => ({
+        id: slot.id,
+        pid: undefined,
+        port: slot.last?.port ?? 0,
+        state: slot.failed ? 'errored' : 'waiting',
+        restarts: slot.restarts,
+        uptime: 0,
+        memory: undefined,
+        backendId: slot.last?.backendId ?? `${slot.id}.${slot.generation}`,
+      }));
   }
 
   /** Asks every ready worker for its memory; answers arrive through `onMemory`. */
@@ -180,8 +212,11 @@ export class WorkerSupervisor {
     worker.restarts = slot.restarts;
     worker.on('gone', () => this.detach(worker));
     worker.on('exit', (code, signal) => {
-      this.onExit(slot, worker);
+      this.detach(worker);
+      this.live.delete(worker);
+      // Reported before the restart it may cause, so the lines read in order: exit, then restart.
       events.emit('workerExit', worker.info(), code, signal);
+      this.onExit(slot, worker, signal ?? `code ${code}`);
     });
     worker.on('memory', (rss) => this.onMemory(slot, worker, rss));
     this.live.add(worker);
@@ -214,11 +249,11 @@ export class WorkerSupervisor {
     }
   }
 
-  private onExit(slot: WorkerSlot, worker: WorkerProcess): void {
-    this.detach(worker);
-    this.live.delete(worker);
+  private onExit(slot: WorkerSlot, worker: WorkerProcess, how: string): void {
     if (!this.settings.running() || this.expectedExit.has(worker) || slot.current !== worker) return;
     slot.current = undefined;
+    slot.last = worker.info();
+    slot.lastExit = how;
     // A replacement already on its way takes the slot; it restarts the slot itself if it fails.
     if (!slot.replacing && this.slots.includes(slot)) this.scheduleRestart(slot, worker.uptime);
   }
@@ -230,10 +265,10 @@ export class WorkerSupervisor {
       slot.failed = true;
       const error = new LbError(
         'LB_ERR_WORKER_CRASH_LOOP',
-        `Worker ${slot.id} exited ${decision.attempts + 1} times in a row without staying up ${config.stableUptime} ms; it is not restarted (maxRestarts: ${config.maxRestarts}). The other workers keep serving; reload() revives it.`,
+        `Worker ${slot.id} exited ${decision.attempts + 1} times in a row without staying up ${config.stableUptime} ms; it is not restarted (maxRestarts: ${config.maxRestarts}). The other workers keep serving; once the cause is fixed, a reload revives it: ${reloadHint()}.`,
       );
-      this.settings.stderr.write(`[lb] ${error.message}\n`);
       events.emit('workerCrashLoop', slot.id, error);
+      if (this.slots.every((s) => s.failed)) this.settings.allGivenUp(allGivenUpError(this.slots));
       return;
     }
     slot.restarts += 1;
@@ -248,11 +283,43 @@ export class WorkerSupervisor {
 
   private onMemory(slot: WorkerSlot, worker: WorkerProcess, rss: number): void {
     const limit = this.settings.config.maxMemory;
-    if (limit === undefined || rss <= limit || !this.settings.running()) return;
-    if (slot.current !== worker || slot.replacing) return;
+    const first = !this.measured.has(worker);
+    this.measured.add(worker);
+    if (limit === undefined || !this.settings.running()) return;
+    if (rss <= limit) {
+      // Back under (its first reading was a burst, not its size): it may be replaced again if it grows.
+      this.bornTooBig.delete(worker);
+      return;
+    }
+    if (slot.current !== worker || slot.replacing || this.bornTooBig.has(worker)) return;
+    if (first && this.memoryReplacements.has(worker)) {
+      // A replacement already over the limit as it starts: replacing it again would loop every second, forever.
+      this.bornTooBig.add(worker);
+      this.settings.events.emit('memoryLimitTooLow', worker.info(), rss);
+      return;
+    }
     this.settings.events.emit('workerMemoryLimit', worker.info(), rss);
-    this.replace(slot).catch((err: unknown) => {
-      this.settings.stderr.write(`[lb] memory replacement of worker ${slot.id} failed: ${String(err)}\n`);
+    this.replace(slot, true).catch((err: unknown) => {
+      this.settings.log.write(
+        'memory',
+        `replacing worker ${slot.id} for memory failed, it keeps serving: ${err instanceof Error ? err.message : String(err)}`,
+        { worker: slot.id, pid: worker.pid },
+      );
     });
   }
+}
+
+/** What an operator runs to reload the cluster: a signal to this primary, or the `lb` command. */
+export function reloadHint(): string {
+  return `kill -HUP ${process.pid} (or lb reload)`;
+}
+
+function allGivenUpError(slots: readonly WorkerSlot[]): LbError {
+  const last = slots.map(
+    (slot) => `worker ${slot.id}: ${slot.restarts} restarts, last exit ${slot.lastExit ?? 'unknown'}`,
+  );
+  return new LbError(
+    'LB_ERR_ALL_WORKERS_GIVEN_UP',
+    `Every worker has given up after crashing maxRestarts times in a row (${last.join('; ')}); nothing is serving. The workers' output above says why.`,
+  );
 }

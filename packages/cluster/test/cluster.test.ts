@@ -116,7 +116,11 @@ describe('ClusterManager processes', () => {
     expect(id).toBe(victim?.id);
     expect(error.code).toBe('LB_ERR_WORKER_CRASH_LOOP');
     expect(error.message).toMatch(/maxRestarts: 2/);
-    expect(manager.workers.map((w) => w.id)).toEqual([survivor?.id]);
+    // The given-up slot stays in view, with no process, until a reload.
+    expect(manager.workers.map((w) => [w.id, w.state, w.pid])).toEqual([
+      [victim?.id, 'errored', undefined],
+      [survivor?.id, 'ready', survivor?.pid],
+    ]);
     expect((await get(survivor?.port as number)).status).toBe(200);
     // reload() revives the given-up slot once the cause is gone.
     manager.off('workerStart', killer);

@@ -42,7 +42,7 @@ export interface ClusterConfigOptions extends LoadBalancerOptions {
   shutdownTimeout?: number;
   /** Milliseconds a worker may take to become ready; past it, start or replacement fails. @default 30000 */
   readinessTimeout?: number;
-  /** `'port'`: ready when the worker's port accepts connections. `'signal'`: when it calls `ready()`. @default 'port' */
+  /** `'port'`: ready when the worker reports that it listens on its port. `'signal'`: when it calls `ready()`. @default 'port' */
   readiness?: ReadinessMode;
   /** Restarts of one worker slot in a row (without a stable uptime between) before it is given up. @default 10 */
   maxRestarts?: number;
@@ -55,6 +55,12 @@ export interface ClusterConfigOptions extends LoadBalancerOptions {
   maxRestartDelay?: number;
   /** Milliseconds of uptime after which a worker's crash count resets. @default 30000 */
   stableUptime?: number;
+  /**
+   * When every worker slot has given up after `maxRestarts` crashes in a row, stop the cluster and fail (a
+   * `failed` event; `lb` and any primary that handles signals exit 1), so a supervisor such as systemd or
+   * Kubernetes sees it. `false` keeps the primary running with no worker until a reload (`SIGHUP`). @default true
+   */
+  exitWhenAllGivenUp?: boolean;
   /** Resident memory in bytes above which a worker is replaced gracefully. Off when unset. */
   maxMemory?: number;
   /** `'prefix'` adds `[worker N]` to each line, `'json'` emits JSON lines, `'inherit'` passes output through. @default 'prefix' */
@@ -77,6 +83,7 @@ export const clusterOnlyOptionKeys: readonly string[] = Object.keys({
   restartDelay: true,
   maxRestartDelay: true,
   stableUptime: true,
+  exitWhenAllGivenUp: true,
   maxMemory: true,
   logFormat: true,
 } satisfies Record<Exclude<keyof ClusterConfigOptions, keyof LoadBalancerOptions>, true>).filter(
@@ -126,6 +133,7 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
   readonly restartDelay: number;
   readonly maxRestartDelay: number;
   readonly stableUptime: number;
+  readonly exitWhenAllGivenUp: boolean;
   readonly maxMemory: number | undefined;
   readonly logFormat: LogFormat;
   readonly loadBalancerHost: string | undefined;
@@ -172,6 +180,7 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
     this.restartDelay = assertNumber(o.restartDelay ?? 100, 'restartDelay');
     this.maxRestartDelay = assertNumber(o.maxRestartDelay ?? 30_000, 'maxRestartDelay', this.restartDelay);
     this.stableUptime = assertNumber(o.stableUptime ?? 30_000, 'stableUptime');
+    this.exitWhenAllGivenUp = assertBoolean(o.exitWhenAllGivenUp ?? true, 'exitWhenAllGivenUp');
     this.maxMemory = o.maxMemory === undefined ? undefined : assertNumber(o.maxMemory, 'maxMemory', 1);
     this.logFormat = assertOneOf(o.logFormat ?? 'prefix', 'logFormat', ['prefix', 'json', 'inherit']);
     this.loadBalancerHost =

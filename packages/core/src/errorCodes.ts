@@ -25,6 +25,7 @@ export const ErrorCode = {
   upstreamReset: 'LB_ERR_UPSTREAM_RESET',
   workerNotReady: 'LB_ERR_WORKER_NOT_READY',
   workerCrashLoop: 'LB_ERR_WORKER_CRASH_LOOP',
+  allWorkersGivenUp: 'LB_ERR_ALL_WORKERS_GIVEN_UP',
   workerSpawnFailed: 'LB_ERR_WORKER_SPAWN_FAILED',
   invalidCliArgument: 'LB_ERR_INVALID_CLI_ARGUMENT',
   queueFull: 'LB_ERR_QUEUE_FULL',
