@@ -1,0 +1,117 @@
+import { readdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { LbError } from '@lb/core';
+import {
+  type ControlEnvironment,
+  controlAddress,
+  controlDirectory,
+  controlNamesIn,
+} from './controlAddress.js';
+import {
+  type ControlRequest,
+  controlLine,
+  controlProtocolVersion,
+  type LogEntry,
+  parseControlResponse,
+} from './controlProtocol.js';
+import { LineSplitter } from './lineSplitter.js';
+
+/** A request without its protocol envelope: the client adds `v` and `id`. */
+export type ControlCall =
+  | { readonly cmd: 'status' | 'reload' | 'stop' }
+  | { readonly cmd: 'scale'; readonly processes: number }
+  | { readonly cmd: 'logs'; readonly lines: number; readonly follow: boolean };
+
+/** The answer to a call, and (for `logs` with `follow`) a promise that settles when the stream ends. */
+export interface ControlReply {
+  readonly result: unknown;
+  readonly ended: Promise<void>;
+}
+
+/**
+ * Sends one request to the primary named `name` and resolves with its answer. Log lines that follow a `logs`
+ * request with `follow` go to `onLog` until the primary stops or `ended` is abandoned. Rejects with
+ * `LB_ERR_CONTROL_UNAVAILABLE` when nothing answers, or with the primary's own error code.
+ */
+export function controlCall(
+  name: string,
+  call: ControlCall,
+  env: ControlEnvironment,
+  onLog: (entry: LogEntry) => void = () => {},
+): Promise<ControlReply> {
+  const address = controlAddress(name, env);
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(address);
+    const splitter = new LineSplitter(16 * 1024 * 1024);
+    let answered = false;
+    let endStream: () => void = () => {};
+    const ended = new Promise<void>((resolveEnded) => {
+      endStream = resolveEnded;
+    });
+    const request: ControlRequest = { v: controlProtocolVersion, id: 1, ...call };
+    socket.once('connect', () => socket.write(controlLine(request)));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (answered) return endStream();
+      const missing = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+      reject(
+        new LbError(
+          'LB_ERR_CONTROL_UNAVAILABLE',
+          missing
+            ? `No lb named "${name}" is running (nothing answers on ${address}).`
+            : `Cannot reach the lb named "${name}" on ${address}: ${err.message}`,
+          { cause: err },
+        ),
+      );
+    });
+    socket.on('close', () => {
+      endStream();
+      if (!answered) {
+        reject(
+          new LbError(
+            'LB_ERR_CONTROL_UNAVAILABLE',
+            `The lb named "${name}" closed the connection without an answer.`,
+          ),
+        );
+      }
+    });
+    socket.on('data', (chunk: Buffer) => {
+      for (const line of splitter.push(chunk)) {
+        const message = parseControlResponse(line);
+        if (message === undefined) {
+          socket.destroy();
+          if (!answered) {
+            answered = true;
+            reject(
+              new LbError(
+                'LB_ERR_CONTROL_UNAVAILABLE',
+                `The lb named "${name}" answered in a protocol this lb does not speak (version ${controlProtocolVersion}): use the same lb version.`,
+              ),
+            );
+          }
+          return;
+        }
+        if ('log' in message) onLog(message.log);
+        else if (message.ok) {
+          answered = true;
+          const following = call.cmd === 'logs' && call.follow;
+          if (!following) socket.end();
+          resolve({ result: message.result, ended });
+        } else {
+          answered = true;
+          socket.end();
+          reject(new LbError(message.error.code, message.error.message));
+        }
+      }
+    });
+  });
+}
+
+/** The names of the primaries of this user that have a control socket (some may have died since). */
+export function runningControlNames(env: ControlEnvironment): string[] {
+  try {
+    const entries = readdirSync(env.platform === 'win32' ? '\\\\.\\pipe\\' : controlDirectory(env));
+    return controlNamesIn(entries, env);
+  } catch {
+    return [];
+  }
+}
