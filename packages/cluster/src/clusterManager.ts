@@ -9,8 +9,10 @@ import {
   type TypedEventEmitter,
 } from '@lb/core';
 import { LoadBalancer } from '@lb/proxy';
+import { ClusterControl } from './clusterControl.js';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { serveClusterStatus } from './clusterStatus.js';
+import { assertControlName, currentControlEnvironment, defaultControlName } from './controlAddress.js';
 import { SharedPortServer } from './sharedPortServer.js';
 import { SignalHandlers } from './signalHandlers.js';
 import { currentProcessId, currentWorkerPort, inClusterMode, inWorker } from './workerEnv.js';
@@ -33,6 +35,12 @@ export interface ClusterManagerOptions {
   execArgv?: readonly string[];
   /** Stop on SIGINT/SIGTERM (then exit 0) and reload on SIGHUP. @default true */
   handleSignals?: boolean;
+  /**
+   * Serve `lb status|logs|reload|stop|scale` on a control socket private to this user, under `name` (default:
+   * the script's file name). `start()` fails with `LB_ERR_CONTROL_NAME_IN_USE` if a running primary has the name.
+   * @default false
+   */
+  control?: boolean | { name?: string };
 }
 
 type RunState = 'idle' | 'starting' | 'running' | 'stopping';
@@ -75,6 +83,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   private readonly supervisor: WorkerSupervisor;
   private readonly signals: SignalHandlers;
   private readonly handleSignals: boolean;
+  private readonly control: ClusterControl | undefined;
   private state: RunState = 'idle';
   private memoryTimer: NodeJS.Timeout | undefined;
 
@@ -105,6 +114,18 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
         'ClusterManager needs a worker script: pass [script, ...args].',
       );
     }
+    const control = options.control ?? false;
+    this.control =
+      control === false
+        ? undefined
+        : new ClusterControl(
+            this,
+            control === true || control.name === undefined
+              ? defaultControlName(args[0])
+              : assertControlName(control.name),
+            currentControlEnvironment(),
+          );
+    const stdout = options.stdout ?? process.stdout;
     const stderr = options.stderr ?? process.stderr;
     this.supervisor = new WorkerSupervisor({
       config: this.config,
@@ -112,8 +133,8 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       execArgv: options.execArgv ?? process.execArgv,
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdout: options.stdout ?? process.stdout,
-      stderr,
+      stdout: this.control?.tap(stdout, 'stdout') ?? stdout,
+      stderr: this.control?.tap(stderr, 'stderr') ?? stderr,
       events: this,
       active: () => this.state === 'starting' || this.state === 'running',
       running: () => this.state === 'running',
@@ -122,6 +143,11 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.config);
     this.handleSignals = options.handleSignals ?? true;
     this.signals = new SignalHandlers(this, stderr);
+  }
+
+  /** The name `lb status|logs|reload|stop|scale --name` reaches this cluster by; `undefined` without `control`. */
+  get controlName(): string | undefined {
+    return this.control?.name;
   }
 
   /** A snapshot of every live worker, including old ones still draining during a reload. */
@@ -148,6 +174,8 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.state = 'starting';
     const { config, supervisor } = this;
     try {
+      // First, so a second primary with the same name is refused before it starts any worker.
+      await this.control?.listen();
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
       if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(config);
       if (config.sharedPort !== undefined) {
@@ -163,6 +191,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       await supervisor.shared?.listen();
     } catch (err) {
       await this.teardown(0);
+      this.control?.close();
       this.state = 'idle';
       throw err;
     }
@@ -179,6 +208,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.signals.uninstall();
     clearInterval(this.memoryTimer);
     await this.teardown(this.config.shutdownTimeout);
+    this.control?.close();
     this.state = 'idle';
     this.emit('stopped');
   }
