@@ -3,12 +3,15 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, cleanUp, fixture, get, track } from './helpers.js';
+import { tempDir } from './lbProcess.js';
 
 afterEach(cleanUp);
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+// Control sockets of these runs stay out of the user's own directory, where an lb named "app" may be running.
+const env = { ...process.env, XDG_RUNTIME_DIR: tempDir() };
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000, env });
 
 describe('the lb command', () => {
   it('prints help and exits 0', () => {
@@ -58,7 +61,7 @@ describe('the lb command', () => {
         '--strategy',
         'leastConnections',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     track(lb.pid);
     let stderr = '';
