@@ -125,16 +125,17 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
               : assertControlName(control.name),
             currentControlEnvironment(),
           );
-    const stdout = options.stdout ?? process.stdout;
-    const stderr = options.stderr ?? process.stderr;
+    // With control, everything the cluster prints is also kept for `lb logs`.
+    const stdout = this.tap(options.stdout ?? process.stdout, 'stdout');
+    const stderr = this.tap(options.stderr ?? process.stderr, 'stderr');
     this.supervisor = new WorkerSupervisor({
       config: this.config,
       args,
       execArgv: options.execArgv ?? process.execArgv,
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdout: this.control?.tap(stdout, 'stdout') ?? stdout,
-      stderr: this.control?.tap(stderr, 'stderr') ?? stderr,
+      stdout,
+      stderr,
       events: this,
       active: () => this.state === 'starting' || this.state === 'running',
       running: () => this.state === 'running',
@@ -254,6 +255,10 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   /** SIGKILLs every worker at once, without draining (what a second Ctrl-C during shutdown does). */
   kill(): void {
     this.supervisor.killAll();
+  }
+
+  private tap(sink: Writable, stream: 'stdout' | 'stderr'): Writable {
+    return this.control?.tap(sink, stream) ?? sink;
   }
 
   private assertRunning(what: string): void {

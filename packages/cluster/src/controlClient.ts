@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { dirname } from 'node:path';
 import { LbError } from '@lb/core';
 import {
   type ControlEnvironment,
@@ -15,6 +16,7 @@ import {
   parseControlResponse,
 } from './controlProtocol.js';
 import { LineSplitter } from './lineSplitter.js';
+import { checkPrivateDirectory } from './privateDirectory.js';
 
 /** A request without its protocol envelope: the client adds `v` and `id`. */
 export type ControlCall =
@@ -39,7 +41,9 @@ export function controlCall(
   env: ControlEnvironment,
   onLog: (entry: LogEntry) => void = () => {},
 ): Promise<ControlReply> {
-  const address = controlAddress(name, env);
+  const address = controlAddress(name, env, '--name');
+  // A socket in a directory someone else controls could be theirs, answering with made-up status.
+  if (env.platform !== 'win32' && existsSync(dirname(address))) checkPrivateDirectory(dirname(address));
   return new Promise((resolve, reject) => {
     const socket = createConnection(address);
     const splitter = new LineSplitter(16 * 1024 * 1024);

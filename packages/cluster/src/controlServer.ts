@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { type ErrorCode, LbError } from '@lb/core';
@@ -12,6 +12,7 @@ import {
   parseControlRequest,
 } from './controlProtocol.js';
 import type { LogBuffer } from './logBuffer.js';
+import { ensurePrivateDirectory } from './privateDirectory.js';
 
 /** What the control server drives; the cluster provides it. */
 export interface ControlHandler {
@@ -37,6 +38,7 @@ export class ControlServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly busy = new WeakSet<Socket>();
+  private readonly following = new WeakSet<Socket>();
   private closing = false;
   private listening = false;
 
@@ -53,7 +55,7 @@ export class ControlServer {
   async listen(): Promise<void> {
     const unix = process.platform !== 'win32';
     this.closing = false;
-    if (unix) privateDirectory(dirname(this.address));
+    if (unix) ensurePrivateDirectory(dirname(this.address));
     try {
       await this.tryListen();
     } catch (err) {
@@ -196,6 +198,9 @@ export class ControlServer {
 
   /** Streams every new line to a `logs -f` client until it goes away (or reads too slowly to keep up). */
   private follow(socket: Socket, id: number): void {
+    // One stream per connection: repeating the request must not multiply what the primary sends.
+    if (this.following.has(socket)) return;
+    this.following.add(socket);
     // Subscribed after the answer is queued, so recent lines always come before new ones.
     setImmediate(() => {
       if (socket.destroyed) return;
@@ -213,23 +218,6 @@ export class ControlServer {
   private send(socket: Socket, message: ControlResponse): void {
     if (!socket.destroyed && socket.writable) socket.write(controlLine(message));
   }
-}
-
-/**
- * Creates the socket directory private to this user (0700), or checks an existing one: a directory another user
- * created in a shared /tmp could let them replace our socket, so it is refused rather than used.
- */
-function privateDirectory(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stat = lstatSync(dir);
-  const uid = process.getuid?.();
-  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) {
-    throw new LbError(
-      'LB_ERR_CONTROL_UNAVAILABLE',
-      `The control directory ${dir} is not a directory owned by this user: remove it, or set XDG_RUNTIME_DIR.`,
-    );
-  }
-  if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 /** True if something accepts connections on the socket. */
