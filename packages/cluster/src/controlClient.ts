@@ -35,7 +35,7 @@ export interface ControlReply {
  * request with `follow` go to `onLog` until the primary stops or `ended` is abandoned. Rejects with
  * `LB_ERR_CONTROL_UNAVAILABLE` when nothing answers, or with the primary's own error code.
  */
-export function controlCall(
+export async function controlCall(
   name: string,
   call: ControlCall,
   env: ControlEnvironment,

@@ -126,6 +126,10 @@ export class ControlServer {
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       for (let nl = pending.indexOf(10); nl !== -1; nl = pending.indexOf(10)) {
+        if (nl > maxControlLineBytes) {
+          this.refuse(socket, null, `request line longer than ${maxControlLineBytes} bytes`);
+          return;
+        }
         const line = pending.subarray(0, nl).toString('utf8').trim();
         pending = pending.subarray(nl + 1);
         if (line === '') continue;
