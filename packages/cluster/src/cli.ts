@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     `[lb] ${workers.length} workers ready${where} (pids ${workers.map((w) => w.pid).join(', ')})\n`,
   );
   process.stderr.write(`[lb] control: lb status|logs|reload|stop|scale --name ${manager.controlName}\n`);
-  if (plan.watch !== undefined) watchAndReload(manager, plan.watch, process.stderr);
+  if (plan.watch !== undefined) watchAndReload(manager, plan.watch.root, plan.watch.ignore, process.stderr);
 }
 
 void main();

@@ -28,6 +28,8 @@ export interface StartCommand {
   readonly configFile: string | undefined;
   /** `--watch`: reload on file changes. */
   readonly watch: boolean;
+  /** `--watch-ignore <path>`, in order: more paths whose changes do not reload. */
+  readonly watchIgnore: readonly string[];
 }
 
 /** What the `lb` command line asks for. */
@@ -77,6 +79,7 @@ const valueFlags: ReadonlySet<string> = new Set([
   '--name',
   '--env',
   '--config',
+  '--watch-ignore',
 ]);
 
 /** `KEY=VALUE`; the key must be a usable environment variable name. */
@@ -134,6 +137,7 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
   let name: string | undefined;
   let configFile: string | undefined;
   let watch = false;
+  const watchIgnore: string[] = [];
   const appEnv: Record<string, string> = {};
   const explicit = new Set<keyof ClusterConfigOptions>();
   let port = 3000;
@@ -214,6 +218,9 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
       case '--config':
         configFile = value;
         break;
+      case '--watch-ignore':
+        watchIgnore.push(value);
+        break;
     }
     if (flag === '-p' || flag === '--port') portGiven = true;
   }
@@ -230,7 +237,18 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
     config.loadBalancerPort = port;
     if (portGiven) explicit.add('loadBalancerPort');
   }
-  return { command: 'start', script, scriptArgs, config, explicit, name, env: appEnv, configFile, watch };
+  return {
+    command: 'start',
+    script,
+    scriptArgs,
+    config,
+    explicit,
+    name,
+    env: appEnv,
+    configFile,
+    watch,
+    watchIgnore,
+  };
 }
 
 function parseInit(args: readonly string[]): CliCommand {

@@ -36,6 +36,8 @@ Options of start:
                              or lb.config.json in the current directory); flags win over the file
       --watch                reload the workers when a file in the app's directory changes (development;
                              node_modules and .git are ignored)
+      --watch-ignore <path>  with --watch: ignore this path (relative to the watched directory) or file or
+                             directory name, such as logs (repeatable)
 
 Options of the other commands:
       --name <name>          the lb to talk to (or give it as the first argument)

@@ -29,6 +29,8 @@ export interface LbConfigFile extends ClusterConfigOptions {
   env?: Record<string, string | number | boolean>;
   /** Reload the workers when a file under the config file's directory changes. @default false */
   watch?: boolean;
+  /** Paths (relative to the config file) or directory names whose changes do not reload, beyond `node_modules` and `.git`. */
+  watchIgnore?: string[];
 }
 
 /** A config file, checked, with its paths made absolute. */
@@ -39,11 +41,12 @@ export interface ParsedConfigFile {
   readonly name: string | undefined;
   readonly env: Readonly<Record<string, string>>;
   readonly watch: boolean;
+  readonly watchIgnore: readonly string[];
   /** The `ClusterConfig` options; validated with the command line's by `ClusterConfig` itself. */
   readonly options: ClusterConfigOptions;
 }
 
-const fileKeys = ['script', 'args', 'name', 'env', 'watch'];
+const fileKeys = ['script', 'args', 'name', 'env', 'watch', 'watchIgnore'];
 const knownKeys: ReadonlySet<string> = new Set([
   ...fileKeys,
   ...clusterOnlyOptionKeys,
@@ -65,7 +68,15 @@ export function parseConfigFile(value: unknown, file: string): ParsedConfigFile 
     invalid(file, 'must hold one object (export default { script: "app.js", … } in an .mjs file)');
   }
   assertKnownKeys(value, knownKeys, file);
-  const { script, args = [], name, env = {}, watch = false, ...options } = value as Record<string, unknown>;
+  const {
+    script,
+    args = [],
+    name,
+    env = {},
+    watch = false,
+    watchIgnore = [],
+    ...options
+  } = value as Record<string, unknown>;
   if (typeof script !== 'string' || script === '') invalid(file, '"script" must name the app to run');
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) {
     invalid(file, '"args" must be an array of strings');
@@ -81,6 +92,9 @@ export function parseConfigFile(value: unknown, file: string): ParsedConfigFile 
     envStrings[key] = String(raw);
   }
   if (typeof watch !== 'boolean') invalid(file, '"watch" must be true or false');
+  if (!Array.isArray(watchIgnore) || !watchIgnore.every((path) => typeof path === 'string' && path !== '')) {
+    invalid(file, '"watchIgnore" must be an array of paths or directory names');
+  }
   return {
     file,
     script: resolve(dirname(file), script),
@@ -88,6 +102,7 @@ export function parseConfigFile(value: unknown, file: string): ParsedConfigFile 
     name: name === undefined ? undefined : assertControlName(name, 'name'),
     env: envStrings,
     watch,
+    watchIgnore,
     options: options as ClusterConfigOptions,
   };
 }

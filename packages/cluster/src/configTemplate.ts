@@ -27,8 +27,9 @@ export default {
   // maxMemory: 512 * 1024 * 1024,
   // Serve /metrics, /status and a dashboard on 127.0.0.1:<adminPort>.
   // adminPort: 9090,
-  // Reload the workers when a file in this directory changes (development).
+  // Reload the workers when a file in this directory changes (development), except in these paths.
   watch: false,
+  watchIgnore: ['logs'],
 };
 `;
 }

@@ -19,6 +19,7 @@ describe('parseConfigFile', () => {
       name: undefined,
       env: { N: '2', DEBUG: 'false' },
       watch: false,
+      watchIgnore: [],
       options: { processes: 3 },
     });
   });
@@ -58,14 +59,15 @@ describe('startPlan', () => {
       processes: 3,
       env: { A: 'file', B: 'file' },
       watch: true,
+      watchIgnore: ['logs'],
     });
-    const plan = startPlan(start('-i', '5', '--env', 'B=cli'), config, '/work', env);
+    const plan = startPlan(start('-i', '5', '--env', 'B=cli', '--watch-ignore', 'tmp'), config, '/work', env);
     expect(plan).toMatchObject({
       args: ['/srv/api/server.js'],
       config: { basePort: 0, enableLoadBalancer: true, loadBalancerPort: 4000, processes: 5 },
       name: 'api',
       env: { A: 'file', B: 'cli' },
-      watch: '/srv/api',
+      watch: { root: '/srv/api', ignore: ['logs', 'tmp'] },
     });
     expect(startPlan(start('--name', 'x', '-p', '5000'), config, '/work', env)).toMatchObject({
       name: 'x',

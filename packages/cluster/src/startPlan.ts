@@ -11,8 +11,8 @@ export interface StartPlan {
   readonly config: ClusterConfigOptions;
   readonly name: string;
   readonly env: NodeJS.ProcessEnv;
-  /** The directory `--watch` watches; `undefined` without it. */
-  readonly watch: string | undefined;
+  /** What `--watch` watches, and the paths it ignores; `undefined` without it. */
+  readonly watch: { readonly root: string; readonly ignore: readonly string[] } | undefined;
 }
 
 type MutableOptions = { -readonly [K in keyof ClusterConfigOptions]: ClusterConfigOptions[K] };
@@ -52,6 +52,8 @@ export function startPlan(
     config,
     name: cli.name ?? file?.name ?? defaultControlName(script),
     env: { ...processEnv, ...file?.env, ...cli.env },
-    watch: watch ? dirname(file?.file ?? script) : undefined,
+    watch: watch
+      ? { root: dirname(file?.file ?? script), ignore: [...(file?.watchIgnore ?? []), ...cli.watchIgnore] }
+      : undefined,
   };
 }

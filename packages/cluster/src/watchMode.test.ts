@@ -9,4 +9,15 @@ describe('isIgnoredChange', () => {
     expect(isIgnoredChange('src/app.js')).toBe(false);
     expect(isIgnoredChange('.github/workflows/ci.yml')).toBe(false);
   });
+
+  it('ignores the paths and names it is given', () => {
+    const ignore = ['logs', './data/db.sqlite', 'tmp/'];
+    expect(isIgnoredChange('logs/app.log', ignore)).toBe(true);
+    expect(isIgnoredChange('src/logs/x', ignore)).toBe(true);
+    expect(isIgnoredChange('data/db.sqlite', ignore)).toBe(true);
+    expect(isIgnoredChange('data\\db.sqlite-journal', ignore)).toBe(false);
+    expect(isIgnoredChange('tmp/upload', ignore)).toBe(true);
+    expect(isIgnoredChange('src/app.js', ignore)).toBe(false);
+    expect(isIgnoredChange('logsmith.js', ignore)).toBe(false);
+  });
 });

@@ -3,9 +3,23 @@ import { type FSWatcher, watch } from 'node:fs';
 /** Path segments whose changes never trigger a reload: dependencies and version control churn. */
 const ignoredSegments: ReadonlySet<string> = new Set(['node_modules', '.git']);
 
-/** True for a changed path (relative to the watched directory) that should not reload the app. Pure. */
-export function isIgnoredChange(relativePath: string): boolean {
-  return relativePath.split(/[\\/]/).some((segment) => ignoredSegments.has(segment));
+/**
+ * True for a changed path (relative to the watched directory) that should not reload the app: anything in
+ * `node_modules` or `.git`, or matching `ignore`, whose entries are paths relative to the same directory
+ * (`logs`, `data/db.sqlite`: the path and everything under it) or, without a slash, names of a file or
+ * directory anywhere. Pure.
+ */
+export function isIgnoredChange(relativePath: string, ignore: readonly string[] = []): boolean {
+  const segments = relativePath.split(/[\\/]/);
+  const path = segments.join('/');
+  return (
+    segments.some((segment) => ignoredSegments.has(segment)) ||
+    ignore.some((raw) => {
+      const entry = raw.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+      if (!entry.includes('/') && segments.includes(entry)) return true;
+      return path === entry || path.startsWith(`${entry}/`);
+    })
+  );
 }
 
 /** A running watcher; `close()` stops it. */
@@ -17,11 +31,12 @@ export interface Watcher {
 
 /**
  * Calls `onChange` once per burst of file changes under `root` (quiet for `debounce` ms), ignoring
- * `node_modules` and `.git`. Uses the recursive `fs.watch` where the system has it and falls back to watching
+ * `node_modules`, `.git` and `ignore` (see {@link isIgnoredChange}). Uses the recursive `fs.watch` where the system has it and falls back to watching
  * `root` alone; no dependency. Watch errors (a deleted directory, too many watches) go to `onError`.
  */
 export function watchForChanges(
   root: string,
+  ignore: readonly string[],
   onChange: (path: string) => void,
   onError: (err: Error) => void,
   debounce = 200,
@@ -30,7 +45,7 @@ export function watchForChanges(
   let last = '';
   const listener = (_event: string, filename: string | Buffer | null) => {
     const path = filename === null ? '' : filename.toString();
-    if (path !== '' && isIgnoredChange(path)) return;
+    if (path !== '' && isIgnoredChange(path, ignore)) return;
     last = path;
     clearTimeout(timer);
     timer = setTimeout(() => onChange(last), debounce);

@@ -7,7 +7,12 @@ import { watchForChanges } from './watchMode.js';
  * `lb start --watch`: a zero-downtime reload after each burst of changes under `root`. Changes during a reload
  * queue one more reload rather than overlapping it; watching ends when the cluster stops.
  */
-export function watchAndReload(cluster: ClusterManager, root: string, stderr: Writable): void {
+export function watchAndReload(
+  cluster: ClusterManager,
+  root: string,
+  ignore: readonly string[],
+  stderr: Writable,
+): void {
   let reloading = false;
   let again = false;
   const reload = (path: string) => {
@@ -32,7 +37,9 @@ export function watchAndReload(cluster: ClusterManager, root: string, stderr: Wr
         }
       });
   };
-  const watcher = watchForChanges(root, reload, (err) => stderr.write(`[lb] watch: ${err.message}\n`));
+  const watcher = watchForChanges(root, ignore, reload, (err) =>
+    stderr.write(`[lb] watch: ${err.message}\n`),
+  );
   const where = relative(process.cwd(), root) || '.';
   stderr.write(
     `[lb] watch: reloading on changes in ${where}${watcher.mode === 'directory' ? ' (not its subdirectories: no recursive watch here)' : ''}\n`,
