@@ -33,13 +33,15 @@ export interface ControlReply {
 /**
  * Sends one request to the primary named `name` and resolves with its answer. Log lines that follow a `logs`
  * request with `follow` go to `onLog` until the primary stops or `ended` is abandoned. Rejects with
- * `LB_ERR_CONTROL_UNAVAILABLE` when nothing answers, or with the primary's own error code.
+ * `LB_ERR_CONTROL_UNAVAILABLE` when nothing answers (within `timeout` ms, if given), or with the primary's own
+ * error code.
  */
 export async function controlCall(
   name: string,
   call: ControlCall,
   env: ControlEnvironment,
   onLog: (entry: LogEntry) => void = () => {},
+  timeout?: number,
 ): Promise<ControlReply> {
   const address = controlAddress(name, env, '--name');
   // A socket in a directory someone else controls could be theirs, answering with made-up status.
@@ -53,6 +55,20 @@ export async function controlCall(
       endStream = resolveEnded;
     });
     const request: ControlRequest = { v: controlProtocolVersion, id: 1, ...call };
+    // Only quick questions get a deadline: a reload or scale legitimately takes as long as workers need to start.
+    if (timeout !== undefined) {
+      socket.setTimeout(timeout, () => {
+        if (answered) return;
+        answered = true;
+        socket.destroy();
+        reject(
+          new LbError(
+            'LB_ERR_CONTROL_UNAVAILABLE',
+            `The lb named "${name}" did not answer within ${timeout} ms.`,
+          ),
+        );
+      });
+    }
     socket.once('connect', () => socket.write(controlLine(request)));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (answered) return endStream();
@@ -97,6 +113,7 @@ export async function controlCall(
         if ('log' in message) onLog(message.log);
         else if (message.ok) {
           answered = true;
+          socket.setTimeout(0);
           const following = call.cmd === 'logs' && call.follow;
           if (!following) socket.end();
           resolve({ result: message.result, ended });

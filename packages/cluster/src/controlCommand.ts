@@ -12,6 +12,9 @@ export interface ControlOutput {
   readonly stderr: Writable;
 }
 
+/** How long `status` and `logs` wait for a primary whose event loop is stuck before saying so. */
+const quickAnswer = 10_000;
+
 /**
  * The primary a command without `--name` means: the only one running. With none or several, it says which to
  * pick rather than guessing.
@@ -40,7 +43,11 @@ export async function runControlCommand(
   if (command.command === 'status') {
     const names = command.name === undefined ? runningControlNames(env) : [command.name];
     const results = await Promise.allSettled(
-      names.map((name) => controlCall(name, { cmd: 'status' }, env).then((r) => r.result as ControlStatus)),
+      names.map((name) =>
+        controlCall(name, { cmd: 'status' }, env, undefined, quickAnswer).then(
+          (r) => r.result as ControlStatus,
+        ),
+      ),
     );
     const clusters = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     // A named primary that does not answer is an error; a stale socket in the listing of all is not.
@@ -67,7 +74,13 @@ export async function runControlCommand(
   // New lines may arrive in the same read as the answer; they wait until the recent ones are printed.
   const early: LogEntry[] = [];
   let live = false;
-  const reply = await controlCall(name, call, env, (entry) => (live ? print(entry) : early.push(entry)));
+  const reply = await controlCall(
+    name,
+    call,
+    env,
+    (entry) => (live ? print(entry) : early.push(entry)),
+    call.cmd === 'logs' ? quickAnswer : undefined,
+  );
   if (command.command === 'logs') {
     for (const entry of [...(reply.result as { lines: LogEntry[] }).lines, ...early]) print(entry);
     live = true;

@@ -27,6 +27,8 @@ export interface ControlHandler {
 const maxConnections = 32;
 const maxQueuedRequests = 16;
 const maxUnreadBytes = 1024 * 1024;
+/** A connection that sends nothing for this long (and is not following logs) is closed, freeing its slot. */
+const idleTimeout = 30_000;
 
 /**
  * Serves the control protocol on a Unix socket readable only by its user (or a named pipe on Windows). Every
@@ -109,6 +111,9 @@ export class ControlServer {
     this.sockets.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => this.sockets.delete(socket));
+    socket.setTimeout(idleTimeout, () => {
+      if (!this.busy.has(socket) && !this.following.has(socket)) socket.destroy();
+    });
     let pending: Buffer = Buffer.alloc(0);
     const queue: string[] = [];
     let running = false;
