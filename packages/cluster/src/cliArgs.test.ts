@@ -14,20 +14,20 @@ const failure = (...argv: string[]): string => {
 
 describe('parseCliArgs', () => {
   it('parses the issue example', () => {
-    expect(parse('start', 'app.js', '-i', 'max', '--port', '3000', '--strategy', 'leastConnections')).toEqual(
-      {
-        command: 'start',
-        script: 'app.js',
-        scriptArgs: [],
-        config: {
-          basePort: 0,
-          enableLoadBalancer: true,
-          loadBalancerPort: 3000,
-          processes: 8,
-          strategy: 'leastConnections',
-        },
+    expect(
+      parse('start', 'app.js', '-i', 'max', '--port', '3000', '--strategy', 'leastConnections'),
+    ).toMatchObject({
+      command: 'start',
+      script: 'app.js',
+      scriptArgs: [],
+      config: {
+        basePort: 0,
+        enableLoadBalancer: true,
+        loadBalancerPort: 3000,
+        processes: 8,
+        strategy: 'leastConnections',
       },
-    );
+    });
   });
 
   it('accepts --flag=value, defaults the port to 3000 and passes arguments after --', () => {
@@ -98,7 +98,7 @@ describe('parseCliArgs', () => {
 
   it('rejects bad input with messages that say what to change', () => {
     expect(failure('run', 'app.js')).toMatch(/unknown command "run"/);
-    expect(failure('start')).toMatch(/needs the app/);
+    expect(parse('start')).toMatchObject({ command: 'start', script: undefined });
     expect(failure('start', 'app.js', '--bogus', '1')).toMatch(/unknown option "--bogus"/);
     expect(failure('start', 'app.js', '--port')).toMatch(/--port needs a value/);
     expect(failure('start', 'app.js', '--port', 'abc')).toMatch(/--port expects an integer from 0 to 65535/);
@@ -107,6 +107,72 @@ describe('parseCliArgs', () => {
     expect(failure('start', 'app.js', '--log-format', 'xml')).toMatch(/prefix, json, inherit/);
     expect(failure('start', 'a.js', 'b.js')).toMatch(/after --/);
     expect(failure('start', 'app.js', '--shared-port', '--strategy', 'random')).toMatch(/needs the balancer/);
+  });
+});
+
+describe('parseCliArgs: names, environment, config file, watch', () => {
+  it('reads --name, repeated --env (last wins), --config and --watch, and remembers which options were given', () => {
+    const parsed = parse(
+      'start',
+      '--name',
+      'api',
+      '--env',
+      'A=1',
+      '--env=B=x=y',
+      '--env',
+      'A=2',
+      '--config',
+      'prod.json',
+      '--watch',
+      '-i',
+      '2',
+    );
+    expect(parsed).toMatchObject({
+      command: 'start',
+      script: undefined,
+      name: 'api',
+      env: { A: '2', B: 'x=y' },
+      configFile: 'prod.json',
+      watch: true,
+    });
+    expect(parsed.command === 'start' && [...parsed.explicit].sort()).toEqual(['processes']);
+    const port = parse('start', 'app.js', '-p', '0', '--shared-port');
+    expect(port.command === 'start' && [...port.explicit].sort()).toEqual([
+      'enableLoadBalancer',
+      'sharedPort',
+    ]);
+  });
+
+  it('refuses malformed names and assignments', () => {
+    expect(failure('start', 'app.js', '--env', 'NOVALUE')).toMatch(/KEY=VALUE/);
+    expect(failure('start', 'app.js', '--env', '1X=2')).toMatch(/KEY=VALUE/);
+    expect(() => parse('start', 'app.js', '--name', '../etc')).toThrow(/--name must be 1 to 64/);
+    expect(failure('start', 'app.js', '--watch=yes')).toMatch(/--watch takes no value/);
+  });
+
+  it('parses the control commands, PM2 style positionals included', () => {
+    expect(parse('status', '--json')).toEqual({ command: 'status', name: undefined, json: true });
+    expect(parse('ls', 'api')).toEqual({ command: 'status', name: 'api', json: false });
+    expect(parse('logs', 'api', '-f', '--lines', '20')).toEqual({
+      command: 'logs',
+      name: 'api',
+      lines: 20,
+      follow: true,
+    });
+    expect(parse('reload', '--name=api')).toEqual({ command: 'reload', name: 'api' });
+    expect(parse('stop')).toEqual({ command: 'stop', name: undefined });
+    expect(parse('scale', '4')).toEqual({ command: 'scale', name: undefined, processes: 4 });
+    expect(parse('scale', 'api', '4')).toEqual({ command: 'scale', name: 'api', processes: 4 });
+    expect(parse('init', 'server.js', '--force')).toEqual({
+      command: 'init',
+      script: 'server.js',
+      force: true,
+    });
+    expect(failure('scale')).toMatch(/lb scale 4/);
+    expect(failure('scale', '0')).toMatch(/from 1 to 1024/);
+    expect(failure('status', '--follow')).toMatch(/unknown option "--follow" for status/);
+    expect(failure('logs', '--lines', '5000')).toMatch(/from 0 to 1000/);
+    expect(failure('stop', 'a', 'b')).toMatch(/unexpected argument "b"/);
   });
 });
 

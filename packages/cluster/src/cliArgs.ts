@@ -6,19 +6,39 @@ import {
   type LogFormat,
   type ReadinessMode,
 } from '@lb/core';
+import { assertControlName } from './controlAddress.js';
+import { type ControlCommand, controlCommands, parseControlArgs } from './controlArgs.js';
+
+/** What `lb start` asks for. */
+export interface StartCommand {
+  readonly command: 'start';
+  /** The app to run in every worker; `undefined` when it comes from the config file. */
+  readonly script: string | undefined;
+  /** Arguments for the app (everything after `--`). */
+  readonly scriptArgs: readonly string[];
+  /** The options from the flags, on top of the command's defaults. */
+  readonly config: ClusterConfigOptions;
+  /** The options a flag set (the others are defaults a config file may override). */
+  readonly explicit: ReadonlySet<keyof ClusterConfigOptions>;
+  /** `--name`: what `lb status|logs|reload|stop|scale` reach this cluster by. */
+  readonly name: string | undefined;
+  /** `--env KEY=VALUE`, in order; later ones win. */
+  readonly env: Readonly<Record<string, string>>;
+  /** `--config <path>`. */
+  readonly configFile: string | undefined;
+  /** `--watch`: reload on file changes. */
+  readonly watch: boolean;
+  /** `--watch-ignore <path>`, in order: more paths whose changes do not reload. */
+  readonly watchIgnore: readonly string[];
+}
 
 /** What the `lb` command line asks for. */
 export type CliCommand =
   | { readonly command: 'help' }
   | { readonly command: 'version' }
-  | {
-      readonly command: 'start';
-      /** The app to run in every worker. */
-      readonly script: string;
-      /** Arguments for the app (everything after `--`). */
-      readonly scriptArgs: readonly string[];
-      readonly config: ClusterConfigOptions;
-    };
+  | { readonly command: 'init'; readonly script: string | undefined; readonly force: boolean }
+  | StartCommand
+  | ControlCommand;
 
 function bad(message: string): never {
   throw new LbError('LB_ERR_INVALID_CLI_ARGUMENT', message);
@@ -56,7 +76,21 @@ const valueFlags: ReadonlySet<string> = new Set([
   '--max-memory',
   '--log-format',
   '--admin-port',
+  '--name',
+  '--env',
+  '--config',
+  '--watch-ignore',
 ]);
+
+/** `KEY=VALUE`; the key must be a usable environment variable name. */
+function parseEnvAssignment(raw: string): [string, string] {
+  const eq = raw.indexOf('=');
+  const key = eq === -1 ? raw : raw.slice(0, eq);
+  if (eq === -1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    bad(`--env expects KEY=VALUE with KEY made of letters, digits and _, got "${raw}"`);
+  }
+  return [key, raw.slice(eq + 1)];
+}
 
 const sizeUnits: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -94,13 +128,24 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
     return { command: 'help' };
   if (own.includes('--version') || own.includes('-v')) return { command: 'version' };
   const [command, ...rest] = own;
-  if (command !== 'start') bad(`unknown command "${command}" (the command is "start")`);
+  if (command !== undefined && controlCommands.has(command)) return parseControlArgs(command, rest);
+  if (command === 'init') return parseInit(rest);
+  if (command !== 'start') {
+    bad(`unknown command "${command}" (commands: start, status, logs, reload, stop, scale, init)`);
+  }
   let script: string | undefined;
+  let name: string | undefined;
+  let configFile: string | undefined;
+  let watch = false;
+  const watchIgnore: string[] = [];
+  const appEnv: Record<string, string> = {};
+  const explicit = new Set<keyof ClusterConfigOptions>();
   let port = 3000;
   let sharedPort = false;
+  let portGiven = false;
   const config: {
     -readonly [K in keyof ClusterConfigOptions]: ClusterConfigOptions[K];
-  } = { basePort: 0, enableLoadBalancer: true };
+  } = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     if (!arg.startsWith('-')) {
@@ -118,6 +163,11 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
     if (flag === '--no-exit-when-all-given-up') {
       if (eq !== -1) bad(`${flag} takes no value`);
       config.exitWhenAllGivenUp = false;
+      continue;
+    }
+    if (flag === '--watch') {
+      if (eq !== -1) bad("--watch takes no value: it watches the app's directory");
+      watch = true;
       continue;
     }
     if (!valueFlags.has(flag)) bad(`unknown option "${flag}"`);
@@ -162,15 +212,55 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
       case '--admin-port':
         config.adminPort = integer(flag, value, 0, 65535);
         break;
+      case '--name':
+        name = assertControlName(value, '--name');
+        break;
+      case '--env': {
+        const [key, assigned] = parseEnvAssignment(value);
+        appEnv[key] = assigned;
+        break;
+      }
+      case '--config':
+        configFile = value;
+        break;
+      case '--watch-ignore':
+        watchIgnore.push(value);
+        break;
     }
+    if (flag === '-p' || flag === '--port') portGiven = true;
   }
-  if (script === undefined) bad('start needs the app to run, as in: lb start app.js');
+  for (const key of Object.keys(config) as Array<keyof ClusterConfigOptions>) explicit.add(key);
+  // Workers on free ports behind the balancer: what `lb start` means unless a flag or config file says otherwise.
+  config.basePort = 0;
+  config.enableLoadBalancer = true;
   if (sharedPort) {
     config.enableLoadBalancer = false;
     config.sharedPort = port;
+    explicit.add('enableLoadBalancer').add('sharedPort');
     if (config.strategy !== undefined) bad('--strategy needs the balancer: drop --shared-port or --strategy');
   } else {
     config.loadBalancerPort = port;
+    if (portGiven) explicit.add('loadBalancerPort');
   }
-  return { command: 'start', script, scriptArgs, config };
+  return {
+    command: 'start',
+    script,
+    scriptArgs,
+    config,
+    explicit,
+    name,
+    env: appEnv,
+    configFile,
+    watch,
+    watchIgnore,
+  };
+}
+
+function parseInit(args: readonly string[]): CliCommand {
+  const force = args.includes('--force');
+  const rest = args.filter((arg) => arg !== '--force');
+  const unknown = rest.find((arg) => arg.startsWith('-'));
+  if (unknown !== undefined) bad(`unknown option "${unknown}" for init`);
+  if (rest.length > 1) bad(`unexpected argument "${rest[1]}": init takes at most the app to run`);
+  return { command: 'init', script: rest[0], force };
 }

@@ -9,8 +9,10 @@ import {
   type TypedEventEmitter,
 } from '@lb/core';
 import { LoadBalancer } from '@lb/proxy';
+import { ClusterControl } from './clusterControl.js';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { serveClusterStatus } from './clusterStatus.js';
+import { assertControlName, currentControlEnvironment, defaultControlName } from './controlAddress.js';
 import { formatDuration } from './humanUnits.js';
 import { logWorkerEvents } from './lifecycleLog.js';
 import { PrimaryLog } from './primaryLog.js';
@@ -36,6 +38,12 @@ export interface ClusterManagerOptions {
   execArgv?: readonly string[];
   /** Stop on SIGINT/SIGTERM (then exit 0) and reload on SIGHUP. @default true */
   handleSignals?: boolean;
+  /**
+   * Serve `lb status|logs|reload|stop|scale` on a control socket private to this user, under `name` (default:
+   * the script's file name). `start()` fails with `LB_ERR_CONTROL_NAME_IN_USE` if a running primary has the name.
+   * @default false
+   */
+  control?: boolean | { name?: string };
 }
 
 type RunState = 'idle' | 'starting' | 'running' | 'stopping';
@@ -81,6 +89,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   /** The worker script, named in the start line. */
   private readonly script: string;
   private readonly handleSignals: boolean;
+  private readonly control: ClusterControl | undefined;
   private state: RunState = 'idle';
   private memoryTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -113,7 +122,20 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       );
     }
     this.script = args[0];
-    const stderr = options.stderr ?? process.stderr;
+    const control = options.control ?? false;
+    this.control =
+      control === false
+        ? undefined
+        : new ClusterControl(
+            this,
+            control === true || control.name === undefined
+              ? defaultControlName(args[0])
+              : assertControlName(control.name),
+            currentControlEnvironment(),
+          );
+    // With control, everything the cluster prints is also kept for `lb logs`, its own lines included.
+    const stdout = this.tap(options.stdout ?? process.stdout, 'stdout');
+    const stderr = this.tap(options.stderr ?? process.stderr, 'stderr');
     this.log = new PrimaryLog(stderr, this.config.logFormat);
     this.supervisor = new WorkerSupervisor({
       config: this.config,
@@ -121,7 +143,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       execArgv: options.execArgv ?? process.execArgv,
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdout: options.stdout ?? process.stdout,
+      stdout,
       stderr,
       log: this.log,
       events: this,
@@ -134,6 +156,11 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.config);
     this.handleSignals = options.handleSignals ?? true;
     this.signals = new SignalHandlers(this, this.log);
+  }
+
+  /** The name `lb status|logs|reload|stop|scale --name` reaches this cluster by; `undefined` without `control`. */
+  get controlName(): string | undefined {
+    return this.control?.name;
   }
 
   /**
@@ -170,6 +197,8 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       script: this.script,
     });
     try {
+      // First, so a second primary with the same name is refused before it starts any worker.
+      await this.control?.listen();
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
       if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(config);
       if (config.sharedPort !== undefined) {
@@ -194,6 +223,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       }
     } catch (err) {
       await this.teardown(0);
+      this.control?.close();
       this.state = 'idle';
       throw err;
     }
@@ -237,6 +267,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     await this.teardown(timeout);
     // Only now: a second SIGINT/SIGTERM during the drain must reach our handler (kill, exit 1), not Node's default.
     this.signals.uninstall();
+    this.control?.close();
     this.state = 'idle';
     this.log.write('stopped', 'stopped');
     this.emit('stopped');
@@ -317,6 +348,10 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     void this.stop().then(() => {
       if (this.handleSignals) process.exit(1);
     });
+  }
+
+  private tap(sink: Writable, stream: 'stdout' | 'stderr'): Writable {
+    return this.control?.tap(sink, stream) ?? sink;
   }
 
   private assertRunning(what: string): void {

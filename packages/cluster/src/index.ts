@@ -28,6 +28,7 @@ export {
 export type { ClusterManagerEvents } from './clusterEvents.js';
 export { ClusterManager, type ClusterManagerOptions } from './clusterManager.js';
 export { type ClusterStatus, clusterStatus } from './clusterStatus.js';
+export type { LbConfigFile } from './configFile.js';
 export { LineSplitter } from './lineSplitter.js';
 export { formatLogLine, type LogLineSource } from './logLine.js';
 export { type RestartDecision, RestartPolicy, type RestartPolicyOptions } from './restartPolicy.js';

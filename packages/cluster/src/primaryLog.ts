@@ -16,7 +16,8 @@ export type PrimaryLogEvent =
   | 'reload'
   | 'signal'
   | 'stop'
-  | 'stopped';
+  | 'stopped'
+  | 'control';
 
 /** Fields of one line: the worker it is about, if any, and event-specific values (ports, codes, sizes in bytes, times in ms). */
 export interface PrimaryLogFields {

@@ -36,6 +36,7 @@ describe('workerCommand', () => {
       LB_WORKER_HOST: '127.0.0.1',
       LB_SCALING_MODE: 'worker',
       LB_PROCESS_COUNT: '4',
+      NODE_APP_INSTANCE: '3',
       LB_SHUTDOWN_TIMEOUT: '5000',
       PORT: '4567',
     });

@@ -31,6 +31,8 @@ export function workerCommand(input: WorkerCommandInput): { argv: string[]; env:
     [WorkerEnv.workerHost]: input.host,
     [WorkerEnv.scalingMode]: 'worker',
     [WorkerEnv.processCount]: String(input.processCount),
+    // PM2's name for the slot index, which apps moved from PM2 use to elect one instance for cron jobs and such.
+    NODE_APP_INSTANCE: String(input.slot),
     LB_SHUTDOWN_TIMEOUT: String(input.shutdownTimeout),
     PORT: String(input.port),
   };

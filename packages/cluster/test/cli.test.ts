@@ -3,13 +3,16 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, cleanUp, fixture, get, track, waitFor } from './helpers.js';
+import { tempDir } from './lbSpawn.js';
 
 afterEach(cleanUp);
 
 // The package's bin entry, which runs the built dist/cli.js.
 const cli = fileURLToPath(new URL('../bin/lb.js', import.meta.url));
+// Control sockets of these runs stay out of the user's own directory, where an lb named "app" may be running.
+const env = { ...process.env, XDG_RUNTIME_DIR: tempDir() };
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000 });
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 10_000, env });
 
 describe('the lb command', () => {
   it('prints help and exits 0', () => {
@@ -80,6 +83,7 @@ async function startApp(
   const args = ['start', fixture('app.mjs'), '-i', String(workers), '--port', '0', '--host', '127.0.0.1'];
   const lb = spawn(process.execPath, [cli, ...args, '--strategy', 'leastConnections'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   track(lb.pid);
   let stderr = '';

@@ -23,6 +23,7 @@ describe('ClusterManager processes', () => {
         LB_PROCESS_COUNT: '2',
         PORT: String(worker.port),
         LB_WORKER_HOST: '127.0.0.1',
+        NODE_APP_INSTANCE: String(worker.id),
       });
     }
     expect(new Set(workers.map((w) => w.port)).size).toBe(2);
