@@ -35,6 +35,9 @@ export const ErrorCode = {
   handlerScope: 'LB_ERR_HANDLER_SCOPE',
   handlerNotSerializable: 'LB_ERR_HANDLER_NOT_SERIALIZABLE',
   taskModule: 'LB_ERR_TASK_MODULE',
+  discoveryFailed: 'LB_ERR_DISCOVERY_FAILED',
+  discoveryInvalid: 'LB_ERR_DISCOVERY_INVALID',
+  discoveryEmpty: 'LB_ERR_DISCOVERY_EMPTY',
 } as const;
 
 /** The union of every stable error code. */

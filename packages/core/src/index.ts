@@ -13,6 +13,12 @@ export {
   type LogFormat,
   type ReadinessMode,
 } from './clusterConfig.js';
+export type {
+  DiscoveredBackend,
+  DiscoveryListener,
+  DiscoverySnapshot,
+  DiscoverySource,
+} from './discoverySource.js';
 export { ErrorCode } from './errorCodes.js';
 export { ConfigError, LbError, type LbErrorOptions, NoHealthyBackendError } from './lbError.js';
 export { loadBalancerDefaults } from './loadBalancerDefaults.js';
