@@ -1,0 +1,11 @@
+/**
+ * Service discovery for `@lb`: sources that publish versioned snapshots of backends, for a `LoadBalancer`'s
+ * `discovery` option or a proxy of your own.
+ *
+ * @module
+ */
+export { backendKey } from './backendKey.js';
+export { type DnsDiscoveryOptions, dnsDiscovery } from './dnsDiscovery.js';
+export type { ResolverOptions } from './dnsOptions.js';
+export type { DiscoveryAnswer } from './holdRule.js';
+export { type FailureRuleOptions, SourceBase } from './sourceBase.js';
