@@ -23,6 +23,14 @@ export interface DiscoveredBackend {
   readonly terminating?: boolean;
 }
 
+/**
+ * The identity of a discovered backend and its id in a balancer: `host:port` (`[v6]:port` for IPv6), so an
+ * address change is a new backend, never a silent re-point of an old one.
+ */
+export function discoveredBackendId(backend: Pick<DiscoveredBackend, 'host' | 'port'>): string {
+  return backend.host.includes(':') ? `[${backend.host}]:${backend.port}` : `${backend.host}:${backend.port}`;
+}
+
 /** What a discovery source knows at one moment. */
 export interface DiscoverySnapshot {
   /** Grows by one with every snapshot a source publishes, so a listener can tell new from repeated. */

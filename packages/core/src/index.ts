@@ -13,11 +13,12 @@ export {
   type LogFormat,
   type ReadinessMode,
 } from './clusterConfig.js';
-export type {
-  DiscoveredBackend,
-  DiscoveryListener,
-  DiscoverySnapshot,
-  DiscoverySource,
+export {
+  type DiscoveredBackend,
+  type DiscoveryListener,
+  type DiscoverySnapshot,
+  type DiscoverySource,
+  discoveredBackendId,
 } from './discoverySource.js';
 export { ErrorCode } from './errorCodes.js';
 export { ConfigError, LbError, type LbErrorOptions, NoHealthyBackendError } from './lbError.js';

@@ -4,7 +4,6 @@
  *
  * @module
  */
-export { backendKey } from './backendKey.js';
 export { type DnsDiscoveryOptions, dnsDiscovery } from './dnsDiscovery.js';
 export type { ResolverOptions } from './dnsOptions.js';
 export type { DiscoveryAnswer } from './holdRule.js';

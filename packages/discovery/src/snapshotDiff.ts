@@ -1,11 +1,10 @@
-import type { DiscoveredBackend } from '@lb/core';
-import { backendKey } from './backendKey.js';
+import { type DiscoveredBackend, discoveredBackendId } from '@lb/core';
 
 /** Keeps the first entry of each `host:port` and sorts by it, so two answers in another order compare equal. */
 export function normalizeBackends(backends: readonly DiscoveredBackend[]): DiscoveredBackend[] {
   const byKey = new Map<string, DiscoveredBackend>();
   for (const backend of backends) {
-    const key = backendKey(backend);
+    const key = discoveredBackendId(backend);
     if (!byKey.has(key)) byKey.set(key, backend);
   }
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, backend]) => backend);

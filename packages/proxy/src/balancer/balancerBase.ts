@@ -10,6 +10,7 @@ import { type LoadBalancerConfig, validateBalancerOptions } from '../options/bal
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { RequestCounters } from '../router/requestCounters.js';
 import { RequestPath } from '../router/requestPath.js';
+import { DiscoveryFollower } from './discoveryFollower.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 import { resolveStrategy } from './resolveStrategy.js';
 
@@ -33,6 +34,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
   protected server: S | undefined;
   protected stopping: Promise<void> | undefined;
   private admin: AdminServer | undefined;
+  private readonly discovery: DiscoveryFollower | undefined;
 
   protected constructor(
     config: LoadBalancerConfig | ClusterConfig,
@@ -40,7 +42,8 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
     resolve: (config: LoadBalancerConfig) => ResolvedProxyOptions,
   ) {
     super();
-    this.options = resolve(validateBalancerOptions(config, kind));
+    const validated = validateBalancerOptions(config, kind);
+    this.options = resolve(validated);
     this.strategy = resolveStrategy(this.options.strategy, this.options.panicThreshold);
     this.set = new BackendSet(this.strategy, this.metricsRegistry, this);
     this.resilience = new BalancerResilience(this.options, this.set, this);
@@ -52,6 +55,8 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
       counters: this.counters,
       events: this,
     });
+    const source = validated.discovery;
+    this.discovery = source === undefined ? undefined : new DiscoveryFollower(source, this.set, this);
   }
 
   /** The bound address of the listener, once started. */
@@ -131,7 +136,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
 
   /** Metrics in the Prometheus text exposition format 0.0.4 (`docs/metrics.md`). */
   metrics(): string {
-    return this.metricsRegistry.prometheus();
+    return this.metricsRegistry.prometheus() + (this.discovery?.prometheus() ?? '');
   }
 
   /** The JSON snapshot served at the admin server's `/status`. */
@@ -145,9 +150,13 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
     for (const backend of backends) this.set.add(backend, false);
   }
 
-  /** Starts health checks and, when `adminPort` is set, the admin server; undoes the start if that fails. */
+  /**
+   * Starts health checks, the `discovery` source and, when `adminPort` is set, the admin server; undoes the
+   * start if that fails.
+   */
   protected async startServices(): Promise<void> {
     this.resilience.start();
+    this.discovery?.start();
     if (this.options.adminPort === undefined) return;
     const provider: AdminProvider = {
       metrics: () => this.metrics(),
@@ -159,6 +168,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
       await admin.start();
     } catch (err) {
       // A half-started balancer would hold its port with nobody able to stop it; unwind so start() can retry.
+      this.discovery?.stop();
       this.resilience.stop();
       const server = this.server;
       this.server = undefined;
@@ -174,6 +184,7 @@ export abstract class BalancerBase<S extends Server> extends Emitter {
   }
 
   private async shutdown(timeout: number): Promise<void> {
+    this.discovery?.stop();
     this.resilience.stop();
     await this.admin?.stop();
     await this.closeConnections(timeout);

@@ -4,6 +4,7 @@ import {
   ClusterConfig,
   ConfigError,
   clusterOnlyOptionKeys,
+  type DiscoverySource,
   fail,
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
@@ -19,6 +20,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
   loadBalancerPort?: number;
   /** A built-in strategy name or your own {@link Strategy}. @default 'roundRobin' */
   strategy?: LoadBalancingStrategyName | Strategy;
+  /**
+   * Where the backends come from: a source (`dnsDiscovery`, `srvDiscovery`, `fileDiscovery`,
+   * `kubernetesDiscovery` from `@lb/discovery`, or your own) followed from `start()` to `stop()`, each fresh
+   * snapshot applied with `setBackends`. It replaces the backends given to the constructor. Not a cluster
+   * option: a cluster's backends are its own workers. Off when unset.
+   */
+  discovery?: DiscoverySource;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses: no HTTP, no TLS termination. */
@@ -38,9 +46,15 @@ const tcpOptionKeys = [
   'panicThreshold',
   'connectTimeout',
   'idleTimeout',
+  'discovery',
 ] as const satisfies readonly (keyof LoadBalancerConfig)[];
 
-const httpKeys: ReadonlySet<string> = new Set(['loadBalancerPort', 'strategy', ...loadBalancerOptionKeys]);
+const httpKeys: ReadonlySet<string> = new Set([
+  'loadBalancerPort',
+  'strategy',
+  'discovery',
+  ...loadBalancerOptionKeys,
+]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
 const clusterOnly: ReadonlySet<string> = new Set(clusterOnlyOptionKeys);
 
@@ -88,5 +102,13 @@ export function validateBalancerOptions(
   validateLoadBalancerOptions(options);
   if (options.loadBalancerPort !== undefined) assertPort(options.loadBalancerPort, 'loadBalancerPort', true);
   if (options.strategy !== undefined) validateStrategyOption(options.strategy);
+  if (options.discovery !== undefined && typeof options.discovery?.subscribe !== 'function') {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      'discovery',
+      'must be a discovery source with a subscribe() method',
+      options.discovery,
+    );
+  }
   return options;
 }
