@@ -9,3 +9,4 @@ export type { ResolverOptions } from './dnsOptions.js';
 export { type FileDiscoveryOptions, fileDiscovery } from './fileDiscovery.js';
 export type { DiscoveryAnswer } from './holdRule.js';
 export { type FailureRuleOptions, SourceBase } from './sourceBase.js';
+export { type SrvDiscoveryOptions, srvDiscovery } from './srvDiscovery.js';
