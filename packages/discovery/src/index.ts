@@ -8,5 +8,6 @@ export { type DnsDiscoveryOptions, dnsDiscovery } from './dnsDiscovery.js';
 export type { ResolverOptions } from './dnsOptions.js';
 export { type FileDiscoveryOptions, fileDiscovery } from './fileDiscovery.js';
 export type { DiscoveryAnswer } from './holdRule.js';
+export { type KubernetesDiscoveryOptions, kubernetesDiscovery } from './kubernetesDiscovery.js';
 export { type FailureRuleOptions, SourceBase } from './sourceBase.js';
 export { type SrvDiscoveryOptions, srvDiscovery } from './srvDiscovery.js';

@@ -34,10 +34,13 @@ export class SnapshotRecorder {
     }
   }
 
-  /** Resolves once `count` errors have been reported. */
-  async errorCount(count: number): Promise<Error> {
-    while (this.errors.length < count) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    return this.errors[count - 1] as Error;
+  /** Resolves with the first error reported that satisfies `match`. */
+  async error(match: (e: Error) => boolean): Promise<Error> {
+    for (;;) {
+      const found = this.errors.find(match);
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
   }
 
   private wake(): void {
