@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const packages = ['core', 'strategies', 'proxy', 'cluster', 'isolate-pool', 'all'];
+const packages = ['core', 'strategies', 'discovery', 'proxy', 'cluster', 'isolate-pool', 'all'];
 const work = mkdtempSync(join(tmpdir(), 'lb-packaging-'));
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
@@ -78,6 +78,22 @@ console.log('  picked', picked);`;
     alone,
   );
   run('node', ['-e', pickProgram("const strategies = require('@lb/strategies');")], alone);
+
+  step('@lb/discovery installed alone needs only @lb/core');
+  const discoveryAlone = project('discovery-alone', [tarballOf.core, tarballOf.discovery]);
+  const discoveryDeps = readdirSync(join(discoveryAlone, 'node_modules', '@lb')).sort();
+  if (discoveryDeps.join() !== 'core,discovery')
+    throw new Error(`expected only @lb/core and @lb/discovery, found ${discoveryDeps}`);
+  const sourceProgram = (load) => `${load}
+const source = discovery.fileDiscovery({ path: 'backends.json' });
+if (typeof source.subscribe !== 'function') throw new Error('fileDiscovery returned no source');
+console.log('  ', source.description);`;
+  run(
+    'node',
+    ['--input-type=module', '-e', sourceProgram("import * as discovery from '@lb/discovery';")],
+    discoveryAlone,
+  );
+  run('node', ['-e', sourceProgram("const discovery = require('@lb/discovery');")], discoveryAlone);
 
   step('@lb/all installed alone re-exports every package');
   const all = project('all-alone', Object.values(tarballOf));
