@@ -72,6 +72,9 @@ interface WatchEvent {
 /** How a watch ended. */
 type WatchEnd = 'relist' | 'rewatch';
 
+/** A watch that ends cleanly sooner than this is renewed only after a pause. */
+const quickWatchMs = 1_000;
+
 /** Milliseconds a list request may stay silent. */
 const listIdleMs = 10_000;
 
@@ -113,11 +116,16 @@ class KubernetesSource extends SourceBase {
       try {
         await this.list(generation);
         for (;;) {
+          const started = Date.now();
           const end = await this.watch(generation);
           if (generation !== this.generation) return;
           this.failures = 0;
           authRetried = false;
           if (end === 'relist') break;
+          // A watch the server ends at once, over and over (a proxy in between, a misconfigured timeout),
+          // must not become a busy loop.
+          if (Date.now() - started < quickWatchMs) await this.pause(retryDelay(1, Math.random()));
+          if (generation !== this.generation) return;
         }
       } catch (err) {
         if (generation !== this.generation) return;
@@ -134,13 +142,18 @@ class KubernetesSource extends SourceBase {
                 cause: err,
               });
         this.report({ kind: 'failed', error });
-        await new Promise<void>((resolve) => {
-          this.retryTimer = setTimeout(resolve, retryDelay(this.failures, Math.random()));
-          this.retryTimer.unref();
-        });
+        await this.pause(retryDelay(this.failures, Math.random()));
         if (generation !== this.generation) return;
       }
     }
+  }
+
+  /** Waits `ms`. `close` clears the timer: the paused run then never resumes and is collected. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.retryTimer = setTimeout(resolve, ms);
+      this.retryTimer.unref();
+    });
   }
 
   private async target(): Promise<{ target: ApiTarget; path: string }> {

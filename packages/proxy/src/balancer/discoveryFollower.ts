@@ -1,5 +1,5 @@
 import type { Backend, DiscoverySnapshot, DiscoverySource, TypedEventEmitter } from '@lb/core';
-import { discoveredBackendId, LbError } from '@lb/core';
+import { ConfigError, discoveredBackendId, LbError } from '@lb/core';
 import type { BackendSet } from '../backends/backendSet.js';
 import { activePriority } from '../backends/priorityTiers.js';
 import { PrometheusWriter } from '../metrics/prometheusText.js';
@@ -18,8 +18,9 @@ export class DiscoveryFollower {
   private updates = 0;
   private reapplyQueued = false;
   private readonly onHealthChange = (): void => {
+    // Only tiers depend on health; without them a re-apply would change nothing.
+    if (this.reapplyQueued || !this.hasTiers()) return;
     // Coalesced, and out of the health change's own call stack, which may be inside `setBackends`.
-    if (this.reapplyQueued) return;
     this.reapplyQueued = true;
     queueMicrotask(() => {
       this.reapplyQueued = false;
@@ -33,6 +34,7 @@ export class DiscoveryFollower {
     private readonly events: TypedEventEmitter<LoadBalancerEvents>,
   ) {}
 
+  /** Subscribes to the source and starts following health changes for the tiers. */
   start(): void {
     this.events.on('backendUp', this.onHealthChange);
     this.events.on('backendDown', this.onHealthChange);
@@ -42,6 +44,7 @@ export class DiscoveryFollower {
     });
   }
 
+  /** Unsubscribes; backends already applied stay as they are. */
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
@@ -99,11 +102,16 @@ export class DiscoveryFollower {
     }
   }
 
+  private hasTiers(): boolean {
+    const first = this.latest?.backends[0]?.priority ?? 0;
+    return this.latest?.backends.some((b) => (b.priority ?? 0) !== first) ?? false;
+  }
+
+  /** Reports a snapshot `setBackends` refused (an invalid list), or a listener that threw while it ran. */
   private fail(err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    const error = new LbError('LB_ERR_DISCOVERY_INVALID', `${this.source.description}: ${message}`, {
-      cause: err,
-    });
+    const code = err instanceof ConfigError ? 'LB_ERR_DISCOVERY_INVALID' : 'LB_ERR_DISCOVERY_FAILED';
+    const error = new LbError(code, `${this.source.description}: ${message}`, { cause: err });
     this.events.emit('discoveryError', error);
   }
 }
