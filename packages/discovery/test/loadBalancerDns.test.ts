@@ -31,8 +31,15 @@ function setRecords(...addresses: string[]): void {
 }
 
 /** Starts a balancer that follows `api.test` and waits for its first snapshot. */
-async function startBalancer(): Promise<number> {
-  const discovery = dnsDiscovery({ name: 'api.test', port, servers: [dns.address], timeout: 300, tries: 1 });
+async function startBalancer(hold?: number): Promise<number> {
+  const discovery = dnsDiscovery({
+    name: 'api.test',
+    port,
+    servers: [dns.address],
+    timeout: 300,
+    tries: 1,
+    ...(hold === undefined ? {} : { hold }),
+  });
   lb = new LoadBalancer({ loadBalancerPort: 0, discovery });
   const first = nextEvent(lb, 'discoveryUpdated');
   await lb.start();
@@ -135,5 +142,19 @@ describe('LoadBalancer with dnsDiscovery', () => {
     await fresh;
     expect(lb.metrics()).toContain('lb_discovery_stale 0');
     expect(lb.metrics()).toMatch(/lb_discovery_updates_total 2/);
+  });
+
+  it('keeps serving through NXDOMAIN until the hold has passed, then drains', async () => {
+    setRecords('127.0.0.2');
+    const lbPort = await startBalancer(3_000);
+    const held = nextEvent(lb, 'discoveryStale');
+    dns.zone.delete('api.test');
+    const [error] = await held;
+    expect(error).toMatchObject({ code: 'LB_ERR_DISCOVERY_EMPTY' });
+    expect((await get(lbPort)).body).toBe('127.0.0.2');
+    const removed = nextEvent(lb, 'backendRemoved', isBackend('127.0.0.2'));
+    await removed;
+    expect(lb.backends).toEqual([]);
+    expect((await get(lbPort)).status).toBe(503);
   });
 });
