@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-const packageNames = ['core', 'strategies', 'proxy', 'cluster', 'isolate-pool', 'all'] as const;
+const packageNames = ['core', 'strategies', 'discovery', 'proxy', 'cluster', 'isolate-pool', 'all'] as const;
 
 /**
  * Maps each `@lb/*` import to its TypeScript source, so tests run against the code being edited

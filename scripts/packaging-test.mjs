@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs @lb the way docs/getting-started.md tells users to: in a fresh copy of the repository (no
-// node_modules, no dist), runs the page's `from-a-clone` commands, which build through `prepack` and pack the six
+// node_modules, no dist), runs the page's `from-a-clone` commands, which build through `prepack` and pack the seven
 // tarballs; then runs each line of its `into-a-project` block in a new project outside the workspace and checks
 // the result as a user would: ESM import, CJS require, the umbrella's re-exports, the lb command and a
 // TypeScript consumer against the published .d.ts files. Also runs publint and arethetypeswrong on each tarball.
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { docsBlock, freshCopy, userEnv } from './packaging/fromDocs.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const packages = ['core', 'strategies', 'proxy', 'cluster', 'isolate-pool', 'all'];
+const packages = ['core', 'strategies', 'discovery', 'proxy', 'cluster', 'isolate-pool', 'all'];
 const work = mkdtempSync(join(tmpdir(), 'lb-packaging-'));
 const clone = join(work, 'lb');
 const env = userEnv();
@@ -121,10 +121,26 @@ console.log('  picked', picked);`;
   );
   run('node', ['-e', pickProgram("const strategies = require('@lb/strategies');")], alone);
 
+  step('@lb/discovery installed alone needs only @lb/core');
+  const discoveryAlone = project('discovery');
+  run('npm', ['install', tarballOf.core, tarballOf.discovery], discoveryAlone, { capture: true });
+  if (installedLb(discoveryAlone) !== 'core,discovery')
+    throw new Error(`expected only @lb/core and @lb/discovery, found ${installedLb(discoveryAlone)}`);
+  const sourceProgram = (load) => `${load}
+const source = discovery.fileDiscovery({ path: 'backends.json' });
+if (typeof source.subscribe !== 'function') throw new Error('fileDiscovery returned no source');
+console.log('  ', source.description);`;
+  run(
+    'node',
+    ['--input-type=module', '-e', sourceProgram("import * as discovery from '@lb/discovery';")],
+    discoveryAlone,
+  );
+  run('node', ['-e', sourceProgram("const discovery = require('@lb/discovery');")], discoveryAlone);
+
   step('@lb/all re-exports every package');
   const all = installed['@lb/all'];
   if (installedLb(all) !== [...packages].sort().join())
-    throw new Error(`expected all six packages, found ${installedLb(all)}`);
+    throw new Error(`expected all ${packages.length} packages, found ${installedLb(all)}`);
   const compare = `
 const missing = [];
 for (const name of ${JSON.stringify(packages.filter((p) => p !== 'all'))}) {

@@ -5,6 +5,7 @@
  */
 export * from '@lb/cluster';
 export * from '@lb/core';
+export * from '@lb/discovery';
 export * from '@lb/isolate-pool';
 export * from '@lb/proxy';
 export * from '@lb/strategies';

@@ -43,6 +43,9 @@ export const ErrorCode = {
   taskModule: 'LB_ERR_TASK_MODULE',
   notCloneable: 'LB_ERR_NOT_CLONEABLE',
   resultLost: 'LB_ERR_RESULT_LOST',
+  discoveryFailed: 'LB_ERR_DISCOVERY_FAILED',
+  discoveryInvalid: 'LB_ERR_DISCOVERY_INVALID',
+  discoveryEmpty: 'LB_ERR_DISCOVERY_EMPTY',
 } as const;
 
 /** The union of every stable error code. */

@@ -13,6 +13,13 @@ export {
   type LogFormat,
   type ReadinessMode,
 } from './clusterConfig.js';
+export {
+  type DiscoveredBackend,
+  type DiscoveryListener,
+  type DiscoverySnapshot,
+  type DiscoverySource,
+  discoveredBackendId,
+} from './discoverySource.js';
 export { ErrorCode } from './errorCodes.js';
 export { ConfigError, LbError, type LbErrorOptions, NoHealthyBackendError } from './lbError.js';
 export { loadBalancerDefaults } from './loadBalancerDefaults.js';

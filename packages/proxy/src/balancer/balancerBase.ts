@@ -17,6 +17,7 @@ import { type BackendGroupConfig, validateGroupConfig } from '../options/groupOp
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { RequestCounters } from '../router/requestCounters.js';
 import { BackendGroup, type BackendGroupView } from './backendGroup.js';
+import { DiscoveryFollower } from './discoveryFollower.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 
 const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
@@ -40,6 +41,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   protected stopping: Promise<void> | undefined;
   private admin: AdminServer | undefined;
   private readonly config: LoadBalancerConfig;
+  /** Follows the `discovery` source into the `default` group. */
+  private readonly discovery: DiscoveryFollower | undefined;
 
   protected constructor(
     config: LoadBalancerConfig | ClusterConfig,
@@ -53,12 +56,14 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     validateBackends(backends);
     this.options = resolve(this.config);
     const named = this.config.groups;
-    if (named === undefined || backends.length > 0) {
+    const source = this.config.discovery;
+    // A discovery source fills the `default` group, which it creates beside named groups.
+    if (named === undefined || backends.length > 0 || source !== undefined) {
       if (named?.[defaultGroup] !== undefined) {
         fail(
           'LB_ERR_INVALID_OPTION',
           'groups.default',
-          'is taken by the backend list given to the constructor: put those backends in it instead',
+          'is taken by the backend list or discovery source given to the balancer: put those backends in it instead',
           '…',
         );
       }
@@ -70,6 +75,10 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       this.groups.set(name, created);
       this.addInitialBackends(created, group.backends ?? []);
     }
+    this.discovery =
+      source === undefined
+        ? undefined
+        : new DiscoveryFollower(source, this.groups.get(defaultGroup)!.set, this);
   }
 
   /** The bound address of the listener, once started. */
@@ -161,7 +170,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
 
   /** Metrics in the Prometheus text exposition format 0.0.4 (`docs/metrics.md`). */
   metrics(): string {
-    return this.metricsRegistry.prometheus();
+    return this.metricsRegistry.prometheus() + (this.discovery?.prometheus() ?? '');
   }
 
   /** The JSON snapshot served at the admin server's `/status`. */
@@ -202,9 +211,13 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     for (const backend of backends) group.set.add(backend, false);
   }
 
-  /** Starts health checks and, when `adminPort` is set, the admin server; undoes the start if that fails. */
+  /**
+   * Starts health checks, the `discovery` source and, when `adminPort` is set, the admin server; undoes the
+   * start if that fails.
+   */
   protected async startServices(): Promise<void> {
     for (const group of this.groups.values()) group.resilience.start();
+    this.discovery?.start();
     if (this.options.adminPort === undefined) return;
     const provider: AdminProvider = {
       metrics: () => this.metrics(),
@@ -216,6 +229,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       await admin.start();
     } catch (err) {
       // A half-started balancer would hold its port with nobody able to stop it; unwind so start() can retry.
+      this.discovery?.stop();
       for (const group of this.groups.values()) group.resilience.stop();
       const server = this.server;
       this.server = undefined;
@@ -231,6 +245,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   }
 
   private async shutdown(timeout: number): Promise<void> {
+    this.discovery?.stop();
     for (const group of this.groups.values()) group.resilience.stop();
     await this.admin?.stop();
     await this.closeConnections(timeout);

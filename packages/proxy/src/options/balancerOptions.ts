@@ -4,6 +4,7 @@ import {
   ClusterConfig,
   ConfigError,
   clusterOnlyOptionKeys,
+  type DiscoverySource,
   fail,
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
@@ -28,6 +29,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
   groups?: Readonly<Record<string, BackendGroupConfig>>;
   /** Which group takes a request: the first route that matches; no match and no default route gives 404. */
   routes?: readonly Route[];
+  /**
+   * Where the backends come from: a source (`dnsDiscovery`, `srvDiscovery`, `fileDiscovery`,
+   * `kubernetesDiscovery` from `@lb/discovery`, or your own) followed from `start()` to `stop()`, each fresh
+   * snapshot applied with `setBackends` to the group `default`. It replaces the backends given to the constructor. Not a cluster
+   * option: a cluster's backends are its own workers. Off when unset.
+   */
+  discovery?: DiscoverySource;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -56,6 +64,7 @@ const tcpOptionKeys = [
   'idleTimeout',
   'proxyProtocol',
   'sendProxyProtocol',
+  'discovery',
 ] as const;
 
 const httpKeys: ReadonlySet<string> = new Set([
@@ -63,6 +72,7 @@ const httpKeys: ReadonlySet<string> = new Set([
   'strategy',
   'groups',
   'routes',
+  'discovery',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -116,6 +126,14 @@ export function validateBalancerOptions(
   const send = (options as TcpLoadBalancerConfig).sendProxyProtocol;
   if (send !== undefined && send !== 1 && send !== 2) {
     fail('LB_ERR_INVALID_OPTION', 'sendProxyProtocol', 'must be 1 or 2 (the PROXY protocol version)', send);
+  }
+  if (options.discovery !== undefined && typeof options.discovery?.subscribe !== 'function') {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      'discovery',
+      'must be a discovery source with a subscribe() method',
+      options.discovery,
+    );
   }
   return options;
 }
