@@ -1,6 +1,11 @@
 import { LbError } from '@lb/core';
 import { BodyDecoder } from './bodyDecoder.js';
+import { bodyFraming } from './bodyFraming.js';
 import { HttpParseError, hasBareLf, isFieldValue, parseFieldLines } from './fieldSyntax.js';
+import { FieldTable } from './fieldTable.js';
+
+/** The one field besides framing that decides what happens to the connection. */
+const connectionField = new FieldTable([['connection', true]]);
 
 /** The status line and header section of a backend response. */
 export interface ResponseHead {
@@ -188,46 +193,26 @@ export class ResponseParser {
       this.handlers.onInformation(status, rawHeaders);
       return;
     }
-    let contentLength: number | undefined;
-    let te: string | undefined;
-    let lengthCount = 0;
+    const framing = bodyFraming(httpVersion, rawHeaders);
+    if (framing.kind === 'invalid') throw new ResponseParseError(framing.reason);
     let close = httpVersion === '1.0';
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      const raw = rawHeaders[i]!;
-      // Only the framing fields matter here; other lengths cannot be one, so are not lower-cased.
-      const length = raw.length;
-      if (length !== 14 && length !== 17 && length !== 10) continue;
-      const name = raw.toLowerCase();
+      if (connectionField.get(rawHeaders[i]!) === undefined) continue;
       const value = rawHeaders[i + 1]!;
-      if (name === 'content-length') {
-        lengthCount++;
-        if (!/^\d{1,15}$/.test(value)) throw new ResponseParseError('invalid Content-Length');
-        contentLength = Number(value);
-      } else if (name === 'transfer-encoding') {
-        if (te !== undefined) throw new ResponseParseError('repeated Transfer-Encoding');
-        te = value;
-      } else if (name === 'connection') {
-        // What every keep-alive backend sends, decided without splitting.
-        if (value.length === 10 && value.toLowerCase() === 'keep-alive') {
-          if (httpVersion === '1.0') close = false;
-          continue;
-        }
-        const tokens = value
-          .toLowerCase()
-          .split(',')
-          .map((t) => t.trim());
-        if (tokens.includes('close')) close = true;
-        else if (httpVersion === '1.0' && tokens.includes('keep-alive')) close = false;
+      // What every keep-alive backend sends, decided without splitting.
+      if (value.length === 10 && value.toLowerCase() === 'keep-alive') {
+        if (httpVersion === '1.0') close = false;
+        continue;
       }
+      const tokens = value
+        .toLowerCase()
+        .split(',')
+        .map((t) => t.trim());
+      if (tokens.includes('close')) close = true;
+      else if (httpVersion === '1.0' && tokens.includes('keep-alive')) close = false;
     }
-    if (lengthCount > 1) throw new ResponseParseError('repeated Content-Length');
-    const chunked = te !== undefined;
-    if (chunked) {
-      if (httpVersion !== '1.1') throw new ResponseParseError('Transfer-Encoding in an HTTP/1.0 response');
-      if (te!.trim().toLowerCase() !== 'chunked')
-        throw new ResponseParseError(`unsupported Transfer-Encoding ${te}`);
-      if (lengthCount > 0) throw new ResponseParseError('Content-Length with Transfer-Encoding');
-    }
+    const chunked = framing.kind === 'chunked';
+    const contentLength = framing.kind === 'length' ? framing.length : undefined;
     this.keepAlive = !close;
     const bodyless = this.noBody || status === 204 || status === 304;
     this.inHead = false;
