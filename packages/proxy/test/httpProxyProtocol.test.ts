@@ -125,6 +125,34 @@ describe('LoadBalancer and the PROXY protocol', () => {
     expect(await exchange(port, [request()])).toContain('xff=127.0.0.1');
   });
 
+  it('closes a connection still waiting for its header as soon as the balancer starts stopping', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const backend = await startBackend('a', (req, res) => {
+      req.resume();
+      void held.then(() => res.end('late'));
+    });
+    // A header deadline far beyond the test's own, so only the stop can end that connection in time.
+    const { lb, port } = await startBalancer([backend.backend], {
+      proxyProtocol: { trusted: ['127.0.0.1'], timeout: 600_000 },
+    });
+    // A request in flight keeps the stop draining; the connection without a header has nothing to drain.
+    const inFlight = exchange(port, [`PROXY TCP4 203.0.113.7 10.0.0.1 1 2\r\n${request()}`]);
+    await until(() => backend.requests.length === 1);
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.on('error', () => {});
+    const closed = once(socket, 'close');
+    socket.write('PROXY TCP4 ');
+    await until(() => lb.stats().metrics.activeClientConnections === 2);
+    const stopped = lb.stop({ timeout: 60_000 });
+    await closed;
+    release();
+    expect(await inFlight).toContain('late');
+    await stopped;
+  });
+
   it('is taken from a ClusterConfig', async () => {
     const backend = await echoBackend();
     const lb = new LoadBalancer(
@@ -229,12 +257,20 @@ describe('LoadBalancer with TLS and the PROXY protocol', () => {
       expect(await httpsAfterHeader(port, cert, v2, coalesce)).toContain('xff=2001:db8::9 proto=https');
       expect(await httpsAfterHeader(port, cert, v2Local, coalesce)).toContain('xff=127.0.0.1 proto=https');
     }
+    // An untrusted peer is served over TLS as any client, under its own address.
+    const { port: untrustedPort } = await startBalancer([backend.backend], {
+      tls: { key, cert },
+      proxyProtocol: { trusted: ['10.0.0.0/8'] },
+    });
+    expect(await httpsAfterHeader(untrustedPort, cert, Buffer.alloc(0), false)).toContain(
+      'xff=127.0.0.1 proto=https',
+    );
     // A ClientHello where the header must be is not a header: closed before any handshake.
     const tcp = connect({ port, host: '127.0.0.1' });
     const secure = tlsConnect({ socket: tcp, ca: cert, servername: 'localhost' });
     const [error] = await once(secure, 'error');
     expect(error).toBeInstanceOf(Error);
-    expect(backend.requests).toHaveLength(3 * 2);
+    expect(backend.requests).toHaveLength(3 * 2 + 1);
   });
 });
 
