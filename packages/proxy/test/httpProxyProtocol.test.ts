@@ -52,7 +52,9 @@ const v2Local = Buffer.concat([proxyV2Signature, Buffer.from([0x20, 0x00, 0x00, 
 describe('LoadBalancer and the PROXY protocol', () => {
   it('takes the client from a trusted v1 header split across writes, for every request of the connection', async () => {
     const backend = await echoBackend();
-    const { port } = await startBalancer([backend.backend], { proxyProtocol: { trusted: ['127.0.0.1'] } });
+    const { port, strategy } = await startBalancer([backend.backend], {
+      proxyProtocol: { trusted: ['127.0.0.1'] },
+    });
     const head = 'PROXY TCP4 203.0.113.7 198.51.100.1 5555 80\r\n';
     const reply = await exchange(port, [
       head.slice(0, 1),
@@ -63,6 +65,8 @@ describe('LoadBalancer and the PROXY protocol', () => {
     ]);
     expect(statuses(reply)).toEqual([200, 200]);
     expect(reply.match(/xff=[\d.]+/g)).toEqual(['xff=203.0.113.7', 'xff=203.0.113.7']);
+    // Hashing strategies see the relayed client too.
+    expect(strategy.contexts.map((c) => c.clientAddress)).toEqual(['203.0.113.7', '203.0.113.7']);
   });
 
   it('takes the client from v2 headers, IPv4 with TLVs and IPv6, split across writes', async () => {
