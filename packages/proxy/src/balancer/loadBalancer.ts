@@ -44,9 +44,6 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
 
   constructor(config: LoadBalancerConfig | ClusterConfig, backends: readonly Backend[] = []) {
     super(config, 'LoadBalancer', resolveProxyOptions, httpGroupTransport, backends);
-    if (this.options.proxyProtocol !== undefined) {
-      fail('LB_ERR_INVALID_OPTION', 'proxyProtocol', 'is supported by TcpLoadBalancer only, so far', '…');
-    }
     const routes = (config as LoadBalancerConfig).routes;
     if (routes !== undefined) this.routes = this.compileRoutes(routes);
     else if (!this.groups.has('default') && this.groups.size > 1) {
@@ -135,6 +132,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       tls,
       this.entry,
       this.isStopping,
+      this.options.proxyProtocol,
     );
     this.listener = listener;
     const server = listener.server;

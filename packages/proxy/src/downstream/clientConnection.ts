@@ -52,6 +52,7 @@ const LINGER_MS = 2000;
  */
 export class ClientConnection implements BodySink {
   current: ClientExchange | undefined = undefined;
+  /** The client's address: the socket's peer, or the client a trusted peer's PROXY header relayed. */
   readonly remoteAddress: string;
   readonly localPort: number;
   private phase: Phase = 'idle';
@@ -93,9 +94,10 @@ export class ClientConnection implements BodySink {
     readonly socket: Socket,
     private readonly owner: ClientConnectionOwner,
     now: number,
+    clientAddress?: string,
   ) {
     this.since = now;
-    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remoteAddress = clientAddress ?? socket.remoteAddress ?? '';
     this.localPort = socket.localPort ?? 0;
     this.decoder = new BodyDecoder(this, owner.limits.maxHeaderSize);
     socket.on('data', this.onData);
