@@ -1,7 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
@@ -12,39 +12,9 @@ import { LoadBalancer } from '../src/index.js';
 import { encodeProxyHeader } from '../src/protocol/proxy/encodeProxyHeader.js';
 import { proxyV2Signature } from '../src/protocol/proxy/parseProxyHeader.js';
 import { cleanup, onCleanup, startBackend, startBalancer, statuses, testStrategy, until } from './helpers.js';
+import { echoBackend, exchange, request } from './proxyProtocolHelpers.js';
 
 afterEach(cleanup);
-
-const haproxyPath = '/usr/sbin/haproxy';
-const hasHaproxy = existsSync(haproxyPath);
-
-/** A backend answering every request with the `X-Forwarded-For` it received. */
-function echoBackend() {
-  return startBackend('a', (req, res) => {
-    req.resume();
-    req.on('end', () => res.end(`xff=${String(req.headers['x-forwarded-for'])}`));
-  });
-}
-
-/** Writes each chunk in its own write, then collects what comes back until the balancer closes (bounded). */
-async function exchange(port: number, chunks: (string | Buffer)[], localAddress?: string): Promise<string> {
-  const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
-  socket.setNoDelay(true);
-  socket.on('error', () => {});
-  const received: Buffer[] = [];
-  socket.on('data', (c: Buffer) => received.push(c));
-  const timer = setTimeout(() => socket.destroy(), 5000);
-  await once(socket, 'connect');
-  for (const chunk of chunks) {
-    await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
-  }
-  await once(socket, 'close');
-  clearTimeout(timer);
-  return Buffer.concat(received).toString('latin1');
-}
-
-const request = (connection: 'keep-alive' | 'close' = 'close'): string =>
-  `GET / HTTP/1.1\r\nHost: lb\r\nConnection: ${connection}\r\n\r\n`;
 
 /** A v2 header by hand: `LOCAL` (the proxy's own health check) with no address block. */
 const v2Local = Buffer.concat([proxyV2Signature, Buffer.from([0x20, 0x00, 0x00, 0x00])]);
@@ -276,74 +246,4 @@ describe('LoadBalancer with TLS and the PROXY protocol', () => {
     expect(error).toBeInstanceOf(Error);
     expect(backend.requests).toHaveLength(3 * 2 + 1);
   });
-});
-
-/** A port free a moment ago, for HAProxy to bind. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-describe('HAProxy as the oracle', () => {
-  it.skipIf(!hasHaproxy)(
-    `gets the client address from HAProxy's send-proxy and send-proxy-v2 (needs ${haproxyPath}: skipped without it)`,
-    async () => {
-      const backend = await echoBackend();
-      // HAProxy reaches the balancer from 127.0.0.3, the only trusted source; the client connects from 127.0.0.2.
-      const { port } = await startBalancer([backend.backend], { proxyProtocol: { trusted: ['127.0.0.3'] } });
-      const v1Port = await freePort();
-      const v2Port = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), 'lb-haproxy-'));
-      const config = join(dir, 'haproxy.cfg');
-      writeFileSync(
-        config,
-        [
-          'defaults',
-          '  mode tcp',
-          '  timeout connect 5s',
-          '  timeout client 30s',
-          '  timeout server 30s',
-          'frontend v1',
-          `  bind 127.0.0.1:${v1Port}`,
-          '  default_backend v1',
-          'backend v1',
-          `  server s 127.0.0.1:${port} send-proxy source 127.0.0.3`,
-          'frontend v2',
-          `  bind 127.0.0.1:${v2Port}`,
-          '  default_backend v2',
-          'backend v2',
-          `  server s 127.0.0.1:${port} send-proxy-v2 source 127.0.0.3`,
-          '',
-        ].join('\n'),
-      );
-      const haproxy: ChildProcess = spawn(haproxyPath, ['-f', config, '-db'], { stdio: 'ignore' });
-      const exited = once(haproxy, 'exit');
-      onCleanup(async () => {
-        if (haproxy.exitCode === null && haproxy.pid !== undefined) process.kill(haproxy.pid, 'SIGTERM');
-        await exited;
-      });
-      await until(async () => (await accepts(v1Port)) && (await accepts(v2Port)));
-      for (const frontend of [v1Port, v2Port]) {
-        const reply = await exchange(frontend, [request()], '127.0.0.2');
-        expect(statuses(reply)).toEqual([200]);
-        expect(reply).toContain('xff=127.0.0.2');
-      }
-      // A direct connection from an untrusted address is served under its own address.
-      expect(await exchange(port, [request()])).toContain('xff=127.0.0.1');
-    },
-  );
 });
