@@ -6,7 +6,7 @@ import { examplesDir } from './runExample.js';
 // What a user of an installed package sees: its README (on the registry's page or in node_modules, where
 // relative links lead nowhere), its repository field and its bin entries.
 const root = join(examplesDir, '..');
-const names = ['core', 'strategies', 'proxy', 'cluster', 'isolate-pool', 'all'];
+const names = ['core', 'strategies', 'discovery', 'proxy', 'cluster', 'isolate-pool', 'all'];
 
 interface Manifest {
   repository?: { type?: string; url?: string; directory?: string };
