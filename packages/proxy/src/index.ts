@@ -18,6 +18,9 @@ export {
   type SlowStartOptions,
   type TlsOptions,
 } from '@lb/core';
+export type { AccessLogConfig } from './accessLog/accessLogConfig.js';
+export type { AccessLogEntry } from './accessLog/accessLogEntry.js';
+export type { AccessLogFormat } from './accessLog/formatAccessLog.js';
 export {
   type AdminProvider,
   type AdminRouteHandler,

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { type Backend, type ClusterConfig, ConfigError, fail, LbError } from '@lb/core';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import { ClientListener } from '../downstream/clientListener.js';
 import type { LoadBalancerConfig } from '../options/balancerOptions.js';
@@ -222,7 +223,10 @@ interface HttpGroupTransport {
   readonly hooks: ProxyHooks;
 }
 
-function httpGroupTransport(group: BackendGroup<HttpGroupTransport>): HttpGroupTransport {
+function httpGroupTransport(
+  group: BackendGroup<HttpGroupTransport>,
+  accessLog: AccessLog | undefined,
+): HttpGroupTransport {
   const { options } = group;
   // Upstream connections are counted on the backend's own record, while it is in the group.
   const connections: UpstreamConnectionObserver = {
@@ -238,7 +242,10 @@ function httpGroupTransport(group: BackendGroup<HttpGroupTransport>): HttpGroupT
     connections,
   );
   group.set.observe({ backendRemoved: (record) => upstream.forget(record.id) });
-  return { upstream, hooks: createProxyHooks(options, upstream, connections, group.path) };
+  return {
+    upstream,
+    hooks: createProxyHooks(options, upstream, connections, group.path, accessLog, group.name),
+  };
 }
 
 const noRoute: Refusal = { status: 404, message: 'No route matches this request' };

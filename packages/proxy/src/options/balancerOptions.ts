@@ -13,7 +13,9 @@ import {
   validateLoadBalancerOptions,
   validateStrategyOption,
 } from '@lb/core';
+import type { AccessLogConfig } from '../accessLog/accessLogConfig.js';
 import type { Route } from '../routing/route.js';
+import { validateAccessLogConfig } from './accessLogOptions.js';
 import { type BackendGroupConfig, validateGroupConfig } from './groupOptions.js';
 
 /** Options of `LoadBalancer`: where it listens, how it picks, and every shared load-balancer option. */
@@ -36,6 +38,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
    * option: a cluster's backends are its own workers. Off when unset.
    */
   discovery?: DiscoverySource;
+  /**
+   * One line per request (per connection for `TcpLoadBalancer`) in `json` or `combined` format, written to a
+   * stream or appended to a file, buffered so a slow stream drops lines (counted by
+   * `lb_access_log_dropped_total`) rather than slowing the proxy. Not a cluster option: each balancer owns its
+   * stream. Off when unset.
+   */
+  accessLog?: AccessLogConfig;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -65,6 +74,7 @@ const tcpOptionKeys = [
   'proxyProtocol',
   'sendProxyProtocol',
   'discovery',
+  'accessLog',
 ] as const;
 
 const httpKeys: ReadonlySet<string> = new Set([
@@ -73,6 +83,7 @@ const httpKeys: ReadonlySet<string> = new Set([
   'groups',
   'routes',
   'discovery',
+  'accessLog',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -135,6 +146,7 @@ export function validateBalancerOptions(
       options.discovery,
     );
   }
+  if (options.accessLog !== undefined) validateAccessLogConfig(options.accessLog);
   return options;
 }
 

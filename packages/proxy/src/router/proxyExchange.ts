@@ -1,5 +1,6 @@
 import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
+import type { AccessLogEntry } from '../accessLog/accessLogEntry.js';
 import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clientExchange.js';
 import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
@@ -112,6 +113,13 @@ export class ProxyExchange implements ClientExchangeHandlers {
   private bodyDeferred = false;
   private lastChunk: Buffer | undefined;
   private done = false;
+  /** Request body bytes read from the client, for the access log. */
+  private bytesIn = 0;
+  /** Response body bytes written to the client, for the access log. */
+  private bytesOut = 0;
+  /** Read only with an access log, which is why they stay unset without one. */
+  private connectMs: number | undefined;
+  private responseMs: number | undefined;
 
   constructor(
     private readonly hooks: ProxyHooks,
@@ -174,6 +182,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     attempt.phase = 'sent';
+    if (this.hooks.accessLog !== undefined) this.connectMs = performance.now() - attempt.startedAt;
     const { responseTimeout } = this.hooks.options;
     if (responseTimeout > 0) {
       attempt.timer = setTimeout(responseTimedOut, responseTimeout, attempt, this);
@@ -213,6 +222,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
   }
 
   onRequestBody(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
     if (this.current !== undefined && !this.current.upstream.write(chunk)) this.client.pauseBody();
   }
 
@@ -226,6 +236,9 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     clearTimeout(attempt.expectTimer);
+    if (this.hooks.accessLog !== undefined) {
+      this.responseMs = performance.now() - attempt.startedAt - (this.connectMs ?? 0);
+    }
     this.client.writeHead(
       head.status,
       head.reason,
@@ -235,6 +248,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
   }
 
   onBody(attempt: Attempt, chunk: Buffer, last: boolean): void {
+    this.bytesOut += chunk.length;
     if (last) {
       // Handed to `end` so the head, the body and the end go out in one write.
       this.lastChunk = chunk;
@@ -335,6 +349,38 @@ export class ProxyExchange implements ClientExchangeHandlers {
     this.done = true;
     if (this.holdsRetrySlot) this.hooks.budget?.release();
     if (this.holdsRecoverySlot) this.hooks.budget?.releaseRecovery();
-    this.hooks.requestEnded(status, performance.now() - this.startedAt);
+    const totalMs = performance.now() - this.startedAt;
+    this.hooks.requestEnded(status, totalMs);
+    this.hooks.accessLog?.log(this.logEntry(status, totalMs));
+  }
+
+  private logEntry(status: number, totalMs: number): AccessLogEntry {
+    const client = this.client;
+    const headers = client.headers;
+    const text = (name: string) => {
+      const value = headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    return {
+      time: Date.now() - totalMs,
+      client: this.pickContext.clientAddress,
+      protocol: `HTTP/${client.httpVersion}`,
+      method: client.method,
+      target: client.url,
+      status,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      route: undefined,
+      group: this.hooks.group,
+      backend: this.current === undefined ? undefined : String(this.current.backend.id),
+      connectMs: this.connectMs,
+      responseMs: this.responseMs,
+      totalMs,
+      retries: this.retries,
+      traceId: undefined,
+      requestId: undefined,
+      referer: text('referer'),
+      userAgent: text('user-agent'),
+    };
   }
 }
