@@ -74,6 +74,7 @@ export {
 } from './metrics/prometheusText.js';
 export type { LoadBalancerConfig, TcpLoadBalancerConfig } from './options/balancerOptions.js';
 export type { ResolvedProxyOptions } from './options/resolveOptions.js';
+export type { TracingConfig } from './options/tracingOptions.js';
 export {
   type ResponseHead,
   ResponseParseError,

@@ -17,6 +17,7 @@ import type { AccessLogConfig } from '../accessLog/accessLogConfig.js';
 import type { Route } from '../routing/route.js';
 import { validateAccessLogConfig } from './accessLogOptions.js';
 import { type BackendGroupConfig, validateGroupConfig } from './groupOptions.js';
+import { type TracingConfig, validateTracingConfig } from './tracingOptions.js';
 
 /** Options of `LoadBalancer`: where it listens, how it picks, and every shared load-balancer option. */
 export interface LoadBalancerConfig extends LoadBalancerOptions {
@@ -45,6 +46,12 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
    * stream. Off when unset.
    */
   accessLog?: AccessLogConfig;
+  /**
+   * W3C `traceparent` and `tracestate` always pass unchanged; this adds a `traceparent` to requests without a
+   * valid one (`generate`) and a request id (`x-request-id` unless renamed or `false`) to those without one.
+   * HTTP only. Off when unset.
+   */
+  tracing?: TracingConfig;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -84,6 +91,7 @@ const httpKeys: ReadonlySet<string> = new Set([
   'routes',
   'discovery',
   'accessLog',
+  'tracing',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -147,6 +155,7 @@ export function validateBalancerOptions(
     );
   }
   if (options.accessLog !== undefined) validateAccessLogConfig(options.accessLog);
+  if (options.tracing !== undefined) validateTracingConfig(options.tracing);
   return options;
 }
 

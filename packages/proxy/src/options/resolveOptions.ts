@@ -10,6 +10,7 @@ import {
 } from '@lb/core';
 import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
 import type { LoadBalancerConfig } from './balancerOptions.js';
+import { type ResolvedTracing, resolveTracing } from './tracingOptions.js';
 
 /** Every load-balancer option with its default applied, as the request path reads them. */
 export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
@@ -39,6 +40,8 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly tls: TlsOptions | undefined;
   /** Who must open with a PROXY protocol header, and how long they may take; off when undefined. */
   readonly proxyProtocol: { readonly trusted: TrustPredicate; readonly timeout: number } | undefined;
+  /** Off (nothing added, nothing looked at) when undefined. */
+  readonly tracing: ResolvedTracing | undefined;
 }
 
 /** Applies the defaults of `loadBalancerDefaults` to already validated options. */
@@ -75,5 +78,6 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
       trusted: compileTrustProxy(o.proxyProtocol.trusted),
       timeout: o.proxyProtocol.timeout ?? d.proxyProtocolTimeout,
     },
+    tracing: resolveTracing(o.tracing),
   };
 }

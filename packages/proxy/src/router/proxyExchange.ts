@@ -5,9 +5,11 @@ import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clien
 import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
+import { isValidTraceparent, traceIdOf } from '../protocol/http1/traceContext.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
 import type { ProxyHooks } from './proxyHooks.js';
+import type { RequestIds } from './requestIds.js';
 import { isRetryable } from './retry/retryPolicy.js';
 
 const failureKinds: Record<UpstreamFailure, FailureKind> = {
@@ -126,6 +128,8 @@ export class ProxyExchange implements ClientExchangeHandlers {
     private readonly client: ClientExchange,
     private readonly headers: string[],
     clientAddress: string,
+    /** What `tracing` gave the request; `undefined` when it is off. */
+    private readonly ids?: RequestIds,
   ) {
     this.pickContext = new RequestPickContext(clientAddress, client);
   }
@@ -361,6 +365,9 @@ export class ProxyExchange implements ClientExchangeHandlers {
       const value = headers[name];
       return typeof value === 'string' ? value : undefined;
     };
+    const traceparent = text('traceparent');
+    const incomingTrace =
+      traceparent !== undefined && isValidTraceparent(traceparent) ? traceIdOf(traceparent) : undefined;
     return {
       time: Date.now() - totalMs,
       client: this.pickContext.clientAddress,
@@ -377,8 +384,8 @@ export class ProxyExchange implements ClientExchangeHandlers {
       responseMs: this.responseMs,
       totalMs,
       retries: this.retries,
-      traceId: undefined,
-      requestId: undefined,
+      traceId: this.ids === undefined ? incomingTrace : this.ids.traceId,
+      requestId: this.ids?.requestId,
       referer: text('referer'),
       userAgent: text('user-agent'),
     };

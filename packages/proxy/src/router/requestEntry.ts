@@ -6,6 +6,7 @@ import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/h
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
+import { applyTracing } from './requestIds.js';
 import { tunnelUpgrade } from './upgradeTunnel.js';
 
 /** A request no group takes: the status and the short text the client gets. */
@@ -38,7 +39,9 @@ export class RequestEntry implements ClientRequestHandler {
       return;
     }
     const { headers, clientAddress } = this.forwardHeaders(exchange);
-    new ProxyExchange(hooks, exchange, headers, clientAddress).start();
+    const tracing = this.options.tracing;
+    const ids = tracing === undefined ? undefined : applyTracing(headers, tracing);
+    new ProxyExchange(hooks, exchange, headers, clientAddress, ids).start();
   }
 
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void {
@@ -61,6 +64,7 @@ export class RequestEntry implements ClientRequestHandler {
       exchange,
       typeof upgrade === 'string' ? upgrade : '',
     );
+    if (this.options.tracing !== undefined) applyTracing(headers, this.options.tracing);
     tunnelUpgrade(hooks, exchange, socket, head, headers, clientAddress);
   }
 
