@@ -113,6 +113,45 @@ describe('access log over HTTP', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ status: 499, target: '/wait', backend: 'slow' });
   });
 
+  it('logs a WebSocket tunnel once it closes, and a request no route takes', async () => {
+    const echo = await startTcpBackend('ws', (socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+        socket.pipe(socket);
+      });
+    });
+    const { stream, lines } = collector();
+    const lb = new LoadBalancer({
+      loadBalancerPort: 0,
+      loadBalancerHost: '127.0.0.1',
+      groups: { chat: { backends: [echo.backend] } },
+      routes: [{ match: { pathPrefix: '/chat' }, group: 'chat' }],
+      accessLog: { format: 'json', stream },
+    });
+    await lb.start();
+    onCleanup(() => lb.stop({ timeout: 100 }));
+    const port = lb.address!.port;
+    expect((await send(port, { path: '/nowhere' })).status).toBe(404);
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    await until(() => received.includes('\r\n\r\n'));
+    socket.write('ping');
+    await until(() => received.endsWith('ping'));
+    socket.end();
+    await until(() => lines.length === 2);
+    const [refused, tunnel] = lines.map((line) => JSON.parse(line));
+    expect(refused).toMatchObject({ target: '/nowhere', status: 404, retries: 0 });
+    expect(refused.backend).toBeUndefined();
+    expect(tunnel).toMatchObject({ target: '/chat', status: 101, group: 'chat', backend: 'ws', bytesIn: 4 });
+    expect(tunnel.bytesOut).toBe(received.length);
+    expect(tunnel.connectMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('drops and counts lines while the stream is stalled', async () => {
     const backend = await startBackend('a');
     // Never acknowledges a write, as a full pipe would not.

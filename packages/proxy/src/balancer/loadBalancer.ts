@@ -63,6 +63,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       (exchange) => this.choose(exchange),
       this.isStopping,
       (err) => this.emitError(err),
+      this.accessLog,
     );
   }
 

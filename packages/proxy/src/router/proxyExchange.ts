@@ -1,13 +1,12 @@
 import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
-import type { AccessLogEntry } from '../accessLog/accessLogEntry.js';
 import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clientExchange.js';
 import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
-import { isValidTraceparent, traceIdOf } from '../protocol/http1/traceContext.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
+import { type HttpLogMeasures, httpLogEntry } from './httpLogEntry.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import type { RequestIds } from './requestIds.js';
 import { isRetryable } from './retry/retryPolicy.js';
@@ -355,39 +354,19 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (this.holdsRecoverySlot) this.hooks.budget?.releaseRecovery();
     const totalMs = performance.now() - this.startedAt;
     this.hooks.requestEnded(status, totalMs);
-    this.hooks.accessLog?.log(this.logEntry(status, totalMs));
-  }
-
-  private logEntry(status: number, totalMs: number): AccessLogEntry {
-    const client = this.client;
-    const headers = client.headers;
-    const text = (name: string) => {
-      const value = headers[name];
-      return typeof value === 'string' ? value : undefined;
-    };
-    const traceparent = text('traceparent');
-    const incomingTrace =
-      traceparent !== undefined && isValidTraceparent(traceparent) ? traceIdOf(traceparent) : undefined;
-    return {
-      time: Date.now() - totalMs,
-      client: this.pickContext.clientAddress,
-      protocol: `HTTP/${client.httpVersion}`,
-      method: client.method,
-      target: client.url,
+    const log = this.hooks.accessLog;
+    if (log === undefined) return;
+    const measures: HttpLogMeasures = {
       status,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
-      route: undefined,
       group: this.hooks.group,
       backend: this.current === undefined ? undefined : String(this.current.backend.id),
       connectMs: this.connectMs,
       responseMs: this.responseMs,
       totalMs,
       retries: this.retries,
-      traceId: this.ids === undefined ? incomingTrace : this.ids.traceId,
-      requestId: this.ids?.requestId,
-      referer: text('referer'),
-      userAgent: text('user-agent'),
     };
+    log.log(httpLogEntry(this.client, this.pickContext.clientAddress, measures, this.ids));
   }
 }

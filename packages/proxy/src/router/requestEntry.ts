@@ -1,9 +1,11 @@
 import type { Socket } from 'node:net';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import type { ClientRequestHandler } from '../downstream/clientListener.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
+import { httpLogEntry } from './httpLogEntry.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import { applyTracing } from './requestIds.js';
@@ -26,6 +28,7 @@ export class RequestEntry implements ClientRequestHandler {
     private readonly choose: (exchange: ClientExchange) => ProxyHooks | Refusal,
     private readonly stopping: () => boolean,
     private readonly reportError: (error: Error) => void,
+    private readonly accessLog: AccessLog | undefined,
   ) {}
 
   onError(error: Error): void {
@@ -35,7 +38,7 @@ export class RequestEntry implements ClientRequestHandler {
   onRequest(exchange: ClientExchange): void {
     const hooks = this.choose(exchange);
     if ('status' in hooks) {
-      exchange.sendError(hooks.status, hooks.message);
+      this.refused(exchange, exchange.sendError(hooks.status, hooks.message));
       return;
     }
     const { headers, clientAddress } = this.forwardHeaders(exchange);
@@ -48,6 +51,7 @@ export class RequestEntry implements ClientRequestHandler {
     socket.on('error', () => socket.destroy());
     if (exchange.framing.kind !== 'none' || this.stopping()) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      this.refused(exchange, 400);
       return;
     }
     const hooks = this.choose(exchange);
@@ -57,6 +61,7 @@ export class RequestEntry implements ClientRequestHandler {
         `HTTP/1.1 ${hooks.status} ${reasonPhrase(hooks.status)}\r\nConnection: close\r\n` +
           `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
+      this.refused(exchange, hooks.status);
       return;
     }
     const upgrade = exchange.headers.upgrade;
@@ -64,8 +69,18 @@ export class RequestEntry implements ClientRequestHandler {
       exchange,
       typeof upgrade === 'string' ? upgrade : '',
     );
-    if (this.options.tracing !== undefined) applyTracing(headers, this.options.tracing);
-    tunnelUpgrade(hooks, exchange, socket, head, headers, clientAddress);
+    const tracing = this.options.tracing;
+    const ids = tracing === undefined ? undefined : applyTracing(headers, tracing);
+    tunnelUpgrade(hooks, exchange, socket, head, headers, clientAddress, ids);
+  }
+
+  /** Logs a request answered before any group took it (no route, a bad path, an upgrade while stopping). */
+  private refused(exchange: ClientExchange, status: number): void {
+    if (this.accessLog === undefined) return;
+    const { clientAddress } = this.forwardHeaders(exchange);
+    const measures = { status, bytesIn: 0, bytesOut: 0, totalMs: 0, retries: 0 };
+    const none = { group: undefined, backend: undefined, connectMs: undefined, responseMs: undefined };
+    this.accessLog.log(httpLogEntry(exchange, clientAddress, { ...measures, ...none }, undefined));
   }
 
   private forwardHeaders(exchange: ClientExchange, upgrade?: string): ForwardedRequestHeaders {
