@@ -100,6 +100,18 @@ describe('access log over HTTP', () => {
     });
   });
 
+  it('logs the client address after the trust rules', async () => {
+    const backend = await startBackend('a');
+    const { stream, lines } = collector();
+    const { port } = await startBalancer([backend.backend], {
+      trustProxy: ['127.0.0.1'],
+      accessLog: { format: 'json', stream },
+    });
+    await send(port, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    await until(() => lines.length === 1);
+    expect(JSON.parse(lines[0]!).client).toBe('203.0.113.7');
+  });
+
   it('logs 499 for a client that left before the response', async () => {
     const backend = await startBackend('slow', () => {});
     const { stream, lines } = collector();
