@@ -73,6 +73,12 @@ export {
   prometheusContentType,
 } from './metrics/prometheusText.js';
 export type { LoadBalancerConfig, TcpLoadBalancerConfig } from './options/balancerOptions.js';
+export type {
+  OnRequestHook,
+  OnResponseHook,
+  RequestHookContext,
+  ResponseHookContext,
+} from './options/requestHooks.js';
 export type { ResolvedProxyOptions } from './options/resolveOptions.js';
 export type { TracingConfig } from './options/tracingOptions.js';
 export {

@@ -60,7 +60,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     }
     this.entry = new RequestEntry(
       this.options,
-      (exchange) => this.choose(exchange),
+      (exchange, group) => this.choose(exchange, group),
       this.isStopping,
       (err) => this.emitError(err),
       this.accessLog,
@@ -105,7 +105,16 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     return table;
   }
 
-  private choose(exchange: ClientExchange): ProxyHooks | Refusal {
+  private choose(exchange: ClientExchange, picked?: string): ProxyHooks | Refusal {
+    if (picked !== undefined) {
+      const group = this.groups.get(picked);
+      if (group !== undefined) return group.transport.hooks;
+      // An onRequest hook named a group that does not exist: a bug in the hook, reported as its throw would be.
+      this.emitError(
+        new LbError('LB_ERR_UNKNOWN_GROUP', `onRequest picked the group '${picked}', which does not exist`),
+      );
+      return hookFailed;
+    }
     const routes = this.routes;
     const name =
       routes === undefined
@@ -250,6 +259,7 @@ function httpGroupTransport(
 }
 
 const noRoute: Refusal = { status: 404, message: 'No route matches this request' };
+const hookFailed: Refusal = { status: 500, message: 'Internal Server Error' };
 /** A route lookup that found the path malformed (a bad percent escape). */
 const badPath = '\u0000bad path';
 

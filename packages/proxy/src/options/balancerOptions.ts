@@ -17,6 +17,7 @@ import type { AccessLogConfig } from '../accessLog/accessLogConfig.js';
 import type { Route } from '../routing/route.js';
 import { validateAccessLogConfig } from './accessLogOptions.js';
 import { type BackendGroupConfig, validateGroupConfig } from './groupOptions.js';
+import type { OnRequestHook, OnResponseHook } from './requestHooks.js';
 import { type TracingConfig, validateTracingConfig } from './tracingOptions.js';
 
 /** Options of `LoadBalancer`: where it listens, how it picks, and every shared load-balancer option. */
@@ -52,6 +53,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
    * HTTP only. Off when unset.
    */
   tracing?: TracingConfig;
+  /**
+   * Called synchronously for every request before a backend is picked: read it, edit its headers and path, pick
+   * a group, or answer it directly (`docs/hooks.md`). A throw answers 500 and emits `error`. Upgrades skip it.
+   */
+  onRequest?: OnRequestHook;
+  /** Called synchronously with every backend response head: change its status and headers. A throw answers 500. */
+  onResponse?: OnResponseHook;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -92,6 +100,8 @@ const httpKeys: ReadonlySet<string> = new Set([
   'discovery',
   'accessLog',
   'tracing',
+  'onRequest',
+  'onResponse',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -156,6 +166,11 @@ export function validateBalancerOptions(
   }
   if (options.accessLog !== undefined) validateAccessLogConfig(options.accessLog);
   if (options.tracing !== undefined) validateTracingConfig(options.tracing);
+  for (const hook of ['onRequest', 'onResponse'] as const) {
+    const value = (options as LoadBalancerConfig)[hook];
+    if (value !== undefined && typeof value !== 'function')
+      fail('LB_ERR_INVALID_OPTION', hook, 'must be a function', value);
+  }
   return options;
 }
 

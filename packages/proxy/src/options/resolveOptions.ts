@@ -10,6 +10,7 @@ import {
 } from '@lb/core';
 import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
 import type { LoadBalancerConfig } from './balancerOptions.js';
+import type { OnRequestHook, OnResponseHook } from './requestHooks.js';
 import { type ResolvedTracing, resolveTracing } from './tracingOptions.js';
 
 /** Every load-balancer option with its default applied, as the request path reads them. */
@@ -42,6 +43,8 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly proxyProtocol: { readonly trusted: TrustPredicate; readonly timeout: number } | undefined;
   /** Off (nothing added, nothing looked at) when undefined. */
   readonly tracing: ResolvedTracing | undefined;
+  readonly onRequest: OnRequestHook | undefined;
+  readonly onResponse: OnResponseHook | undefined;
 }
 
 /** Applies the defaults of `loadBalancerDefaults` to already validated options. */
@@ -79,5 +82,7 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
       timeout: o.proxyProtocol.timeout ?? d.proxyProtocolTimeout,
     },
     tracing: resolveTracing(o.tracing),
+    onRequest: o.onRequest,
+    onResponse: o.onResponse,
   };
 }

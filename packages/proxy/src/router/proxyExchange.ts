@@ -4,10 +4,12 @@ import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clien
 import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
+import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
 import { type HttpLogMeasures, httpLogEntry } from './httpLogEntry.js';
 import type { ProxyHooks } from './proxyHooks.js';
+import type { RequestHookRun } from './requestHookRun.js';
 import type { RequestIds } from './requestIds.js';
 import { isRetryable } from './retry/retryPolicy.js';
 
@@ -129,6 +131,8 @@ export class ProxyExchange implements ClientExchangeHandlers {
     clientAddress: string,
     /** What `tracing` gave the request; `undefined` when it is off. */
     private readonly ids?: RequestIds,
+    /** The user's hooks for this request; `undefined` when none is set. */
+    private readonly run?: RequestHookRun,
   ) {
     this.pickContext = new RequestPickContext(clientAddress, client);
   }
@@ -155,7 +159,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
       backend,
       {
         method: this.client.method,
-        path: this.client.url,
+        path: this.run === undefined ? this.client.url : this.run.path,
         headers: this.headersFor(backend),
         framing: this.client.framing,
         idleTimeout,
@@ -242,12 +246,21 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (this.hooks.accessLog !== undefined) {
       this.responseMs = performance.now() - attempt.startedAt - (this.connectMs ?? 0);
     }
-    this.client.writeHead(
-      head.status,
-      head.reason,
-      buildResponseHeaders(head.rawHeaders, head.contentLength),
-      head.contentLength,
-    );
+    const headers = buildResponseHeaders(head.rawHeaders, head.contentLength);
+    let { status, reason } = head;
+    if (this.run !== undefined) {
+      const edited = this.run.response(status, headers);
+      if (edited === undefined) {
+        attempt.upstream.abort();
+        // The backend answered; only the hook failed.
+        this.settle(attempt, true, status);
+        this.finish(this.client.sendError(500, 'Internal Server Error'));
+        return;
+      }
+      if (edited !== status) reason = reasonPhrase(edited);
+      status = edited;
+    }
+    this.client.writeHead(status, reason, headers, head.contentLength);
   }
 
   onBody(attempt: Attempt, chunk: Buffer, last: boolean): void {

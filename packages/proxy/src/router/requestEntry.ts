@@ -8,6 +8,7 @@ import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { httpLogEntry } from './httpLogEntry.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
+import { RequestHookRun } from './requestHookRun.js';
 import { applyTracing } from './requestIds.js';
 import { tunnelUpgrade } from './upgradeTunnel.js';
 
@@ -25,7 +26,8 @@ export interface Refusal {
 export class RequestEntry implements ClientRequestHandler {
   constructor(
     private readonly options: ResolvedProxyOptions,
-    private readonly choose: (exchange: ClientExchange) => ProxyHooks | Refusal,
+    /** `group`, set by `onRequest`, overrides the routes. */
+    private readonly choose: (exchange: ClientExchange, group?: string) => ProxyHooks | Refusal,
     private readonly stopping: () => boolean,
     private readonly reportError: (error: Error) => void,
     private readonly accessLog: AccessLog | undefined,
@@ -36,6 +38,10 @@ export class RequestEntry implements ClientRequestHandler {
   }
 
   onRequest(exchange: ClientExchange): void {
+    if (this.options.onRequest !== undefined || this.options.onResponse !== undefined) {
+      this.onHookedRequest(exchange);
+      return;
+    }
     const hooks = this.choose(exchange);
     if ('status' in hooks) {
       this.refused(exchange, exchange.sendError(hooks.status, hooks.message));
@@ -45,6 +51,48 @@ export class RequestEntry implements ClientRequestHandler {
     const tracing = this.options.tracing;
     const ids = tracing === undefined ? undefined : applyTracing(headers, tracing);
     new ProxyExchange(hooks, exchange, headers, clientAddress, ids).start();
+  }
+
+  /** The same path with the user's hooks: the headers are built first, since `onRequest` may edit them. */
+  private onHookedRequest(exchange: ClientExchange): void {
+    const { headers, clientAddress } = this.forwardHeaders(exchange);
+    const { onRequest, onResponse, tracing } = this.options;
+    const run = new RequestHookRun(
+      exchange.method,
+      exchange.url,
+      clientAddress,
+      undefined,
+      headers,
+      onResponse,
+      (err) => this.reportError(err),
+    );
+    try {
+      onRequest?.(run);
+    } catch (err) {
+      this.reportError(err instanceof Error ? err : new Error(String(err)));
+      this.refused(exchange, exchange.sendError(500, 'Internal Server Error'));
+      return;
+    }
+    const answer = run.answer;
+    if (answer !== undefined) {
+      const body = Buffer.from(answer.body, 'utf8');
+      exchange.writeHead(
+        answer.status,
+        reasonPhrase(answer.status),
+        [...answer.headers, 'Content-Length', String(body.length)],
+        body.length,
+      );
+      exchange.end(body);
+      this.refused(exchange, answer.status);
+      return;
+    }
+    const hooks = this.choose(exchange, run.group);
+    if ('status' in hooks) {
+      this.refused(exchange, exchange.sendError(hooks.status, hooks.message));
+      return;
+    }
+    const ids = tracing === undefined ? undefined : applyTracing(headers, tracing);
+    new ProxyExchange(hooks, exchange, headers, clientAddress, ids, run).start();
   }
 
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void {
@@ -74,7 +122,7 @@ export class RequestEntry implements ClientRequestHandler {
     tunnelUpgrade(hooks, exchange, socket, head, headers, clientAddress, ids);
   }
 
-  /** Logs a request answered before any group took it (no route, a bad path, an upgrade while stopping). */
+  /** Logs a request answered before any group took it (no route, a bad path, a hook's answer or failure). */
   private refused(exchange: ClientExchange, status: number): void {
     if (this.accessLog === undefined) return;
     const { clientAddress } = this.forwardHeaders(exchange);
