@@ -40,7 +40,8 @@ describe('onRequest and onResponse hooks', () => {
       groups: { a: { backends: [a.backend] }, b: { backends: [b.backend] } },
       routes: [{ group: 'a' }],
       onRequest: (ctx) => {
-        if (ctx.path === '/blocked') ctx.respond(403, { 'content-type': 'text/plain' }, 'no');
+        if (ctx.path === '/blocked')
+          ctx.respond(403, { 'content-type': 'text/plain', 'content-length': '99' }, 'no');
         if (ctx.header('x-canary') === '1') ctx.group = 'b';
       },
     });
@@ -75,5 +76,18 @@ describe('onRequest and onResponse hooks', () => {
     expect((await send(port, { path: '/bad-response-hook' })).status).toBe(500);
     expect((await send(port, { path: '/fine' })).status).toBe(200);
     expect(errors.map((err) => err.message)).toEqual(['request hook broke', 'response hook broke']);
+  });
+
+  it('answers 500 when onRequest picks a group that does not exist', async () => {
+    const backend = await startBackend('a');
+    const errors: Error[] = [];
+    const { lb, port } = await startBalancer([backend.backend], {
+      onRequest: (ctx) => {
+        ctx.group = 'nope';
+      },
+    });
+    lb.on('error', (err) => errors.push(err));
+    expect((await send(port)).status).toBe(500);
+    expect(errors.map((err) => (err as { code?: string }).code)).toEqual(['LB_ERR_UNKNOWN_GROUP']);
   });
 });

@@ -43,7 +43,11 @@ export class RequestHookRun implements RequestHookContext {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`respond() needs a final status (200-599), got ${status}`);
     }
-    this.answer = { status, headers: Object.entries(headers).flat(), body };
+    const list: string[] = [];
+    // The balancer frames the body itself; a hook's own length or encoding would contradict it.
+    for (const [name, value] of Object.entries(headers))
+      if (!framing.has(name.toLowerCase())) headerList.set(list, name, value);
+    this.answer = { status, headers: list, body };
   }
 
   /**
