@@ -15,7 +15,7 @@ const layers = {
     routing: [],
     accessLog: [],
     metrics: [],
-    options: ['protocol', 'routing'],
+    options: ['protocol', 'routing', 'accessLog'],
     admin: ['metrics'],
     upstream: ['io', 'protocol'],
     downstream: ['io', 'protocol'],

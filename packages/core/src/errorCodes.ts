@@ -15,6 +15,7 @@ export const ErrorCode = {
   invalidOption: 'LB_ERR_INVALID_OPTION',
   unknownBackend: 'LB_ERR_UNKNOWN_BACKEND',
   unknownGroup: 'LB_ERR_UNKNOWN_GROUP',
+  hook: 'LB_ERR_HOOK',
   noHealthyBackend: 'LB_ERR_NO_HEALTHY_BACKEND',
   notStarted: 'LB_ERR_NOT_STARTED',
   alreadyStarted: 'LB_ERR_ALREADY_STARTED',

@@ -15,6 +15,14 @@ const allowed: Record<string, { count: number; why: string }> = {
     count: 1,
     why: 'HttpParseError is internal and always caught: the client side answers 400, the upstream side rethrows it as ResponseParseError (an LbError)',
   },
+  'packages/proxy/src/router/requestEntry.ts': {
+    count: 1,
+    why: "a hook's non-Error throw, wrapped to be reported through the error event",
+  },
+  'packages/proxy/src/router/requestHookRun.ts': {
+    count: 1,
+    why: "a response hook's non-Error throw, wrapped to be reported through the error event",
+  },
   'packages/proxy/src/router/requestPath.ts': {
     count: 1,
     why: "a user strategy's non-Error throw, wrapped to be reported through the error event",

@@ -18,6 +18,9 @@ export {
   type SlowStartOptions,
   type TlsOptions,
 } from '@lb/core';
+export type { AccessLogConfig } from './accessLog/accessLogConfig.js';
+export type { AccessLogEntry } from './accessLog/accessLogEntry.js';
+export type { AccessLogFormat } from './accessLog/formatAccessLog.js';
 export {
   type AdminProvider,
   type AdminRouteHandler,
@@ -70,7 +73,14 @@ export {
   prometheusContentType,
 } from './metrics/prometheusText.js';
 export type { LoadBalancerConfig, TcpLoadBalancerConfig } from './options/balancerOptions.js';
+export type {
+  OnRequestHook,
+  OnResponseHook,
+  RequestHookContext,
+  ResponseHookContext,
+} from './options/requestHooks.js';
 export type { ResolvedProxyOptions } from './options/resolveOptions.js';
+export type { TracingConfig } from './options/tracingOptions.js';
 export {
   type ResponseHead,
   ResponseParseError,

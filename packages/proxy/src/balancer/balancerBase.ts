@@ -9,9 +9,11 @@ import {
   type TypedEventEmitter,
   validateBackends,
 } from '@lb/core';
+import { AccessLog } from '../accessLog/accessLog.js';
 import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
 import type { BackendStatus } from '../backends/backendStatus.js';
 import { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { PrometheusWriter } from '../metrics/prometheusText.js';
 import { type LoadBalancerConfig, validateBalancerOptions } from '../options/balancerOptions.js';
 import { type BackendGroupConfig, validateGroupConfig } from '../options/groupOptions.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
@@ -39,6 +41,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   protected readonly groups = new Map<string, BackendGroup<T>>();
   protected server: S | undefined;
   protected stopping: Promise<void> | undefined;
+  /** Set when the `accessLog` option is; each group's request path writes to it. */
+  protected readonly accessLog: AccessLog | undefined;
   private admin: AdminServer | undefined;
   private readonly config: LoadBalancerConfig;
   /** Follows the `discovery` source into the `default` group. */
@@ -48,13 +52,15 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     config: LoadBalancerConfig | ClusterConfig,
     kind: 'LoadBalancer' | 'TcpLoadBalancer',
     private readonly resolve: (config: LoadBalancerConfig) => ResolvedProxyOptions,
-    private readonly createTransport: (group: BackendGroup<T>) => T,
+    private readonly createTransport: (group: BackendGroup<T>, accessLog: AccessLog | undefined) => T,
     backends: readonly Backend[],
   ) {
     super();
     this.config = validateBalancerOptions(config, kind);
     validateBackends(backends);
     this.options = resolve(this.config);
+    const log = this.config.accessLog;
+    this.accessLog = log === undefined ? undefined : new AccessLog(log, (err) => this.emitError(err));
     const named = this.config.groups;
     const source = this.config.discovery;
     // A discovery source fills the `default` group, which it creates beside named groups.
@@ -170,7 +176,20 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
 
   /** Metrics in the Prometheus text exposition format 0.0.4 (`docs/metrics.md`). */
   metrics(): string {
-    return this.metricsRegistry.prometheus() + (this.discovery?.prometheus() ?? '');
+    return this.metricsRegistry.prometheus() + (this.discovery?.prometheus() ?? '') + this.accessLogMetrics();
+  }
+
+  /** `lb_access_log_dropped_total`, only when there is an access log: no series is better than a false zero. */
+  private accessLogMetrics(): string {
+    if (this.accessLog === undefined) return '';
+    const out = new PrometheusWriter();
+    out.family(
+      'lb_access_log_dropped_total',
+      'counter',
+      'Access-log lines dropped: the stream was behind or failed.',
+    );
+    out.sample('lb_access_log_dropped_total', undefined, this.accessLog.dropped);
+    return out.toString();
   }
 
   /** The JSON snapshot served at the admin server's `/status`. */
@@ -202,7 +221,9 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     const { groups: _groups, routes: _routes, ...top } = this.config;
     const options =
       name === undefined || Object.keys(own).length === 0 ? this.options : this.resolve({ ...top, ...own });
-    return new BackendGroup(name, options, this.metricsRegistry, this.counters, this, this.createTransport);
+    return new BackendGroup(name, options, this.metricsRegistry, this.counters, this, (group) =>
+      this.createTransport(group, this.accessLog),
+    );
   }
 
   /** Adds the backends a group is built with, without events or slow start. */
@@ -249,5 +270,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     for (const group of this.groups.values()) group.resilience.stop();
     await this.admin?.stop();
     await this.closeConnections(timeout);
+    // Last, so the lines of requests that finished while draining are written too.
+    await this.accessLog?.close();
   }
 }

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { type Backend, type ClusterConfig, ConfigError, fail, LbError } from '@lb/core';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import { ClientListener } from '../downstream/clientListener.js';
 import type { LoadBalancerConfig } from '../options/balancerOptions.js';
@@ -56,9 +57,10 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     }
     this.entry = new RequestEntry(
       this.options,
-      (exchange) => this.choose(exchange),
+      (exchange, group) => this.choose(exchange, group),
       this.isStopping,
       (err) => this.emitError(err),
+      this.accessLog,
     );
   }
 
@@ -100,7 +102,16 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     return table;
   }
 
-  private choose(exchange: ClientExchange): ProxyHooks | Refusal {
+  private choose(exchange: ClientExchange, picked?: string): ProxyHooks | Refusal {
+    if (picked !== undefined) {
+      const group = this.groups.get(picked);
+      if (group !== undefined) return group.transport.hooks;
+      // An onRequest hook named a group that does not exist: a bug in the hook, reported as its throw would be.
+      this.emitError(
+        new LbError('LB_ERR_UNKNOWN_GROUP', `onRequest picked the group '${picked}', which does not exist`),
+      );
+      return hookFailed;
+    }
     const routes = this.routes;
     const name =
       routes === undefined
@@ -220,7 +231,10 @@ interface HttpGroupTransport {
   readonly hooks: ProxyHooks;
 }
 
-function httpGroupTransport(group: BackendGroup<HttpGroupTransport>): HttpGroupTransport {
+function httpGroupTransport(
+  group: BackendGroup<HttpGroupTransport>,
+  accessLog: AccessLog | undefined,
+): HttpGroupTransport {
   const { options } = group;
   // Upstream connections are counted on the backend's own record, while it is in the group.
   const connections: UpstreamConnectionObserver = {
@@ -236,10 +250,14 @@ function httpGroupTransport(group: BackendGroup<HttpGroupTransport>): HttpGroupT
     connections,
   );
   group.set.observe({ backendRemoved: (record) => upstream.forget(record.id) });
-  return { upstream, hooks: createProxyHooks(options, upstream, connections, group.path) };
+  return {
+    upstream,
+    hooks: createProxyHooks(options, upstream, connections, group.path, accessLog, group.name),
+  };
 }
 
 const noRoute: Refusal = { status: 404, message: 'No route matches this request' };
+const hookFailed: Refusal = { status: 500, message: 'Internal Server Error' };
 /** A route lookup that found the path malformed (a bad percent escape). */
 const badPath = '\u0000bad path';
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Backend, ClusterConfig, fail, LbError } from '@lb/core';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import type { BackendStatus } from '../backends/backendStatus.js';
 import { readProxyHeader } from '../downstream/readProxyHeader.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
@@ -56,7 +57,7 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
       config,
       'TcpLoadBalancer',
       resolveTcpOptions,
-      (group) => tcpAccounting(group, idleTimeout, send),
+      (group, accessLog) => tcpAccounting(group, idleTimeout, send, accessLog),
       backends,
     );
     this.hooks = this.groups.get('default')!.transport;
@@ -142,11 +143,12 @@ function tcpAccounting(
   group: BackendGroup<TcpSessionAccounting>,
   idleTimeout: number,
   sendProxyProtocol: 1 | 2 | undefined,
+  accessLog: AccessLog | undefined,
 ): TcpSessionAccounting {
   const { options } = group;
   const maxRetries = options.retries?.attempts ?? 0;
   return new TcpSessionAccounting(
-    { connectTimeout: options.connectTimeout, maxRetries, idleTimeout, sendProxyProtocol },
+    { connectTimeout: options.connectTimeout, maxRetries, idleTimeout, sendProxyProtocol, accessLog },
     group.path,
   );
 }

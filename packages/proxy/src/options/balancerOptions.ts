@@ -13,8 +13,12 @@ import {
   validateLoadBalancerOptions,
   validateStrategyOption,
 } from '@lb/core';
+import type { AccessLogConfig } from '../accessLog/accessLogConfig.js';
 import type { Route } from '../routing/route.js';
+import { validateAccessLogConfig } from './accessLogOptions.js';
 import { type BackendGroupConfig, validateGroupConfig } from './groupOptions.js';
+import type { OnRequestHook, OnResponseHook } from './requestHooks.js';
+import { type TracingConfig, validateTracingConfig } from './tracingOptions.js';
 
 /** Options of `LoadBalancer`: where it listens, how it picks, and every shared load-balancer option. */
 export interface LoadBalancerConfig extends LoadBalancerOptions {
@@ -36,6 +40,26 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
    * option: a cluster's backends are its own workers. Off when unset.
    */
   discovery?: DiscoverySource;
+  /**
+   * One line per request (per connection for `TcpLoadBalancer`) in `json` or `combined` format, written to a
+   * stream or appended to a file, buffered so a slow stream drops lines (counted by
+   * `lb_access_log_dropped_total`) rather than slowing the proxy. Not a cluster option: each balancer owns its
+   * stream. Off when unset.
+   */
+  accessLog?: AccessLogConfig;
+  /**
+   * W3C `traceparent` and `tracestate` always pass unchanged; this adds a `traceparent` to requests without a
+   * valid one (`generate`) and a request id (`x-request-id` unless renamed or `false`) to those without one.
+   * HTTP only. Off when unset.
+   */
+  tracing?: TracingConfig;
+  /**
+   * Called synchronously for every request before a backend is picked: read it, edit its headers and path, pick
+   * a group, or answer it directly (`docs/hooks.md`). A throw answers 500 and emits `error`. Upgrades skip it.
+   */
+  onRequest?: OnRequestHook;
+  /** Called synchronously with every backend response head: change its status and headers. A throw answers 500. */
+  onResponse?: OnResponseHook;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -65,6 +89,7 @@ const tcpOptionKeys = [
   'proxyProtocol',
   'sendProxyProtocol',
   'discovery',
+  'accessLog',
 ] as const;
 
 const httpKeys: ReadonlySet<string> = new Set([
@@ -73,6 +98,10 @@ const httpKeys: ReadonlySet<string> = new Set([
   'groups',
   'routes',
   'discovery',
+  'accessLog',
+  'tracing',
+  'onRequest',
+  'onResponse',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -134,6 +163,13 @@ export function validateBalancerOptions(
       'must be a discovery source with a subscribe() method',
       options.discovery,
     );
+  }
+  if (options.accessLog !== undefined) validateAccessLogConfig(options.accessLog);
+  if (options.tracing !== undefined) validateTracingConfig(options.tracing);
+  for (const hook of ['onRequest', 'onResponse'] as const) {
+    const value = (options as LoadBalancerConfig)[hook];
+    if (value !== undefined && typeof value !== 'function')
+      fail('LB_ERR_INVALID_OPTION', hook, 'must be a function', value);
   }
   return options;
 }

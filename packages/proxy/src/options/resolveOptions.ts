@@ -10,6 +10,8 @@ import {
 } from '@lb/core';
 import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
 import type { LoadBalancerConfig } from './balancerOptions.js';
+import type { OnRequestHook, OnResponseHook } from './requestHooks.js';
+import { type ResolvedTracing, resolveTracing } from './tracingOptions.js';
 
 /** Every load-balancer option with its default applied, as the request path reads them. */
 export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
@@ -39,6 +41,10 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly tls: TlsOptions | undefined;
   /** Who must open with a PROXY protocol header, and how long they may take; off when undefined. */
   readonly proxyProtocol: { readonly trusted: TrustPredicate; readonly timeout: number } | undefined;
+  /** Off (nothing added, nothing looked at) when undefined. */
+  readonly tracing: ResolvedTracing | undefined;
+  readonly onRequest: OnRequestHook | undefined;
+  readonly onResponse: OnResponseHook | undefined;
 }
 
 /** Applies the defaults of `loadBalancerDefaults` to already validated options. */
@@ -75,5 +81,8 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
       trusted: compileTrustProxy(o.proxyProtocol.trusted),
       timeout: o.proxyProtocol.timeout ?? d.proxyProtocolTimeout,
     },
+    tracing: resolveTracing(o.tracing),
+    onRequest: o.onRequest,
+    onResponse: o.onResponse,
   };
 }

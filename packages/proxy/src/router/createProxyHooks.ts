@@ -1,4 +1,5 @@
 import { NoHealthyBackendError } from '@lb/core';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
 import type { ProxyHooks } from './proxyHooks.js';
@@ -14,6 +15,8 @@ export function createProxyHooks(
   upstream: UpstreamClient,
   connections: UpstreamConnectionObserver,
   path: RequestPath,
+  accessLog: AccessLog | undefined,
+  group: string | undefined,
 ): ProxyHooks {
   const retries = options.retries;
   const budget = retries
@@ -25,6 +28,8 @@ export function createProxyHooks(
     connections,
     budget,
     maxRetries: retries?.attempts ?? 0,
+    accessLog,
+    group,
     pick: (context) => path.pick(context),
     attemptStarted: (backend) => path.attemptStarted(backend),
     attemptEnded: (backend, outcome) => path.attemptEnded(backend, outcome, true),

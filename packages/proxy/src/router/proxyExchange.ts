@@ -4,9 +4,13 @@ import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clien
 import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
+import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
+import { type HttpLogMeasures, httpLogEntry } from './httpLogEntry.js';
 import type { ProxyHooks } from './proxyHooks.js';
+import type { RequestHookRun } from './requestHookRun.js';
+import type { RequestIds } from './requestIds.js';
 import { isRetryable } from './retry/retryPolicy.js';
 
 const failureKinds: Record<UpstreamFailure, FailureKind> = {
@@ -112,12 +116,23 @@ export class ProxyExchange implements ClientExchangeHandlers {
   private bodyDeferred = false;
   private lastChunk: Buffer | undefined;
   private done = false;
+  /** Request body bytes read from the client, for the access log. */
+  private bytesIn = 0;
+  /** Response body bytes written to the client, for the access log. */
+  private bytesOut = 0;
+  /** Read only with an access log, which is why they stay unset without one. */
+  private connectMs: number | undefined;
+  private responseMs: number | undefined;
 
   constructor(
     private readonly hooks: ProxyHooks,
     private readonly client: ClientExchange,
     private readonly headers: string[],
     clientAddress: string,
+    /** What `tracing` gave the request; `undefined` when it is off. */
+    private readonly ids?: RequestIds,
+    /** The user's hooks for this request; `undefined` when none is set. */
+    private readonly run?: RequestHookRun,
   ) {
     this.pickContext = new RequestPickContext(clientAddress, client);
   }
@@ -144,7 +159,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
       backend,
       {
         method: this.client.method,
-        path: this.client.url,
+        path: this.run === undefined ? this.client.url : this.run.path,
         headers: this.headersFor(backend),
         framing: this.client.framing,
         idleTimeout,
@@ -174,6 +189,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     attempt.phase = 'sent';
+    if (this.hooks.accessLog !== undefined) this.connectMs = performance.now() - attempt.startedAt;
     const { responseTimeout } = this.hooks.options;
     if (responseTimeout > 0) {
       attempt.timer = setTimeout(responseTimedOut, responseTimeout, attempt, this);
@@ -213,6 +229,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
   }
 
   onRequestBody(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
     if (this.current !== undefined && !this.current.upstream.write(chunk)) this.client.pauseBody();
   }
 
@@ -226,15 +243,28 @@ export class ProxyExchange implements ClientExchangeHandlers {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     clearTimeout(attempt.expectTimer);
-    this.client.writeHead(
-      head.status,
-      head.reason,
-      buildResponseHeaders(head.rawHeaders, head.contentLength),
-      head.contentLength,
-    );
+    if (this.hooks.accessLog !== undefined) {
+      this.responseMs = performance.now() - attempt.startedAt - (this.connectMs ?? 0);
+    }
+    const headers = buildResponseHeaders(head.rawHeaders, head.contentLength);
+    let { status, reason } = head;
+    if (this.run !== undefined) {
+      const edited = this.run.response(status, headers);
+      if (edited === undefined) {
+        attempt.upstream.abort();
+        // The backend answered; only the hook failed.
+        this.settle(attempt, true, status);
+        this.finish(this.client.sendError(500, 'Internal Server Error'));
+        return;
+      }
+      if (edited !== status) reason = reasonPhrase(edited);
+      status = edited;
+    }
+    this.client.writeHead(status, reason, headers, head.contentLength);
   }
 
   onBody(attempt: Attempt, chunk: Buffer, last: boolean): void {
+    this.bytesOut += chunk.length;
     if (last) {
       // Handed to `end` so the head, the body and the end go out in one write.
       this.lastChunk = chunk;
@@ -335,6 +365,21 @@ export class ProxyExchange implements ClientExchangeHandlers {
     this.done = true;
     if (this.holdsRetrySlot) this.hooks.budget?.release();
     if (this.holdsRecoverySlot) this.hooks.budget?.releaseRecovery();
-    this.hooks.requestEnded(status, performance.now() - this.startedAt);
+    const totalMs = performance.now() - this.startedAt;
+    this.hooks.requestEnded(status, totalMs);
+    const log = this.hooks.accessLog;
+    if (log === undefined) return;
+    const measures: HttpLogMeasures = {
+      status,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      group: this.hooks.group,
+      backend: this.current === undefined ? undefined : String(this.current.backend.id),
+      connectMs: this.connectMs,
+      responseMs: this.responseMs,
+      totalMs,
+      retries: this.retries,
+    };
+    log.log(httpLogEntry(this.client, this.pickContext.clientAddress, measures, this.ids));
   }
 }

@@ -1,4 +1,5 @@
 import type { Backend, LbError, PickContext } from '@lb/core';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import type { AttemptOutcome } from '../backends/attemptOutcome.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
@@ -17,6 +18,10 @@ export interface ProxyHooks {
   /** `undefined` when retries are off. */
   readonly budget: RetryBudget | undefined;
   readonly maxRetries: number;
+  /** Where each finished request writes its line; `undefined` (no entry built) without the option. */
+  readonly accessLog: AccessLog | undefined;
+  /** The group's name, for the access log; `undefined` for a balancer without `groups`. */
+  readonly group: string | undefined;
   pick(context: PickContext): Backend | undefined;
   attemptStarted(backend: Backend): void;
   attemptEnded(backend: Backend, outcome: AttemptOutcome): void;

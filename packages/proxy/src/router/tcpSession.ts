@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { type Backend, type BackendId, LbError, NoHealthyBackendError, type PickContext } from '@lb/core';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import { encodeProxyHeader } from '../protocol/proxy/encodeProxyHeader.js';
 import type { ProxyEndpoint, ProxyHeader } from '../protocol/proxy/proxyHeader.js';
 
@@ -20,6 +21,8 @@ export interface TcpSessionHooks {
   readonly idleTimeout: number;
   /** Open each backend connection with a PROXY protocol header of this version; none when undefined. */
   readonly sendProxyProtocol?: 1 | 2 | undefined;
+  /** Where each closed connection writes its line; none when undefined. */
+  readonly accessLog?: AccessLog | undefined;
   pick(context: PickContext): Backend | undefined;
   attemptStarted(backend: Backend): void;
   /** The attempt ended: `ok` when it had connected; `latencyMs` is the connect time. */
@@ -57,6 +60,37 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
   client.on('error', () => client.destroy());
   client.once('close', onClientGone);
   client.setNoDelay(true);
+  // What the access log says of the connection; only tracked when there is one.
+  let chosen: Backend | undefined;
+  let connectMs: number | undefined;
+  const log = hooks.accessLog;
+  if (log !== undefined) {
+    const startedAt = performance.now();
+    client.once('close', () => {
+      const totalMs = performance.now() - startedAt;
+      log.log({
+        time: Date.now() - totalMs,
+        client: clientAddress,
+        protocol: 'TCP',
+        method: '',
+        target: '',
+        status: 0,
+        bytesIn: client.bytesRead,
+        bytesOut: client.bytesWritten,
+        route: undefined,
+        group: undefined,
+        backend: chosen === undefined ? undefined : String(chosen.id),
+        connectMs,
+        responseMs: undefined,
+        totalMs,
+        retries: hooks.maxRetries - retriesLeft,
+        traceId: undefined,
+        requestId: undefined,
+        referer: undefined,
+        userAgent: undefined,
+      });
+    });
+  }
 
   const attempt = (): void => {
     const context: PickContext = tried === undefined ? { clientAddress } : { clientAddress, exclude: tried };
@@ -67,6 +101,7 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
       return;
     }
     hooks.attemptStarted(backend);
+    chosen = backend;
     const startedAt = performance.now();
     const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true });
     const timer = setTimeout(() => fail('timeout'), hooks.connectTimeout);
@@ -110,7 +145,8 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
       const version = hooks.sendProxyProtocol;
       // Written before any client byte, so the backend reads it first.
       if (version !== undefined) upstream.write(encodeProxyHeader(version, source, destination));
-      pipe(client, upstream, backend, hooks, performance.now() - startedAt);
+      connectMs = performance.now() - startedAt;
+      pipe(client, upstream, backend, hooks, connectMs);
     });
   };
   attempt();

@@ -1,4 +1,5 @@
 import type { Backend, LbError, PickContext } from '@lb/core';
+import type { AccessLog } from '../accessLog/accessLog.js';
 import type { RequestPath } from './requestPath.js';
 import type { TcpConnectFailure, TcpSessionHooks } from './tcpSession.js';
 
@@ -12,6 +13,8 @@ export interface TcpSessionSettings {
   readonly idleTimeout: number;
   /** The PROXY protocol version to open backend connections with; none when undefined. */
   readonly sendProxyProtocol: 1 | 2 | undefined;
+  /** Where each closed connection writes its line; none when undefined. */
+  readonly accessLog: AccessLog | undefined;
 }
 
 /**
@@ -25,6 +28,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
   readonly maxRetries: number;
   readonly idleTimeout: number;
   readonly sendProxyProtocol: 1 | 2 | undefined;
+  readonly accessLog: AccessLog | undefined;
 
   constructor(
     settings: TcpSessionSettings,
@@ -34,6 +38,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
     this.maxRetries = settings.maxRetries;
     this.idleTimeout = settings.idleTimeout;
     this.sendProxyProtocol = settings.sendProxyProtocol;
+    this.accessLog = settings.accessLog;
   }
 
   pick(context: PickContext): Backend | undefined {

@@ -7,7 +7,9 @@ import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { UpgradeConnection, type UpgradeHandlers } from '../upstream/upgradeConnection.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
+import { httpLogEntry } from './httpLogEntry.js';
 import type { ProxyHooks } from './proxyHooks.js';
+import type { RequestIds } from './requestIds.js';
 
 function head(status: number, reason: string | undefined, headers: readonly string[]): string {
   let text = `HTTP/1.1 ${status} ${reason ?? reasonPhrase(status)}\r\n`;
@@ -54,15 +56,43 @@ export function tunnelUpgrade(
   clientHead: Buffer,
   headers: string[],
   clientAddress: string,
+  ids: RequestIds | undefined,
 ): void {
   const startedAt = performance.now();
   socket.on('error', () => socket.destroy());
   hooks.requestStarted();
+  // The access log counts the bytes through the tunnel: what the socket carries from here, plus what the client
+  // sent after its handshake that was already read.
+  const readBefore = socket.bytesRead - clientHead.length;
+  const writtenBefore = socket.bytesWritten;
+  let sentAt: number | undefined;
+  let answeredAt: number | undefined;
+  const log = (status: number, backendId: string | undefined, totalMs: number): void => {
+    hooks.accessLog?.log(
+      httpLogEntry(
+        req,
+        clientAddress,
+        {
+          status,
+          bytesIn: socket.bytesRead - readBefore,
+          bytesOut: socket.bytesWritten - writtenBefore,
+          group: hooks.group,
+          backend: backendId,
+          connectMs: sentAt === undefined ? undefined : sentAt - startedAt,
+          responseMs: sentAt === undefined || answeredAt === undefined ? undefined : answeredAt - sentAt,
+          totalMs,
+          retries: 0,
+        },
+        ids,
+      ),
+    );
+  };
   const backend = hooks.pick({ clientAddress, headers: req.headers });
   if (backend === undefined) {
     hooks.noBackend();
     rawError(socket, 503);
     hooks.requestEnded(503, 0);
+    log(503, undefined, performance.now() - startedAt);
     return;
   }
   hooks.attemptStarted(backend);
@@ -76,9 +106,12 @@ export function tunnelUpgrade(
     const latencyMs = performance.now() - startedAt;
     hooks.attemptEnded(backend, { ok, latencyMs, status: ok ? status : undefined });
     hooks.requestEnded(status, latencyMs);
+    if (hooks.accessLog !== undefined) log(status, String(backend.id), latencyMs);
   };
   /** The head of the backend's refusal, once relayed. */
   let declined: ResponseHead | undefined;
+  /** The client got its 101: a close from then on ends the tunnel, it is no longer a client giving up. */
+  let switched = false;
   const fail = (kind: FailureKind, detail: string): void => {
     if (settled) return;
     upstream.abort();
@@ -93,6 +126,7 @@ export function tunnelUpgrade(
   const handlers: UpgradeHandlers = {
     onSent: () => {
       clearTimeout(timer);
+      if (hooks.accessLog !== undefined) sentAt = performance.now();
       hooks.connections.opened(backend.id);
       upstream.socket.once('close', () => hooks.connections.closed(backend.id));
       if (responseTimeout > 0)
@@ -100,10 +134,12 @@ export function tunnelUpgrade(
     },
     onSwitched: (response, upSocket, early) => {
       clearTimeout(timer);
+      if (hooks.accessLog !== undefined) answeredAt = performance.now();
       if (settled || socket.destroyed) {
         upSocket.destroy();
         return;
       }
+      switched = true;
       const relayed = buildResponseHeaders(response.rawHeaders, undefined);
       const protocol = upgradeOf(response.rawHeaders);
       socket.write(head(101, response.reason, [...relayed, 'Connection', 'Upgrade', 'Upgrade', protocol]));
@@ -128,6 +164,7 @@ export function tunnelUpgrade(
     },
     onHead: (response) => {
       clearTimeout(timer);
+      if (hooks.accessLog !== undefined) answeredAt = performance.now();
       declined = response;
       // A chunked body is relayed decoded and delimited by the close, like any answer on a closing connection.
       const relayed = buildResponseHeaders(response.rawHeaders, response.contentLength);
@@ -157,7 +194,7 @@ export function tunnelUpgrade(
   );
   timer = setTimeout(() => fail('connectTimeout', 'timed out'), connectTimeout);
   socket.once('close', () => {
-    if (!settled) {
+    if (!settled && !switched) {
       upstream.abort();
       settle(true, 499);
     }
