@@ -234,6 +234,7 @@ function httpGroupTransport(group: BackendGroup<HttpGroupTransport>): HttpGroupT
       maxConnections: options.maxConnectionsPerBackend,
       maxIdleConnections: options.maxIdleConnectionsPerBackend,
       idleTimeout: options.upstreamIdleTimeout,
+      tls: options.upstreamTls,
     },
     connections,
   );

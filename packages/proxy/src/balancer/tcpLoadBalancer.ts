@@ -146,7 +146,13 @@ function tcpAccounting(
   const { options } = group;
   const maxRetries = options.retries?.attempts ?? 0;
   return new TcpSessionAccounting(
-    { connectTimeout: options.connectTimeout, maxRetries, idleTimeout, sendProxyProtocol },
+    {
+      connectTimeout: options.connectTimeout,
+      maxRetries,
+      idleTimeout,
+      sendProxyProtocol,
+      upstreamTls: options.upstreamTls,
+    },
     group.path,
   );
 }

@@ -10,8 +10,10 @@ import {
   type LoadBalancingStrategyName,
   loadBalancerOptionKeys,
   type Strategy,
+  type UpstreamTls,
   validateLoadBalancerOptions,
   validateStrategyOption,
+  validateUpstreamTls,
 } from '@lb/core';
 import type { Route } from '../routing/route.js';
 import { type BackendGroupConfig, validateGroupConfig } from './groupOptions.js';
@@ -36,6 +38,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
    * option: a cluster's backends are its own workers. Off when unset.
    */
   discovery?: DiscoverySource;
+  /**
+   * Connect to the backends over TLS (named apart from `tls`, which terminates TLS on the listener): `true`
+   * verifies each backend's certificate against the system's CAs with SNI from its host name; an object sets
+   * the CA, SNI name, client certificate (mutual TLS) or, unsafely, turns verification off. A backend's own
+   * `tls` overrides it. Off when unset.
+   */
+  upstreamTls?: UpstreamTls;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -65,6 +74,7 @@ const tcpOptionKeys = [
   'proxyProtocol',
   'sendProxyProtocol',
   'discovery',
+  'upstreamTls',
 ] as const;
 
 const httpKeys: ReadonlySet<string> = new Set([
@@ -73,6 +83,7 @@ const httpKeys: ReadonlySet<string> = new Set([
   'groups',
   'routes',
   'discovery',
+  'upstreamTls',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -122,10 +133,15 @@ export function validateBalancerOptions(
   validateLoadBalancerOptions(options);
   if (options.loadBalancerPort !== undefined) assertPort(options.loadBalancerPort, 'loadBalancerPort', true);
   if (options.strategy !== undefined) validateStrategyOption(options.strategy);
+  if (options.upstreamTls !== undefined) validateUpstreamTls(options.upstreamTls, 'upstreamTls');
   if (kind === 'LoadBalancer') validateGroups(options);
   const send = (options as TcpLoadBalancerConfig).sendProxyProtocol;
   if (send !== undefined && send !== 1 && send !== 2) {
     fail('LB_ERR_INVALID_OPTION', 'sendProxyProtocol', 'must be 1 or 2 (the PROXY protocol version)', send);
+  }
+  // The header belongs before the TLS handshake, on the raw connection, which TLS origination does not offer yet.
+  if (send !== undefined && options.upstreamTls !== undefined && options.upstreamTls !== false) {
+    fail('LB_ERR_INVALID_OPTION', 'sendProxyProtocol', 'cannot be combined with upstreamTls yet', send);
   }
   if (options.discovery !== undefined && typeof options.discovery?.subscribe !== 'function') {
     fail(

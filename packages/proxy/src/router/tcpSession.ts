@@ -1,7 +1,15 @@
-import { connect, type Socket } from 'node:net';
-import { type Backend, type BackendId, LbError, NoHealthyBackendError, type PickContext } from '@lb/core';
+import type { Socket } from 'node:net';
+import {
+  type Backend,
+  type BackendId,
+  LbError,
+  NoHealthyBackendError,
+  type PickContext,
+  type UpstreamTlsOptions,
+} from '@lb/core';
 import { encodeProxyHeader } from '../protocol/proxy/encodeProxyHeader.js';
 import type { ProxyEndpoint, ProxyHeader } from '../protocol/proxy/proxyHeader.js';
+import { backendTls, connectBackend } from '../protocol/tls/connectBackend.js';
 
 /** Why a connect attempt failed. */
 export type TcpConnectFailure = 'connect' | 'timeout';
@@ -20,6 +28,8 @@ export interface TcpSessionHooks {
   readonly idleTimeout: number;
   /** Open each backend connection with a PROXY protocol header of this version; none when undefined. */
   readonly sendProxyProtocol?: 1 | 2 | undefined;
+  /** Originate TLS to backends without a `tls` of their own; plain TCP when undefined. */
+  readonly upstreamTls?: UpstreamTlsOptions | undefined;
   pick(context: PickContext): Backend | undefined;
   attemptStarted(backend: Backend): void;
   /** The attempt ended: `ok` when it had connected; `latencyMs` is the connect time. */
@@ -68,7 +78,10 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
     }
     hooks.attemptStarted(backend);
     const startedAt = performance.now();
-    const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true });
+    // Over TLS the client's plaintext is piped into the TLS socket once the handshake verified the backend.
+    const { socket: upstream, ready } = connectBackend(backend, backendTls(backend, hooks.upstreamTls), {
+      allowHalfOpen: true,
+    });
     const timer = setTimeout(() => fail('timeout'), hooks.connectTimeout);
     let settled = false;
 
@@ -98,7 +111,7 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
       attempt();
     };
     upstream.once('error', (err) => fail('connect', err));
-    upstream.once('connect', () => {
+    upstream.once(ready, () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

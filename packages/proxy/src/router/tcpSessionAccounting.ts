@@ -1,4 +1,4 @@
-import type { Backend, LbError, PickContext } from '@lb/core';
+import type { Backend, LbError, PickContext, UpstreamTlsOptions } from '@lb/core';
 import type { RequestPath } from './requestPath.js';
 import type { TcpConnectFailure, TcpSessionHooks } from './tcpSession.js';
 
@@ -12,6 +12,8 @@ export interface TcpSessionSettings {
   readonly idleTimeout: number;
   /** The PROXY protocol version to open backend connections with; none when undefined. */
   readonly sendProxyProtocol: 1 | 2 | undefined;
+  /** TLS to backends without a `tls` of their own; plain TCP when undefined. */
+  readonly upstreamTls: UpstreamTlsOptions | undefined;
 }
 
 /**
@@ -25,6 +27,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
   readonly maxRetries: number;
   readonly idleTimeout: number;
   readonly sendProxyProtocol: 1 | 2 | undefined;
+  readonly upstreamTls: UpstreamTlsOptions | undefined;
 
   constructor(
     settings: TcpSessionSettings,
@@ -34,6 +37,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
     this.maxRetries = settings.maxRetries;
     this.idleTimeout = settings.idleTimeout;
     this.sendProxyProtocol = settings.sendProxyProtocol;
+    this.upstreamTls = settings.upstreamTls;
   }
 
   pick(context: PickContext): Backend | undefined {
