@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Backend, LbError, UpstreamTlsOptions } from '@lb/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
 import { type ProbeResult, probeBackend } from '../src/backends/health/healthProbe.js';
 import { TcpLoadBalancer } from '../src/balancer/tcpLoadBalancer.js';
 import { cleanup, onCleanup, send, startBackend, startBalancer } from './helpers.js';
@@ -144,6 +145,20 @@ describe('upstream TLS over HTTP', () => {
     expect((await send(port)).status).toBe(200);
     expect(plain.requests).toHaveLength(1);
     expect(secure.seen).toHaveLength(1);
+  });
+
+  it('opens an Upgrade tunnel (a WebSocket) over TLS', async () => {
+    const { backend, server } = await httpsBackend('ws');
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => ws.on('message', (data) => ws.send(`echo ${String(data)}`)));
+    onCleanup(() => new Promise((resolve) => wss.close(resolve)));
+    const { port } = await balancer([backend], { ca: pki.ca });
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+    onCleanup(() => client.terminate());
+    await once(client, 'open');
+    client.send('hi');
+    const [reply] = await once(client, 'message');
+    expect(String(reply)).toBe('echo hi');
   });
 
   it('probes health over TLS, failing on a certificate it cannot verify', async () => {
