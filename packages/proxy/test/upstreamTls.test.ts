@@ -1,14 +1,15 @@
 import { once } from 'node:events';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createNetServer } from 'node:net';
+import { Duplex } from 'node:stream';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { Backend, LbError, UpstreamTlsOptions } from '@lb/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { type ProbeResult, probeBackend } from '../src/backends/health/healthProbe.js';
 import { TcpLoadBalancer } from '../src/balancer/tcpLoadBalancer.js';
 import { cleanup, onCleanup, send, startBackend, startBalancer } from './helpers.js';
-import { exchange } from './tcpHelpers.js';
+import { exchange, refusedBackend } from './tcpHelpers.js';
 import { makeTestPki, type TestPki } from './tlsFixtures.js';
 
 let pki: TestPki;
@@ -187,5 +188,82 @@ describe('upstream TLS in TCP mode', () => {
     await lb.start();
     onCleanup(() => lb.stop({ timeout: 0 }));
     expect(await exchange(lb.address!.port, 'ping over tls')).toBe('ping over tls');
+  });
+
+  it('sends the PROXY header on the bare connection, before the TLS handshake', async () => {
+    const headers: string[] = [];
+    const server = createNetServer((raw) => {
+      raw.on('error', () => {});
+      let buffered = Buffer.alloc(0);
+      const onData = (chunk: Buffer): void => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const end = buffered.indexOf('\r\n');
+        if (end === -1) return;
+        raw.off('data', onData);
+        headers.push(buffered.subarray(0, end).toString('latin1'));
+        // A TLS socket over a net socket reads its handle directly, past any unshifted bytes: feed it a stream.
+        const rest = new Duplex({
+          read: () => raw.resume(),
+          write: (chunk, _encoding, done) => raw.write(chunk, done),
+          final: (done) => raw.end(done),
+        });
+        raw.on('data', (data: Buffer) => {
+          if (!rest.push(data)) raw.pause();
+        });
+        raw.on('end', () => rest.push(null));
+        rest.push(buffered.subarray(end + 2));
+        const secure = new TLSSocket(rest, { isServer: true, ...pki.server });
+        secure.on('error', () => {});
+        secure.pipe(secure);
+      };
+      raw.on('data', onData);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onCleanup(() => new Promise((resolve) => server.close(resolve)));
+    const { port: backendPort } = server.address() as { port: number };
+    const lb = new TcpLoadBalancer(
+      {
+        loadBalancerPort: 0,
+        loadBalancerHost: '127.0.0.1',
+        upstreamTls: { ca: pki.ca },
+        sendProxyProtocol: 1,
+      },
+      [{ id: 'echo', host: '127.0.0.1', port: backendPort }],
+    );
+    await lb.start();
+    onCleanup(() => lb.stop({ timeout: 0 }));
+    expect(await exchange(lb.address!.port, 'after the header')).toBe('after the header');
+    expect(headers[0]).toMatch(/^PROXY TCP4 127\.0\.0\.1 127\.0\.0\.1 \d+ \d+$/);
+  });
+
+  it('fails over from a refused TLS backend, PROXY header or not, without crashing', async () => {
+    const server = createTlsServer(pki.server, (socket) => socket.pipe(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onCleanup(() => new Promise((resolve) => server.close(resolve)));
+    const { port: backendPort } = server.address() as { port: number };
+    for (const sendProxyProtocol of [undefined, 2] as const) {
+      const lb = new TcpLoadBalancer(
+        {
+          loadBalancerPort: 0,
+          loadBalancerHost: '127.0.0.1',
+          upstreamTls: { ca: pki.ca },
+          ...(sendProxyProtocol && { sendProxyProtocol }),
+          strategy: 'roundRobin',
+          retries: { attempts: 1 },
+        },
+        [
+          await refusedBackend('refused'),
+          { id: 'wrong-ca', host: '127.0.0.1', port: backendPort, tls: { ca: pki.otherCa } },
+        ],
+      );
+      const errors: string[] = [];
+      lb.on('proxyError', (err) => errors.push(err.code));
+      await lb.start();
+      onCleanup(() => lb.stop({ timeout: 0 }));
+      expect(await exchange(lb.address!.port, 'nobody')).toBe('');
+      expect(errors).toEqual(['LB_ERR_UPSTREAM_CONNECT', 'LB_ERR_UPSTREAM_CONNECT']);
+    }
   });
 });

@@ -86,9 +86,6 @@ describe('upstreamTls', () => {
     expect(field({ upstreamTls: { servername: '' } })).toBe('upstreamTls.servername');
     expect(field({ upstreamTls: { verify: true } })).toBe('upstreamTls.verify');
     expect(field({ groups: { api: { upstreamTls: { key: 1 } } } })).toBe('groups.api.upstreamTls.key');
-    expect(refusal({ upstreamTls: true, sendProxyProtocol: 2 }, 'TcpLoadBalancer').field).toBe(
-      'sendProxyProtocol',
-    );
   });
 
   it('checks a backend tls with validateBackends', () => {

@@ -139,10 +139,6 @@ export function validateBalancerOptions(
   if (send !== undefined && send !== 1 && send !== 2) {
     fail('LB_ERR_INVALID_OPTION', 'sendProxyProtocol', 'must be 1 or 2 (the PROXY protocol version)', send);
   }
-  // The header belongs before the TLS handshake, on the raw connection, which TLS origination does not offer yet.
-  if (send !== undefined && options.upstreamTls !== undefined && options.upstreamTls !== false) {
-    fail('LB_ERR_INVALID_OPTION', 'sendProxyProtocol', 'cannot be combined with upstreamTls yet', send);
-  }
   if (options.discovery !== undefined && typeof options.discovery?.subscribe !== 'function') {
     fail(
       'LB_ERR_INVALID_OPTION',

@@ -79,8 +79,11 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
     hooks.attemptStarted(backend);
     const startedAt = performance.now();
     // Over TLS the client's plaintext is piped into the TLS socket once the handshake verified the backend.
+    const version = hooks.sendProxyProtocol;
+    // The PROXY header goes first on the connection, before the TLS handshake when there is one.
     const { socket: upstream, ready } = connectBackend(backend, backendTls(backend, hooks.upstreamTls), {
       allowHalfOpen: true,
+      ...(version !== undefined && { preface: encodeProxyHeader(version, source, destination) }),
     });
     const timer = setTimeout(() => fail('timeout'), hooks.connectTimeout);
     let settled = false;
@@ -120,9 +123,6 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
         hooks.attemptEnded(backend, true, performance.now() - startedAt);
         return;
       }
-      const version = hooks.sendProxyProtocol;
-      // Written before any client byte, so the backend reads it first.
-      if (version !== undefined) upstream.write(encodeProxyHeader(version, source, destination));
       pipe(client, upstream, backend, hooks, performance.now() - startedAt);
     });
   };

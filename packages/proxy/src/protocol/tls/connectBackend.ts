@@ -7,6 +7,8 @@ export interface BackendSocketOptions {
   readonly allowHalfOpen?: boolean;
   /** Read into caller-owned buffers (see `net.connect`); TLS sockets honour it too. */
   readonly onread?: OnReadOpts;
+  /** Bytes sent on the bare TCP connection before anything else, TLS handshake included (a PROXY header). */
+  readonly preface?: Buffer;
 }
 
 /** A connection being opened, and the event after which it may carry bytes (`secureConnect` over TLS). */
@@ -73,14 +75,25 @@ export function connectBackend(
   const { host, port } = backend;
   const base = { host, port, noDelay: true, allowHalfOpen: options.allowHalfOpen ?? false };
   const onread = options.onread === undefined ? {} : { onread: options.onread };
-  if (tls === undefined) return { socket: connectTcp({ ...base, ...onread }), ready: 'connect' };
+  if (tls === undefined) {
+    const socket = connectTcp({ ...base, ...onread });
+    if (options.preface !== undefined) socket.write(options.preface);
+    return { socket, ready: 'connect' };
+  }
   const state = stateOf(tls);
   const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
   const key = `${host}:${port}/${servername ?? ''}`;
   const session = state.sessions.get(key);
+  // A preface goes out on the bare connection, queued ahead of the ClientHello the TLS socket sends on it.
+  let tcp: Socket | undefined;
+  if (options.preface !== undefined) {
+    tcp = connectTcp(base);
+    tcp.write(options.preface);
+  }
   const socket: TLSSocket = connectTls({
     ...base,
     ...onread,
+    ...(tcp !== undefined && { socket: tcp }),
     secureContext: state.context,
     rejectUnauthorized: tls.rejectUnauthorized ?? true,
     ...(servername !== undefined && { servername }),
