@@ -17,6 +17,8 @@ export {
   type RetryOptions,
   type SlowStartOptions,
   type TlsOptions,
+  type UpstreamTls,
+  type UpstreamTlsOptions,
 } from '@lb/core';
 export {
   type AdminProvider,
