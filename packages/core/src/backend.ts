@@ -1,3 +1,5 @@
+import type { UpstreamTls } from './upstreamTls.js';
+
 /** Identifies a backend within one load balancer or strategy. Numbers for cluster workers, anything for users. */
 export type BackendId = number | string;
 
@@ -21,6 +23,11 @@ export interface Backend {
    * replacement) share the series, so they survive restarts. @default String(id)
    */
   readonly metricsName?: string;
+  /**
+   * Connect to this backend over TLS (`true`: verify against the system's CAs, SNI from `host`), or plain TCP
+   * (`false`). It overrides the balancer's or group's `upstreamTls` for this backend. @default `upstreamTls`
+   */
+  readonly tls?: UpstreamTls;
 }
 
 /**

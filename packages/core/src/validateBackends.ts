@@ -1,4 +1,5 @@
 import type { Backend, BackendId } from './backend.js';
+import { validateUpstreamTls } from './upstreamTls.js';
 import { assertNumber, assertPort, assertString, fail } from './validate.js';
 
 /**
@@ -44,6 +45,7 @@ export function validateBackends<B extends Backend>(backends: readonly B[]): rea
     }
     if (backend.metricsName !== undefined)
       assertString(backend.metricsName, `${where}.metricsName`, 'LB_ERR_INVALID_BACKEND');
+    if (backend.tls !== undefined) validateUpstreamTls(backend.tls, `${where}.tls`);
   });
   return backends;
 }

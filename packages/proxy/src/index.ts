@@ -17,6 +17,8 @@ export {
   type RetryOptions,
   type SlowStartOptions,
   type TlsOptions,
+  type UpstreamTls,
+  type UpstreamTlsOptions,
 } from '@lb/core';
 export type { AccessLogConfig } from './accessLog/accessLogConfig.js';
 export type { AccessLogEntry } from './accessLog/accessLogEntry.js';

@@ -96,6 +96,15 @@ describe('BackendSet', () => {
     expect(log).toEqual(['backendRemoved a', 'backendAdded a']);
   });
 
+  it('replaces a backend whose tls setting changed, not one listed again with an equal setting', async () => {
+    const { set, log } = setup();
+    set.add({ ...b('a'), tls: { ca: 'A' } }, false);
+    await set.setBackends([{ ...b('a'), tls: { ca: 'A' } }]);
+    expect(log).toEqual([]);
+    await set.setBackends([{ ...b('a'), tls: { ca: 'B' } }]);
+    expect(log).toEqual(['backendRemoved a', 'backendAdded a']);
+  });
+
   it('changes nothing when the new list is invalid', async () => {
     const { set, state, log } = setup();
     set.add(b('a'), false);

@@ -1,6 +1,7 @@
 import type { Backend, BackendHealth, BackendId, Strategy, TypedEventEmitter } from '@lb/core';
 import { fail, LbError, validateBackends } from '@lb/core';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { sameUpstreamTls } from '../protocol/tls/sameUpstreamTls.js';
 import type { BackendEvents } from './backendEvents.js';
 import { BackendRecord, type HealthInputs } from './backendRecord.js';
 import type { BackendStatus } from './backendStatus.js';
@@ -145,7 +146,8 @@ export class BackendSet {
   /**
    * Makes the set equal to `backends` in one step: new ones are added (through slow start when configured),
    * changed weights applied, and the ones left out drained, then removed once their in-flight requests end.
-   * A backend whose address changed under the same id is replaced. A draining backend that is listed again
+   * A backend whose address or `tls` setting changed under the same id is replaced (its pooled connections and
+   * TLS sessions were made for the old one). A draining backend that is listed again
    * takes traffic again. Resolves when every backend left out has been removed.
    *
    * @throws {ConfigError} when the list is invalid (duplicate ids, bad weights); nothing is changed then.
@@ -158,7 +160,11 @@ export class BackendSet {
       const next = wanted.get(record.id);
       if (next === undefined) {
         removals.push(this.retire(record));
-      } else if (next.host !== record.backend.host || next.port !== record.backend.port) {
+      } else if (
+        next.host !== record.backend.host ||
+        next.port !== record.backend.port ||
+        !sameUpstreamTls(next.tls, record.backend.tls)
+      ) {
         this.remove(record.id);
       }
     }

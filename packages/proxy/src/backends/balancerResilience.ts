@@ -1,4 +1,4 @@
-import type { BackendId, ResolvedResilienceOptions, TypedEventEmitter } from '@lb/core';
+import type { BackendId, ResolvedResilienceOptions, TypedEventEmitter, UpstreamTlsOptions } from '@lb/core';
 import type { AttemptOutcome } from './attemptOutcome.js';
 import type { BackendEvents } from './backendEvents.js';
 import type { BackendRecord } from './backendRecord.js';
@@ -21,14 +21,16 @@ export class BalancerResilience implements BackendSetObserver {
   private rampTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: ResolvedResilienceOptions,
+    private readonly options: ResolvedResilienceOptions & {
+      readonly upstreamTls?: UpstreamTlsOptions | undefined;
+    },
     private readonly set: BackendSet,
     private readonly events: TypedEventEmitter<BackendEvents>,
   ) {
     this.outlier = options.outlierDetection ? new OutlierDetector(options.outlierDetection) : undefined;
     this.ramp = options.slowStart ? new SlowStartRamp(options.slowStart) : undefined;
     if (options.healthCheck) {
-      const checker = new HealthChecker(options.healthCheck);
+      const checker = new HealthChecker(options.healthCheck, [], { tls: options.upstreamTls });
       checker.on('down', (backend, reason) =>
         set.updateHealth(backend.id, { failingChecks: true }, `health check: ${reason}`),
       );

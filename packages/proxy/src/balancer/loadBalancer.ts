@@ -246,6 +246,7 @@ function httpGroupTransport(
       maxConnections: options.maxConnectionsPerBackend,
       maxIdleConnections: options.maxIdleConnectionsPerBackend,
       idleTimeout: options.upstreamIdleTimeout,
+      tls: options.upstreamTls,
     },
     connections,
   );

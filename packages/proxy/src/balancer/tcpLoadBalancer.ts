@@ -148,7 +148,14 @@ function tcpAccounting(
   const { options } = group;
   const maxRetries = options.retries?.attempts ?? 0;
   return new TcpSessionAccounting(
-    { connectTimeout: options.connectTimeout, maxRetries, idleTimeout, sendProxyProtocol, accessLog },
+    {
+      connectTimeout: options.connectTimeout,
+      maxRetries,
+      idleTimeout,
+      sendProxyProtocol,
+      accessLog,
+      upstreamTls: options.upstreamTls,
+    },
     group.path,
   );
 }

@@ -1,4 +1,4 @@
-import { ClusterConfig, ConfigError } from '@lb/core';
+import { ClusterConfig, ConfigError, validateBackends } from '@lb/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type LoadBalancerConfig, validateBalancerOptions } from './balancerOptions.js';
 import { resolveProxyOptions } from './resolveOptions.js';
@@ -55,5 +55,48 @@ describe('validateBalancerOptions', () => {
   it('resolves every default from the one table', () => {
     const resolved = resolveProxyOptions({});
     expect(resolved).toMatchObject({ port: 0, adminHost: '127.0.0.1', connectTimeout: 5000, via: 'lb' });
+  });
+});
+
+describe('upstreamTls', () => {
+  it('accepts true, false and the full object, on a group and a backend too', () => {
+    const full = {
+      ca: ['pem'],
+      servername: 'api.internal',
+      cert: 'pem',
+      key: 'pem',
+      rejectUnauthorized: false,
+    };
+    for (const upstreamTls of [true, false, {}, full]) {
+      expect(() => validateBalancerOptions({ upstreamTls }, 'LoadBalancer')).not.toThrow();
+      expect(() => validateBalancerOptions({ upstreamTls }, 'TcpLoadBalancer')).not.toThrow();
+    }
+    expect(() =>
+      validateBalancerOptions({ groups: { api: { upstreamTls: full, backends: [] } } }, 'LoadBalancer'),
+    ).not.toThrow();
+  });
+
+  it('names the field it refuses', () => {
+    const field = (options: object) => refusal(options).field;
+    expect(field({ upstreamTls: 'yes' })).toBe('upstreamTls');
+    expect(field({ upstreamTls: { ca: '' } })).toBe('upstreamTls.ca');
+    expect(field({ upstreamTls: { ca: ['pem', Buffer.alloc(0)] } })).toBe('upstreamTls.ca[1]');
+    expect(field({ upstreamTls: { cert: 'pem' } })).toBe('upstreamTls.key');
+    expect(field({ upstreamTls: { rejectUnauthorized: 'no' } })).toBe('upstreamTls.rejectUnauthorized');
+    expect(field({ upstreamTls: { servername: '' } })).toBe('upstreamTls.servername');
+    expect(field({ upstreamTls: { verify: true } })).toBe('upstreamTls.verify');
+    expect(field({ groups: { api: { upstreamTls: { key: 1 } } } })).toBe('groups.api.upstreamTls.key');
+  });
+
+  it('checks a backend tls with validateBackends', () => {
+    const backend = { id: 'a', host: 'api.internal', port: 443, tls: { cert: Buffer.alloc(0), key: 'pem' } };
+    expect(() => validateBackends([backend])).toThrow(
+      expect.objectContaining({ field: 'backends[0].tls.cert' }),
+    );
+  });
+
+  it('resolves true to verifying defaults and false to plain TCP', () => {
+    expect(resolveProxyOptions({ upstreamTls: true }).upstreamTls).toEqual({});
+    expect(resolveProxyOptions({ upstreamTls: false }).upstreamTls).toBeUndefined();
   });
 });

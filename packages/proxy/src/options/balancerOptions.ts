@@ -10,8 +10,10 @@ import {
   type LoadBalancingStrategyName,
   loadBalancerOptionKeys,
   type Strategy,
+  type UpstreamTls,
   validateLoadBalancerOptions,
   validateStrategyOption,
+  validateUpstreamTls,
 } from '@lb/core';
 import type { AccessLogConfig } from '../accessLog/accessLogConfig.js';
 import type { Route } from '../routing/route.js';
@@ -60,6 +62,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
   onRequest?: OnRequestHook;
   /** Called synchronously with every backend response head: change its status and headers. A throw answers 500. */
   onResponse?: OnResponseHook;
+  /**
+   * Connect to the backends over TLS (named apart from `tls`, which terminates TLS on the listener): `true`
+   * verifies each backend's certificate against the system's CAs with SNI from its host name; an object sets
+   * the CA, SNI name, client certificate (mutual TLS) or, unsafely, turns verification off. A backend's own
+   * `tls` overrides it. Off when unset.
+   */
+  upstreamTls?: UpstreamTls;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -90,6 +99,7 @@ const tcpOptionKeys = [
   'sendProxyProtocol',
   'discovery',
   'accessLog',
+  'upstreamTls',
 ] as const;
 
 const httpKeys: ReadonlySet<string> = new Set([
@@ -102,6 +112,7 @@ const httpKeys: ReadonlySet<string> = new Set([
   'tracing',
   'onRequest',
   'onResponse',
+  'upstreamTls',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -151,6 +162,7 @@ export function validateBalancerOptions(
   validateLoadBalancerOptions(options);
   if (options.loadBalancerPort !== undefined) assertPort(options.loadBalancerPort, 'loadBalancerPort', true);
   if (options.strategy !== undefined) validateStrategyOption(options.strategy);
+  if (options.upstreamTls !== undefined) validateUpstreamTls(options.upstreamTls, 'upstreamTls');
   if (kind === 'LoadBalancer') validateGroups(options);
   const send = (options as TcpLoadBalancerConfig).sendProxyProtocol;
   if (send !== undefined && send !== 1 && send !== 2) {

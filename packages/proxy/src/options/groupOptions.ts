@@ -5,9 +5,11 @@ import {
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
   type Strategy,
+  type UpstreamTls,
   validateBackends,
   validateLoadBalancerOptions,
   validateStrategyOption,
+  validateUpstreamTls,
 } from '@lb/core';
 
 /** The options a backend group may set for itself; whatever it leaves out comes from the balancer's. */
@@ -30,6 +32,8 @@ export interface BackendGroupConfig
   readonly strategy?: LoadBalancingStrategyName | Strategy;
   /** The group's backends. @default none */
   readonly backends?: readonly Backend[];
+  /** TLS to this group's backends, as the balancer's `upstreamTls`. @default the balancer's `upstreamTls` */
+  readonly upstreamTls?: UpstreamTls;
 }
 
 const groupKeys: ReadonlySet<string> = new Set([
@@ -46,6 +50,7 @@ const groupKeys: ReadonlySet<string> = new Set([
   'maxConnectionsPerBackend',
   'maxIdleConnectionsPerBackend',
   'upstreamIdleTimeout',
+  'upstreamTls',
 ] satisfies (keyof BackendGroupConfig)[]);
 
 const groupName = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -64,8 +69,9 @@ export function validateGroupConfig(name: string, config: BackendGroupConfig): v
     fail('LB_ERR_INVALID_OPTION', `groups.${name}`, 'must be an object of group options', config);
   }
   assertKnownKeys(config, groupKeys, `Group '${name}'`);
-  const { strategy, backends, ...rest } = config;
+  const { strategy, backends, upstreamTls, ...rest } = config;
   validateLoadBalancerOptions(rest);
+  if (upstreamTls !== undefined) validateUpstreamTls(upstreamTls, `groups.${name}.upstreamTls`);
   if (strategy !== undefined) validateStrategyOption(strategy);
   if (backends !== undefined) {
     if (!Array.isArray(backends))

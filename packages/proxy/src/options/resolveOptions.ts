@@ -6,6 +6,7 @@ import {
   type Strategy,
   type TlsOptions,
   type UnderscoreHeaders,
+  type UpstreamTlsOptions,
   validateResilienceOptions,
 } from '@lb/core';
 import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
@@ -39,6 +40,8 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly forwarded: boolean;
   readonly via: string | false;
   readonly tls: TlsOptions | undefined;
+  /** TLS to the backends (a backend's own `tls` overrides it); plain TCP when undefined. */
+  readonly upstreamTls: UpstreamTlsOptions | undefined;
   /** Who must open with a PROXY protocol header, and how long they may take; off when undefined. */
   readonly proxyProtocol: { readonly trusted: TrustPredicate; readonly timeout: number } | undefined;
   /** Off (nothing added, nothing looked at) when undefined. */
@@ -77,6 +80,7 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
     forwarded: o.forwarded ?? d.forwarded,
     via: o.via ?? d.via,
     tls: o.tls,
+    upstreamTls: o.upstreamTls === true ? {} : o.upstreamTls || undefined,
     proxyProtocol: o.proxyProtocol && {
       trusted: compileTrustProxy(o.proxyProtocol.trusted),
       timeout: o.proxyProtocol.timeout ?? d.proxyProtocolTimeout,

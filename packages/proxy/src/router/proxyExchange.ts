@@ -85,8 +85,8 @@ class Attempt implements UpstreamHandlers {
     this.exchange.onUpstreamDrain();
   }
 
-  onError(failure: UpstreamFailure, message: string): void {
-    this.exchange.fail(this, failureKinds[failure], message);
+  onError(failure: UpstreamFailure, message: string, cause?: Error): void {
+    this.exchange.fail(this, failureKinds[failure], message, cause);
   }
 }
 
@@ -287,13 +287,13 @@ export class ProxyExchange implements ClientExchangeHandlers {
     this.finish(status);
   }
 
-  fail(attempt: Attempt, kind: FailureKind, detail?: string): void {
+  fail(attempt: Attempt, kind: FailureKind, detail?: string, cause?: Error): void {
     if (attempt.settled) return;
     attempt.upstream.abort();
     this.settle(attempt, false, undefined);
     const { backend } = attempt;
     const message = `${kind} failure on backend ${String(backend.id)}${detail ? `: ${detail}` : ''}`;
-    const error = new LbError(failureCodes[kind], message);
+    const error = new LbError(failureCodes[kind], message, cause && { cause });
     if (this.done) return;
     if (this.client.headersSent) {
       this.hooks.failed(error, backend, kind);

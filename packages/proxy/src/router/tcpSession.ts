@@ -1,8 +1,16 @@
-import { connect, type Socket } from 'node:net';
-import { type Backend, type BackendId, LbError, NoHealthyBackendError, type PickContext } from '@lb/core';
+import type { Socket } from 'node:net';
+import {
+  type Backend,
+  type BackendId,
+  LbError,
+  NoHealthyBackendError,
+  type PickContext,
+  type UpstreamTlsOptions,
+} from '@lb/core';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import { encodeProxyHeader } from '../protocol/proxy/encodeProxyHeader.js';
 import type { ProxyEndpoint, ProxyHeader } from '../protocol/proxy/proxyHeader.js';
+import { backendTls, connectBackend } from '../protocol/tls/connectBackend.js';
 
 /** Why a connect attempt failed. */
 export type TcpConnectFailure = 'connect' | 'timeout';
@@ -23,6 +31,8 @@ export interface TcpSessionHooks {
   readonly sendProxyProtocol?: 1 | 2 | undefined;
   /** Where each closed connection writes its line; none when undefined. */
   readonly accessLog?: AccessLog | undefined;
+  /** Originate TLS to backends without a `tls` of their own; plain TCP when undefined. */
+  readonly upstreamTls?: UpstreamTlsOptions | undefined;
   pick(context: PickContext): Backend | undefined;
   attemptStarted(backend: Backend): void;
   /** The attempt ended: `ok` when it had connected; `latencyMs` is the connect time. */
@@ -103,7 +113,13 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
     hooks.attemptStarted(backend);
     chosen = backend;
     const startedAt = performance.now();
-    const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true });
+    // Over TLS the client's plaintext is piped into the TLS socket once the handshake verified the backend.
+    const version = hooks.sendProxyProtocol;
+    // The PROXY header goes first on the connection, before the TLS handshake when there is one.
+    const { socket: upstream, ready } = connectBackend(backend, backendTls(backend, hooks.upstreamTls), {
+      allowHalfOpen: true,
+      ...(version !== undefined && { preface: encodeProxyHeader(version, source, destination) }),
+    });
     const timer = setTimeout(() => fail('timeout'), hooks.connectTimeout);
     let settled = false;
 
@@ -133,7 +149,7 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
       attempt();
     };
     upstream.once('error', (err) => fail('connect', err));
-    upstream.once('connect', () => {
+    upstream.once(ready, () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -142,9 +158,6 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
         hooks.attemptEnded(backend, true, performance.now() - startedAt);
         return;
       }
-      const version = hooks.sendProxyProtocol;
-      // Written before any client byte, so the backend reads it first.
-      if (version !== undefined) upstream.write(encodeProxyHeader(version, source, destination));
       connectMs = performance.now() - startedAt;
       pipe(client, upstream, backend, hooks, connectMs);
     });

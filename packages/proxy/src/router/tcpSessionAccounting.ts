@@ -1,4 +1,4 @@
-import type { Backend, LbError, PickContext } from '@lb/core';
+import type { Backend, LbError, PickContext, UpstreamTlsOptions } from '@lb/core';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import type { RequestPath } from './requestPath.js';
 import type { TcpConnectFailure, TcpSessionHooks } from './tcpSession.js';
@@ -15,6 +15,8 @@ export interface TcpSessionSettings {
   readonly sendProxyProtocol: 1 | 2 | undefined;
   /** Where each closed connection writes its line; none when undefined. */
   readonly accessLog: AccessLog | undefined;
+  /** TLS to backends without a `tls` of their own; plain TCP when undefined. */
+  readonly upstreamTls: UpstreamTlsOptions | undefined;
 }
 
 /**
@@ -29,6 +31,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
   readonly idleTimeout: number;
   readonly sendProxyProtocol: 1 | 2 | undefined;
   readonly accessLog: AccessLog | undefined;
+  readonly upstreamTls: UpstreamTlsOptions | undefined;
 
   constructor(
     settings: TcpSessionSettings,
@@ -39,6 +42,7 @@ export class TcpSessionAccounting implements TcpSessionHooks {
     this.idleTimeout = settings.idleTimeout;
     this.sendProxyProtocol = settings.sendProxyProtocol;
     this.accessLog = settings.accessLog;
+    this.upstreamTls = settings.upstreamTls;
   }
 
   pick(context: PickContext): Backend | undefined {

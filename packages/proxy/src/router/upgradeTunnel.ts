@@ -5,6 +5,7 @@ import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
+import { backendTls } from '../protocol/tls/connectBackend.js';
 import { UpgradeConnection, type UpgradeHandlers } from '../upstream/upgradeConnection.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
 import { httpLogEntry } from './httpLogEntry.js';
@@ -112,11 +113,11 @@ export function tunnelUpgrade(
   let declined: ResponseHead | undefined;
   /** The client got its 101: a close from then on ends the tunnel, it is no longer a client giving up. */
   let switched = false;
-  const fail = (kind: FailureKind, detail: string): void => {
+  const fail = (kind: FailureKind, detail: string, cause?: Error): void => {
     if (settled) return;
     upstream.abort();
     const message = `upgrade to ${String(backend.id)}: ${kind} failure: ${detail}`;
-    hooks.failed(new LbError(failureCodes[kind], message), backend, kind);
+    hooks.failed(new LbError(failureCodes[kind], message, cause && { cause }), backend, kind);
     const timedOut = kind === 'connectTimeout' || kind === 'responseTimeout' || kind === 'idleTimeout';
     // Once the refusal's head went out, the client learns of the failure by the cut connection.
     if (declined !== undefined) socket.destroy();
@@ -179,15 +180,15 @@ export function tunnelUpgrade(
       socket.once('finish', () => socket.destroy());
       settle(true, declined?.status ?? 502);
     },
-    onError: (failure, detail) => fail(failure, detail),
+    onError: (failure, detail, cause) => fail(failure, detail, cause),
   };
   let text = `${req.method} ${req.url} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
   // HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend.
   if (!req.hasHost) text += `Host: ${hostHeader(backend.host, backend.port)}\r\n`;
   const upstream = new UpgradeConnection(
-    backend.host,
-    backend.port,
+    backend,
+    backendTls(backend, hooks.options.upstreamTls),
     `${text}\r\n`,
     req.method === 'HEAD',
     handlers,

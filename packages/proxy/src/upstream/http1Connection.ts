@@ -1,6 +1,8 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { ReusableReadBuffer } from '../io/reusableReadBuffer.js';
 import { ResponseParseError, ResponseParser } from '../protocol/http1/responseParser.js';
+import { connectBackend } from '../protocol/tls/connectBackend.js';
 import type { UpstreamFailure, UpstreamHandlers, UpstreamRequestInit } from './upstreamClient.js';
 
 /** What a connection tells its pool. */
@@ -36,10 +38,13 @@ export class Http1Connection {
   private closedOnce = false;
   /** The socket timeout set last: re-arming a socket timer per request costs more than the comparison. */
   private armedTimeout = 0;
+  /** The socket's last error, given as the cause of a failed connect (a refused port, a rejected certificate). */
+  private lastError: Error | undefined;
 
+  /** @param tls TLS settings when the backend is reached over TLS; plain TCP when undefined */
   constructor(
-    host: string,
-    port: number,
+    backend: Backend,
+    tls: UpstreamTlsOptions | undefined,
     private readonly owner: ConnectionOwner,
   ) {
     this.parser = new ResponseParser({
@@ -52,10 +57,7 @@ export class Http1Connection {
     });
     const readBuffer = new ReusableReadBuffer(READ_BUFFER_SIZE);
     const onData = (chunk: Buffer): void => this.onData(chunk);
-    const socket = connect({
-      host,
-      port,
-      noDelay: true,
+    const { socket, ready } = connectBackend(backend, tls, {
       onread: {
         buffer: () => readBuffer.next(),
         callback: (length) => {
@@ -65,7 +67,8 @@ export class Http1Connection {
       },
     });
     this.socket = socket;
-    socket.on('connect', () => {
+    // Over TLS the connection is usable (and counted) once the handshake verified the backend, not before.
+    socket.on(ready, () => {
       this.connected = true;
       owner.connected(this);
       if (this.handlers) this.sendHead();
@@ -75,7 +78,9 @@ export class Http1Connection {
     socket.on('timeout', () => {
       if (this.handlers !== undefined) this.fail('idle', 'no data within the idle timeout');
     });
-    socket.on('error', () => {});
+    socket.on('error', (err) => {
+      this.lastError = err;
+    });
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onClose());
   }
@@ -191,16 +196,16 @@ export class Http1Connection {
     this.closedOnce = true;
     if (this.handlers !== undefined) {
       if (this.connected) this.fail('reset', 'connection closed before the response was complete');
-      else this.fail('connect', 'connection failed');
+      else this.fail('connect', `connection failed: ${this.lastError?.message ?? 'closed'}`, this.lastError);
     }
     this.owner.closed(this, this.connected);
   }
 
-  private fail(failure: UpstreamFailure, message: string): void {
+  private fail(failure: UpstreamFailure, message: string, cause?: Error): void {
     const handlers = this.handlers;
     this.handlers = undefined;
     this.init = undefined;
     this.socket.destroy();
-    handlers?.onError(failure, message);
+    handlers?.onError(failure, message, cause);
   }
 }

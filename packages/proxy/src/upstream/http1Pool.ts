@@ -1,4 +1,5 @@
 import type { Backend, BackendId } from '@lb/core';
+import { backendTls } from '../protocol/tls/connectBackend.js';
 import { type ConnectionOwner, Http1Connection } from './http1Connection.js';
 import type {
   UpstreamClient,
@@ -158,7 +159,7 @@ class BackendPool implements ConnectionOwner {
   private connectNew(): Http1Connection {
     this.open++;
     this.opened++;
-    return new Http1Connection(this.backend.host, this.backend.port, this);
+    return new Http1Connection(this.backend, backendTls(this.backend, this.options.tls), this);
   }
 
   private bind(exchange: PooledExchange, connection: Http1Connection): void {
@@ -172,7 +173,7 @@ class BackendPool implements ConnectionOwner {
 }
 
 /**
- * The upstream HTTP/1.1 client: bounded keep-alive pools per backend over `net.Socket`, a strict response
+ * The upstream HTTP/1.1 client: bounded keep-alive pools per backend over TCP or TLS sockets, a strict response
  * parser ({@link ResponseParser}), one write per request head, and no per-request allocation beyond the
  * exchange itself.
  */

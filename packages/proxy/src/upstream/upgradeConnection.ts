@@ -1,5 +1,7 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { type ResponseHead, ResponseParser } from '../protocol/http1/responseParser.js';
+import { connectBackend } from '../protocol/tls/connectBackend.js';
 import type { UpstreamFailure } from './upstreamClient.js';
 
 /** Callbacks of an upgrade request, in order: sent, then switched — or head, body*, complete — or error. */
@@ -17,7 +19,7 @@ export interface UpgradeHandlers {
   /** The declined response is complete; the connection is closed. */
   onComplete(): void;
   /** The request failed; nothing else is called afterwards and the connection is closed. */
-  onError(failure: Exclude<UpstreamFailure, 'idle'>, message: string): void;
+  onError(failure: Exclude<UpstreamFailure, 'idle'>, message: string, cause?: Error): void;
 }
 
 /**
@@ -29,11 +31,16 @@ export class UpgradeConnection {
   private readonly parser: ResponseParser;
   private connected = false;
   private done = false;
+  /** The socket's last error, given as the cause of a failed connect. */
+  private lastError: Error | undefined;
 
-  /** @param head the complete request head, ending with the empty line */
+  /**
+   * @param tls TLS settings when the backend is reached over TLS; plain TCP when undefined
+   * @param head the complete request head, ending with the empty line
+   */
   constructor(
-    host: string,
-    port: number,
+    backend: Backend,
+    tls: UpstreamTlsOptions | undefined,
     head: string,
     isHead: boolean,
     private readonly handlers: UpgradeHandlers,
@@ -46,15 +53,17 @@ export class UpgradeConnection {
       onSwitchingProtocols: (response, rest) => this.switched(response, rest),
     });
     this.parser.expect(isHead, true);
-    const socket = connect({ host, port, noDelay: true });
+    const { socket, ready } = connectBackend(backend, tls);
     this.socket = socket;
-    socket.on('connect', () => {
+    socket.on(ready, () => {
       this.connected = true;
       socket.write(head, 'latin1');
       handlers.onSent();
     });
     socket.on('data', this.onData);
-    socket.on('error', () => {});
+    socket.on('error', (err) => {
+      this.lastError = err;
+    });
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
   }
@@ -76,7 +85,7 @@ export class UpgradeConnection {
 
   private readonly onClose = (): void => {
     if (this.connected) this.fail('reset', 'connection closed before the response was complete');
-    else this.fail('connect', 'connection failed');
+    else this.fail('connect', `connection failed: ${this.lastError?.message ?? 'closed'}`, this.lastError);
   };
 
   private readonly onEnd = (): void => {
@@ -107,10 +116,10 @@ export class UpgradeConnection {
     this.handlers.onComplete();
   }
 
-  private fail(failure: Exclude<UpstreamFailure, 'idle'>, message: string): void {
+  private fail(failure: Exclude<UpstreamFailure, 'idle'>, message: string, cause?: Error): void {
     if (this.done) return;
     this.done = true;
     this.socket.destroy();
-    this.handlers.onError(failure, message);
+    this.handlers.onError(failure, message, cause);
   }
 }

@@ -1,4 +1,4 @@
-import type { Backend, BackendId } from '@lb/core';
+import type { Backend, BackendId, UpstreamTlsOptions } from '@lb/core';
 import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 
@@ -28,8 +28,8 @@ export interface UpstreamHandlers {
   onComplete(rawTrailers: string[]): void;
   /** The connection can take more request body. */
   onDrain(): void;
-  /** The exchange failed; nothing else is called afterwards. */
-  onError(failure: UpstreamFailure, message: string): void;
+  /** The exchange failed; nothing else is called afterwards. `cause`: the socket error behind it, if any. */
+  onError(failure: UpstreamFailure, message: string, cause?: Error): void;
 }
 
 /** Controls one upstream exchange. */
@@ -63,6 +63,8 @@ export interface UpstreamPoolOptions {
   readonly maxConnections: number;
   readonly maxIdleConnections: number;
   readonly idleTimeout: number;
+  /** TLS to backends without a `tls` of their own; plain TCP when undefined. */
+  readonly tls: UpstreamTlsOptions | undefined;
 }
 
 /** Told when a connection to a backend opens (connects) and when an opened one closes, for metrics. */

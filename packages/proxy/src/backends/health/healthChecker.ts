@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { Backend, BackendId, ResolvedHealthCheckOptions, TypedEventEmitter } from '@lb/core';
-import { type CancelProbe, probeBackend } from './healthProbe.js';
+import type {
+  Backend,
+  BackendId,
+  ResolvedHealthCheckOptions,
+  TypedEventEmitter,
+  UpstreamTlsOptions,
+} from '@lb/core';
+import { type CancelProbe, type ProbeOptions, probeBackend } from './healthProbe.js';
 
 /** Events of {@link HealthChecker}. */
 export type HealthCheckerEvents = {
@@ -25,6 +31,8 @@ interface Tracked {
 export interface HealthCheckerOptions {
   /** Random source in [0, 1) for the jitter, injectable for tests. @default Math.random */
   random?: () => number;
+  /** TLS to backends without a `tls` of their own, so a probe goes the way requests go. @default plain TCP */
+  tls?: UpstreamTlsOptions | undefined;
 }
 
 const TypedEmitter = EventEmitter as unknown as new () => TypedEventEmitter<HealthCheckerEvents>;
@@ -48,6 +56,7 @@ const TypedEmitter = EventEmitter as unknown as new () => TypedEventEmitter<Heal
 export class HealthChecker extends TypedEmitter {
   private readonly tracked = new Map<BackendId, Tracked>();
   private readonly random: () => number;
+  private readonly probeOptions: ProbeOptions;
   private running = false;
 
   constructor(
@@ -57,6 +66,7 @@ export class HealthChecker extends TypedEmitter {
   ) {
     super();
     this.random = checkerOptions.random ?? Math.random;
+    this.probeOptions = { ...options, tls: checkerOptions.tls };
     for (const backend of backends) this.addBackend(backend);
   }
 
@@ -130,7 +140,7 @@ export class HealthChecker extends TypedEmitter {
 
   private probe(t: Tracked): void {
     t.timer = undefined;
-    t.cancel = probeBackend(t.backend, this.options, (result) => {
+    t.cancel = probeBackend(t.backend, this.probeOptions, (result) => {
       t.cancel = undefined;
       if (!this.running || this.tracked.get(t.backend.id) !== t) return;
       this.schedule(t, this.nextDelay());

@@ -1,16 +1,18 @@
-import { connect } from 'node:net';
-import type { Backend } from '@lb/core';
+import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { hostHeader } from '../../protocol/http1/hostHeader.js';
 import { ResponseParser } from '../../protocol/http1/responseParser.js';
+import { backendTls, connectBackend } from '../../protocol/tls/connectBackend.js';
 
 /** The result of one probe: `ok`, or the reason it failed (`'status 500'`, `'timeout'`, `'ECONNREFUSED'`). */
 export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-/** What a probe needs: the check type, the HTTP path and a deadline in milliseconds. */
+/** What a probe needs: the check type, the HTTP path, a deadline in milliseconds and how to connect. */
 export interface ProbeOptions {
   readonly type: 'http' | 'tcp';
   readonly path: string;
   readonly timeout: number;
+  /** TLS to a backend without a `tls` of its own, as its requests use. @default plain TCP */
+  readonly tls?: UpstreamTlsOptions | undefined;
 }
 
 /** Cancels a probe in flight: its socket is destroyed and its callback never runs. */
@@ -21,7 +23,8 @@ const passed: ProbeResult = { ok: true };
 /**
  * Probes one backend once: `http` sends `GET path` on a fresh connection (no keep-alive, so a probe never
  * reuses or holds a socket) and passes on a 2xx read by the strict response parser; `tcp` passes when the connection opens. The callback runs
- * exactly once unless the returned function cancels the probe first.
+ * exactly once unless the returned function cancels the probe first. Over TLS (`options.tls`, or the backend's own
+ * `tls`) the connection counts as open once the handshake verified the backend, so a bad certificate fails it.
  */
 export function probeBackend(
   backend: Backend,
@@ -38,12 +41,13 @@ export function probeBackend(
     done(result);
   };
   const timer = setTimeout(() => finish({ ok: false, reason: 'timeout' }), options.timeout);
+  const secure = backendTls(backend, options.tls);
   const fail = (err: NodeJS.ErrnoException) => finish({ ok: false, reason: err.code ?? err.message });
 
   if (options.type === 'tcp') {
-    const socket = connect({ host: backend.host, port: backend.port });
+    const { socket, ready } = connectBackend(backend, secure);
     destroy = () => socket.destroy();
-    socket.once('connect', () => finish(passed));
+    socket.once(ready, () => finish(passed));
     socket.on('error', fail);
   } else {
     // The same strict parser as the request path: a backend whose answers it cannot read is not healthy.
@@ -55,9 +59,9 @@ export function probeBackend(
       onComplete: () => {},
     });
     parser.expect(false);
-    const socket = connect({ host: backend.host, port: backend.port });
+    const { socket, ready } = connectBackend(backend, secure);
     destroy = () => socket.destroy();
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       socket.write(
         `GET ${options.path} HTTP/1.1\r\nHost: ${hostHeader(backend.host, backend.port)}\r\n` +
           'User-Agent: lb-health-check\r\nConnection: close\r\n\r\n',
