@@ -16,7 +16,14 @@ export type IpcMessage =
   /** Primary → worker: the attached socket is a new connection of the shared port. */
   | { readonly __lb: 'connection'; readonly seq: number }
   /** Worker → primary: connection `seq` is now owned by the worker. */
-  | { readonly __lb: 'accepted'; readonly seq: number };
+  | { readonly __lb: 'accepted'; readonly seq: number }
+  /**
+   * Primary → worker: no new connection will come; end kept-alive ones gracefully (each answers its next
+   * response with `Connection: close`, idle ones close after a short grace).
+   */
+  | { readonly __lb: 'drain' }
+  /** Worker → primary: every connection the worker was handed has closed. */
+  | { readonly __lb: 'drained' };
 
 const kinds: ReadonlySet<string> = new Set([
   'listening',
@@ -26,6 +33,8 @@ const kinds: ReadonlySet<string> = new Set([
   'memory',
   'connection',
   'accepted',
+  'drain',
+  'drained',
 ]);
 
 /** Tells whether `value` is one of our IPC messages. */

@@ -40,6 +40,7 @@ interface WorkerProcessEvents {
   gone: [];
   memory: [rss: number];
   accepted: [seq: number];
+  drained: [];
 }
 
 /** One worker child process: spawn, readiness, log forwarding, IPC and a bounded stop. Used by the cluster. */
@@ -201,6 +202,8 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
       this.emit('memory', message.rss);
     } else if (message.__lb === 'accepted') {
       this.emit('accepted', message.seq);
+    } else if (message.__lb === 'drained') {
+      this.emit('drained');
     }
   }
 
@@ -233,6 +236,26 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
   /** Asks the worker for its memory; the answer arrives as a `memory` event. */
   queryMemory(): void {
     this.send({ __lb: 'memoryQuery' });
+  }
+
+  /**
+   * Shared-port mode: asks the worker to end the client connections it was handed, gracefully, before it is
+   * stopped; a SIGTERM with kept-alive connections open would reset the requests clients are sending on them.
+   * Resolves when it reports them closed, when it is gone, or after `timeout` ms, whichever comes first.
+   */
+  async drainConnections(timeout: number): Promise<void> {
+    let finish = () => {};
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const timer = setTimeout(finish, timeout);
+    this.once('drained', finish);
+    this.once('gone', finish);
+    if (!this.send({ __lb: 'drain' })) finish();
+    await done;
+    clearTimeout(timer);
+    this.off('drained', finish);
+    this.off('gone', finish);
   }
 
   /** SIGTERM, then SIGKILL after `timeout` ms; resolves when the process has exited. */
