@@ -11,8 +11,11 @@ export type IpcMessage =
   | { readonly __lb: 'ready' }
   /** Primary → worker: report your resident memory. */
   | { readonly __lb: 'memoryQuery' }
-  /** Worker → primary: resident set size in bytes. */
-  | { readonly __lb: 'memory'; readonly rss: number }
+  /**
+   * Worker → primary: resident set size in bytes, CPU seconds used since start, and the 99th percentile of the
+   * event-loop delay since the previous report, in seconds.
+   */
+  | { readonly __lb: 'memory'; readonly rss: number; readonly cpu: number; readonly lag: number }
   /** Primary → worker: the attached socket is a new connection of the shared port. */
   | { readonly __lb: 'connection'; readonly seq: number }
   /** Worker → primary: connection `seq` is now owned by the worker. */

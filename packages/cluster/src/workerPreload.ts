@@ -6,6 +6,7 @@
  * `net.Server.prototype.listen`, to learn about servers as they start.
  */
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type IpcMessage, isIpcMessage } from './ipcMessage.js';
 import { KeepAliveDrain } from './keepAliveDrain.js';
 import { WorkerEnv } from './workerEnv.js';
@@ -16,6 +17,8 @@ const orphanGrace = 3_000;
 const idleGrace = 1_000;
 const sweepInterval = 25;
 const keepAliveDrain = new KeepAliveDrain(idleGrace);
+// Sampled every 20 ms: fine enough to see a blocked loop, cheap enough to leave on in production.
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
 const servers = new Set<net.Server>();
 const handedSockets = new Set<net.Socket>();
 const waitingConnections: Array<{ socket: net.Socket; seq: number }> = [];
@@ -31,6 +34,15 @@ function send(message: IpcMessage, socket?: net.Socket): void {
   } catch {
     // The channel closed between the check and the send: the primary is gone and 'disconnect' handles it.
   }
+}
+
+/** Answers the primary's periodic query: memory (also for `maxMemory`), CPU time and event-loop lag. */
+function reportUsage(): void {
+  const cpu = process.cpuUsage();
+  // Nanoseconds; the histogram restarts so each report covers only the interval since the previous one.
+  const lag = loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e9;
+  loopDelay.reset();
+  send({ __lb: 'memory', rss: process.memoryUsage.rss(), cpu: (cpu.user + cpu.system) / 1e6, lag });
 }
 
 function adopt(socket: net.Socket, seq: number): void {
@@ -132,9 +144,10 @@ function shutDown(timeout: number): void {
 }
 
 if (process.env[WorkerEnv.scalingMode] === 'worker' && typeof process.send === 'function') {
+  loopDelay.enable();
   process.on('message', (message: unknown, handle: unknown) => {
     if (!isIpcMessage(message)) return;
-    if (message.__lb === 'memoryQuery') send({ __lb: 'memory', rss: process.memoryUsage.rss() });
+    if (message.__lb === 'memoryQuery') reportUsage();
     else if (message.__lb === 'connection' && handle instanceof net.Socket) adopt(handle, message.seq);
     else if (message.__lb === 'drain') drain();
   });

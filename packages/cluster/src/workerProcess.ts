@@ -52,6 +52,7 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
   state: WorkerState = 'starting';
   restarts = 0;
   memory: number | undefined;
+  private usage: { cpu: number; lag: number } | undefined;
   private child: ChildProcess | undefined;
   private spawnedAt = Date.now();
   private exited: Promise<void> | undefined;
@@ -82,6 +83,7 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
       restarts: this.restarts,
       uptime: Date.now() - this.spawnedAt,
       memory: this.memory,
+      ...(this.usage && { cpu: this.usage.cpu, eventLoopLag: this.usage.lag }),
       backendId: this.backendId,
     };
   }
@@ -199,6 +201,7 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
     if (!isIpcMessage(message)) return;
     if (message.__lb === 'memory') {
       this.memory = message.rss;
+      this.usage = { cpu: message.cpu, lag: message.lag };
       this.emit('memory', message.rss);
     } else if (message.__lb === 'accepted') {
       this.emit('accepted', message.seq);

@@ -27,6 +27,15 @@ describe('the admin server in shared-port mode', () => {
     // Round robin over two workers: six connections, three each.
     expect(handed).toEqual([3, 3]);
 
+    // The primary asks every worker for its usage once a second.
+    await waitFor(() => manager.workers.every((w) => w.cpu !== undefined), 10_000, 'a usage report');
+    const usage = (await get(admin, '/metrics')).body;
+    for (const id of ['0', '1']) {
+      expect(sample(usage, `lb_worker_resident_memory_bytes{worker="${id}"}`)).toBeGreaterThan(0);
+      expect(sample(usage, `lb_worker_cpu_seconds_total{worker="${id}"}`)).toBeGreaterThan(0);
+      expect(sample(usage, `lb_worker_event_loop_lag_seconds{worker="${id}"}`)).toBeGreaterThanOrEqual(0);
+    }
+
     const status = JSON.parse((await get(admin, '/status')).body) as ClusterStatus;
     expect(status.workers.map((w) => [w.id, w.pid, w.state])).toEqual(
       manager.workers.map((w) => [w.id, w.pid, 'ready']),
