@@ -15,11 +15,14 @@ import { serveClusterStatus } from './clusterStatus.js';
 import { assertControlName, currentControlEnvironment, defaultControlName } from './controlAddress.js';
 import { formatDuration } from './humanUnits.js';
 import { logWorkerEvents } from './lifecycleLog.js';
+import { mergeMetrics } from './mergeMetrics.js';
 import { PrimaryLog } from './primaryLog.js';
+import { reportMetrics } from './reportMetrics.js';
 import { SharedPortServer } from './sharedPortServer.js';
 import { SignalHandlers } from './signalHandlers.js';
 import { currentProcessId, currentWorkerPort, inClusterMode, inWorker } from './workerEnv.js';
 import type { WorkerInfo } from './workerInfo.js';
+import { workerMetrics } from './workerMetrics.js';
 import { reloadHint, WorkerSupervisor } from './workerSupervisor.js';
 
 const memoryCheckInterval = 1_000;
@@ -179,6 +182,14 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     return this.supervisor.balancer;
   }
 
+  /**
+   * In a worker: hands the application's own Prometheus text to the primary, which serves it at the admin
+   * `/metrics` under a `worker` label (see `reportMetrics`). Does nothing outside a worker.
+   */
+  static reportMetrics(text: string): void {
+    reportMetrics(text);
+  }
+
   /** Where the admin server listens (the balancer's, or the primary's without one); `undefined` without `adminPort`. */
   get adminAddress(): { host: string; port: number } | undefined {
     return this.supervisor.balancer?.adminAddress ?? this.admin?.address;
@@ -209,12 +220,12 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       const admin = supervisor.balancer?.adminServer;
       if (admin !== undefined && supervisor.balancer !== undefined) {
         serveClusterStatus(admin, this);
-        serveWorkerMetrics(admin, supervisor.balancer, this);
+        serveWorkerMetrics(admin, supervisor.balancer, () => this.workerMetrics());
       }
       await supervisor.shared?.listen();
       // Without a balancer the primary serves the admin routes itself, from what it knows of its workers.
       if (config.adminPort !== undefined && supervisor.balancer === undefined) {
-        this.admin = primaryAdmin(this, supervisor.shared, {
+        this.admin = primaryAdmin(this, () => this.workerMetrics(), {
           host: config.adminHost,
           port: config.adminPort,
         });
@@ -356,6 +367,15 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     void this.stop().then(() => {
       if (this.handleSignals) process.exit(1);
     });
+  }
+
+  /** The `lb_worker_*` series, then the series the workers' apps reported, each under its `worker` label. */
+  private workerMetrics(): string {
+    const { supervisor } = this;
+    const apps = [...supervisor.live]
+      .filter((worker) => worker.state === 'ready' && worker.appMetrics !== undefined)
+      .map((worker) => ({ worker: worker.slot, text: worker.appMetrics as string }));
+    return workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver }) + mergeMetrics(apps);
   }
 
   private tap(sink: Writable, stream: 'stdout' | 'stderr'): Writable {

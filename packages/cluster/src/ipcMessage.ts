@@ -26,7 +26,9 @@ export type IpcMessage =
    */
   | { readonly __lb: 'drain' }
   /** Worker → primary: every connection the worker was handed has closed. */
-  | { readonly __lb: 'drained' };
+  | { readonly __lb: 'drained' }
+  /** Worker → primary: the application's own Prometheus text, from `reportMetrics()`. */
+  | { readonly __lb: 'metrics'; readonly text: string };
 
 const kinds: ReadonlySet<string> = new Set([
   'listening',
@@ -38,6 +40,7 @@ const kinds: ReadonlySet<string> = new Set([
   'accepted',
   'drain',
   'drained',
+  'metrics',
 ]);
 
 /** Tells whether `value` is one of our IPC messages. */

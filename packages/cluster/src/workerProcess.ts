@@ -53,6 +53,8 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
   restarts = 0;
   memory: number | undefined;
   private usage: { cpu: number; lag: number } | undefined;
+  /** The application's last Prometheus text from `reportMetrics()`, if it reports any. */
+  appMetrics: string | undefined;
   private child: ChildProcess | undefined;
   private spawnedAt = Date.now();
   private exited: Promise<void> | undefined;
@@ -205,6 +207,8 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
       this.emit('memory', message.rss);
     } else if (message.__lb === 'accepted') {
       this.emit('accepted', message.seq);
+    } else if (message.__lb === 'metrics' && typeof message.text === 'string') {
+      this.appMetrics = message.text;
     } else if (message.__lb === 'drained') {
       this.emit('drained');
     }

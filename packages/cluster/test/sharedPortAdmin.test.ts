@@ -1,6 +1,6 @@
 import type { ClusterStatus } from '@lb/cluster';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanUp, cluster, get, waitFor } from './helpers.js';
+import { cleanUp, cluster, fixture, get, waitFor } from './helpers.js';
 
 afterEach(cleanUp);
 
@@ -68,5 +68,28 @@ describe('the admin server in proxy mode', () => {
     const metrics = (await get(manager.adminAddress?.port as number, '/metrics')).body;
     expect(sample(metrics, 'lb_worker_up{worker="1"}')).toBe(1);
     expect(metrics).toContain('lb_backend_up');
+  });
+});
+
+describe("the workers' own metrics", () => {
+  it('are served by the primary, merged under each worker label', async () => {
+    const manager = cluster({ processes: 2, sharedPort: 0, adminPort: 0 }, [fixture('metricsApp.mjs')]);
+    await manager.start();
+    const port = manager.address?.port as number;
+    // Round robin: two requests to each worker.
+    for (let i = 0; i < 4; i++) expect((await get(port)).status).toBe(200);
+    const admin = manager.adminAddress?.port as number;
+    // Reports travel over IPC apart from the responses: scrape until both arrived (bounded).
+    const both = (text: string) =>
+      /worker="0",route="\/"\} 2/.test(text) && /worker="1",route="\/"\} 2/.test(text);
+    let metrics = '';
+    for (let tries = 0; tries < 100 && !both(metrics); tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      metrics = (await get(admin, '/metrics')).body;
+    }
+    expect(metrics).toMatch(/app_requests_total\{worker="0",route="\/"\} 2/);
+    expect(metrics).toMatch(/app_requests_total\{worker="1",route="\/"\} 2/);
+    expect(metrics.match(/# TYPE app_requests_total counter/g)).toHaveLength(1);
+    expect(metrics).toContain('lb_worker_up{worker="1"} 1');
   });
 });
