@@ -93,3 +93,13 @@ describe("the workers' own metrics", () => {
     expect(metrics).toContain('lb_worker_up{worker="1"} 1');
   });
 });
+
+describe('the admin server in per-port mode', () => {
+  it('is served by the primary too', async () => {
+    const manager = cluster({ processes: 1, adminPort: 0 });
+    await manager.start();
+    const admin = manager.adminAddress?.port as number;
+    expect((await get(admin, '/healthz')).status).toBe(200);
+    expect((await get(admin, '/metrics')).body).toContain('lb_worker_up{worker="0"} 1');
+  });
+});
