@@ -1,9 +1,10 @@
 /**
  * Loaded into every worker with `--require` (it is not part of the public API), so an unmodified app gets:
- * readiness reports (the port each server actually bound, or the error that kept it from binding), memory reports, shared-port connections handed over by the
- * primary and ended gracefully before a reload stops the worker, a graceful SIGTERM when the app has no handler of its own, and an exit when the primary disappears
- * (even through SIGKILL: the IPC channel closes with the primary, and that is our cue). It patches only
- * `net.Server.prototype.listen`, to learn about servers as they start.
+ * readiness reports (the port each server actually bound, or the error that kept it from binding), memory, CPU
+ * and event-loop reports, shared-port connections handed over by the primary and ended gracefully before a
+ * reload stops the worker, a graceful SIGTERM when the app has no handler of its own, and an exit when the
+ * primary disappears (even through SIGKILL: the IPC channel closes with the primary, and that is our cue). It
+ * patches only `net.Server.prototype.listen`, to learn about servers as they start.
  */
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
