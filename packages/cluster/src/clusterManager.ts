@@ -4,22 +4,25 @@ import {
   assertInteger,
   ClusterConfig,
   type ClusterConfigOptions,
-  fail,
   LbError,
   type TypedEventEmitter,
 } from '@lb/core';
-import { LoadBalancer } from '@lb/proxy';
+import { type AdminServer, LoadBalancer } from '@lb/proxy';
+import { primaryAdmin, serveWorkerMetrics } from './clusterAdmin.js';
 import { ClusterControl } from './clusterControl.js';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { serveClusterStatus } from './clusterStatus.js';
 import { assertControlName, currentControlEnvironment, defaultControlName } from './controlAddress.js';
 import { formatDuration } from './humanUnits.js';
 import { logWorkerEvents } from './lifecycleLog.js';
+import { mergeMetrics } from './mergeMetrics.js';
 import { PrimaryLog } from './primaryLog.js';
+import { reportMetrics } from './reportMetrics.js';
 import { SharedPortServer } from './sharedPortServer.js';
 import { SignalHandlers } from './signalHandlers.js';
 import { currentProcessId, currentWorkerPort, inClusterMode, inWorker } from './workerEnv.js';
 import type { WorkerInfo } from './workerInfo.js';
+import { workerMetrics } from './workerMetrics.js';
 import { reloadHint, WorkerSupervisor } from './workerSupervisor.js';
 
 const memoryCheckInterval = 1_000;
@@ -93,6 +96,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   private state: RunState = 'idle';
   private memoryTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private admin: AdminServer | undefined;
 
   /**
    * @param config The cluster configuration, as a `ClusterConfig` or its options.
@@ -106,15 +110,6 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   ) {
     super();
     this.config = config instanceof ClusterConfig ? config : new ClusterConfig(config);
-    if (this.config.adminPort !== undefined && !this.config.enableLoadBalancer) {
-      // The admin server (metrics, status, dashboard) lives in the balancer; ignoring the port would hide that.
-      fail(
-        'LB_ERR_INVALID_OPTION',
-        'adminPort',
-        'needs enableLoadBalancer: true in a cluster (the admin server runs in the load balancer)',
-        this.config.adminPort,
-      );
-    }
     if (args[0] === undefined) {
       throw new LbError(
         'LB_ERR_WORKER_SPAWN_FAILED',
@@ -187,6 +182,19 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     return this.supervisor.balancer;
   }
 
+  /**
+   * In a worker: hands the application's own Prometheus text to the primary, which serves it at the admin
+   * `/metrics` under a `worker` label (see `reportMetrics`). Does nothing outside a worker.
+   */
+  static reportMetrics(text: string): void {
+    reportMetrics(text);
+  }
+
+  /** Where the admin server listens (the balancer's, or the primary's without one); `undefined` without `adminPort`. */
+  get adminAddress(): { host: string; port: number } | undefined {
+    return this.supervisor.balancer?.adminAddress ?? this.admin?.address;
+  }
+
   /** Starts every worker, waits until all are ready, then starts the balancer; rejects if a worker cannot. */
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new LbError('LB_ERR_ALREADY_STARTED', 'The cluster is already started.');
@@ -210,8 +218,19 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       await supervisor.balancer?.start();
       // The balancer's admin server reports backends only; the cluster's view adds each worker's pid and restarts.
       const admin = supervisor.balancer?.adminServer;
-      if (admin !== undefined) serveClusterStatus(admin, this);
+      if (admin !== undefined && supervisor.balancer !== undefined) {
+        serveClusterStatus(admin, this);
+        serveWorkerMetrics(admin, supervisor.balancer, () => this.workerMetrics());
+      }
       await supervisor.shared?.listen();
+      // Without a balancer the primary serves the admin routes itself, from what it knows of its workers.
+      if (config.adminPort !== undefined && supervisor.balancer === undefined) {
+        this.admin = primaryAdmin(this, () => this.workerMetrics(), {
+          host: config.adminHost,
+          port: config.adminPort,
+        });
+        await this.admin.start();
+      }
       // A worker that died after it was ready but before start() finished is not restarted (restarts begin once
       // running): failing here is what keeps start() from resolving with a slot short.
       const lost = supervisor.slots.find((slot) => slot.current?.state !== 'ready');
@@ -350,6 +369,15 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     });
   }
 
+  /** The `lb_worker_*` series, then the series the workers' apps reported, each under its `worker` label. */
+  private workerMetrics(): string {
+    const { supervisor } = this;
+    const apps = [...supervisor.live]
+      .filter((worker) => worker.state === 'ready' && worker.appMetrics !== undefined)
+      .map((worker) => ({ worker: worker.slot, text: worker.appMetrics as string }));
+    return workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver }) + mergeMetrics(apps);
+  }
+
   private tap(sink: Writable, stream: 'stdout' | 'stderr'): Writable {
     return this.control?.tap(sink, stream) ?? sink;
   }
@@ -367,6 +395,9 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     const { balancer, shared } = supervisor;
     supervisor.balancer = undefined;
     supervisor.shared = undefined;
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.stop();
     await balancer?.stop({ timeout }).catch(() => {});
     shared?.close();
     await Promise.all([...supervisor.live].map((worker) => supervisor.retire(worker, timeout)));

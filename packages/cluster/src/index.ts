@@ -31,6 +31,7 @@ export { type ClusterStatus, clusterStatus } from './clusterStatus.js';
 export type { LbConfigFile } from './configFile.js';
 export { LineSplitter } from './lineSplitter.js';
 export { formatLogLine, type LogLineSource } from './logLine.js';
+export { reportMetrics } from './reportMetrics.js';
 export { type RestartDecision, RestartPolicy, type RestartPolicyOptions } from './restartPolicy.js';
 export { ready, WorkerEnv } from './workerEnv.js';
 export type { WorkerInfo, WorkerState } from './workerInfo.js';

@@ -11,12 +11,24 @@ export type IpcMessage =
   | { readonly __lb: 'ready' }
   /** Primary → worker: report your resident memory. */
   | { readonly __lb: 'memoryQuery' }
-  /** Worker → primary: resident set size in bytes. */
-  | { readonly __lb: 'memory'; readonly rss: number }
+  /**
+   * Worker → primary: resident set size in bytes, CPU seconds used since start, and the 99th percentile of the
+   * event-loop delay since the previous report, in seconds.
+   */
+  | { readonly __lb: 'memory'; readonly rss: number; readonly cpu: number; readonly lag: number }
   /** Primary → worker: the attached socket is a new connection of the shared port. */
   | { readonly __lb: 'connection'; readonly seq: number }
   /** Worker → primary: connection `seq` is now owned by the worker. */
-  | { readonly __lb: 'accepted'; readonly seq: number };
+  | { readonly __lb: 'accepted'; readonly seq: number }
+  /**
+   * Primary → worker: no new connection will come; end kept-alive ones gracefully (each answers its next
+   * response with `Connection: close`, idle ones close after a short grace).
+   */
+  | { readonly __lb: 'drain' }
+  /** Worker → primary: every connection the worker was handed has closed. */
+  | { readonly __lb: 'drained' }
+  /** Worker → primary: the application's own Prometheus text, from `reportMetrics()`. */
+  | { readonly __lb: 'metrics'; readonly text: string };
 
 const kinds: ReadonlySet<string> = new Set([
   'listening',
@@ -26,6 +38,9 @@ const kinds: ReadonlySet<string> = new Set([
   'memory',
   'connection',
   'accepted',
+  'drain',
+  'drained',
+  'metrics',
 ]);
 
 /** Tells whether `value` is one of our IPC messages. */

@@ -18,6 +18,7 @@ export class SharedPortServer {
   private readonly workers: WorkerProcess[] = [];
   private readonly handoffs = new Map<number, Handoff>();
   private readonly queue: net.Socket[] = [];
+  private readonly handed = new Map<number, number>();
   private next = 0;
   private seq = 0;
   private closed = false;
@@ -52,11 +53,16 @@ export class SharedPortServer {
       : undefined;
   }
 
+  /** Connections each slot's workers took over, keyed by slot id (for `lb_worker_connections_total`). */
+  get handedOver(): ReadonlyMap<number, number> {
+    return this.handed;
+  }
+
   /** Starts sending new connections to `worker` (it must be ready). */
   addWorker(worker: WorkerProcess): void {
     if (this.workers.includes(worker)) return;
     this.workers.push(worker);
-    worker.on('accepted', (seq) => this.onAccepted(seq));
+    worker.on('accepted', (seq) => this.onAccepted(seq, worker.slot));
     worker.once('gone', () => this.onGone(worker));
     for (const socket of this.queue.splice(0)) this.dispatch(socket);
   }
@@ -108,10 +114,11 @@ export class SharedPortServer {
     return undefined;
   }
 
-  private onAccepted(seq: number): void {
+  private onAccepted(seq: number, slot: number): void {
     const handoff = this.handoffs.get(seq);
     if (handoff === undefined) return;
     this.handoffs.delete(seq);
+    this.handed.set(slot, (this.handed.get(slot) ?? 0) + 1);
     // The worker holds its own descriptor now; closing ours does not end the connection.
     handoff.socket.destroy();
   }

@@ -22,6 +22,13 @@ export interface WorkerInfo {
   readonly uptime: number;
   /** Last reported resident memory in bytes, `undefined` until the first report. */
   readonly memory: number | undefined;
+  /** CPU time (user and system) the process used since it started, in seconds; absent until the first report. */
+  readonly cpu?: number;
+  /**
+   * The worst event-loop delay (99th percentile) over the last report interval (a second), in seconds; absent
+   * until the first report. High values mean the worker blocks its event loop.
+   */
+  readonly eventLoopLag?: number;
   /** The id of this worker in the load balancer, `<slot>.<generation>`. */
   readonly backendId: string;
 }

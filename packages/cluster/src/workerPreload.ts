@@ -1,15 +1,25 @@
 /**
  * Loaded into every worker with `--require` (it is not part of the public API), so an unmodified app gets:
- * readiness reports (the port each server actually bound, or the error that kept it from binding), memory reports, shared-port connections handed over by the
- * primary, a graceful SIGTERM when the app has no handler of its own, and an exit when the primary disappears
- * (even through SIGKILL: the IPC channel closes with the primary, and that is our cue). It patches only
- * `net.Server.prototype.listen`, to learn about servers as they start.
+ * readiness reports (the port each server actually bound, or the error that kept it from binding), memory, CPU
+ * and event-loop reports, shared-port connections handed over by the primary and ended gracefully before a
+ * reload stops the worker, a graceful SIGTERM when the app has no handler of its own, and an exit when the
+ * primary disappears (even through SIGKILL: the IPC channel closes with the primary, and that is our cue). It
+ * patches only `net.Server.prototype.listen`, to learn about servers as they start.
  */
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type IpcMessage, isIpcMessage } from './ipcMessage.js';
+import { KeepAliveDrain } from './keepAliveDrain.js';
 import { WorkerEnv } from './workerEnv.js';
 
 const orphanGrace = 3_000;
+// Long enough for a client in the middle of a burst to send its next request (and get `Connection: close`),
+// short enough that a reload is not held up long by connections nobody uses.
+const idleGrace = 1_000;
+const sweepInterval = 25;
+const keepAliveDrain = new KeepAliveDrain(idleGrace);
+// Sampled every 20 ms: fine enough to see a blocked loop, cheap enough to leave on in production.
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
 const servers = new Set<net.Server>();
 const handedSockets = new Set<net.Socket>();
 const waitingConnections: Array<{ socket: net.Socket; seq: number }> = [];
@@ -25,6 +35,15 @@ function send(message: IpcMessage, socket?: net.Socket): void {
   } catch {
     // The channel closed between the check and the send: the primary is gone and 'disconnect' handles it.
   }
+}
+
+/** Answers the primary's periodic query: memory (also for `maxMemory`), CPU time and event-loop lag. */
+function reportUsage(): void {
+  const cpu = process.cpuUsage();
+  // Nanoseconds; the histogram restarts so each report covers only the interval since the previous one.
+  const lag = loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e9;
+  loopDelay.reset();
+  send({ __lb: 'memory', rss: process.memoryUsage.rss(), cpu: (cpu.user + cpu.system) / 1e6, lag });
 }
 
 function adopt(socket: net.Socket, seq: number): void {
@@ -49,6 +68,7 @@ function adopt(socket: net.Socket, seq: number): void {
 
 function onListening(server: net.Server): void {
   servers.add(server);
+  keepAliveDrain.watch(server);
   server.once('close', () => servers.delete(server));
   const address = server.address();
   if (address === null || typeof address !== 'object') return;
@@ -84,9 +104,23 @@ function closeIdle(closing: Iterable<net.Server>): void {
   }
 }
 
+/** Ends the handed-over connections gracefully (see KeepAliveDrain), then tells the primary they are closed. */
+function drain(): void {
+  const stopSweeping = keepAliveDrain.start(sweepInterval);
+  const check = setInterval(() => {
+    if (handedSockets.size > 0) return;
+    clearInterval(check);
+    stopSweeping();
+    send({ __lb: 'drained' });
+  }, sweepInterval);
+  check.unref();
+}
+
 function shutDown(timeout: number): void {
   if (shuttingDown) return;
   shuttingDown = true;
+  // A response still to come must not invite the client to reuse a connection we are about to close.
+  keepAliveDrain.start(sweepInterval);
   for (const waiting of waitingConnections.splice(0)) waiting.socket.destroy();
   const closing = [...servers];
   let open = closing.length;
@@ -111,10 +145,12 @@ function shutDown(timeout: number): void {
 }
 
 if (process.env[WorkerEnv.scalingMode] === 'worker' && typeof process.send === 'function') {
+  loopDelay.enable();
   process.on('message', (message: unknown, handle: unknown) => {
     if (!isIpcMessage(message)) return;
-    if (message.__lb === 'memoryQuery') send({ __lb: 'memory', rss: process.memoryUsage.rss() });
+    if (message.__lb === 'memoryQuery') reportUsage();
     else if (message.__lb === 'connection' && handle instanceof net.Socket) adopt(handle, message.seq);
+    else if (message.__lb === 'drain') drain();
   });
   process.on('disconnect', () => shutDown(Math.min(shutdownTimeout, orphanGrace)));
   process.on('SIGTERM', function onSigterm() {

@@ -40,6 +40,7 @@ interface WorkerProcessEvents {
   gone: [];
   memory: [rss: number];
   accepted: [seq: number];
+  drained: [];
 }
 
 /** One worker child process: spawn, readiness, log forwarding, IPC and a bounded stop. Used by the cluster. */
@@ -51,6 +52,9 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
   state: WorkerState = 'starting';
   restarts = 0;
   memory: number | undefined;
+  private usage: { cpu: number; lag: number } | undefined;
+  /** The application's last Prometheus text from `reportMetrics()`, if it reports any. */
+  appMetrics: string | undefined;
   private child: ChildProcess | undefined;
   private spawnedAt = Date.now();
   private exited: Promise<void> | undefined;
@@ -81,6 +85,7 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
       restarts: this.restarts,
       uptime: Date.now() - this.spawnedAt,
       memory: this.memory,
+      ...(this.usage && { cpu: this.usage.cpu, eventLoopLag: this.usage.lag }),
       backendId: this.backendId,
     };
   }
@@ -198,9 +203,14 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
     if (!isIpcMessage(message)) return;
     if (message.__lb === 'memory') {
       this.memory = message.rss;
+      this.usage = { cpu: message.cpu, lag: message.lag };
       this.emit('memory', message.rss);
     } else if (message.__lb === 'accepted') {
       this.emit('accepted', message.seq);
+    } else if (message.__lb === 'metrics' && typeof message.text === 'string') {
+      this.appMetrics = message.text;
+    } else if (message.__lb === 'drained') {
+      this.emit('drained');
     }
   }
 
@@ -233,6 +243,26 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
   /** Asks the worker for its memory; the answer arrives as a `memory` event. */
   queryMemory(): void {
     this.send({ __lb: 'memoryQuery' });
+  }
+
+  /**
+   * Shared-port mode: asks the worker to end the client connections it was handed, gracefully, before it is
+   * stopped; a SIGTERM with kept-alive connections open would reset the requests clients are sending on them.
+   * Resolves when it reports them closed, when it is gone, or after `timeout` ms, whichever comes first.
+   */
+  async drainConnections(timeout: number): Promise<void> {
+    let finish = () => {};
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const timer = setTimeout(finish, timeout);
+    this.once('drained', finish);
+    this.once('gone', finish);
+    if (!this.send({ __lb: 'drain' })) finish();
+    await done;
+    clearTimeout(timer);
+    this.off('drained', finish);
+    this.off('gone', finish);
   }
 
   /** SIGTERM, then SIGKILL after `timeout` ms; resolves when the process has exited. */

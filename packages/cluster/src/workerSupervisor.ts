@@ -148,6 +148,13 @@ export class WorkerSupervisor {
         await Promise.race([balancer.drain(worker.backendId).catch(() => {}), deadline]);
         clearTimeout(timer);
       }
+      // Shared-port connections belong to the worker itself: it ends them, then it gets its SIGTERM, all
+      // within the one shutdownTimeout.
+      if (this.settings.config.sharedPort !== undefined && timeout > 0) {
+        const started = Date.now();
+        await worker.drainConnections(timeout);
+        timeout = Math.max(0, timeout - (Date.now() - started));
+      }
       this.detach(worker);
     }
     await worker.stop(timeout);

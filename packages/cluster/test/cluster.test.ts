@@ -145,12 +145,6 @@ describe('ClusterManager processes', () => {
     await expect(manager.scale(0)).rejects.toMatchObject({ code: 'LB_ERR_INVALID_PROCESS_COUNT' });
   });
 
-  it('refuses an admin port it could not serve, instead of ignoring it', () => {
-    expect(
-      () => new ClusterManager({ processes: 1, sharedPort: 0, adminPort: 0 }, [fixture('app.mjs')]),
-    ).toThrow(expect.objectContaining({ code: 'LB_ERR_INVALID_OPTION', field: 'adminPort' }));
-  });
-
   it('rejects operations before start and a second start', async () => {
     const manager = cluster({ processes: 1 });
     await expect(manager.reload()).rejects.toMatchObject({ code: 'LB_ERR_NOT_STARTED' });

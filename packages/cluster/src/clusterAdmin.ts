@@ -1,0 +1,45 @@
+import { AdminServer, type LoadBalancer, prometheusContentType } from '@lb/proxy';
+import type { ClusterManager } from './clusterManager.js';
+import { clusterStatus, serveClusterStatus } from './clusterStatus.js';
+
+/**
+ * The admin server of a cluster without a load balancer (shared-port or per-port mode), run by the primary:
+ * the same routes and dashboard as the balancer's, fed with what the primary knows — its workers, their
+ * restarts and usage, the connections it handed to each, and the metrics their apps reported.
+ */
+export function primaryAdmin(
+  cluster: ClusterManager,
+  workerMetrics: () => string,
+  options: { host: string; port: number },
+): AdminServer {
+  const admin = new AdminServer(
+    {
+      metrics: workerMetrics,
+      status: () => clusterStatus(cluster),
+      healthy: () => cluster.workers.some((worker) => worker.state === 'ready'),
+    },
+    options,
+  );
+  serveClusterStatus(admin, cluster);
+  return admin;
+}
+
+/**
+ * Adds the worker series to the `/metrics` of the balancer's admin server, so both modes expose the same
+ * `lb_worker_*` and app series; the balancer's own per-backend series come first, unchanged.
+ */
+export function serveWorkerMetrics(
+  admin: AdminServer,
+  balancer: LoadBalancer,
+  workerMetrics: () => string,
+): void {
+  admin.route('/metrics', (_req, res) => {
+    const body = balancer.metrics() + workerMetrics();
+    res.writeHead(200, {
+      'content-type': prometheusContentType,
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+  });
+}
