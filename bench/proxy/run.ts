@@ -1,16 +1,23 @@
-// Proxy benchmark: wrk at 64 keep-alive connections against direct, nginx, http-proxy, a bare http.request
-// proxy and our LoadBalancer (roundRobin, leastConnections). Reports rps, p50/p99 and the CPU seconds the process
-// under test spends per 100k requests (utime + stime from /proc/<pid>/stat).
+// Proxy benchmark: wrk at 64 keep-alive connections against direct, nginx, HAProxy, http-proxy, a bare
+// http.request proxy and our LoadBalancer (roundRobin, leastConnections), over plain HTTP and, for nginx, HAProxy
+// and the LoadBalancer, over HTTPS (TLS terminated by the proxy; backends stay plain HTTP). Reports rps, p50/p99
+// and the CPU seconds the process under test spends per 100k requests (utime + stime from /proc/<pid>/stat).
+//
+// Pinning (when `taskset` exists and there are 2+ CPUs): the process under test on CPU 0, wrk and both backends
+// on CPU 1 (for `direct`, the measured backend moves to CPU 0). `--no-pin` runs everything unpinned.
 //
 //   node --import tsx bench/proxy/run.ts            # 3 interleaved rounds of 10 s
 //   node --import tsx bench/proxy/run.ts --quick    # 1 round of 3 s, to check that everything works
-//   node --import tsx bench/proxy/run.ts --only lb-roundRobin,bare
+//   node --import tsx bench/proxy/run.ts --only lb-roundRobin,haproxy,lb-roundRobin-tls
+//   node --import tsx bench/proxy/run.ts --no-tls   # plain HTTP only
+//   node --import tsx bench/proxy/run.ts --baseline DIR   # adds lb-*-before rows: the balancer built in DIR
+//                                                         # (a copy of packages/proxy/dist) in the same run
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -19,8 +26,16 @@ const quick = args.includes('--quick');
 const rounds = quick ? 1 : 3;
 const duration = quick ? 3 : 10;
 const warmup = quick ? 1 : 2;
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
+const baseline = option('--baseline') ? resolve(option('--baseline')!) : undefined;
+const withTls = !args.includes('--no-tls');
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const has = (tool: string) => spawnSync('which', [tool]).status === 0;
+const pinned = !args.includes('--no-pin') && has('taskset') && cpus().length >= 2;
+/** The CPU of the process under test, and the CPU of wrk and the backends. */
+const SUT_CPU = 0;
+const LOAD_CPU = 1;
 
 interface Sut {
   pid: number;
@@ -31,6 +46,7 @@ interface Sut {
 interface Config {
   name: string;
   what: string;
+  tls: boolean;
   start(backends: number[]): Promise<Sut>;
 }
 
@@ -39,6 +55,8 @@ interface Result {
   p50: number;
   p99: number;
   cpuPer100k: number;
+  userPer100k: number;
+  sysPer100k: number;
   util: number;
   load: number;
 }
@@ -51,27 +69,41 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function cpuSeconds(pid: number): number {
+/** User and system CPU seconds of a process so far. */
+function cpuTimes(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
+  return { user: Number(fields[11]) / ticks, sys: Number(fields[12]) / ticks };
 }
 
-async function forkReady(script: string, argv: string[]): Promise<ChildProcess> {
-  const child = fork(join(here, script), argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** Moves every thread of `pid` to `cpu` (no-op unpinned). */
+function pin(pid: number, cpu: number): void {
+  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+async function forkReady(
+  script: string,
+  argv: string[],
+  env?: Record<string, string>,
+): Promise<ChildProcess> {
+  const child = fork(join(here, script), argv, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   await once(child, 'message');
   return child;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
 }
 
-async function waitForPort(port: number): Promise<void> {
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => resolve(socket.destroy() !== undefined));
@@ -83,75 +115,169 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`port ${port} never opened`);
 }
 
-function nodeConfig(name: string, what: string, script: string, extra: string[] = []): Config {
+/** A self-signed RSA-2048 certificate for 127.0.0.1, made once per run. */
+interface Cert {
+  key: string;
+  cert: string;
+  /** Certificate then key in one file, as HAProxy's `crt` wants it. */
+  combined: string;
+}
+
+function makeCert(): Cert {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-bench-cert-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      ...'req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1'.split(' '),
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore', input: '' },
+  );
+  const combined = join(dir, 'combined.pem');
+  writeFileSync(combined, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
+  return { key, cert, combined };
+}
+
+function nodeConfig(
+  name: string,
+  what: string,
+  script: string,
+  extra: string[] = [],
+  env: () => Record<string, string> = () => ({}),
+  tls = false,
+): Config {
   return {
     name,
     what,
+    tls,
     async start(backends) {
       const port = await freePort();
-      const child = await forkReady(script, [String(port), ...extra, ...backends.map(String)]);
+      const child = await forkReady(script, [String(port), ...extra, ...backends.map(String)], env());
+      pin(child.pid!, SUT_CPU);
       return { pid: child.pid!, port, stop: () => stopChild(child) };
     },
   };
 }
 
-function ensureTools(): boolean {
-  const has = (tool: string) => spawnSync('which', [tool]).status === 0;
-  if ((!has('nginx') || !has('wrk')) && process.getuid?.() === 0) {
-    spawnSync('apt-get', ['install', '-y', 'nginx', 'wrk'], { stdio: 'ignore' });
+function ensureTools(): void {
+  const missing = ['nginx', 'haproxy', 'wrk'].filter((tool) => !has(tool));
+  if (missing.length > 0 && process.getuid?.() === 0) {
+    spawnSync('apt-get', ['install', '-y', ...missing], { stdio: 'ignore' });
   }
   if (!has('wrk')) throw new Error('wrk is required (apt-get install -y wrk)');
-  return has('nginx');
 }
 
-const nginx: Config = {
-  name: 'nginx',
-  what: 'nginx, 1 worker, upstream keepalive 64',
-  async start(backends) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'lb-bench-nginx-'));
-    const upstreams = backends.map((p) => `server 127.0.0.1:${p};`).join(' ');
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+function nginx(cert: Cert | undefined): Config {
+  return {
+    name: cert ? 'nginx-tls' : 'nginx',
+    what: `nginx, 1 worker, upstream keepalive 64${cert ? ', listen ssl (TLS 1.2 and 1.3)' : ''}`,
+    tls: cert !== undefined,
+    async start(backends) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'lb-bench-nginx-'));
+      const upstreams = backends.map((p) => `server 127.0.0.1:${p};`).join(' ');
+      const listen = cert
+        ? // nginx 1.22 leaves TLS 1.3 out by default; the others negotiate it, so nginx gets it too.
+          `listen 127.0.0.1:${port} ssl; ssl_certificate ${cert.cert}; ssl_certificate_key ${cert.key};
+    ssl_protocols TLSv1.2 TLSv1.3;`
+        : `listen 127.0.0.1:${port};`;
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
 http { access_log off; upstream b { ${upstreams} keepalive 64; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1;
+  server { ${listen} location / { proxy_pass http://b; proxy_http_version 1.1;
     proxy_set_header Connection ""; } } }`,
-    );
-    const master = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-      stdio: 'ignore',
-    });
-    await waitForPort(port);
-    const children = readFileSync(`/proc/${master.pid}/task/${master.pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/);
-    const worker = Number(children[0]);
-    const stop = async (): Promise<void> => {
-      // Killing only the master would leave its worker running, holding the port.
-      process.kill(worker, 'SIGKILL');
-      await stopChild(master);
-    };
-    return { pid: worker, port, stop };
-  },
-};
+      );
+      const master = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+        stdio: 'ignore',
+      });
+      await waitForPort(port, master);
+      const children = readFileSync(`/proc/${master.pid}/task/${master.pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/);
+      const worker = Number(children[0]);
+      pin(master.pid!, SUT_CPU);
+      pin(worker, SUT_CPU);
+      const stop = async (): Promise<void> => {
+        // Killing only the master would leave its worker running, holding the port.
+        process.kill(worker, 'SIGKILL');
+        await stopChild(master);
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return { pid: worker, port, stop };
+    },
+  };
+}
 
-function runWrk(port: number, seconds: number): { requests: number; rps: number; p50: number; p99: number } {
-  const out = execFileSync(
+function haproxy(cert: Cert | undefined): Config {
+  return {
+    name: cert ? 'haproxy-tls' : 'haproxy',
+    what: `HAProxy, nbthread 1, http-reuse always${cert ? ', bind ssl crt' : ''}`,
+    tls: cert !== undefined,
+    async start(backends) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'lb-bench-haproxy-'));
+      const servers = backends.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n');
+      // No `log` line anywhere: HAProxy logs nothing.
+      writeFileSync(
+        join(dir, 'haproxy.cfg'),
+        `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  timeout http-keep-alive 30s
+frontend f
+  bind 127.0.0.1:${port}${cert ? ` ssl crt ${cert.combined}` : ''}
+  default_backend b
+backend b
+  balance roundrobin
+${servers}
+`,
+      );
+      // -db: foreground, one process (no master), so its pid is the one doing the work.
+      const proc = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
+      await waitForPort(port, proc);
+      pin(proc.pid!, SUT_CPU);
+      const stop = async (): Promise<void> => {
+        await stopChild(proc);
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return { pid: proc.pid!, port, stop };
+    },
+  };
+}
+
+function runWrk(
+  port: number,
+  tls: boolean,
+  seconds: number,
+): { requests: number; rps: number; p50: number; p99: number } {
+  const wrk = [
     'timeout',
-    [
-      '-k',
-      '5',
-      String(seconds + 15),
-      'wrk',
-      '-t1',
-      '-c64',
-      `-d${seconds}s`,
-      '--latency',
-      `http://127.0.0.1:${port}/`,
-    ],
-    { encoding: 'utf8' },
-  );
+    '-k',
+    '5',
+    String(seconds + 15),
+    'wrk',
+    '-t1',
+    '-c64',
+    `-d${seconds}s`,
+    '--latency',
+    `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
+  ];
+  const [command, ...rest] = pinned ? ['taskset', '-c', String(LOAD_CPU), ...wrk] : wrk;
+  const out = execFileSync(command!, rest, { encoding: 'utf8' });
   const toMs = (value: string, unit: string) =>
     Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
   const latency = (pct: string) => {
@@ -168,26 +294,49 @@ function runWrk(port: number, seconds: number): { requests: number; rps: number;
   };
 }
 
+/** The TLS version and cipher a default OpenSSL client (as wrk is) negotiates with the server on `port`. */
+function negotiated(port: number): string {
+  const out = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-brief'], {
+    input: '',
+    encoding: 'utf8',
+    timeout: 5000,
+  });
+  const text = `${out.stdout}\n${out.stderr}`;
+  const version = text.match(/Protocol version: (\S+)/)?.[1] ?? '?';
+  const cipher = text.match(/Ciphersuite: (\S+)/)?.[1] ?? '?';
+  return `${version} ${cipher}`;
+}
+
+const ciphers = new Map<string, string>();
+
 async function measure(config: Config, backends: number[], direct: Sut): Promise<Result> {
   const sut = config.name === 'direct' ? direct : await config.start(backends);
+  if (config.name === 'direct') pin(sut.pid, SUT_CPU);
   try {
-    runWrk(sut.port, warmup);
+    if (config.tls && !ciphers.has(config.name)) ciphers.set(config.name, negotiated(sut.port));
+    runWrk(sut.port, config.tls, warmup);
     const load = loadavg()[0]!;
-    const before = cpuSeconds(sut.pid);
+    const before = cpuTimes(sut.pid);
     const startedAt = process.hrtime.bigint();
-    const run = runWrk(sut.port, duration);
+    const run = runWrk(sut.port, config.tls, duration);
     const wall = Number(process.hrtime.bigint() - startedAt) / 1e9;
-    const cpu = cpuSeconds(sut.pid) - before;
+    const after = cpuTimes(sut.pid);
+    const user = after.user - before.user;
+    const sys = after.sys - before.sys;
+    const per100k = (seconds: number) => (seconds / run.requests) * 100_000;
     return {
       rps: run.rps,
       p50: run.p50,
       p99: run.p99,
-      cpuPer100k: (cpu / run.requests) * 100_000,
-      util: cpu / wall,
+      cpuPer100k: per100k(user + sys),
+      userPer100k: per100k(user),
+      sysPer100k: per100k(sys),
+      util: (user + sys) / wall,
       load,
     };
   } finally {
     if (sut !== direct) await sut.stop();
+    else pin(sut.pid, LOAD_CPU);
   }
 }
 
@@ -196,25 +345,43 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const withNginx = ensureTools();
+ensureTools();
 if (!existsSync(join(here, '../../packages/proxy/dist/index.js'))) {
   execFileSync('pnpm', ['--filter', '@lb/proxy', 'build'], { stdio: 'inherit' });
 }
+const cert = withTls ? makeCert() : undefined;
+const tlsEnv = () => (cert ? { LB_TLS_KEY: cert.key, LB_TLS_CERT: cert.cert } : {});
+const lbConfigs = (suffix: string, module: string | undefined, label: string): Config[] => {
+  const moduleEnv = module ? { LB_MODULE: module } : {};
+  const list: Config[] = [];
+  for (const strategy of ['roundRobin', 'leastConnections']) {
+    const what = `@lb/proxy LoadBalancer${label}, ${strategy}`;
+    list.push(nodeConfig(`lb-${strategy}${suffix}`, what, 'lbProxy.mjs', [strategy], () => moduleEnv));
+    if (cert) {
+      const env = () => ({ ...moduleEnv, ...tlsEnv() });
+      list.push(
+        nodeConfig(`lb-${strategy}${suffix}-tls`, `${what}, tls`, 'lbProxy.mjs', [strategy], env, true),
+      );
+    }
+  }
+  return list;
+};
 const configs: Config[] = [
-  { name: 'direct', what: 'wrk → one backend', start: async () => direct },
-  ...(withNginx ? [nginx] : []),
+  { name: 'direct', what: 'wrk → one backend', tls: false, start: async () => direct },
+  ...(has('nginx') ? [nginx(undefined), ...(cert ? [nginx(cert)] : [])] : []),
+  ...(has('haproxy') ? [haproxy(undefined), ...(cert ? [haproxy(cert)] : [])] : []),
   nodeConfig('http-proxy', 'http-proxy 1.18 + Agent(64)', 'httpProxy.mjs'),
   nodeConfig('bare', 'bare http.request + Agent(64)', 'bareProxy.mjs'),
-  nodeConfig('lb-roundRobin', '@lb/proxy LoadBalancer, roundRobin', 'lbProxy.mjs', ['roundRobin']),
-  nodeConfig('lb-leastConnections', '@lb/proxy LoadBalancer, leastConnections', 'lbProxy.mjs', [
-    'leastConnections',
-  ]),
+  ...lbConfigs('', undefined, ''),
+  ...(baseline ? lbConfigs('-before', join(baseline, 'index.js'), ' (before)') : []),
 ].filter((c) => !only || only.has(c.name));
 
 const backendPorts = [await freePort(), await freePort()];
 const backendProcs = await Promise.all(backendPorts.map((p) => forkReady('backend.mjs', [String(p)])));
+for (const proc of backendProcs) pin(proc.pid!, LOAD_CPU);
 const direct: Sut = { pid: backendProcs[0]!.pid!, port: backendPorts[0]!, stop: async () => {} };
 const results = new Map<string, Result[]>();
+const startedAt = new Date();
 try {
   for (let round = 0; round < rounds; round++) {
     const order = [...configs].sort(() => Math.random() - 0.5);
@@ -226,22 +393,42 @@ try {
   }
 } finally {
   await Promise.all(backendProcs.map(stopChild));
+  if (cert) rmSync(join(cert.key, '..'), { recursive: true, force: true });
 }
 
-const nginxRps = results.get('nginx') ? median(results.get('nginx')!.map((r) => r.rps)) : undefined;
-const nginxCpu = results.get('nginx') ? median(results.get('nginx')!.map((r) => r.cpuPer100k)) : undefined;
-console.log(`Node ${process.version}, ${rounds} round(s) of ${duration} s, wrk -t1 -c64, unpinned.\n`);
+const medianOf = (name: string, pick: (r: Result) => number) => {
+  const list = results.get(name);
+  return list && list.length > 0 ? median(list.map(pick)) : undefined;
+};
+const version = (command: string, flag: string, pattern: RegExp) => {
+  const out = spawnSync(command, [flag], { encoding: 'utf8' });
+  return `${out.stdout}${out.stderr}`.match(pattern)?.[1] ?? '?';
+};
 console.log(
-  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k | SUT util | vs nginx CPU | load avg |',
+  `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}, ` +
+    `nginx ${version('nginx', '-v', /nginx\/(\S+)/)}, HAProxy ${version('haproxy', '-v', /version (\S+)/)}; ` +
+    `${rounds} round(s) of ${duration} s, wrk -t1 -c64, ` +
+    `${pinned ? `pinned (process under test on CPU ${SUT_CPU}, wrk and backends on CPU ${LOAD_CPU})` : 'unpinned'}; ` +
+    `one-minute load average at the end: ${loadavg()[0]!.toFixed(2)}.\n`,
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log(
+  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k | user / sys | SUT util | vs nginx | vs HAProxy | load avg |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const config of configs) {
-  const list = results.get(config.name) ?? [];
-  if (list.length === 0) continue;
-  const cpu = median(list.map((r) => r.cpuPer100k));
-  const ratio = nginxCpu ? `${(cpu / nginxCpu).toFixed(2)}×` : 'n/a';
+  const name = config.name;
+  const cpu = medianOf(name, (r) => r.cpuPer100k);
+  if (cpu === undefined) continue;
+  const ratio = (peer: string) => {
+    const reference = medianOf(config.tls ? `${peer}-tls` : peer, (r) => r.cpuPer100k);
+    return reference ? `${(cpu / reference).toFixed(2)}×` : 'n/a';
+  };
+  const m = (pick: (r: Result) => number) => medianOf(name, pick)!;
   console.log(
-    `| ${config.name} | ${config.what} | ${Math.round(median(list.map((r) => r.rps)))} | ${median(list.map((r) => r.p50)).toFixed(2)} / ${median(list.map((r) => r.p99)).toFixed(2)} | ${cpu.toFixed(2)} | ${Math.round(median(list.map((r) => r.util)) * 100)}% | ${ratio} | ${median(list.map((r) => r.load)).toFixed(2)} |`,
+    `| ${name} | ${config.what} | ${Math.round(m((r) => r.rps))} | ${m((r) => r.p50).toFixed(2)} / ${m((r) => r.p99).toFixed(2)} | ${cpu.toFixed(2)} | ${m((r) => r.userPer100k).toFixed(2)} / ${m((r) => r.sysPer100k).toFixed(2)} | ${Math.round(m((r) => r.util) * 100)}% | ${ratio('nginx')} | ${ratio('haproxy')} | ${m((r) => r.load).toFixed(2)} |`,
   );
 }
-if (nginxRps === undefined) console.log('\nnginx was not available, so there is no nginx ratio.');
+if (ciphers.size > 0) {
+  console.log('\nNegotiated with a default OpenSSL client (as wrk is):');
+  for (const [name, cipher] of ciphers) console.log(`- ${name}: ${cipher}`);
+}
