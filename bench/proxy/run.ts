@@ -10,6 +10,7 @@
 //   node --import tsx bench/proxy/run.ts --quick    # 1 round of 3 s, to check that everything works
 //   node --import tsx bench/proxy/run.ts --only lb-roundRobin,haproxy,lb-roundRobin-tls
 //   node --import tsx bench/proxy/run.ts --no-tls   # plain HTTP only
+//   node --import tsx bench/proxy/run.ts --rounds 5 --seconds 6
 //   node --import tsx bench/proxy/run.ts --baseline DIR   # adds lb-*-before rows: the balancer built in DIR
 //                                                         # (a copy of packages/proxy/dist) in the same run
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
@@ -23,10 +24,10 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const rounds = quick ? 1 : 3;
-const duration = quick ? 3 : 10;
-const warmup = quick ? 1 : 2;
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
+const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
+const warmup = quick ? 1 : 2;
 const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
 const baseline = option('--baseline') ? resolve(option('--baseline')!) : undefined;
 const withTls = !args.includes('--no-tls');

@@ -30,7 +30,12 @@ export class ClientListener implements ClientConnectionOwner {
   ) {
     const accept = (socket: Socket): void => this.accept(socket);
     if (tls) {
-      this.server = createTlsServer({ key: pem(tls.key), cert: pem(tls.cert), allowHalfOpen: true }, accept);
+      // `noDelay` here sets TCP_NODELAY when the connection is accepted, so the handshake's flights are not held
+      // back either.
+      this.server = createTlsServer(
+        { key: pem(tls.key), cert: pem(tls.cert), allowHalfOpen: true, noDelay: true },
+        accept,
+      );
     } else {
       this.server = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
     }
@@ -80,7 +85,7 @@ export class ClientListener implements ClientConnectionOwner {
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
+    // Both servers set TCP_NODELAY on accept; setting it again on a TLS socket would cost another system call.
     this.connections.add(new ClientConnection(socket, this, Date.now()));
   }
 
