@@ -1,6 +1,7 @@
 // Proxy benchmark: wrk at 64 keep-alive connections against direct, nginx, HAProxy, http-proxy, a bare
 // http.request proxy and our LoadBalancer (roundRobin, leastConnections), over plain HTTP and, for nginx, HAProxy
-// and the LoadBalancer, over HTTPS (TLS terminated by the proxy; backends stay plain HTTP). Reports rps, p50/p99
+// and the LoadBalancer, over HTTPS (TLS terminated by the proxy; backends stay plain HTTP). `node-floor` rows are
+// a Node server answering by itself: the cost of Node's socket (and TLS) machinery, below any Node proxy. Reports rps, p50/p99
 // and the CPU seconds the process under test spends per 100k requests (utime + stime from /proc/<pid>/stat).
 //
 // Pinning (when `taskset` exists and there are 2+ CPUs): the process under test on CPU 0, wrk and both backends
@@ -371,6 +372,10 @@ const configs: Config[] = [
   { name: 'direct', what: 'wrk → one backend', tls: false, start: async () => direct },
   ...(has('nginx') ? [nginx(undefined), ...(cert ? [nginx(cert)] : [])] : []),
   ...(has('haproxy') ? [haproxy(undefined), ...(cert ? [haproxy(cert)] : [])] : []),
+  nodeConfig('node-floor', 'Node net server answering itself (no proxying)', 'floor.mjs'),
+  ...(cert
+    ? [nodeConfig('node-floor-tls', 'Node tls server answering itself', 'floor.mjs', [], tlsEnv, true)]
+    : []),
   nodeConfig('http-proxy', 'http-proxy 1.18 + Agent(64)', 'httpProxy.mjs'),
   nodeConfig('bare', 'bare http.request + Agent(64)', 'bareProxy.mjs'),
   ...lbConfigs('', undefined, ''),
