@@ -12,8 +12,9 @@
 //   node --import tsx bench/proxy/run.ts --only lb-roundRobin,haproxy,lb-roundRobin-tls
 //   node --import tsx bench/proxy/run.ts --no-tls   # plain HTTP only
 //   node --import tsx bench/proxy/run.ts --rounds 5 --seconds 6
-//   node --import tsx bench/proxy/run.ts --baseline DIR   # adds lb-*-before rows: the balancer built in DIR
-//                                                         # (a copy of packages/proxy/dist) in the same run
+//   node --import tsx bench/proxy/run.ts --baseline old=DIR,head=DIR2
+//       adds lb-roundRobin@old rows (plain and TLS): the balancer built in DIR (a copy of packages/proxy/dist
+//       whose node_modules resolve, for instance built from `git archive`) measured in the same run
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,14 @@ const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
 const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
 const warmup = quick ? 1 : 2;
 const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
-const baseline = option('--baseline') ? resolve(option('--baseline')!) : undefined;
+/** Other builds of the balancer to run beside this one, `label=dir` (a copy of packages/proxy/dist), comma-separated. */
+const baselines = (option('--baseline') ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((entry) => {
+    const [label, dir] = entry.includes('=') ? entry.split('=') : ['before', entry];
+    return { label: label!, dir: resolve(dir!) };
+  });
 const withTls = !args.includes('--no-tls');
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const has = (tool: string) => spawnSync('which', [tool]).status === 0;
@@ -352,17 +360,18 @@ if (!existsSync(join(here, '../../packages/proxy/dist/index.js'))) {
   execFileSync('pnpm', ['--filter', '@lb/proxy', 'build'], { stdio: 'inherit' });
 }
 const cert = withTls ? makeCert() : undefined;
-const tlsEnv = () => (cert ? { LB_TLS_KEY: cert.key, LB_TLS_CERT: cert.cert } : {});
-const lbConfigs = (suffix: string, module: string | undefined, label: string): Config[] => {
-  const moduleEnv = module ? { LB_MODULE: module } : {};
+const tlsEnv = (): Record<string, string> => (cert ? { LB_TLS_KEY: cert.key, LB_TLS_CERT: cert.cert } : {});
+const lbConfigs = (strategies: string[], baseline?: { label: string; dir: string }): Config[] => {
+  const moduleEnv: Record<string, string> = baseline ? { LB_MODULE: join(baseline.dir, 'index.js') } : {};
+  const suffix = baseline ? `@${baseline.label}` : '';
   const list: Config[] = [];
-  for (const strategy of ['roundRobin', 'leastConnections']) {
-    const what = `@lb/proxy LoadBalancer${label}, ${strategy}`;
+  for (const strategy of strategies) {
+    const what = `@lb/proxy LoadBalancer${baseline ? ` (build ${baseline.label})` : ''}, ${strategy}`;
     list.push(nodeConfig(`lb-${strategy}${suffix}`, what, 'lbProxy.mjs', [strategy], () => moduleEnv));
     if (cert) {
       const env = () => ({ ...moduleEnv, ...tlsEnv() });
       list.push(
-        nodeConfig(`lb-${strategy}${suffix}-tls`, `${what}, tls`, 'lbProxy.mjs', [strategy], env, true),
+        nodeConfig(`lb-${strategy}-tls${suffix}`, `${what}, tls`, 'lbProxy.mjs', [strategy], env, true),
       );
     }
   }
@@ -378,8 +387,8 @@ const configs: Config[] = [
     : []),
   nodeConfig('http-proxy', 'http-proxy 1.18 + Agent(64)', 'httpProxy.mjs'),
   nodeConfig('bare', 'bare http.request + Agent(64)', 'bareProxy.mjs'),
-  ...lbConfigs('', undefined, ''),
-  ...(baseline ? lbConfigs('-before', join(baseline, 'index.js'), ' (before)') : []),
+  ...lbConfigs(['roundRobin', 'leastConnections']),
+  ...baselines.flatMap((baseline) => lbConfigs(['roundRobin'], baseline)),
 ].filter((c) => !only || only.has(c.name));
 
 const backendPorts = [await freePort(), await freePort()];
