@@ -12,6 +12,7 @@
 //   node --import tsx bench/proxy/run.ts --only lb-roundRobin,haproxy,lb-roundRobin-tls
 //   node --import tsx bench/proxy/run.ts --no-tls   # plain HTTP only
 //   node --import tsx bench/proxy/run.ts --rounds 5 --seconds 6
+//   node --import tsx bench/proxy/run.ts --gate     # before each measurement, wait (up to 30 s) for the SUT's CPU to be quiet
 //   node --import tsx bench/proxy/run.ts --baseline old=DIR,head=DIR2
 //       adds lb-roundRobin@old rows (plain and TLS): the balancer built in DIR (a copy of packages/proxy/dist
 //       whose node_modules resolve, for instance built from `git archive`) measured in the same run
@@ -40,6 +41,7 @@ const baselines = (option('--baseline') ?? '')
     return { label: label!, dir: resolve(dir!) };
   });
 const withTls = !args.includes('--no-tls');
+const gate = args.includes('--gate');
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const has = (tool: string) => spawnSync('which', [tool]).status === 0;
 const pinned = !args.includes('--no-pin') && has('taskset') && cpus().length >= 2;
@@ -68,6 +70,8 @@ interface Result {
   userPer100k: number;
   sysPer100k: number;
   util: number;
+  /** Share of the process under test's CPU that other processes used during the run (pinned runs only). */
+  others: number;
   load: number;
 }
 
@@ -84,6 +88,28 @@ function cpuTimes(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: Number(fields[11]) / ticks, sys: Number(fields[12]) / ticks };
+}
+
+/** Busy seconds of one CPU so far, everything but idle and iowait (/proc/stat). */
+function cpuBusy(cpu: number): number {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${cpu} `))!;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / ticks;
+}
+
+/**
+ * With `--gate`, waits (at most 30 s) until other processes use under 10% of the process under test's CPU over
+ * one second, so a measurement does not start in a burst of someone else's work.
+ */
+async function quietGate(): Promise<void> {
+  if (!gate || !pinned) return;
+  for (let i = 0; i < 30; i++) {
+    const before = cpuBusy(SUT_CPU);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (cpuBusy(SUT_CPU) - before < 0.1) return;
+  }
 }
 
 /** Moves every thread of `pid` to `cpu` (no-op unpinned). */
@@ -324,13 +350,16 @@ async function measure(config: Config, backends: number[], direct: Sut): Promise
   if (config.name === 'direct') pin(sut.pid, SUT_CPU);
   try {
     if (config.tls && !ciphers.has(config.name)) ciphers.set(config.name, negotiated(sut.port));
+    await quietGate();
     runWrk(sut.port, config.tls, warmup);
     const load = loadavg()[0]!;
     const before = cpuTimes(sut.pid);
+    const busyBefore = cpuBusy(SUT_CPU);
     const startedAt = process.hrtime.bigint();
     const run = runWrk(sut.port, config.tls, duration);
     const wall = Number(process.hrtime.bigint() - startedAt) / 1e9;
     const after = cpuTimes(sut.pid);
+    const busy = cpuBusy(SUT_CPU) - busyBefore;
     const user = after.user - before.user;
     const sys = after.sys - before.sys;
     const per100k = (seconds: number) => (seconds / run.requests) * 100_000;
@@ -342,6 +371,7 @@ async function measure(config: Config, backends: number[], direct: Sut): Promise
       userPer100k: per100k(user),
       sysPer100k: per100k(sys),
       util: (user + sys) / wall,
+      others: pinned ? Math.max(0, busy - user - sys) / wall : Number.NaN,
       load,
     };
   } finally {
@@ -427,9 +457,9 @@ console.log(
     `one-minute load average at the end: ${loadavg()[0]!.toFixed(2)}.\n`,
 );
 console.log(
-  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k | user / sys | SUT util | vs nginx | vs HAProxy | load avg |',
+  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k | user / sys | SUT util | others on its CPU | vs nginx | vs HAProxy | load avg |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const config of configs) {
   const name = config.name;
   const cpu = medianOf(name, (r) => r.cpuPer100k);
@@ -440,7 +470,7 @@ for (const config of configs) {
   };
   const m = (pick: (r: Result) => number) => medianOf(name, pick)!;
   console.log(
-    `| ${name} | ${config.what} | ${Math.round(m((r) => r.rps))} | ${m((r) => r.p50).toFixed(2)} / ${m((r) => r.p99).toFixed(2)} | ${cpu.toFixed(2)} | ${m((r) => r.userPer100k).toFixed(2)} / ${m((r) => r.sysPer100k).toFixed(2)} | ${Math.round(m((r) => r.util) * 100)}% | ${ratio('nginx')} | ${ratio('haproxy')} | ${m((r) => r.load).toFixed(2)} |`,
+    `| ${name} | ${config.what} | ${Math.round(m((r) => r.rps))} | ${m((r) => r.p50).toFixed(2)} / ${m((r) => r.p99).toFixed(2)} | ${cpu.toFixed(2)} | ${m((r) => r.userPer100k).toFixed(2)} / ${m((r) => r.sysPer100k).toFixed(2)} | ${Math.round(m((r) => r.util) * 100)}% | ${pinned ? `${Math.round(m((r) => r.others) * 100)}%` : 'n/a'} | ${ratio('nginx')} | ${ratio('haproxy')} | ${m((r) => r.load).toFixed(2)} |`,
   );
 }
 if (ciphers.size > 0) {
