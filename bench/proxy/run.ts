@@ -340,7 +340,8 @@ function negotiated(port: number): string {
   const text = `${out.stdout}\n${out.stderr}`;
   const version = text.match(/Protocol version: (\S+)/)?.[1] ?? '?';
   const cipher = text.match(/Ciphersuite: (\S+)/)?.[1] ?? '?';
-  return `${version} ${cipher}`;
+  const group = text.match(/Server Temp Key: ([^,\n]+)/)?.[1] ?? '?';
+  return `${version} ${cipher} ${group}`;
 }
 
 const ciphers = new Map<string, string>();
