@@ -458,9 +458,14 @@ console.log(
     `one-minute load average at the end: ${loadavg()[0]!.toFixed(2)}.\n`,
 );
 console.log(
-  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k | user / sys | SUT util | others on its CPU | vs nginx | vs HAProxy | load avg |',
+  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k (min–max) | user / sys | SUT util | others on its CPU | vs nginx | vs HAProxy | load avg |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+/** The lowest and highest CPU-s per 100k of a config's rounds, when there were several. */
+const spread = (name: string): string => {
+  const list = (results.get(name) ?? []).map((r) => r.cpuPer100k);
+  return list.length > 1 ? ` (${Math.min(...list).toFixed(2)}–${Math.max(...list).toFixed(2)})` : '';
+};
 for (const config of configs) {
   const name = config.name;
   const cpu = medianOf(name, (r) => r.cpuPer100k);
@@ -471,7 +476,7 @@ for (const config of configs) {
   };
   const m = (pick: (r: Result) => number) => medianOf(name, pick)!;
   console.log(
-    `| ${name} | ${config.what} | ${Math.round(m((r) => r.rps))} | ${m((r) => r.p50).toFixed(2)} / ${m((r) => r.p99).toFixed(2)} | ${cpu.toFixed(2)} | ${m((r) => r.userPer100k).toFixed(2)} / ${m((r) => r.sysPer100k).toFixed(2)} | ${Math.round(m((r) => r.util) * 100)}% | ${pinned ? `${Math.round(m((r) => r.others) * 100)}%` : 'n/a'} | ${ratio('nginx')} | ${ratio('haproxy')} | ${m((r) => r.load).toFixed(2)} |`,
+    `| ${name} | ${config.what} | ${Math.round(m((r) => r.rps))} | ${m((r) => r.p50).toFixed(2)} / ${m((r) => r.p99).toFixed(2)} | ${cpu.toFixed(2)}${spread(name)} | ${m((r) => r.userPer100k).toFixed(2)} / ${m((r) => r.sysPer100k).toFixed(2)} | ${Math.round(m((r) => r.util) * 100)}% | ${pinned ? `${Math.round(m((r) => r.others) * 100)}%` : 'n/a'} | ${ratio('nginx')} | ${ratio('haproxy')} | ${m((r) => r.load).toFixed(2)} |`,
   );
 }
 if (ciphers.size > 0) {
