@@ -1,26 +1,53 @@
-// Proxy benchmark: wrk at 64 keep-alive connections against direct, nginx, http-proxy, a bare http.request
-// proxy and our LoadBalancer (roundRobin, leastConnections). Reports rps, p50/p99 and the CPU seconds the process
-// under test spends per 100k requests (utime + stime from /proc/<pid>/stat).
+// Proxy benchmark: wrk at 64 keep-alive connections against direct, nginx, HAProxy, http-proxy, a bare
+// http.request proxy and our LoadBalancer (roundRobin, leastConnections), over plain HTTP and, for nginx, HAProxy
+// and the LoadBalancer, over HTTPS (TLS terminated by the proxy; backends stay plain HTTP). `node-floor` rows are
+// a Node server answering by itself: the cost of Node's socket (and TLS) machinery, below any Node proxy. Reports rps, p50/p99
+// and the CPU seconds the process under test spends per 100k requests (utime + stime from /proc/<pid>/stat).
+//
+// Pinning (when `taskset` exists and there are 2+ CPUs): the process under test on CPU 0, wrk and both backends
+// on CPU 1 (for `direct`, the measured backend moves to CPU 0). `--no-pin` runs everything unpinned.
 //
 //   node --import tsx bench/proxy/run.ts            # 3 interleaved rounds of 10 s
 //   node --import tsx bench/proxy/run.ts --quick    # 1 round of 3 s, to check that everything works
-//   node --import tsx bench/proxy/run.ts --only lb-roundRobin,bare
+//   node --import tsx bench/proxy/run.ts --only lb-roundRobin,haproxy,lb-roundRobin-tls
+//   node --import tsx bench/proxy/run.ts --no-tls   # plain HTTP only
+//   node --import tsx bench/proxy/run.ts --rounds 5 --seconds 6
+//   node --import tsx bench/proxy/run.ts --gate     # before each measurement, wait (up to 30 s) for the SUT's CPU to be quiet
+//   node --import tsx bench/proxy/run.ts --baseline old=DIR,head=DIR2
+//       adds lb-roundRobin@old rows (plain and TLS): the balancer built in DIR (a copy of packages/proxy/dist
+//       whose node_modules resolve, for instance built from `git archive`) measured in the same run
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const rounds = quick ? 1 : 3;
-const duration = quick ? 3 : 10;
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
+const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
 const warmup = quick ? 1 : 2;
-const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
+const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
+/** Other builds of the balancer to run beside this one, `label=dir` (a copy of packages/proxy/dist), comma-separated. */
+const baselines = (option('--baseline') ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((entry) => {
+    const [label, dir] = entry.includes('=') ? entry.split('=') : ['before', entry];
+    return { label: label!, dir: resolve(dir!) };
+  });
+const withTls = !args.includes('--no-tls');
+const gate = args.includes('--gate');
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const has = (tool: string) => spawnSync('which', [tool]).status === 0;
+const pinned = !args.includes('--no-pin') && has('taskset') && cpus().length >= 2;
+/** The CPU of the process under test, and the CPU of wrk and the backends. */
+const SUT_CPU = 0;
+const LOAD_CPU = 1;
 
 interface Sut {
   pid: number;
@@ -31,6 +58,7 @@ interface Sut {
 interface Config {
   name: string;
   what: string;
+  tls: boolean;
   start(backends: number[]): Promise<Sut>;
 }
 
@@ -39,7 +67,11 @@ interface Result {
   p50: number;
   p99: number;
   cpuPer100k: number;
+  userPer100k: number;
+  sysPer100k: number;
   util: number;
+  /** Share of the process under test's CPU that other processes used during the run (pinned runs only). */
+  others: number;
   load: number;
 }
 
@@ -51,27 +83,63 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function cpuSeconds(pid: number): number {
+/** User and system CPU seconds of a process so far. */
+function cpuTimes(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
+  return { user: Number(fields[11]) / ticks, sys: Number(fields[12]) / ticks };
 }
 
-async function forkReady(script: string, argv: string[]): Promise<ChildProcess> {
-  const child = fork(join(here, script), argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** Busy seconds of one CPU so far, everything but idle and iowait (/proc/stat). */
+function cpuBusy(cpu: number): number {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${cpu} `))!;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / ticks;
+}
+
+/**
+ * With `--gate`, waits (at most 30 s) until other processes use under 10% of the process under test's CPU over
+ * one second, so a measurement does not start in a burst of someone else's work.
+ */
+async function quietGate(): Promise<void> {
+  if (!gate || !pinned) return;
+  for (let i = 0; i < 30; i++) {
+    const before = cpuBusy(SUT_CPU);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (cpuBusy(SUT_CPU) - before < 0.1) return;
+  }
+}
+
+/** Moves every thread of `pid` to `cpu` (no-op unpinned). */
+function pin(pid: number, cpu: number): void {
+  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+async function forkReady(
+  script: string,
+  argv: string[],
+  env?: Record<string, string>,
+): Promise<ChildProcess> {
+  const child = fork(join(here, script), argv, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   await once(child, 'message');
   return child;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
 }
 
-async function waitForPort(port: number): Promise<void> {
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => resolve(socket.destroy() !== undefined));
@@ -83,75 +151,169 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`port ${port} never opened`);
 }
 
-function nodeConfig(name: string, what: string, script: string, extra: string[] = []): Config {
+/** A self-signed RSA-2048 certificate for 127.0.0.1, made once per run. */
+interface Cert {
+  key: string;
+  cert: string;
+  /** Certificate then key in one file, as HAProxy's `crt` wants it. */
+  combined: string;
+}
+
+function makeCert(): Cert {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-bench-cert-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      ...'req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1'.split(' '),
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore', input: '' },
+  );
+  const combined = join(dir, 'combined.pem');
+  writeFileSync(combined, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
+  return { key, cert, combined };
+}
+
+function nodeConfig(
+  name: string,
+  what: string,
+  script: string,
+  extra: string[] = [],
+  env: () => Record<string, string> = () => ({}),
+  tls = false,
+): Config {
   return {
     name,
     what,
+    tls,
     async start(backends) {
       const port = await freePort();
-      const child = await forkReady(script, [String(port), ...extra, ...backends.map(String)]);
+      const child = await forkReady(script, [String(port), ...extra, ...backends.map(String)], env());
+      pin(child.pid!, SUT_CPU);
       return { pid: child.pid!, port, stop: () => stopChild(child) };
     },
   };
 }
 
-function ensureTools(): boolean {
-  const has = (tool: string) => spawnSync('which', [tool]).status === 0;
-  if ((!has('nginx') || !has('wrk')) && process.getuid?.() === 0) {
-    spawnSync('apt-get', ['install', '-y', 'nginx', 'wrk'], { stdio: 'ignore' });
+function ensureTools(): void {
+  const missing = ['nginx', 'haproxy', 'wrk'].filter((tool) => !has(tool));
+  if (missing.length > 0 && process.getuid?.() === 0) {
+    spawnSync('apt-get', ['install', '-y', ...missing], { stdio: 'ignore' });
   }
   if (!has('wrk')) throw new Error('wrk is required (apt-get install -y wrk)');
-  return has('nginx');
 }
 
-const nginx: Config = {
-  name: 'nginx',
-  what: 'nginx, 1 worker, upstream keepalive 64',
-  async start(backends) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'lb-bench-nginx-'));
-    const upstreams = backends.map((p) => `server 127.0.0.1:${p};`).join(' ');
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+function nginx(cert: Cert | undefined): Config {
+  return {
+    name: cert ? 'nginx-tls' : 'nginx',
+    what: `nginx, 1 worker, upstream keepalive 64${cert ? ', listen ssl (TLS 1.2 and 1.3)' : ''}`,
+    tls: cert !== undefined,
+    async start(backends) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'lb-bench-nginx-'));
+      const upstreams = backends.map((p) => `server 127.0.0.1:${p};`).join(' ');
+      const listen = cert
+        ? // nginx 1.22 leaves TLS 1.3 out by default; the others negotiate it, so nginx gets it too.
+          `listen 127.0.0.1:${port} ssl; ssl_certificate ${cert.cert}; ssl_certificate_key ${cert.key};
+    ssl_protocols TLSv1.2 TLSv1.3;`
+        : `listen 127.0.0.1:${port};`;
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
 http { access_log off; upstream b { ${upstreams} keepalive 64; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://b; proxy_http_version 1.1;
+  server { ${listen} location / { proxy_pass http://b; proxy_http_version 1.1;
     proxy_set_header Connection ""; } } }`,
-    );
-    const master = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-      stdio: 'ignore',
-    });
-    await waitForPort(port);
-    const children = readFileSync(`/proc/${master.pid}/task/${master.pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/);
-    const worker = Number(children[0]);
-    const stop = async (): Promise<void> => {
-      // Killing only the master would leave its worker running, holding the port.
-      process.kill(worker, 'SIGKILL');
-      await stopChild(master);
-    };
-    return { pid: worker, port, stop };
-  },
-};
+      );
+      const master = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+        stdio: 'ignore',
+      });
+      await waitForPort(port, master);
+      const children = readFileSync(`/proc/${master.pid}/task/${master.pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/);
+      const worker = Number(children[0]);
+      pin(master.pid!, SUT_CPU);
+      pin(worker, SUT_CPU);
+      const stop = async (): Promise<void> => {
+        // Killing only the master would leave its worker running, holding the port.
+        process.kill(worker, 'SIGKILL');
+        await stopChild(master);
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return { pid: worker, port, stop };
+    },
+  };
+}
 
-function runWrk(port: number, seconds: number): { requests: number; rps: number; p50: number; p99: number } {
-  const out = execFileSync(
+function haproxy(cert: Cert | undefined): Config {
+  return {
+    name: cert ? 'haproxy-tls' : 'haproxy',
+    what: `HAProxy, nbthread 1, http-reuse always${cert ? ', bind ssl crt' : ''}`,
+    tls: cert !== undefined,
+    async start(backends) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'lb-bench-haproxy-'));
+      const servers = backends.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n');
+      // No `log` line anywhere: HAProxy logs nothing.
+      writeFileSync(
+        join(dir, 'haproxy.cfg'),
+        `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  timeout http-keep-alive 30s
+frontend f
+  bind 127.0.0.1:${port}${cert ? ` ssl crt ${cert.combined}` : ''}
+  default_backend b
+backend b
+  balance roundrobin
+${servers}
+`,
+      );
+      // -db: foreground, one process (no master), so its pid is the one doing the work.
+      const proc = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
+      await waitForPort(port, proc);
+      pin(proc.pid!, SUT_CPU);
+      const stop = async (): Promise<void> => {
+        await stopChild(proc);
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return { pid: proc.pid!, port, stop };
+    },
+  };
+}
+
+function runWrk(
+  port: number,
+  tls: boolean,
+  seconds: number,
+): { requests: number; rps: number; p50: number; p99: number } {
+  const wrk = [
     'timeout',
-    [
-      '-k',
-      '5',
-      String(seconds + 15),
-      'wrk',
-      '-t1',
-      '-c64',
-      `-d${seconds}s`,
-      '--latency',
-      `http://127.0.0.1:${port}/`,
-    ],
-    { encoding: 'utf8' },
-  );
+    '-k',
+    '5',
+    String(seconds + 15),
+    'wrk',
+    '-t1',
+    '-c64',
+    `-d${seconds}s`,
+    '--latency',
+    `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
+  ];
+  const [command, ...rest] = pinned ? ['taskset', '-c', String(LOAD_CPU), ...wrk] : wrk;
+  const out = execFileSync(command!, rest, { encoding: 'utf8' });
   const toMs = (value: string, unit: string) =>
     Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
   const latency = (pct: string) => {
@@ -168,26 +330,54 @@ function runWrk(port: number, seconds: number): { requests: number; rps: number;
   };
 }
 
+/** The TLS version and cipher a default OpenSSL client (as wrk is) negotiates with the server on `port`. */
+function negotiated(port: number): string {
+  const out = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-brief'], {
+    input: '',
+    encoding: 'utf8',
+    timeout: 5000,
+  });
+  const text = `${out.stdout}\n${out.stderr}`;
+  const version = text.match(/Protocol version: (\S+)/)?.[1] ?? '?';
+  const cipher = text.match(/Ciphersuite: (\S+)/)?.[1] ?? '?';
+  const group = text.match(/Server Temp Key: ([^,\n]+)/)?.[1] ?? '?';
+  return `${version} ${cipher} ${group}`;
+}
+
+const ciphers = new Map<string, string>();
+
 async function measure(config: Config, backends: number[], direct: Sut): Promise<Result> {
   const sut = config.name === 'direct' ? direct : await config.start(backends);
+  if (config.name === 'direct') pin(sut.pid, SUT_CPU);
   try {
-    runWrk(sut.port, warmup);
+    if (config.tls && !ciphers.has(config.name)) ciphers.set(config.name, negotiated(sut.port));
+    await quietGate();
+    runWrk(sut.port, config.tls, warmup);
     const load = loadavg()[0]!;
-    const before = cpuSeconds(sut.pid);
+    const before = cpuTimes(sut.pid);
+    const busyBefore = cpuBusy(SUT_CPU);
     const startedAt = process.hrtime.bigint();
-    const run = runWrk(sut.port, duration);
+    const run = runWrk(sut.port, config.tls, duration);
     const wall = Number(process.hrtime.bigint() - startedAt) / 1e9;
-    const cpu = cpuSeconds(sut.pid) - before;
+    const after = cpuTimes(sut.pid);
+    const busy = cpuBusy(SUT_CPU) - busyBefore;
+    const user = after.user - before.user;
+    const sys = after.sys - before.sys;
+    const per100k = (seconds: number) => (seconds / run.requests) * 100_000;
     return {
       rps: run.rps,
       p50: run.p50,
       p99: run.p99,
-      cpuPer100k: (cpu / run.requests) * 100_000,
-      util: cpu / wall,
+      cpuPer100k: per100k(user + sys),
+      userPer100k: per100k(user),
+      sysPer100k: per100k(sys),
+      util: (user + sys) / wall,
+      others: pinned ? Math.max(0, busy - user - sys) / wall : Number.NaN,
       load,
     };
   } finally {
     if (sut !== direct) await sut.stop();
+    else pin(sut.pid, LOAD_CPU);
   }
 }
 
@@ -196,25 +386,48 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const withNginx = ensureTools();
+ensureTools();
 if (!existsSync(join(here, '../../packages/proxy/dist/index.js'))) {
   execFileSync('pnpm', ['--filter', '@lb/proxy', 'build'], { stdio: 'inherit' });
 }
+const cert = withTls ? makeCert() : undefined;
+const tlsEnv = (): Record<string, string> => (cert ? { LB_TLS_KEY: cert.key, LB_TLS_CERT: cert.cert } : {});
+const lbConfigs = (strategies: string[], baseline?: { label: string; dir: string }): Config[] => {
+  const moduleEnv: Record<string, string> = baseline ? { LB_MODULE: join(baseline.dir, 'index.js') } : {};
+  const suffix = baseline ? `@${baseline.label}` : '';
+  const list: Config[] = [];
+  for (const strategy of strategies) {
+    const what = `@lb/proxy LoadBalancer${baseline ? ` (build ${baseline.label})` : ''}, ${strategy}`;
+    list.push(nodeConfig(`lb-${strategy}${suffix}`, what, 'lbProxy.mjs', [strategy], () => moduleEnv));
+    if (cert) {
+      const env = () => ({ ...moduleEnv, ...tlsEnv() });
+      list.push(
+        nodeConfig(`lb-${strategy}-tls${suffix}`, `${what}, tls`, 'lbProxy.mjs', [strategy], env, true),
+      );
+    }
+  }
+  return list;
+};
 const configs: Config[] = [
-  { name: 'direct', what: 'wrk → one backend', start: async () => direct },
-  ...(withNginx ? [nginx] : []),
+  { name: 'direct', what: 'wrk → one backend', tls: false, start: async () => direct },
+  ...(has('nginx') ? [nginx(undefined), ...(cert ? [nginx(cert)] : [])] : []),
+  ...(has('haproxy') ? [haproxy(undefined), ...(cert ? [haproxy(cert)] : [])] : []),
+  nodeConfig('node-floor', 'Node net server answering itself (no proxying)', 'floor.mjs'),
+  ...(cert
+    ? [nodeConfig('node-floor-tls', 'Node tls server answering itself', 'floor.mjs', [], tlsEnv, true)]
+    : []),
   nodeConfig('http-proxy', 'http-proxy 1.18 + Agent(64)', 'httpProxy.mjs'),
   nodeConfig('bare', 'bare http.request + Agent(64)', 'bareProxy.mjs'),
-  nodeConfig('lb-roundRobin', '@lb/proxy LoadBalancer, roundRobin', 'lbProxy.mjs', ['roundRobin']),
-  nodeConfig('lb-leastConnections', '@lb/proxy LoadBalancer, leastConnections', 'lbProxy.mjs', [
-    'leastConnections',
-  ]),
+  ...lbConfigs(['roundRobin', 'leastConnections']),
+  ...baselines.flatMap((baseline) => lbConfigs(['roundRobin'], baseline)),
 ].filter((c) => !only || only.has(c.name));
 
 const backendPorts = [await freePort(), await freePort()];
 const backendProcs = await Promise.all(backendPorts.map((p) => forkReady('backend.mjs', [String(p)])));
+for (const proc of backendProcs) pin(proc.pid!, LOAD_CPU);
 const direct: Sut = { pid: backendProcs[0]!.pid!, port: backendPorts[0]!, stop: async () => {} };
 const results = new Map<string, Result[]>();
+const startedAt = new Date();
 try {
   for (let round = 0; round < rounds; round++) {
     const order = [...configs].sort(() => Math.random() - 0.5);
@@ -226,22 +439,47 @@ try {
   }
 } finally {
   await Promise.all(backendProcs.map(stopChild));
+  if (cert) rmSync(join(cert.key, '..'), { recursive: true, force: true });
 }
 
-const nginxRps = results.get('nginx') ? median(results.get('nginx')!.map((r) => r.rps)) : undefined;
-const nginxCpu = results.get('nginx') ? median(results.get('nginx')!.map((r) => r.cpuPer100k)) : undefined;
-console.log(`Node ${process.version}, ${rounds} round(s) of ${duration} s, wrk -t1 -c64, unpinned.\n`);
+const medianOf = (name: string, pick: (r: Result) => number) => {
+  const list = results.get(name);
+  return list && list.length > 0 ? median(list.map(pick)) : undefined;
+};
+const version = (command: string, flag: string, pattern: RegExp) => {
+  const out = spawnSync(command, [flag], { encoding: 'utf8' });
+  return `${out.stdout}${out.stderr}`.match(pattern)?.[1] ?? '?';
+};
 console.log(
-  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k | SUT util | vs nginx CPU | load avg |',
+  `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}, ` +
+    `nginx ${version('nginx', '-v', /nginx\/(\S+)/)}, HAProxy ${version('haproxy', '-v', /version (\S+)/)}; ` +
+    `${rounds} round(s) of ${duration} s, wrk -t1 -c64, ` +
+    `${pinned ? `pinned (process under test on CPU ${SUT_CPU}, wrk and backends on CPU ${LOAD_CPU})` : 'unpinned'}; ` +
+    `one-minute load average at the end: ${loadavg()[0]!.toFixed(2)}.\n`,
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log(
+  '| config | what | rps (median) | p50 / p99 ms | CPU-s per 100k (min–max) | user / sys | SUT util | others on its CPU | vs nginx | vs HAProxy | load avg |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+/** The lowest and highest CPU-s per 100k of a config's rounds, when there were several. */
+const spread = (name: string): string => {
+  const list = (results.get(name) ?? []).map((r) => r.cpuPer100k);
+  return list.length > 1 ? ` (${Math.min(...list).toFixed(2)}–${Math.max(...list).toFixed(2)})` : '';
+};
 for (const config of configs) {
-  const list = results.get(config.name) ?? [];
-  if (list.length === 0) continue;
-  const cpu = median(list.map((r) => r.cpuPer100k));
-  const ratio = nginxCpu ? `${(cpu / nginxCpu).toFixed(2)}×` : 'n/a';
+  const name = config.name;
+  const cpu = medianOf(name, (r) => r.cpuPer100k);
+  if (cpu === undefined) continue;
+  const ratio = (peer: string) => {
+    const reference = medianOf(config.tls ? `${peer}-tls` : peer, (r) => r.cpuPer100k);
+    return reference ? `${(cpu / reference).toFixed(2)}×` : 'n/a';
+  };
+  const m = (pick: (r: Result) => number) => medianOf(name, pick)!;
   console.log(
-    `| ${config.name} | ${config.what} | ${Math.round(median(list.map((r) => r.rps)))} | ${median(list.map((r) => r.p50)).toFixed(2)} / ${median(list.map((r) => r.p99)).toFixed(2)} | ${cpu.toFixed(2)} | ${Math.round(median(list.map((r) => r.util)) * 100)}% | ${ratio} | ${median(list.map((r) => r.load)).toFixed(2)} |`,
+    `| ${name} | ${config.what} | ${Math.round(m((r) => r.rps))} | ${m((r) => r.p50).toFixed(2)} / ${m((r) => r.p99).toFixed(2)} | ${cpu.toFixed(2)}${spread(name)} | ${m((r) => r.userPer100k).toFixed(2)} / ${m((r) => r.sysPer100k).toFixed(2)} | ${Math.round(m((r) => r.util) * 100)}% | ${pinned ? `${Math.round(m((r) => r.others) * 100)}%` : 'n/a'} | ${ratio('nginx')} | ${ratio('haproxy')} | ${m((r) => r.load).toFixed(2)} |`,
   );
 }
-if (nginxRps === undefined) console.log('\nnginx was not available, so there is no nginx ratio.');
+if (ciphers.size > 0) {
+  console.log('\nNegotiated with a default OpenSSL client (as wrk is):');
+  for (const [name, cipher] of ciphers) console.log(`- ${name}: ${cipher}`);
+}

@@ -157,10 +157,12 @@ export class ClientExchange {
       socket.write(chunk);
       ok = socket.write('\r\n', 'latin1');
       socket.uncork();
+      keepIfQueued(socket, chunk);
     } else {
-      ok = socket.write(this.withHead(chunk));
+      const data = this.withHead(chunk);
+      ok = socket.write(data);
+      if (data === chunk) keepIfQueued(socket, chunk);
     }
-    keepIfQueued(socket, chunk);
     return ok;
   }
 
@@ -177,8 +179,12 @@ export class ClientExchange {
       socket.write(`${tail}\r\n`, 'latin1');
       socket.uncork();
     } else if (chunk !== undefined && chunk.length > 0 && !this.bodyless) {
-      socket.write(this.withHead(chunk));
-      keepIfQueued(socket, chunk);
+      const data = this.withHead(chunk);
+      socket.write(data);
+      // A chunk copied in with the head is not held by the socket. On TLS every write is still queued when
+      // `write` returns (the write completes asynchronously), so keeping it would cost the upstream connection a
+      // fresh read buffer per response.
+      if (data === chunk) keepIfQueued(socket, chunk);
     } else {
       this.flushHead();
     }

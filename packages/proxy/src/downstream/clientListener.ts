@@ -56,7 +56,12 @@ export class ClientListener implements ClientConnectionOwner {
         this.acceptProxied(socket, proxyProtocol, context),
       );
     } else if (tls) {
-      this.server = createTlsServer({ key: pem(tls.key), cert: pem(tls.cert), allowHalfOpen: true }, accept);
+      // `noDelay` here sets TCP_NODELAY when the connection is accepted, so the handshake's flights are not held
+      // back either.
+      this.server = createTlsServer(
+        { key: pem(tls.key), cert: pem(tls.cert), allowHalfOpen: true, noDelay: true },
+        accept,
+      );
     } else if (proxyProtocol) {
       this.server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
         this.acceptProxied(socket, proxyProtocol, undefined),
@@ -112,7 +117,7 @@ export class ClientListener implements ClientConnectionOwner {
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
+    // Every server here sets TCP_NODELAY on accept; setting it again on a TLS socket would cost a system call.
     this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress));
   }
 
