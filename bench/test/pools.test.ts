@@ -7,10 +7,12 @@ type Adapter = () => Promise<{ run(name: string, data: number): Promise<number>;
 // The pool benchmark compares adapters on the same two tasks; a wrong or missing answer would make the numbers
 // compare unlike work.
 describe('the pool benchmark adapters', () => {
-  // Starting worker threads on a loaded 2-core machine can take seconds; the bound only stops a hang.
+  // Starting worker threads on a loaded 2-core machine can take seconds; the bound only stops a hang. A peer pool
+  // that now and then never settles a task (poolifier does, seen here on Node 20 and 24) gets the retries the
+  // benchmark runner gives it too: this test checks our adapters, not the peers' reliability.
   it.each(Object.keys(pools))(
     '%s runs both tasks and answers them right',
-    { timeout: 30_000 },
+    { timeout: 20_000, retry: 2 },
     async (name) => {
       const pool = await (pools as Record<string, Adapter>)[name]!();
       try {

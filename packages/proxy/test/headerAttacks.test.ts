@@ -65,6 +65,9 @@ describe('a header flood', () => {
 
   it('puts Host, framing and the forwarding fields before the client fields a backend may cut off', async () => {
     const backend = await echo();
+    // A default Node 20 server keeps only the first 1,000 fields and Node 24's refuses more than 2,000 (431);
+    // this one takes them all, so the test sees where the balancer put each field.
+    backend.server.maxHeadersCount = 3000;
     const { port } = await startBalancer([backend.backend], { maxHeaderCount: 5000 });
     const reply = await raw(
       port,
