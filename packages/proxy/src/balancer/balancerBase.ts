@@ -195,6 +195,19 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   /** The JSON snapshot served at the admin server's `/status`. */
   abstract stats(): unknown;
 
+  /** Resolves once no request, tunnel or TCP connection is in flight, or after `timeout` ms. */
+  protected async untilIdle(timeout: number): Promise<void> {
+    if (this.counters.active === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.counters.whenIdle(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeout);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   /** Closes the listener (if started) and every connection, waiting up to `timeout` for work in flight. */
   protected abstract closeConnections(timeout: number): Promise<void>;
 

@@ -207,16 +207,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     if (server && listener) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       listener.closeIdle();
-      if (this.counters.active > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          this.counters.whenIdle(),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, timeout);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
+      await this.untilIdle(timeout);
       listener.closeAll();
       for (const socket of this.sockets) socket.destroy();
       await closed;

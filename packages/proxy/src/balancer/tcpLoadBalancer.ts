@@ -124,16 +124,7 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
     const server = this.server;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    if (this.counters.active > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.counters.whenIdle(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeout);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    await this.untilIdle(timeout);
     for (const client of this.clients) client.destroy();
     await closed;
   }
