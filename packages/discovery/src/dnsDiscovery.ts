@@ -1,4 +1,3 @@
-import { Resolver } from 'node:dns/promises';
 import {
   assertOneOf,
   assertPort,
@@ -6,10 +5,10 @@ import {
   type DiscoveredBackend,
   type DiscoverySource,
 } from '@lb/core';
-import { isEmptyAnswer } from './dnsErrors.js';
 import { type ResolvedResolverOptions, type ResolverOptions, resolveResolverOptions } from './dnsOptions.js';
-import { PollingSource, type PollResult } from './pollingSource.js';
+import type { PollResult } from './pollingSource.js';
 import { ttlRefreshDelay } from './refreshDelay.js';
+import { ResolverSource } from './resolverSource.js';
 
 /** Options of {@link dnsDiscovery}. */
 export interface DnsDiscoveryOptions extends ResolverOptions {
@@ -29,9 +28,8 @@ export interface DnsDiscoveryOptions extends ResolverOptions {
 const knownOptions = ['name', 'port', 'family', 'servers', 'timeout', 'tries', 'hold', 'refresh'];
 
 /** A or AAAA lookups of one name: one record, one backend. */
-class DnsSource extends PollingSource {
+class DnsSource extends ResolverSource {
   readonly description: string;
-  private readonly resolver: Resolver;
 
   constructor(
     private readonly name: string,
@@ -40,10 +38,8 @@ class DnsSource extends PollingSource {
     private readonly refresh: number | undefined,
     resolver: ResolvedResolverOptions,
   ) {
-    super(resolver.hold);
+    super(resolver);
     this.description = `dns ${name}:${port}`;
-    this.resolver = new Resolver({ timeout: resolver.timeout, tries: resolver.tries });
-    if (resolver.servers !== undefined) this.resolver.setServers(resolver.servers);
   }
 
   protected async poll(): Promise<PollResult> {
@@ -54,21 +50,12 @@ class DnsSource extends PollingSource {
     return { backends, nextInMs: this.refresh ?? ttlRefreshDelay(ttl, Math.random()) };
   }
 
-  private async lookup(family: 4 | 6): Promise<{ address: string; ttl: number }[]> {
-    try {
-      return family === 4
-        ? await this.resolver.resolve4(this.name, { ttl: true })
-        : await this.resolver.resolve6(this.name, { ttl: true });
-    } catch (err) {
-      if (isEmptyAnswer(err)) return [];
-      throw err;
-    }
-  }
-
-  protected override close(): void {
-    super.close();
-    // Ends queries still waiting on a server that does not answer.
-    this.resolver.cancel();
+  private lookup(family: 4 | 6): Promise<{ address: string; ttl: number }[]> {
+    return this.recordsOf(
+      family === 4
+        ? this.resolver.resolve4(this.name, { ttl: true })
+        : this.resolver.resolve6(this.name, { ttl: true }),
+    );
   }
 }
 

@@ -1,10 +1,9 @@
-import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { assertString, type DiscoveredBackend, type DiscoverySource } from '@lb/core';
-import { isEmptyAnswer } from './dnsErrors.js';
 import { type ResolvedResolverOptions, type ResolverOptions, resolveResolverOptions } from './dnsOptions.js';
-import { PollingSource, type PollResult } from './pollingSource.js';
+import type { PollResult } from './pollingSource.js';
 import { ttlRefreshDelay } from './refreshDelay.js';
+import { ResolverSource } from './resolverSource.js';
 
 /** Options of {@link srvDiscovery}. */
 export interface SrvDiscoveryOptions extends ResolverOptions {
@@ -23,29 +22,20 @@ const knownOptions = ['name', 'servers', 'timeout', 'tries', 'hold', 'refresh'];
 const defaultSrvRefreshMs = 5_000;
 
 /** SRV lookups of one name, then A lookups of each target. */
-class SrvSource extends PollingSource {
+class SrvSource extends ResolverSource {
   readonly description: string;
-  private readonly resolver: Resolver;
 
   constructor(
     private readonly name: string,
     private readonly refresh: number,
     resolver: ResolvedResolverOptions,
   ) {
-    super(resolver.hold);
+    super(resolver);
     this.description = `srv ${name}`;
-    this.resolver = new Resolver({ timeout: resolver.timeout, tries: resolver.tries });
-    if (resolver.servers !== undefined) this.resolver.setServers(resolver.servers);
   }
 
   protected async poll(): Promise<PollResult> {
-    let records: { name: string; port: number; priority: number; weight: number }[];
-    try {
-      records = await this.resolver.resolveSrv(this.name);
-    } catch (err) {
-      if (!isEmptyAnswer(err)) throw err;
-      records = [];
-    }
+    const records = await this.recordsOf(this.resolver.resolveSrv(this.name));
     const targets = [...new Set(records.map((r) => r.name))];
     const resolved = await Promise.all(targets.map((t) => this.addresses(t)));
     const byTarget = new Map(targets.map((t, i) => [t, resolved[i] ?? []]));
@@ -69,17 +59,7 @@ class SrvSource extends PollingSource {
   /** A target's addresses; an IP literal stands for itself, a name without A records has none. */
   private async addresses(target: string): Promise<{ address: string; ttl: number }[]> {
     if (isIP(target) !== 0) return [{ address: target, ttl: Number.POSITIVE_INFINITY }];
-    try {
-      return await this.resolver.resolve4(target, { ttl: true });
-    } catch (err) {
-      if (isEmptyAnswer(err)) return [];
-      throw err;
-    }
-  }
-
-  protected override close(): void {
-    super.close();
-    this.resolver.cancel();
+    return this.recordsOf(this.resolver.resolve4(target, { ttl: true }));
   }
 }
 
