@@ -121,6 +121,20 @@ console.log('  picked', picked);`;
   );
   run('node', ['-e', pickProgram("const strategies = require('@lb/strategies');")], alone);
 
+  step('@lb/core/internal, which the other packages use, throws the ConfigError of @lb/core (ESM and CJS)');
+  const sameClass = (load) => `${load}
+try {
+  internal.assertPort(-1, 'port');
+  throw new Error('assertPort accepted -1');
+} catch (error) {
+  if (!(error instanceof core.ConfigError)) throw new Error('the internal entry has its own copy of ConfigError');
+}
+console.log('  one ConfigError');`;
+  const importBoth = "import * as core from '@lb/core'; import * as internal from '@lb/core/internal';";
+  run('node', ['--input-type=module', '-e', sameClass(importBoth)], alone);
+  const requireBoth = "const core = require('@lb/core'); const internal = require('@lb/core/internal');";
+  run('node', ['-e', sameClass(requireBoth)], alone);
+
   step('@lb/discovery installed alone needs only @lb/core');
   const discoveryAlone = project('discovery');
   run('npm', ['install', tarballOf.core, tarballOf.discovery], discoveryAlone, { capture: true });

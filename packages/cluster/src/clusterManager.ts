@@ -1,12 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
-import {
-  assertInteger,
-  ClusterConfig,
-  type ClusterConfigOptions,
-  LbError,
-  type TypedEventEmitter,
-} from '@lb/core';
+import { ClusterConfig, type ClusterConfigOptions, LbError, type TypedEventEmitter } from '@lb/core';
+import { assertInteger } from '@lb/core/internal';
 import { type AdminServer, LoadBalancer } from '@lb/proxy';
 import { primaryAdmin, serveWorkerMetrics } from './clusterAdmin.js';
 import { ClusterControl } from './clusterControl.js';

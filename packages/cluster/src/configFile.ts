@@ -1,11 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import {
-  assertKnownKeys,
-  type ClusterConfigOptions,
-  clusterOnlyOptionKeys,
-  LbError,
-  loadBalancerOptionKeys,
-} from '@lb/core';
+import { type ClusterConfigOptions, clusterOnlyOptionKeys, LbError } from '@lb/core';
+import { assertKnownKeys, loadBalancerOptionKeys } from '@lb/core/internal';
 import { assertControlName } from './controlAddress.js';
 
 /**

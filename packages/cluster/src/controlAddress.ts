@@ -1,6 +1,6 @@
 import { tmpdir, userInfo } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import { fail } from '@lb/core';
+import { fail } from '@lb/core/internal';
 
 /** What decides where a control socket lives; {@link controlEnvironment} reads it from the running process. */
 export interface ControlEnvironment {

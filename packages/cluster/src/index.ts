@@ -27,11 +27,11 @@ export {
 } from '@lb/core';
 export type { ClusterManagerEvents } from './clusterEvents.js';
 export { ClusterManager, type ClusterManagerOptions } from './clusterManager.js';
-export { type ClusterStatus, clusterStatus } from './clusterStatus.js';
+export type { ClusterStatus } from './clusterStatus.js';
 export type { LbConfigFile } from './configFile.js';
 export { LineSplitter } from './lineSplitter.js';
 export { formatLogLine, type LogLineSource } from './logLine.js';
 export { reportMetrics } from './reportMetrics.js';
 export { type RestartDecision, RestartPolicy, type RestartPolicyOptions } from './restartPolicy.js';
-export { ready, WorkerEnv } from './workerEnv.js';
+export { ready } from './workerEnv.js';
 export type { WorkerInfo, WorkerState } from './workerInfo.js';

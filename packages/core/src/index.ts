@@ -1,11 +1,11 @@
 /**
- * Shared types, configuration validation and errors for every `@lb/*` package.
+ * Shared types, configuration validation and errors for every `@lb/*` package. The checks the packages share
+ * among themselves live in the internal entry `@lb/core/internal`, which is not public API.
  *
  * @module
  */
 export { availableCpus, cgroupCpuLimit } from './availableCpus.js';
 export type { Backend, BackendHealth, BackendId } from './backend.js';
-export { parseCgroupV1Quota, parseCgroupV2CpuMax, parseCgroupV2Path } from './cgroupCpuQuota.js';
 export {
   ClusterConfig,
   type ClusterConfigOptions,
@@ -23,12 +23,11 @@ export {
 export { ErrorCode } from './errorCodes.js';
 export { ConfigError, LbError, type LbErrorOptions, NoHealthyBackendError } from './lbError.js';
 export { loadBalancerDefaults } from './loadBalancerDefaults.js';
-export {
-  type LoadBalancerOptions,
-  loadBalancerOptionKeys,
-  type ProxyProtocolOptions,
-  type TlsOptions,
-  type UnderscoreHeaders,
+export type {
+  LoadBalancerOptions,
+  ProxyProtocolOptions,
+  TlsOptions,
+  UnderscoreHeaders,
 } from './loadBalancerOptions.js';
 export {
   isLoadBalancingStrategyName,
@@ -45,21 +44,8 @@ export type {
 export type { PickContext, RequestOutcome, Strategy } from './strategy.js';
 export type { EventMap, TypedEventEmitter } from './typedEmitter.js';
 export { type UpstreamTls, type UpstreamTlsOptions, validateUpstreamTls } from './upstreamTls.js';
-export {
-  assertBoolean,
-  assertInteger,
-  assertKnownKeys,
-  assertNumber,
-  assertOneOf,
-  assertPort,
-  assertRange,
-  assertString,
-  fail,
-} from './validate.js';
-export { validateBackends } from './validateBackends.js';
 export { validateLoadBalancerOptions } from './validateLoadBalancerOptions.js';
 export {
-  type ResilienceOptionsInput,
   type ResolvedHealthCheckOptions,
   type ResolvedOutlierDetectionOptions,
   type ResolvedResilienceOptions,
@@ -67,8 +53,5 @@ export {
   type ResolvedSlowStartOptions,
   resolveHealthCheckOptions,
   resolveOutlierDetectionOptions,
-  resolveRetryOptions,
   resolveSlowStartOptions,
-  validateResilienceOptions,
 } from './validateResilienceOptions.js';
-export { validateStrategyOption } from './validateStrategyOption.js';

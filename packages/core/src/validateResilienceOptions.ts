@@ -123,7 +123,7 @@ export function resolveSlowStartOptions(options: SlowStartOptions): ResolvedSlow
 }
 
 /** Validates `retries` and fills in its defaults. */
-export function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
+function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions {
   checkObject(options, 'retries', retryDefaults);
   const o = { ...retryDefaults, ...stripUndefined(options) };
   assertInteger(o.attempts, 'retries.attempts', 0);

@@ -1,10 +1,5 @@
-import {
-  assertOneOf,
-  assertPort,
-  assertString,
-  type DiscoveredBackend,
-  type DiscoverySource,
-} from '@lb/core';
+import type { DiscoveredBackend, DiscoverySource } from '@lb/core';
+import { assertOneOf, assertPort, assertString } from '@lb/core/internal';
 import { type ResolvedResolverOptions, type ResolverOptions, resolveResolverOptions } from './dnsOptions.js';
 import type { PollResult } from './pollingSource.js';
 import { ttlRefreshDelay } from './refreshDelay.js';

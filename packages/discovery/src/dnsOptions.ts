@@ -1,4 +1,4 @@
-import { assertInteger, assertKnownKeys, assertNumber, assertString, fail } from '@lb/core';
+import { assertInteger, assertKnownKeys, assertNumber, assertString, fail } from '@lb/core/internal';
 import { defaultHoldMs, type FailureRuleOptions } from './sourceBase.js';
 
 /** How a DNS source queries. */

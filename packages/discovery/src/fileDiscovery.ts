@@ -1,15 +1,8 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import {
-  assertInteger,
-  assertKnownKeys,
-  assertNumber,
-  assertString,
-  type DiscoverySource,
-  fail,
-  LbError,
-} from '@lb/core';
+import { type DiscoverySource, LbError } from '@lb/core';
+import { assertInteger, assertKnownKeys, assertNumber, assertString, fail } from '@lb/core/internal';
 import { parseBackendList } from './parseBackendList.js';
 import { normalizeBackends } from './snapshotDiff.js';
 import { defaultHoldMs, type FailureRuleOptions, SourceBase } from './sourceBase.js';

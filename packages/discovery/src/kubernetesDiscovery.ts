@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { type DiscoverySource, LbError } from '@lb/core';
 import {
   assertInteger,
   assertKnownKeys,
   assertNumber,
   assertPort,
   assertString,
-  type DiscoverySource,
   fail,
-  LbError,
-} from '@lb/core';
+} from '@lb/core/internal';
 import { type EndpointSlice, slicesToBackends } from './endpointSlices.js';
 import { ApiStatusError, type ApiTarget, openGet, readBody } from './kubernetesApi.js';
 import { retryDelay } from './refreshDelay.js';

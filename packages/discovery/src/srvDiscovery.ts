@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { assertString, type DiscoveredBackend, type DiscoverySource } from '@lb/core';
+import type { DiscoveredBackend, DiscoverySource } from '@lb/core';
+import { assertString } from '@lb/core/internal';
 import { type ResolvedResolverOptions, type ResolverOptions, resolveResolverOptions } from './dnsOptions.js';
 import type { PollResult } from './pollingSource.js';
 import { ttlRefreshDelay } from './refreshDelay.js';

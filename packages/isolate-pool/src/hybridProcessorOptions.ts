@@ -1,5 +1,6 @@
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
-import { assertInteger, assertKnownKeys, assertNumber, assertRange, ConfigError, fail } from '@lb/core';
+import { ConfigError } from '@lb/core';
+import { assertInteger, assertKnownKeys, assertNumber, assertRange, fail } from '@lb/core/internal';
 import { defaultPoolSize } from './defaultPoolSize.js';
 
 /** Options of {@link HybridProcessor}. */

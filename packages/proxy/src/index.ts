@@ -37,12 +37,6 @@ export {
   type HealthCheckerEvents,
   type HealthCheckerOptions,
 } from './backends/health/healthChecker.js';
-export {
-  type CancelProbe,
-  type ProbeOptions,
-  type ProbeResult,
-  probeBackend,
-} from './backends/health/healthProbe.js';
 export { type OutlierDecision, OutlierDetector } from './backends/health/outlierDetector.js';
 export { SlowStartRamp, type SlowStartStep, slowStartFactor } from './backends/health/slowStart.js';
 export { LoadBalancer } from './balancer/loadBalancer.js';
@@ -90,7 +84,6 @@ export {
   type ResponseParserHandlers,
 } from './protocol/http1/responseParser.js';
 export type { TrustPredicate } from './protocol/http1/trustProxy.js';
-export { proxyTcpConnection, type TcpConnectFailure, type TcpSessionHooks } from './router/tcpSession.js';
 export { Http1Pool } from './upstream/http1Pool.js';
 export type {
   UpstreamClient,

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeBackend } from '../src/index.js';
+import { probeBackend } from '../src/backends/health/healthProbe.js';
 import { cleanup, onCleanup, rawBackend } from './helpers.js';
 
 afterEach(cleanup);

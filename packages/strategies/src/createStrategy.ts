@@ -1,12 +1,12 @@
 import {
   type Backend,
   ConfigError,
-  fail,
   isLoadBalancingStrategyName,
   LoadBalancingStrategy,
   type LoadBalancingStrategyName,
   type Strategy,
 } from '@lb/core';
+import { fail } from '@lb/core/internal';
 import { type FirstOptions, first } from './first.js';
 import { type LeastConnectionsOptions, leastConnections } from './leastConnections.js';
 import { type MaglevOptions, maglev } from './maglev.js';

@@ -1,14 +1,5 @@
-import {
-  assertKnownKeys,
-  assertRange,
-  type Backend,
-  type BackendHealth,
-  type BackendId,
-  fail,
-  type PickContext,
-  type RequestOutcome,
-  type Strategy,
-} from '@lb/core';
+import type { Backend, BackendHealth, BackendId, PickContext, RequestOutcome, Strategy } from '@lb/core';
+import { assertKnownKeys, assertRange, fail } from '@lb/core/internal';
 import { BackendTable, type BackendTableOptions } from './backendTable.js';
 import { hashKey, secondaryHashKey } from './hash.js';
 import { type StickyKey, stickyKeyHasher, validateStickyKey } from './stickyKey.js';

@@ -1,4 +1,5 @@
-import { type Backend, fail, type RequestOutcome, type Strategy } from '@lb/core';
+import type { Backend, RequestOutcome, Strategy } from '@lb/core';
+import { fail } from '@lb/core/internal';
 import { type PowerOfTwoChoicesOptions, TwoChoices } from './powerOfTwoChoices.js';
 import { checkStrategyOptions, positiveOption, randomOptionKeys } from './strategyOptions.js';
 

@@ -1,16 +1,5 @@
-import {
-  assertInteger,
-  assertKnownKeys,
-  assertNumber,
-  assertRange,
-  type Backend,
-  type BackendHealth,
-  type BackendId,
-  fail,
-  type PickContext,
-  type RequestOutcome,
-  type Strategy,
-} from '@lb/core';
+import type { Backend, BackendHealth, BackendId, PickContext, RequestOutcome, Strategy } from '@lb/core';
+import { assertInteger, assertKnownKeys, assertNumber, assertRange, fail } from '@lb/core/internal';
 import { BackendTable, type BackendTableOptions } from './backendTable.js';
 import { hashKey } from './hash.js';
 import { buildRing, type Ring, ringIndex } from './hashRing.js';

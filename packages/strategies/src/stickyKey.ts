@@ -1,4 +1,5 @@
-import { fail, type PickContext } from '@lb/core';
+import type { PickContext } from '@lb/core';
+import { fail } from '@lb/core/internal';
 import { hashKey, xxHash32Words } from './hash.js';
 
 /**

@@ -1,4 +1,4 @@
-import { assertKnownKeys, assertNumber, assertRange, fail } from '@lb/core';
+import { assertKnownKeys, assertNumber, assertRange, fail } from '@lb/core/internal';
 
 /** Option names every random strategy accepts (see `RandomOptions`). */
 export const randomOptionKeys: readonly string[] = ['seed', 'random'];

@@ -1,5 +1,6 @@
 import type { Backend, BackendHealth, BackendId, Strategy, TypedEventEmitter } from '@lb/core';
-import { fail, LbError, validateBackends } from '@lb/core';
+import { LbError } from '@lb/core';
+import { fail, validateBackends } from '@lb/core/internal';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { sameUpstreamTls } from '../protocol/tls/sameUpstreamTls.js';
 import type { BackendEvents } from './backendEvents.js';

@@ -1,14 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
-import {
-  type Backend,
-  type BackendId,
-  type ClusterConfig,
-  fail,
-  LbError,
-  type TypedEventEmitter,
-  validateBackends,
-} from '@lb/core';
+import { type Backend, type BackendId, type ClusterConfig, LbError, type TypedEventEmitter } from '@lb/core';
+import { fail, validateBackends } from '@lb/core/internal';
 import { AccessLog } from '../accessLog/accessLog.js';
 import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
 import type { BackendStatus } from '../backends/backendStatus.js';

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
-import { type Backend, type ClusterConfig, ConfigError, fail, LbError } from '@lb/core';
+import { type Backend, type ClusterConfig, ConfigError, LbError } from '@lb/core';
+import { fail } from '@lb/core/internal';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import { ClientListener } from '../downstream/clientListener.js';

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Backend, ClusterConfig, fail, LbError } from '@lb/core';
+import { type Backend, ClusterConfig, LbError } from '@lb/core';
+import { fail } from '@lb/core/internal';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import type { BackendStatus } from '../backends/backendStatus.js';
 import { readProxyHeader } from '../downstream/readProxyHeader.js';

@@ -1,4 +1,5 @@
-import { ClusterConfig, ConfigError, validateBackends } from '@lb/core';
+import { ClusterConfig, ConfigError } from '@lb/core';
+import { validateBackends } from '@lb/core/internal';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type LoadBalancerConfig, validateBalancerOptions } from './balancerOptions.js';
 import { resolveProxyOptions } from './resolveOptions.js';

@@ -1,20 +1,22 @@
 import {
-  assertKnownKeys,
-  assertPort,
   ClusterConfig,
   ConfigError,
   clusterOnlyOptionKeys,
   type DiscoverySource,
-  fail,
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
-  loadBalancerOptionKeys,
   type Strategy,
   type UpstreamTls,
   validateLoadBalancerOptions,
-  validateStrategyOption,
   validateUpstreamTls,
 } from '@lb/core';
+import {
+  assertKnownKeys,
+  assertPort,
+  fail,
+  loadBalancerOptionKeys,
+  validateStrategyOption,
+} from '@lb/core/internal';
 import type { AccessLogConfig } from '../accessLog/accessLogConfig.js';
 import type { Route } from '../routing/route.js';
 import { validateAccessLogConfig } from './accessLogOptions.js';

@@ -1,16 +1,13 @@
 import {
-  assertKnownKeys,
   type Backend,
-  fail,
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
   type Strategy,
   type UpstreamTls,
-  validateBackends,
   validateLoadBalancerOptions,
-  validateStrategyOption,
   validateUpstreamTls,
 } from '@lb/core';
+import { assertKnownKeys, fail, validateBackends, validateStrategyOption } from '@lb/core/internal';
 
 /** The options a backend group may set for itself; whatever it leaves out comes from the balancer's. */
 export interface BackendGroupConfig

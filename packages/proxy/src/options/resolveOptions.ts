@@ -7,8 +7,8 @@ import {
   type TlsOptions,
   type UnderscoreHeaders,
   type UpstreamTlsOptions,
-  validateResilienceOptions,
 } from '@lb/core';
+import { validateResilienceOptions } from '@lb/core/internal';
 import { compileTrustProxy, type TrustPredicate } from '../protocol/http1/trustProxy.js';
 import type { LoadBalancerConfig } from './balancerOptions.js';
 import type { OnRequestHook, OnResponseHook } from './requestHooks.js';

@@ -1,4 +1,4 @@
-import { fail } from '@lb/core';
+import { fail } from '@lb/core/internal';
 import type { Route, RoutedRequest, RouteMatch } from './route.js';
 
 interface CompiledRoute {
