@@ -19,10 +19,12 @@
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startNginx } from './nginx.js';
+import { canPin, cpuTimes, freePort, has, pinTo, stopChild, waitForPort } from './processes.js';
+import { parseWrk, type WrkResult, wrkCommand } from './wrk.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -43,8 +45,7 @@ const baselines = (option('--baseline') ?? '')
 const withTls = !args.includes('--no-tls');
 const gate = args.includes('--gate');
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const has = (tool: string) => spawnSync('which', [tool]).status === 0;
-const pinned = !args.includes('--no-pin') && has('taskset') && cpus().length >= 2;
+const pinned = !args.includes('--no-pin') && canPin;
 /** The CPU of the process under test, and the CPU of wrk and the backends. */
 const SUT_CPU = 0;
 const LOAD_CPU = 1;
@@ -75,21 +76,6 @@ interface Result {
   load: number;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** User and system CPU seconds of a process so far. */
-function cpuTimes(pid: number): { user: number; sys: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]) / ticks, sys: Number(fields[12]) / ticks };
-}
-
 /** Busy seconds of one CPU so far, everything but idle and iowait (/proc/stat). */
 function cpuBusy(cpu: number): number {
   const line = readFileSync('/proc/stat', 'utf8')
@@ -114,7 +100,7 @@ async function quietGate(): Promise<void> {
 
 /** Moves every thread of `pid` to `cpu` (no-op unpinned). */
 function pin(pid: number, cpu: number): void {
-  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+  if (pinned) pinTo(pid, cpu);
 }
 
 async function forkReady(
@@ -128,27 +114,6 @@ async function forkReady(
   });
   await once(child, 'message');
   return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => resolve(socket.destroy() !== undefined));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`port ${port} never opened`);
 }
 
 /** A self-signed RSA-2048 certificate for 127.0.0.1, made once per run. */
@@ -215,38 +180,14 @@ function nginx(cert: Cert | undefined): Config {
     tls: cert !== undefined,
     async start(backends) {
       const port = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), 'lb-bench-nginx-'));
-      const upstreams = backends.map((p) => `server 127.0.0.1:${p};`).join(' ');
-      const listen = cert
-        ? // nginx 1.22 leaves TLS 1.3 out by default; the others negotiate it, so nginx gets it too.
-          `listen 127.0.0.1:${port} ssl; ssl_certificate ${cert.cert}; ssl_certificate_key ${cert.key};
-    ssl_protocols TLSv1.2 TLSv1.3;`
-        : `listen 127.0.0.1:${port};`;
-      writeFileSync(
-        join(dir, 'nginx.conf'),
-        `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
-events { worker_connections 4096; }
-http { access_log off; upstream b { ${upstreams} keepalive 64; }
-  server { ${listen} location / { proxy_pass http://b; proxy_http_version 1.1;
-    proxy_set_header Connection ""; } } }`,
-      );
-      const master = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-        stdio: 'ignore',
-      });
-      await waitForPort(port, master);
-      const children = readFileSync(`/proc/${master.pid}/task/${master.pid}/children`, 'utf8')
-        .trim()
-        .split(/\s+/);
-      const worker = Number(children[0]);
-      pin(master.pid!, SUT_CPU);
-      pin(worker, SUT_CPU);
-      const stop = async (): Promise<void> => {
-        // Killing only the master would leave its worker running, holding the port.
-        process.kill(worker, 'SIGKILL');
-        await stopChild(master);
-        rmSync(dir, { recursive: true, force: true });
-      };
-      return { pid: worker, port, stop };
+      // nginx 1.22 leaves TLS 1.3 out by default; the others negotiate it, so nginx gets it too.
+      const ssl = cert
+        ? `ssl_certificate ${cert.cert}; ssl_certificate_key ${cert.key}; ssl_protocols TLSv1.2 TLSv1.3;`
+        : '';
+      const peer = await startNginx({ port, backends, ...(cert ? { listen: ' ssl', server: ssl } : {}) });
+      pin(peer.master, SUT_CPU);
+      pin(peer.worker, SUT_CPU);
+      return { pid: peer.worker, port, stop: () => peer.stop() };
     },
   };
 }
@@ -295,39 +236,10 @@ ${servers}
   };
 }
 
-function runWrk(
-  port: number,
-  tls: boolean,
-  seconds: number,
-): { requests: number; rps: number; p50: number; p99: number } {
-  const wrk = [
-    'timeout',
-    '-k',
-    '5',
-    String(seconds + 15),
-    'wrk',
-    '-t1',
-    '-c64',
-    `-d${seconds}s`,
-    '--latency',
-    `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
-  ];
-  const [command, ...rest] = pinned ? ['taskset', '-c', String(LOAD_CPU), ...wrk] : wrk;
-  const out = execFileSync(command!, rest, { encoding: 'utf8' });
-  const toMs = (value: string, unit: string) =>
-    Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
-  const latency = (pct: string) => {
-    const m = out.match(new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`));
-    return m ? toMs(m[1]!, m[2]!) : Number.NaN;
-  };
-  const errors = out.match(/Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/);
-  if (errors) process.stderr.write(`  wrk reported: ${errors[0]}\n`);
-  return {
-    requests: Number(out.match(/(\d+) requests in/)![1]),
-    rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)![1]),
-    p50: latency('50'),
-    p99: latency('99'),
-  };
+function runWrk(port: number, tls: boolean, seconds: number): WrkResult {
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
+  const [command, ...rest] = wrkCommand(url, seconds, 64, pinned ? LOAD_CPU : undefined);
+  return parseWrk(execFileSync(command!, rest, { encoding: 'utf8' }));
 }
 
 /** The TLS version and cipher a default OpenSSL client (as wrk is) negotiates with the server on `port`. */
