@@ -66,26 +66,49 @@ export class BackendSet {
    * configured; the backends a balancer is built with are added quietly.
    */
   add(backend: Backend, atRunTime = true): BackendRecord {
-    validateBackends([backend]);
-    if (this.records.has(backend.id)) {
-      fail(
-        'LB_ERR_DUPLICATE_BACKEND',
-        'id',
-        'must be unique: another backend already has this id',
-        backend.id,
-      );
+    const [record] = this.addAll([backend], atRunTime);
+    return record as BackendRecord;
+  }
+
+  /**
+   * Adds several backends with one update of the strategy, so a large list (a discovery snapshot, a
+   * balancer's initial backends) costs one `strategy.setBackends`, not one per backend. Each is then announced
+   * as {@link BackendSet.add} does. Nothing is added when one of them is invalid or a duplicate.
+   */
+  addAll(backends: readonly Backend[], atRunTime = true): BackendRecord[] {
+    validateBackends(backends);
+    for (const backend of backends) {
+      if (this.records.has(backend.id)) {
+        fail(
+          'LB_ERR_DUPLICATE_BACKEND',
+          'id',
+          'must be unique: another backend already has this id',
+          backend.id,
+        );
+      }
     }
-    const record = new BackendRecord(
-      backend,
-      (gauges) =>
-        this.metrics.addBackend(backend.id, { gauges, group: this.group, metricsName: backend.metricsName }),
-      this.group,
-    );
-    this.records.set(backend.id, record);
+    const added = backends.map((backend) => {
+      const record = new BackendRecord(
+        backend,
+        (gauges) =>
+          this.metrics.addBackend(backend.id, {
+            gauges,
+            group: this.group,
+            metricsName: backend.metricsName,
+          }),
+        this.group,
+      );
+      this.records.set(backend.id, record);
+      return record;
+    });
+    if (added.length === 0) return added;
+    // The strategy must know every new backend before an observer (slow start) re-weights one of them.
     this.syncStrategy();
-    for (const o of this.observers) o.backendAdded?.(record, atRunTime);
-    if (atRunTime) this.events.emit('backendAdded', record.status());
-    return record;
+    for (const record of added) {
+      for (const o of this.observers) o.backendAdded?.(record, atRunTime);
+      if (atRunTime) this.events.emit('backendAdded', record.status());
+    }
+    return added;
   }
 
   /** Removes a backend at once: it gets no new traffic; what is in flight finishes and is not reported. */
@@ -168,15 +191,17 @@ export class BackendSet {
         this.remove(record.id);
       }
     }
+    const added: Backend[] = [];
     for (const backend of backends) {
       const record = this.records.get(backend.id);
       if (record === undefined) {
-        this.add(backend);
+        added.push(backend);
         continue;
       }
       if (record.leaving) this.rejoin(record);
       this.setWeight(backend.id, backend.weight ?? 1);
     }
+    this.addAll(added);
     return Promise.all(removals).then(() => undefined);
   }
 
