@@ -1,17 +1,17 @@
 // A system test: the DNS sources against Debian's dnsmasq, a real DNS server, and a real LoadBalancer following
-// it to real HTTP backends on 127.0.0.2-5. It runs in `pnpm test:system` and fails, never skips, when dnsmasq is
-// missing. dnsmasq runs on a free high port of 127.0.0.1 with `--conf-file=/dev/null`: the machine's own
+// it to real HTTP backends on 127.0.0.2-5. It runs in `pnpm test:system`, and every test fails, none skips,
+// when dnsmasq is missing (`Dnsmasq.start` says so). dnsmasq runs on a free high port of 127.0.0.1 with `--conf-file=/dev/null`: the machine's own
 // dnsmasq, its config and port 53 are left alone.
 import { Resolver } from 'node:dns/promises';
 import type { BackendStatus } from '@lb/proxy';
 import { LoadBalancer } from '@lb/proxy';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dnsDiscovery } from '../../src/dnsDiscovery.js';
 import { srvDiscovery } from '../../src/srvDiscovery.js';
 import { get, startBackends, type TestBackend } from '../helpers/backends.js';
 import { nextEvent } from '../helpers/events.js';
 import { addresses, SnapshotRecorder } from '../helpers/snapshots.js';
-import { Dnsmasq, requireDnsmasq, type SrvRecord } from './dnsmasq.js';
+import { Dnsmasq, type SrvRecord } from './dnsmasq.js';
 import { Load } from './load.js';
 
 const domain = 'lbtest';
@@ -24,8 +24,6 @@ let dns: Dnsmasq | undefined;
 let backends: TestBackend[];
 let port: number;
 const cleanups: (() => unknown)[] = [];
-
-beforeAll(requireDnsmasq);
 
 beforeEach(async () => {
   backends = await startBackends(hosts);
