@@ -22,6 +22,11 @@ export class Load {
     this.loops = Array.from({ length: clients }, () => this.loop());
   }
 
+  /** Answers so far, for a caller that waits on progress. */
+  get answered(): number {
+    return this.ok + this.failures.length;
+  }
+
   /** Stops the loops and resolves with what they saw once the requests in flight are answered. */
   async stop(): Promise<LoadResult> {
     this.running = false;
