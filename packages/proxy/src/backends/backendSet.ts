@@ -23,6 +23,9 @@ export interface BackendSetObserver {
 export class BackendSet {
   private readonly records = new Map<BackendId, BackendRecord>();
   private readonly observers: BackendSetObserver[] = [];
+  /** Drained records waiting for the removal of everything drained in the same tick. */
+  private readonly pendingRemovals = new Set<BackendRecord>();
+  private removalFlush: Promise<void> | undefined;
 
   constructor(
     private readonly strategy: Strategy,
@@ -113,13 +116,19 @@ export class BackendSet {
 
   /** Removes a backend at once: it gets no new traffic; what is in flight finishes and is not reported. */
   remove(id: BackendId): void {
-    const record = this.mustGet(id);
-    this.records.delete(id);
+    this.removeAll([this.mustGet(id)]);
+  }
+
+  /** Removes records with one update of the strategy, then announces each. */
+  private removeAll(records: readonly BackendRecord[]): void {
+    for (const record of records) this.records.delete(record.id);
     this.syncStrategy();
-    this.metrics.removeBackend(id, this.group);
-    for (const o of this.observers) o.backendRemoved?.(record);
-    record.releaseDrainWaiters();
-    this.events.emit('backendRemoved', record.status());
+    for (const record of records) {
+      this.metrics.removeBackend(record.id, this.group);
+      for (const o of this.observers) o.backendRemoved?.(record);
+      record.releaseDrainWaiters();
+      this.events.emit('backendRemoved', record.status());
+    }
   }
 
   /** Stops new traffic to `id`; resolves once nothing is in flight to it (or it is removed). */
@@ -237,7 +246,23 @@ export class BackendSet {
     if (record.leaving) return this.whenIdle(record);
     record.leaving = true;
     await this.drain(record.id);
-    if (record.leaving && this.records.get(record.id) === record) this.remove(record.id);
+    await this.removeSoon(record);
+  }
+
+  /**
+   * Removes a drained record together with every other one drained in the same tick, so a snapshot that drops
+   * many idle backends costs one strategy update, not one per backend. Until then a draining record is already
+   * out of the strategy's picks (its health is `draining`).
+   */
+  private removeSoon(record: BackendRecord): Promise<void> {
+    this.pendingRemovals.add(record);
+    this.removalFlush ??= Promise.resolve().then(() => {
+      const ready = [...this.pendingRemovals].filter((r) => r.leaving && this.records.get(r.id) === r);
+      this.pendingRemovals.clear();
+      this.removalFlush = undefined;
+      if (ready.length > 0) this.removeAll(ready);
+    });
+    return this.removalFlush;
   }
 
   private rejoin(record: BackendRecord): void {
