@@ -74,15 +74,21 @@ describe('LoadBalancer with kubernetesDiscovery', () => {
     for (let i = 0; i < 3; i++) expect((await get(lbPort)).body).toBe('127.0.0.3');
   });
 
-  it('keeps serving the last set through an API server outage', async () => {
+  it('keeps serving the last set through an API server outage, and follows it again when it is back', async () => {
     setSlice('api-a', [{ ip: '127.0.0.2' }, { ip: '127.0.0.4' }]);
     const lbPort = await startBalancer();
     const stale = nextEvent(lb, 'discoveryStale');
-    await api.close();
+    await api.pause();
     await stale;
     const bodies = new Set<string>();
     for (let i = 0; i < 4; i++) bodies.add((await get(lbPort)).body);
     expect(bodies).toEqual(new Set(['127.0.0.2', '127.0.0.4']));
     expect(lb.metrics()).toContain('lb_discovery_stale 1');
-  });
+    // A change made while the balancer could not see it arrives once the server is back.
+    setSlice('api-a', [{ ip: '127.0.0.2' }, { ip: '127.0.0.3' }, { ip: '127.0.0.4' }]);
+    const added = nextEvent(lb, 'backendAdded', (s: BackendStatus) => s.host === '127.0.0.3');
+    await api.resume();
+    await added;
+    expect(lb.metrics()).toContain('lb_discovery_stale 0');
+  }, 15_000);
 });

@@ -169,8 +169,36 @@ describe('custom strategy plug-in', () => {
     const reply = await send(lb.address!.port);
     expect(reply.body).toContain(String(b.port));
     expect(a.requests).toHaveLength(0);
-    expect(log).toEqual(['set:a', 'set:a,b', 'start:b', 'end:b:true']);
+    // The initial backends reach the strategy in one update, not one per backend.
+    expect(log).toEqual(['set:a,b', 'start:b', 'end:b:true']);
     expect(lb.stats().strategy).toBe('onlyB');
+  });
+
+  it('hears of a large new list in one update, then of each new backend once', async () => {
+    const a = await startBackend('a');
+    const lists: string[][] = [];
+    const weights: string[] = [];
+    const strategy: Strategy = {
+      name: 'recording',
+      setBackends: (list) => lists.push(list.map((x) => String(x.id))),
+      pick: () => a.backend,
+      onRequestStart: () => {},
+      onRequestEnd: () => {},
+      setHealth: () => {},
+      setWeight: (id, w) => weights.push(`${String(id)}=${w}`),
+    };
+    const lb = new LoadBalancer({ loadBalancerPort: 0, loadBalancerHost: '127.0.0.1', strategy }, [
+      a.backend,
+    ]);
+    await lb.start();
+    onCleanup(() => lb.stop());
+    const many = Array.from({ length: 500 }, (_, i) => ({ id: `n${i}`, host: '127.0.0.1', port: 1 + i }));
+    const added: string[] = [];
+    lb.on('backendAdded', (s) => added.push(String(s.id)));
+    void lb.setBackends([a.backend, ...many]);
+    expect(lists).toEqual([['a'], ['a', ...many.map((b) => b.id)]]);
+    expect(added).toEqual(many.map((b) => b.id));
+    expect(weights).toEqual([]);
   });
 
   it('rejects an object that is not a strategy', () => {

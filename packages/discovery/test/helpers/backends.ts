@@ -58,11 +58,14 @@ export class TestBackend {
   }
 }
 
-/** Starts one backend per host, all on the same port (a DNS name gives addresses, not ports). */
-export async function startBackends(hosts: readonly string[]): Promise<TestBackend[]> {
+/**
+ * Starts one backend per host, all on the same port (a DNS name gives addresses, not ports): `port`, or one
+ * picked for the first host.
+ */
+export async function startBackends(hosts: readonly string[], port = 0): Promise<TestBackend[]> {
   const [first, ...rest] = hosts;
   if (first === undefined) return [];
-  const head = await TestBackend.start(first);
+  const head = await TestBackend.start(first, port);
   return [head, ...(await Promise.all(rest.map((h) => TestBackend.start(h, head.port))))];
 }
 

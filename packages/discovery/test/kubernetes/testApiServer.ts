@@ -82,6 +82,8 @@ export class TestApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
   private readonly scheme: 'http' | 'https';
+  /** The port, kept across {@link TestApiServer.pause}. */
+  private port = 0;
 
   private constructor(certificates: TestCertificates | undefined) {
     this.scheme = certificates ? 'https' : 'http';
@@ -108,7 +110,8 @@ export class TestApiServer {
   }
 
   get url(): string {
-    return `${this.scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const address = this.server.address() as AddressInfo | null;
+    return `${this.scheme}://127.0.0.1:${address?.port ?? this.port}`;
   }
 
   /** Creates or replaces a slice (an `ADDED` or `MODIFIED` event). */
@@ -178,6 +181,21 @@ export class TestApiServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.breakConnections();
     await closed;
+  }
+
+  /**
+   * An outage: stops listening and cuts every connection, so connections are refused, while the slices and
+   * their history are kept for {@link TestApiServer.resume}.
+   */
+  async pause(): Promise<void> {
+    this.port = (this.server.address() as AddressInfo).port;
+    await this.close();
+  }
+
+  /** Ends an outage: listens again on the same port, with the state it had. */
+  async resume(): Promise<void> {
+    this.server.listen(this.port, '127.0.0.1');
+    await once(this.server, 'listening');
   }
 
   private record(type: string, slice: Slice): void {

@@ -47,7 +47,7 @@ function setup() {
   }
   const metrics = new MetricsRegistry();
   const set = new BackendSet(strategy, metrics, emitter as unknown as TypedEventEmitter<BackendEvents>);
-  return { set, state, log, metrics };
+  return { set, state, log, metrics, strategy };
 }
 
 const b = (id: string, port = 80, weight?: number): Backend => ({ id, host: '127.0.0.1', port, weight });
@@ -133,5 +133,25 @@ describe('BackendSet', () => {
     set.remove('a');
     expect(set.ended(a.backend, true, 1)).toBeUndefined();
     expect(set.started(a.backend)).toBe(false);
+  });
+
+  it('tells the strategy of a large snapshot once, whether it adds or drops every backend', async () => {
+    const { set, log, strategy } = setup();
+    const lists: number[] = [];
+    const setBackends = strategy.setBackends.bind(strategy);
+    strategy.setBackends = (list) => {
+      lists.push(list.length);
+      setBackends(list);
+    };
+    const many = Array.from({ length: 1_000 }, (_, i) => b(`n${i}`, 1 + i));
+    await set.setBackends(many);
+    expect(lists).toEqual([1_000]);
+    expect(log.filter((l) => l.startsWith('backendAdded'))).toHaveLength(1_000);
+
+    // Every one idle and dropped: drained, then removed together, after `x` joined them.
+    await set.setBackends([b('x')]);
+    expect(lists).toEqual([1_000, 1_001, 1]);
+    expect(log.filter((l) => l.startsWith('backendRemoved'))).toHaveLength(1_000);
+    expect([...set.all()].map((r) => r.id)).toEqual(['x']);
   });
 });

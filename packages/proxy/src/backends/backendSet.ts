@@ -24,6 +24,9 @@ export interface BackendSetObserver {
 export class BackendSet {
   private readonly records = new Map<BackendId, BackendRecord>();
   private readonly observers: BackendSetObserver[] = [];
+  /** Drained records waiting for the removal of everything drained in the same tick. */
+  private readonly pendingRemovals = new Set<BackendRecord>();
+  private removalFlush: Promise<void> | undefined;
 
   constructor(
     private readonly strategy: Strategy,
@@ -67,37 +70,66 @@ export class BackendSet {
    * configured; the backends a balancer is built with are added quietly.
    */
   add(backend: Backend, atRunTime = true): BackendRecord {
-    validateBackends([backend]);
-    if (this.records.has(backend.id)) {
-      fail(
-        'LB_ERR_DUPLICATE_BACKEND',
-        'id',
-        'must be unique: another backend already has this id',
-        backend.id,
-      );
+    const [record] = this.addAll([backend], atRunTime);
+    return record as BackendRecord;
+  }
+
+  /**
+   * Adds several backends with one update of the strategy, so a large list (a discovery snapshot, a
+   * balancer's initial backends) costs one `strategy.setBackends`, not one per backend. Each is then announced
+   * as {@link BackendSet.add} does. Nothing is added when one of them is invalid or a duplicate.
+   */
+  addAll(backends: readonly Backend[], atRunTime = true): BackendRecord[] {
+    validateBackends(backends);
+    for (const backend of backends) {
+      if (this.records.has(backend.id)) {
+        fail(
+          'LB_ERR_DUPLICATE_BACKEND',
+          'id',
+          'must be unique: another backend already has this id',
+          backend.id,
+        );
+      }
     }
-    const record = new BackendRecord(
-      backend,
-      (gauges) =>
-        this.metrics.addBackend(backend.id, { gauges, group: this.group, metricsName: backend.metricsName }),
-      this.group,
-    );
-    this.records.set(backend.id, record);
+    const added = backends.map((backend) => {
+      const record = new BackendRecord(
+        backend,
+        (gauges) =>
+          this.metrics.addBackend(backend.id, {
+            gauges,
+            group: this.group,
+            metricsName: backend.metricsName,
+          }),
+        this.group,
+      );
+      this.records.set(backend.id, record);
+      return record;
+    });
+    if (added.length === 0) return added;
+    // The strategy must know every new backend before an observer (slow start) re-weights one of them.
     this.syncStrategy();
-    for (const o of this.observers) o.backendAdded?.(record, atRunTime);
-    if (atRunTime) this.events.emit('backendAdded', record.status());
-    return record;
+    for (const record of added) {
+      for (const o of this.observers) o.backendAdded?.(record, atRunTime);
+      if (atRunTime) this.events.emit('backendAdded', record.status());
+    }
+    return added;
   }
 
   /** Removes a backend at once: it gets no new traffic; what is in flight finishes and is not reported. */
   remove(id: BackendId): void {
-    const record = this.mustGet(id);
-    this.records.delete(id);
+    this.removeAll([this.mustGet(id)]);
+  }
+
+  /** Removes records with one update of the strategy, then announces each. */
+  private removeAll(records: readonly BackendRecord[]): void {
+    for (const record of records) this.records.delete(record.id);
     this.syncStrategy();
-    this.metrics.removeBackend(id, this.group);
-    for (const o of this.observers) o.backendRemoved?.(record);
-    record.releaseDrainWaiters();
-    this.events.emit('backendRemoved', record.status());
+    for (const record of records) {
+      this.metrics.removeBackend(record.id, this.group);
+      for (const o of this.observers) o.backendRemoved?.(record);
+      record.releaseDrainWaiters();
+      this.events.emit('backendRemoved', record.status());
+    }
   }
 
   /** Stops new traffic to `id`; resolves once nothing is in flight to it (or it is removed). */
@@ -169,15 +201,17 @@ export class BackendSet {
         this.remove(record.id);
       }
     }
+    const added: Backend[] = [];
     for (const backend of backends) {
       const record = this.records.get(backend.id);
       if (record === undefined) {
-        this.add(backend);
+        added.push(backend);
         continue;
       }
       if (record.leaving) this.rejoin(record);
       this.setWeight(backend.id, backend.weight ?? 1);
     }
+    this.addAll(added);
     return Promise.all(removals).then(() => undefined);
   }
 
@@ -213,7 +247,23 @@ export class BackendSet {
     if (record.leaving) return this.whenIdle(record);
     record.leaving = true;
     await this.drain(record.id);
-    if (record.leaving && this.records.get(record.id) === record) this.remove(record.id);
+    await this.removeSoon(record);
+  }
+
+  /**
+   * Removes a drained record together with every other one drained in the same tick, so a snapshot that drops
+   * many idle backends costs one strategy update, not one per backend. Until then a draining record is already
+   * out of the strategy's picks (its health is `draining`).
+   */
+  private removeSoon(record: BackendRecord): Promise<void> {
+    this.pendingRemovals.add(record);
+    this.removalFlush ??= Promise.resolve().then(() => {
+      const ready = [...this.pendingRemovals].filter((r) => r.leaving && this.records.get(r.id) === r);
+      this.pendingRemovals.clear();
+      this.removalFlush = undefined;
+      if (ready.length > 0) this.removeAll(ready);
+    });
+    return this.removalFlush;
   }
 
   private rejoin(record: BackendRecord): void {

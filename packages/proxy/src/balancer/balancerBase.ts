@@ -234,8 +234,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
 
   /** Adds the backends a group is built with, without events or slow start. */
   private addInitialBackends(group: BackendGroup<T>, backends: readonly Backend[]): void {
-    validateBackends(backends);
-    for (const backend of backends) group.set.add(backend, false);
+    group.set.addAll(backends, false);
   }
 
   /**

@@ -106,6 +106,8 @@ export class MetricsRegistry {
   private readonly byId = new Map<BackendId, BackendMetrics>();
   /** Counts of removed backends whose series another backend still carries, by series. */
   private readonly carried = new Map<string, BackendMetrics>();
+  /** How many backends share each series, so a removal knows without scanning every backend. */
+  private readonly sharing = new Map<string, number>();
   private readonly buckets: readonly number[] | undefined;
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -132,6 +134,8 @@ export class MetricsRegistry {
     if (metrics === undefined) {
       metrics = new BackendMetrics(id, { ...options, buckets: this.buckets });
       this.byId.set(key, metrics);
+      const series = seriesOf(metrics);
+      this.sharing.set(series, (this.sharing.get(series) ?? 0) + 1);
     }
     return metrics;
   }
@@ -147,10 +151,13 @@ export class MetricsRegistry {
     if (metrics === undefined) return;
     this.byId.delete(key);
     const series = seriesOf(metrics);
-    if (![...this.byId.values()].some((m) => seriesOf(m) === series)) {
+    const left = (this.sharing.get(series) ?? 1) - 1;
+    if (left === 0) {
+      this.sharing.delete(series);
       this.carried.delete(series);
       return;
     }
+    this.sharing.set(series, left);
     let carry = this.carried.get(series);
     if (carry === undefined) {
       carry = new BackendMetrics(metrics.metricsName, {
