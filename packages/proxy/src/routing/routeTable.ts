@@ -1,16 +1,26 @@
-import { fail } from '@lb/core';
-import type { Route, RoutedRequest, RouteMatch } from './route.js';
+import { assertKnownKeys, fail } from '@lb/core';
+import type { Route, RoutedRequest, RouteHit, RouteMatch } from './route.js';
 
 interface CompiledRoute {
   readonly test: (request: RoutedRequest) => boolean;
   /** Groups with their cumulative weights, for a weighted pick; one entry for a plain `group`. */
   readonly groups: readonly string[];
+  /** One answer per group, built once so a lookup allocates nothing. */
+  readonly hits: readonly RouteHit[];
   readonly cumulative: readonly number[];
   readonly total: number;
 }
 
 const hostPattern =
   /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const routeKeys: ReadonlySet<string> = new Set([
+  'name',
+  'match',
+  'group',
+  'groups',
+] satisfies (keyof Route)[]);
+const routeName = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 const list = <T>(value: T | readonly T[]): readonly T[] => (Array.isArray(value) ? value : [value as T]);
 
@@ -151,11 +161,27 @@ export class RouteTable {
     private readonly random: () => number = Math.random,
   ) {
     if (!Array.isArray(routes)) fail('LB_ERR_INVALID_OPTION', 'routes', 'must be a list of routes', routes);
+    const names = new Set<string>();
     this.routes = routes.map((route, i) => {
       const field = `routes[${i}]`;
       if (typeof route !== 'object' || route === null)
         fail('LB_ERR_INVALID_OPTION', field, 'must be an object', route);
-      return { test: compileMatch(route.match, `${field}.match`), ...compileTargets(route, field) };
+      assertKnownKeys(route, routeKeys, `Route ${field}`);
+      const name = route.name ?? String(i);
+      if (typeof name !== 'string' || !routeName.test(name))
+        fail(
+          'LB_ERR_INVALID_OPTION',
+          `${field}.name`,
+          'must be letters, digits, _, ., : or - (at most 64)',
+          route.name,
+        );
+      // An unnamed route is known by its index, so a name may not take another route's index either.
+      if (names.has(name))
+        fail('LB_ERR_INVALID_OPTION', `${field}.name`, `names the route '${name}' twice`, route.name ?? i);
+      names.add(name);
+      const targets = compileTargets(route, field);
+      const hits = targets.groups.map((group) => ({ route: name, group }));
+      return { test: compileMatch(route.match, `${field}.match`), ...targets, hits };
     });
   }
 
@@ -164,14 +190,14 @@ export class RouteTable {
     return new Set(this.routes.flatMap((r) => r.groups));
   }
 
-  /** The group for `request`, or `undefined` when no route matches. */
-  route(request: RoutedRequest): string | undefined {
+  /** The route that takes `request` and the group it chose, or `undefined` when no route matches. */
+  route(request: RoutedRequest): RouteHit | undefined {
     for (const route of this.routes) {
       if (!route.test(request)) continue;
-      if (route.groups.length === 1) return route.groups[0];
+      if (route.hits.length === 1) return route.hits[0];
       const at = this.random() * route.total;
-      for (let i = 0; i < route.groups.length; i++) if (at < route.cumulative[i]!) return route.groups[i];
-      return route.groups[route.groups.length - 1];
+      for (let i = 0; i < route.hits.length; i++) if (at < route.cumulative[i]!) return route.hits[i];
+      return route.hits[route.hits.length - 1];
     }
     return undefined;
   }
