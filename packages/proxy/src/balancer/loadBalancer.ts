@@ -256,12 +256,20 @@ const badPath = Symbol('bad path');
 function routeOf(routes: RouteTable, exchange: ClientExchange): RouteHit | typeof badPath | undefined {
   const path = normalizePath(exchange.url);
   if (path === undefined) return badPath;
-  const headers = exchange.headers;
-  const host = headers.host;
   return routes.route({
     method: exchange.method,
-    host: typeof host === 'string' ? host : undefined,
+    host: hostOf(exchange.rawHeaders),
     path,
-    header: (name) => headers[name],
+    // The header object is built only for a route that matches on other fields than the host.
+    header: (name) => exchange.headers[name],
   });
+}
+
+/** The `Host` value (the listener let exactly one through, or none for HTTP/1.0), read without building the map. */
+function hostOf(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') return rawHeaders[i + 1];
+  }
+  return undefined;
 }

@@ -1,8 +1,13 @@
 import { assertKnownKeys, fail } from '@lb/core';
 import type { Route, RoutedRequest, RouteHit, RouteMatch } from './route.js';
 
+/** A compiled match: `host` is the request's host name, port dropped and lower-cased once per lookup. */
+type RouteTest = (request: RoutedRequest, host: string | undefined) => boolean;
+
 interface CompiledRoute {
-  readonly test: (request: RoutedRequest) => boolean;
+  readonly test: RouteTest;
+  /** Whether `test` reads the host name, so a table without host matches never computes it. */
+  readonly readsHost: boolean;
   /** Groups with their cumulative weights, for a weighted pick; one entry for a plain `group`. */
   readonly groups: readonly string[];
   /** One answer per group, built once so a lookup allocates nothing. */
@@ -65,7 +70,7 @@ function assertPath(value: unknown, field: string): string {
   return value;
 }
 
-function compileMatch(match: RouteMatch | undefined, field: string): (request: RoutedRequest) => boolean {
+function compileMatch(match: RouteMatch | undefined, field: string): RouteTest {
   if (match === undefined) return () => true;
   if (typeof match !== 'object' || match === null)
     fail('LB_ERR_INVALID_OPTION', field, 'must be an object', match);
@@ -79,9 +84,9 @@ function compileMatch(match: RouteMatch | undefined, field: string): (request: R
         key,
       );
   }
-  const tests: ((request: RoutedRequest) => boolean)[] = [];
-  const host = compileHost(match.host, `${field}.host`);
-  if (host) tests.push((r) => r.host !== undefined && host(hostOnly(r.host)));
+  const tests: RouteTest[] = [];
+  const hostTest = compileHost(match.host, `${field}.host`);
+  if (hostTest) tests.push((_r, host) => host !== undefined && hostTest(host));
   if (match.path !== undefined) {
     const path = assertPath(match.path, `${field}.path`);
     tests.push((r) => r.path === path);
@@ -107,8 +112,9 @@ function compileMatch(match: RouteMatch | undefined, field: string): (request: R
       return list(value).some((v) => allowed.has(v));
     });
   }
-  return (request) => {
-    for (const test of tests) if (!test(request)) return false;
+  if (tests.length === 1) return tests[0]!;
+  return (request, host) => {
+    for (const test of tests) if (!test(request, host)) return false;
     return true;
   };
 }
@@ -155,6 +161,7 @@ function compileTargets(route: Route, field: string): Pick<CompiledRoute, 'group
  */
 export class RouteTable {
   private readonly routes: readonly CompiledRoute[];
+  private readonly readsHost: boolean;
 
   constructor(
     routes: readonly Route[],
@@ -181,8 +188,10 @@ export class RouteTable {
       names.add(name);
       const targets = compileTargets(route, field);
       const hits = targets.groups.map((group) => ({ route: name, group }));
-      return { test: compileMatch(route.match, `${field}.match`), ...targets, hits };
+      const readsHost = route.match?.host !== undefined;
+      return { test: compileMatch(route.match, `${field}.match`), readsHost, ...targets, hits };
     });
+    this.readsHost = this.routes.some((route) => route.readsHost);
   }
 
   /** Every group a route can send to, for checking them against the configured groups. */
@@ -192,8 +201,10 @@ export class RouteTable {
 
   /** The route that takes `request` and the group it chose, or `undefined` when no route matches. */
   route(request: RoutedRequest): RouteHit | undefined {
+    const raw = request.host;
+    const host = raw === undefined || !this.readsHost ? undefined : hostOnly(raw);
     for (const route of this.routes) {
-      if (!route.test(request)) continue;
+      if (!route.test(request, host)) continue;
       if (route.hits.length === 1) return route.hits[0];
       const at = this.random() * route.total;
       for (let i = 0; i < route.hits.length; i++) if (at < route.cumulative[i]!) return route.hits[i];

@@ -1,0 +1,88 @@
+// A small bounded HTTP/1.1 load generator for `features.ts`, because wrk cannot open a connection with a PROXY
+// protocol header. argv: port, connections, seconds, header (`none`, `v1` or `v2`), shape (`keepalive` or
+// `close`). Each connection sends one request at a time (GET /, Host: a); `close` opens a new connection for
+// every request (with `Connection: close`), so a PROXY header goes with every request. Prints one JSON line:
+// { requests, errors, seconds }. Every response of the bench backend ends with the 13-byte body counted here.
+import { connect } from 'node:net';
+
+const [portText, connText, secondsText, header, shape] = process.argv.slice(2);
+const port = Number(portText);
+const seconds = Number(secondsText);
+const close = shape === 'close';
+const request = Buffer.from(
+  `GET / HTTP/1.1\r\nHost: a\r\n${close ? 'Connection: close\r\n' : ''}\r\n`,
+  'latin1',
+);
+const BODY = 'Hello, world!';
+
+/** The PROXY header a HAProxy in front would send for a client at 203.0.113.7:<sourcePort>. */
+function proxyHeader(sourcePort) {
+  if (header === 'v1')
+    return Buffer.from(`PROXY TCP4 203.0.113.7 127.0.0.1 ${sourcePort} ${port}\r\n`, 'latin1');
+  if (header !== 'v2') return undefined;
+  const out = Buffer.alloc(28);
+  Buffer.from('0d0a0d0a000d0a515549540a', 'hex').copy(out, 0);
+  out[12] = 0x21; // version 2, PROXY
+  out[13] = 0x11; // TCP over IPv4
+  out.writeUInt16BE(12, 14);
+  out.set([203, 0, 113, 7], 16);
+  out.set([127, 0, 0, 1], 20);
+  out.writeUInt16BE(sourcePort, 24);
+  out.writeUInt16BE(port, 26);
+  return out;
+}
+
+let requests = 0;
+let errors = 0;
+let running = true;
+const deadline = Date.now() + seconds * 1000;
+const startedAt = process.hrtime.bigint();
+let open = 0;
+let nextSourcePort = 1024;
+
+function connection() {
+  if (!running) return;
+  open++;
+  const socket = connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  const prefix = proxyHeader((nextSourcePort++ % 64511) + 1024);
+  let tail = '';
+  socket.once('connect', () =>
+    socket.write(prefix === undefined ? request : Buffer.concat([prefix, request])),
+  );
+  socket.on('data', (chunk) => {
+    // Count whole responses by their body; keep the end of the text so a body split across chunks is seen.
+    const text = tail + chunk.toString('latin1');
+    let at = text.indexOf(BODY);
+    let last = -1;
+    while (at !== -1) {
+      requests++;
+      last = at;
+      if (!close && running) socket.write(request);
+      at = text.indexOf(BODY, at + BODY.length);
+    }
+    tail = text.slice(last === -1 ? Math.max(0, text.length - BODY.length) : last + BODY.length);
+    if (!running && !close) socket.destroy();
+  });
+  socket.on('error', () => {
+    errors++;
+  });
+  socket.on('close', () => {
+    open--;
+    if (running) connection();
+    else if (open === 0) finish();
+  });
+}
+
+function finish() {
+  const elapsed = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  process.stdout.write(`${JSON.stringify({ requests, errors, seconds: elapsed })}\n`);
+  process.exit(0);
+}
+
+for (let i = 0; i < Number(connText); i++) connection();
+setTimeout(() => {
+  running = false;
+  // Keep-alive connections close on their next response; a hard bound all the same.
+  setTimeout(finish, 2000).unref();
+}, deadline - Date.now());
