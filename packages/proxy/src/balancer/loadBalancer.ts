@@ -61,6 +61,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       this.isStopping,
       (err) => this.emitError(err),
       this.accessLog,
+      this.metricsRegistry,
     );
   }
 

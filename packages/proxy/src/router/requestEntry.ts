@@ -1,10 +1,13 @@
 import type { Socket } from 'node:net';
 import type { AccessLog } from '../accessLog/accessLog.js';
+import type { RejectedRequest } from '../downstream/clientConnection.js';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import type { ClientRequestHandler } from '../downstream/clientListener.js';
+import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
+import { clientAddressOf } from '../protocol/http1/trustProxy.js';
 import { httpLogEntry } from './httpLogEntry.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
@@ -38,10 +41,54 @@ export class RequestEntry implements ClientRequestHandler {
     private readonly stopping: () => boolean,
     private readonly reportError: (error: Error) => void,
     private readonly accessLog: AccessLog | undefined,
+    /** Where refusals before dispatch are counted. */
+    private readonly metrics: Pick<MetricsRegistry, 'clientRejected' | 'proxyHeaderFailed'>,
   ) {}
+
+  /** Counted only: no request was read, so there is no line to log (the connection just closes, as nginx does). */
+  onProxyHeaderRefused(): void {
+    this.metrics.proxyHeaderFailed();
+  }
 
   onError(error: Error): void {
     this.reportError(error);
+  }
+
+  /**
+   * Counts and logs a request the listener refused before dispatch. A flood of them costs one small line each,
+   * which the access log's writer drops past its bound when the stream cannot keep up.
+   */
+  onRejected(rejection: RejectedRequest): void {
+    this.metrics.clientRejected(rejection.status);
+    const log = this.accessLog;
+    if (log === undefined) return;
+    const { head, remoteAddress, startedAt } = rejection;
+    const now = Date.now();
+    log.log({
+      time: startedAt,
+      client:
+        head === undefined
+          ? remoteAddress
+          : clientAddressOf(head.rawHeaders, remoteAddress, this.options.trust),
+      // Empty when the request line was never read whole: nothing says which version the client spoke.
+      protocol: head === undefined ? '' : `HTTP/${head.httpVersion}`,
+      method: head?.method ?? '',
+      target: head?.target ?? '',
+      status: rejection.status,
+      bytesIn: rejection.bytesIn,
+      bytesOut: 0,
+      route: undefined,
+      group: undefined,
+      backend: undefined,
+      connectMs: undefined,
+      responseMs: undefined,
+      totalMs: Math.max(0, now - startedAt),
+      retries: 0,
+      traceId: undefined,
+      requestId: undefined,
+      referer: undefined,
+      userAgent: undefined,
+    });
   }
 
   onRequest(exchange: ClientExchange): void {
