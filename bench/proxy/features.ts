@@ -5,14 +5,16 @@
  *
  * - `plain` against `routed` (wrk -t1 -c64, keep-alive): no routing, against 100 routes (the matching one last)
  *   plus an `onRequest` and an `onResponse` hook that each set one header. Goal: routed ≤ 1.10× plain.
+ * - `plain-paced` against `routed-paced`: the same at a fixed 500 req/s from `proxyLoad.mjs` (64 keep-alive
+ *   connections), so both rows wake up as often and only the per-request work differs.
  * - `proxy-off` against `proxy-v1` / `proxy-v2`: the same load generator (`proxyLoad.mjs`, since wrk cannot send
  *   a PROXY header) against the plain balancer, sending no header, or a v1 or v2 header to a balancer that
- *   requires one; with keep-alive (64 connections, one header per connection) and with a connection per request
- *   (16 connections, one header per request). Goal: ≤ 1.02× proxy-off.
+ *   requires one; with keep-alive (64 connections at 500 req/s, one header per connection) and with a
+ *   connection per request (16 connections at 200 req/s, one header per request). Goal: ≤ 1.02× proxy-off.
  *
  * Pinned when `taskset` exists and there are 2+ CPUs: the balancer on CPU 0; the load and both backends on CPU 1.
  *
- *   pnpm --filter @lb/proxy build && node --import tsx bench/proxy/features.ts              # 5 rounds of 8 s
+ *   pnpm --filter @lb/proxy build && node --import tsx bench/proxy/features.ts              # 7 rounds of 6 s
  *   node --import tsx bench/proxy/features.ts --quick                                       # 1 round of 2 s
  *   node --import tsx bench/proxy/features.ts --rounds 7 --seconds 10 --only plain,routed
  */
@@ -28,8 +30,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const rounds = Number(option('--rounds') ?? (quick ? 1 : 5));
-const seconds = Number(option('--seconds') ?? (quick ? 2 : 8));
+const rounds = Number(option('--rounds') ?? (quick ? 1 : 7));
+const seconds = Number(option('--seconds') ?? (quick ? 2 : 6));
 const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const pinned = spawnSync('which', ['taskset']).status === 0 && cpus().length >= 2;
@@ -40,13 +42,15 @@ const LOAD_CPU = 1;
 interface Row {
   name: string;
   mode: 'plain' | 'routed' | 'proxy';
-  /** `wrk`, or the PROXY load generator's header and connection shape. */
-  load: { kind: 'wrk'; path: string; host: string } | { kind: 'gen'; header: string; shape: string };
+  /** `wrk`, or the load generator's PROXY header, connection shape and rate (0: as fast as it can). */
+  load:
+    | { kind: 'wrk'; path: string; host: string }
+    | { kind: 'gen'; header: string; shape: string; rate: number; path?: string; host?: string };
   /** The row this one is compared with. */
   reference?: string;
 }
 
-const rows: Row[] = [
+const allRows: Row[] = [
   { name: 'plain', mode: 'plain', load: { kind: 'wrk', path: '/app/x', host: 'app.example.com' } },
   {
     name: 'routed',
@@ -54,18 +58,38 @@ const rows: Row[] = [
     load: { kind: 'wrk', path: '/app/x', host: 'app.example.com' },
     reference: 'plain',
   },
-  ...(['keepalive', 'close'] as const).flatMap((shape): Row[] => [
-    { name: `proxy-off-${shape}`, mode: 'plain', load: { kind: 'gen', header: 'none', shape } },
-    ...['v1', 'v2'].map(
-      (header): Row => ({
-        name: `proxy-${header}-${shape}`,
-        mode: 'proxy',
-        load: { kind: 'gen', header, shape },
-        reference: `proxy-off-${shape}`,
-      }),
-    ),
-  ]),
-].filter((row) => !only || only.has(row.name));
+  // The same two at a fixed rate below what either can do: the same wake-ups per second for both.
+  ...(['plain', 'routed'] as const).map(
+    (mode): Row => ({
+      name: `${mode}-paced`,
+      mode,
+      load: {
+        kind: 'gen',
+        header: 'none',
+        shape: 'keepalive',
+        rate: 500,
+        path: '/app/x',
+        host: 'app.example.com',
+      },
+      ...(mode === 'routed' ? { reference: 'plain-paced' } : {}),
+    }),
+  ),
+  ...(['keepalive', 'close'] as const).flatMap((shape): Row[] => {
+    const rate = shape === 'close' ? 200 : 500;
+    return [
+      { name: `proxy-off-${shape}`, mode: 'plain', load: { kind: 'gen', header: 'none', shape, rate } },
+      ...['v1', 'v2'].map(
+        (header): Row => ({
+          name: `proxy-${header}-${shape}`,
+          mode: 'proxy',
+          load: { kind: 'gen', header, shape, rate },
+          reference: `proxy-off-${shape}`,
+        }),
+      ),
+    ];
+  }),
+];
+const rows = allRows.filter((row) => !only || only.has(row.name));
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -116,14 +140,10 @@ function drive(row: Row, port: number, secs: number): number {
   }
   const connections = row.load.shape === 'close' ? '16' : '64';
   const gen = [process.execPath, join(here, 'proxyLoad.mjs'), String(port), connections, String(secs)];
+  const { header, shape, rate, path = '/', host = 'a' } = row.load;
   const [command, ...rest] = onLoadCpu([
-    'timeout',
-    '-k',
-    '5',
-    String(secs + 15),
-    ...gen,
-    row.load.header,
-    row.load.shape,
+    ...['timeout', '-k', '5', String(secs + 15), ...gen],
+    ...[header, shape, String(rate), path, host],
   ]);
   const result = JSON.parse(execFileSync(command!, rest, { encoding: 'utf8' })) as {
     requests: number;

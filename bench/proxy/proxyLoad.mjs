@@ -1,16 +1,22 @@
 // A small bounded HTTP/1.1 load generator for `features.ts`, because wrk cannot open a connection with a PROXY
 // protocol header. argv: port, connections, seconds, header (`none`, `v1` or `v2`), shape (`keepalive` or
-// `close`). Each connection sends one request at a time (GET /, Host: a); `close` opens a new connection for
-// every request (with `Connection: close`), so a PROXY header goes with every request. Prints one JSON line:
+// `close`), rate (requests per second in all; 0 for as fast as answers come), path, Host. Each connection sends
+// one request at a time; `close` opens a new connection for every request (with `Connection: close`), so a
+// PROXY header goes with every request. With a rate, each connection waits for its next slot before sending, so
+// balancers compared at one rate do the same work per second but for what differs. Prints one JSON line:
 // { requests, errors, seconds }. Every response of the bench backend ends with the 13-byte body counted here.
 import { connect } from 'node:net';
 
-const [portText, connText, secondsText, header, shape] = process.argv.slice(2);
+const [portText, connText, secondsText, header, shape, rateText = '0', path = '/', host = 'a'] =
+  process.argv.slice(2);
 const port = Number(portText);
 const seconds = Number(secondsText);
+const connections = Number(connText);
 const close = shape === 'close';
+/** Milliseconds between two requests of one connection; 0 when unpaced. */
+const interval = Number(rateText) > 0 ? (connections * 1000) / Number(rateText) : 0;
 const request = Buffer.from(
-  `GET / HTTP/1.1\r\nHost: a\r\n${close ? 'Connection: close\r\n' : ''}\r\n`,
+  `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`,
   'latin1',
 );
 const BODY = 'Hello, world!';
@@ -35,17 +41,28 @@ function proxyHeader(sourcePort) {
 let requests = 0;
 let errors = 0;
 let running = true;
-const deadline = Date.now() + seconds * 1000;
-const startedAt = process.hrtime.bigint();
 let open = 0;
-let nextSourcePort = 1024;
+let sourcePort = 1024;
+const startedAt = performance.now();
 
-function connection() {
+/** Runs `send` at the slot's next time (at once when unpaced or already late), and moves the slot on. */
+function paced(slot, send) {
+  if (interval === 0) return send();
+  const now = performance.now();
+  const wait = slot.next - now;
+  slot.next = Math.max(slot.next, now) + interval;
+  if (wait <= 0) send();
+  else setTimeout(send, wait);
+}
+
+/** One connection (keep-alive: for the whole run; close: for one request, then the next one opens). */
+function connection(slot) {
   if (!running) return;
   open++;
   const socket = connect(port, '127.0.0.1');
   socket.setNoDelay(true);
-  const prefix = proxyHeader((nextSourcePort++ % 64511) + 1024);
+  sourcePort = sourcePort >= 65535 ? 1024 : sourcePort + 1;
+  const prefix = proxyHeader(sourcePort);
   let tail = '';
   socket.once('connect', () =>
     socket.write(prefix === undefined ? request : Buffer.concat([prefix, request])),
@@ -58,7 +75,7 @@ function connection() {
     while (at !== -1) {
       requests++;
       last = at;
-      if (!close && running) socket.write(request);
+      if (!close) paced(slot, () => running && !socket.destroyed && socket.write(request));
       at = text.indexOf(BODY, at + BODY.length);
     }
     tail = text.slice(last === -1 ? Math.max(0, text.length - BODY.length) : last + BODY.length);
@@ -69,20 +86,24 @@ function connection() {
   });
   socket.on('close', () => {
     open--;
-    if (running) connection();
+    if (running) paced(slot, () => connection(slot));
     else if (open === 0) finish();
   });
 }
 
 function finish() {
-  const elapsed = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const elapsed = (performance.now() - startedAt) / 1000;
   process.stdout.write(`${JSON.stringify({ requests, errors, seconds: elapsed })}\n`);
   process.exit(0);
 }
 
-for (let i = 0; i < Number(connText); i++) connection();
+for (let i = 0; i < connections; i++) {
+  const slot = { next: performance.now() + Math.random() * interval };
+  paced(slot, () => connection(slot));
+}
 setTimeout(() => {
   running = false;
-  // Keep-alive connections close on their next response; a hard bound all the same.
-  setTimeout(finish, 2000).unref();
-}, deadline - Date.now());
+  // Keep-alive connections close at their next response (or a paced one never sent); a hard bound all the same.
+  setTimeout(finish, 1000).unref();
+  if (open === 0) finish();
+}, seconds * 1000);

@@ -6,6 +6,12 @@ type RouteTest = (request: RoutedRequest, host: string | undefined) => boolean;
 
 interface CompiledRoute {
   readonly test: RouteTest;
+  /**
+   * Cheap necessary conditions, checked before `test` so most routes are passed over without a call: the first
+   * path segment the route needs, and the exact host names it takes (`undefined`: no such condition).
+   */
+  readonly segment: string | undefined;
+  readonly hosts: ReadonlySet<string> | undefined;
   /** Whether `test` reads the host name, so a table without host matches never computes it. */
   readonly readsHost: boolean;
   /** Groups with their cumulative weights, for a weighted pick; one entry for a plain `group`. */
@@ -57,6 +63,30 @@ function compileHost(value: RouteMatch['host'], field: string): ((host: string) 
     for (const suffix of suffixes) if (host.length > suffix.length && host.endsWith(suffix)) return true;
     return false;
   };
+}
+
+/** The first segment of a normalised path (`api` of `/api/users`, `''` of `/`). */
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end === -1 ? path.slice(1) : path.slice(1, end);
+}
+
+/**
+ * The first path segment every request a match takes must have: a `path` or a `pathPrefix` other than `/` fix
+ * it (`/static/` and `/api` both end their first segment where the request's must end).
+ */
+function requiredSegment(match: RouteMatch | undefined): string | undefined {
+  if (typeof match?.path === 'string') return firstSegment(match.path);
+  const prefix = match?.pathPrefix;
+  if (typeof prefix !== 'string' || prefix === '/') return undefined;
+  return firstSegment(prefix);
+}
+
+/** The host names of a match that lists only exact names; `undefined` when it has none or a wildcard. */
+function exactHosts(match: RouteMatch | undefined): ReadonlySet<string> | undefined {
+  if (match?.host === undefined) return undefined;
+  const names = list(match.host).map((name) => String(name).toLowerCase());
+  return names.some((name) => name.startsWith('*.')) ? undefined : new Set(names);
 }
 
 function compilePrefix(prefix: string): (path: string) => boolean {
@@ -162,6 +192,7 @@ function compileTargets(route: Route, field: string): Pick<CompiledRoute, 'group
 export class RouteTable {
   private readonly routes: readonly CompiledRoute[];
   private readonly readsHost: boolean;
+  private readonly readsSegment: boolean;
 
   constructor(
     routes: readonly Route[],
@@ -189,9 +220,13 @@ export class RouteTable {
       const targets = compileTargets(route, field);
       const hits = targets.groups.map((group) => ({ route: name, group }));
       const readsHost = route.match?.host !== undefined;
-      return { test: compileMatch(route.match, `${field}.match`), readsHost, ...targets, hits };
+      const test = compileMatch(route.match, `${field}.match`);
+      const segment = requiredSegment(route.match);
+      const hosts = exactHosts(route.match);
+      return { test, readsHost, segment, hosts, ...targets, hits };
     });
     this.readsHost = this.routes.some((route) => route.readsHost);
+    this.readsSegment = this.routes.some((route) => route.segment !== undefined);
   }
 
   /** Every group a route can send to, for checking them against the configured groups. */
@@ -203,7 +238,10 @@ export class RouteTable {
   route(request: RoutedRequest): RouteHit | undefined {
     const raw = request.host;
     const host = raw === undefined || !this.readsHost ? undefined : hostOnly(raw);
+    const segment = this.readsSegment ? firstSegment(request.path) : undefined;
     for (const route of this.routes) {
+      if (route.segment !== undefined && route.segment !== segment) continue;
+      if (route.hosts !== undefined && (host === undefined || !route.hosts.has(host))) continue;
       if (!route.test(request, host)) continue;
       if (route.hits.length === 1) return route.hits[0];
       const at = this.random() * route.total;
