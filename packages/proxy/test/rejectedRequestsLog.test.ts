@@ -3,7 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TcpLoadBalancer } from '../src/index.js';
 import { cleanup, onCleanup, raw, send, startBackend, startBalancer, statuses, until } from './helpers.js';
 import { exchange, request } from './proxyProtocolHelpers.js';
-import { closeBackends, startBackend as startTcpBackend } from './tcpHelpers.js';
+import {
+  closeBackends,
+  refusedBackend,
+  startBackend as startTcpBackend,
+  exchange as tcpExchange,
+} from './tcpHelpers.js';
 
 afterEach(async () => {
   await cleanup();
@@ -166,5 +171,32 @@ describe('connections refused for their PROXY protocol header', () => {
     ).toEqual([200]);
     await until(() => lines.length === 1);
     expect(JSON.parse(lines[0]!).client).toBe('203.0.113.5');
+  });
+});
+
+describe('TCP connections that are never proxied', () => {
+  it('log a line each: no backend up, or every connect refused', async () => {
+    const { stream, lines } = collector();
+    const dead = await refusedBackend('dead');
+    const lb = new TcpLoadBalancer(
+      {
+        loadBalancerPort: 0,
+        loadBalancerHost: '127.0.0.1',
+        retries: { attempts: 1 },
+        accessLog: { format: 'json', stream },
+      },
+      [dead],
+    );
+    await lb.start();
+    onCleanup(() => lb.stop({ timeout: 100 }));
+    expect(await tcpExchange(lb.address!.port, 'hello')).toBe('');
+    await until(() => lines.length === 1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ protocol: 'TCP', client: '127.0.0.1', backend: 'dead' });
+    lb.setBackendHealth('dead', 'down');
+    expect(await tcpExchange(lb.address!.port, 'hello')).toBe('');
+    await until(() => lines.length === 2);
+    const refused = JSON.parse(lines[1]!);
+    expect(refused).toMatchObject({ protocol: 'TCP', client: '127.0.0.1', bytesOut: 0 });
+    expect(refused.backend).toBeUndefined();
   });
 });
