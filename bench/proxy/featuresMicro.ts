@@ -39,10 +39,8 @@ const table = new RouteTable(routes);
 const lookup = (target: string, host: string) =>
   table.route({ method: 'GET', host, path: normalizePath(target)!, header: () => undefined });
 /** One request for each route: a host route's host, or a path route's path. */
-const spread = routes.map((_route, i) =>
-  i % 2 === 0
-    ? ([`/x/${i}`, `svc${i >> 1}.example.com`] as const)
-    : ([`/svc${i >> 1}/x`, 'www.example.com'] as const),
+const spread: [target: string, host: string][] = routes.map((_route, i) =>
+  i % 2 === 0 ? [`/x/${i}`, `svc${i >> 1}.example.com`] : [`/svc${i >> 1}/x`, 'www.example.com'],
 );
 spread[99] = ['/app/x', 'app.example.com'];
 let next = 0;
