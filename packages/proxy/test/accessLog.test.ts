@@ -100,6 +100,50 @@ describe('access log over HTTP', () => {
     });
   });
 
+  it('names the route that took the request: its name, else its index, in both formats', async () => {
+    const api = await startBackend('api');
+    const web = await startBackend('web');
+    const json = collector();
+    const combined = collector();
+    const config = {
+      loadBalancerPort: 0,
+      loadBalancerHost: '127.0.0.1',
+      groups: { api: { backends: [api.backend] }, web: { backends: [web.backend] } },
+      routes: [
+        { name: 'api-v1', match: { pathPrefix: '/v1' }, group: 'api' },
+        { match: { host: 'api.example.com' }, group: 'api' },
+        { groups: { web: 1 } },
+      ],
+    } as const;
+    const lbs = [
+      new LoadBalancer({ ...config, accessLog: { format: 'json', stream: json.stream } }),
+      new LoadBalancer({ ...config, accessLog: { format: 'combined', stream: combined.stream } }),
+    ];
+    for (const lb of lbs) {
+      await lb.start();
+      onCleanup(() => lb.stop({ timeout: 100 }));
+      await send(lb.address!.port, { path: '/v1/users' });
+      await send(lb.address!.port, { path: '/x', headers: { host: 'api.example.com' } });
+      await send(lb.address!.port, { path: '/' });
+    }
+    await until(() => json.lines.length === 3 && combined.lines.length === 3);
+    expect(json.lines.map((line) => JSON.parse(line)).map((e) => [e.route, e.group])).toEqual([
+      ['api-v1', 'api'],
+      ['1', 'api'],
+      ['2', 'web'],
+    ]);
+    expect(combined.lines.map((line) => combinedLine.exec(line)?.slice(12, 14))).toEqual([
+      ['api-v1', 'api'],
+      ['1', 'api'],
+      ['2', 'web'],
+    ]);
+    // setRoutes brings the new names in with the new table.
+    lbs[0]!.setRoutes([{ name: 'all', group: 'web' }]);
+    await send(lbs[0]!.address!.port, { path: '/v1/users' });
+    await until(() => json.lines.length === 4);
+    expect(JSON.parse(json.lines[3]!)).toMatchObject({ route: 'all', group: 'web' });
+  });
+
   it('logs the client address after the trust rules', async () => {
     const backend = await startBackend('a');
     const { stream, lines } = collector();
@@ -159,7 +203,15 @@ describe('access log over HTTP', () => {
     const [refused, tunnel] = lines.map((line) => JSON.parse(line));
     expect(refused).toMatchObject({ target: '/nowhere', status: 404, retries: 0 });
     expect(refused.backend).toBeUndefined();
-    expect(tunnel).toMatchObject({ target: '/chat', status: 101, group: 'chat', backend: 'ws', bytesIn: 4 });
+    expect(refused.route).toBeUndefined();
+    expect(tunnel).toMatchObject({
+      target: '/chat',
+      status: 101,
+      route: '0',
+      group: 'chat',
+      backend: 'ws',
+      bytesIn: 4,
+    });
     expect(tunnel.bytesOut).toBe(received.length);
     expect(tunnel.connectMs).toBeGreaterThanOrEqual(0);
   });

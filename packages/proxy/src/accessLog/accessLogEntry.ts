@@ -4,7 +4,7 @@ export interface AccessLogEntry {
   readonly time: number;
   /** The client address after the trust rules (`trustProxy`, PROXY protocol). */
   readonly client: string;
-  /** `HTTP/1.1`, `HTTP/1.0` or `TCP`. */
+  /** `HTTP/1.1`, `HTTP/1.0` or `TCP`; empty for a request refused before its request line was read whole. */
   readonly protocol: string;
   /** Empty for a TCP connection. */
   readonly method: string;

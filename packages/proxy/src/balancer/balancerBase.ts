@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Server } from 'node:net';
-import { type Backend, type BackendId, type ClusterConfig, LbError, type TypedEventEmitter } from '@lb/core';
+import {
+  type Backend,
+  type BackendId,
+  type ClusterConfig,
+  type DiscoverySource,
+  LbError,
+  type TypedEventEmitter,
+} from '@lb/core';
 import { fail, validateBackends } from '@lb/core/internal';
 import { AccessLog } from '../accessLog/accessLog.js';
 import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
@@ -12,7 +19,7 @@ import { type BackendGroupConfig, validateGroupConfig } from '../options/groupOp
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { RequestCounters } from '../router/requestCounters.js';
 import { BackendGroup, type BackendGroupView } from './backendGroup.js';
-import { DiscoveryFollower } from './discoveryFollower.js';
+import { DiscoveryFollower, discoveryMetrics } from './discoveryFollower.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 
 const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
@@ -38,8 +45,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   protected readonly accessLog: AccessLog | undefined;
   private admin: AdminServer | undefined;
   private readonly config: LoadBalancerConfig;
-  /** Follows the `discovery` source into the `default` group. */
-  private readonly discovery: DiscoveryFollower | undefined;
+  /** The discovery source each group follows, by group name: the balancer's own `discovery` fills `default`. */
+  private readonly followers = new Map<string, DiscoveryFollower>();
 
   protected constructor(
     config: LoadBalancerConfig | ClusterConfig,
@@ -73,11 +80,20 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       const created = this.createGroup(name, group);
       this.groups.set(name, created);
       this.addInitialBackends(created, group.backends ?? []);
+      if (group.discovery !== undefined) this.follow(created, name, group.discovery);
     }
-    this.discovery =
-      source === undefined
-        ? undefined
-        : new DiscoveryFollower(source, this.groups.get(defaultGroup)!.set, this);
+    if (source !== undefined) this.follow(this.groups.get(defaultGroup)!, defaultGroup, source);
+  }
+
+  /** Makes `group` follow `source` (not yet started). */
+  private follow(group: BackendGroup<T>, name: string, source: DiscoverySource): DiscoveryFollower {
+    const follower = new DiscoveryFollower(source, group.set, this, name, group.name);
+    this.followers.set(name, follower);
+    return follower;
+  }
+
+  private stopFollowers(): void {
+    for (const follower of this.followers.values()) follower.stop();
   }
 
   /** The bound address of the listener, once started. */
@@ -169,7 +185,11 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
 
   /** Metrics in the Prometheus text exposition format 0.0.4 (`docs/metrics.md`). */
   metrics(): string {
-    return this.metricsRegistry.prometheus() + (this.discovery?.prometheus() ?? '') + this.accessLogMetrics();
+    return (
+      this.metricsRegistry.prometheus() +
+      discoveryMetrics([...this.followers.values()]) +
+      this.accessLogMetrics()
+    );
   }
 
   /** `lb_access_log_dropped_total`, only when there is an access log: no series is better than a false zero. */
@@ -215,6 +235,13 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     if (this.server !== undefined) created.resilience.start();
     const old = this.groups.get(name);
     this.groups.set(name, created);
+    // The old group's source stops with it; the new one's starts at once on a running balancer.
+    this.followers.get(name)?.stop();
+    this.followers.delete(name);
+    if (config.discovery !== undefined) {
+      const follower = this.follow(created, name, config.discovery);
+      if (this.server !== undefined && this.stopping === undefined) follower.start();
+    }
     if (old !== undefined) void old.retire().then(() => this.groupRetired(old));
     return old;
   }
@@ -223,8 +250,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   protected groupRetired(_group: BackendGroup<T>): void {}
 
   private createGroup(name: string | undefined, config: BackendGroupConfig): BackendGroup<T> {
-    const { backends: _backends, ...own } = config;
-    const { groups: _groups, routes: _routes, ...top } = this.config;
+    const { backends: _backends, discovery: _discovery, ...own } = config;
+    const { groups: _groups, routes: _routes, discovery: _source, ...top } = this.config;
     const options =
       name === undefined || Object.keys(own).length === 0 ? this.options : this.resolve({ ...top, ...own });
     return new BackendGroup(name, options, this.metricsRegistry, this.counters, this, (group) =>
@@ -243,7 +270,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
    */
   protected async startServices(): Promise<void> {
     for (const group of this.groups.values()) group.resilience.start();
-    this.discovery?.start();
+    for (const follower of this.followers.values()) follower.start();
     if (this.options.adminPort === undefined) return;
     const provider: AdminProvider = {
       metrics: () => this.metrics(),
@@ -255,7 +282,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       await admin.start();
     } catch (err) {
       // A half-started balancer would hold its port with nobody able to stop it; unwind so start() can retry.
-      this.discovery?.stop();
+      this.stopFollowers();
       for (const group of this.groups.values()) group.resilience.stop();
       const server = this.server;
       this.server = undefined;
@@ -271,7 +298,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   }
 
   private async shutdown(timeout: number): Promise<void> {
-    this.discovery?.stop();
+    this.stopFollowers();
     for (const group of this.groups.values()) group.resilience.stop();
     await this.admin?.stop();
     await this.closeConnections(timeout);

@@ -14,8 +14,10 @@ import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 export class DiscoveryFollower {
   private unsubscribe: (() => void) | undefined;
   private latest: DiscoverySnapshot | undefined;
-  private stale = false;
-  private updates = 0;
+  /** Whether the last snapshot was stale: `lb_discovery_stale`. */
+  stale = false;
+  /** Fresh snapshots applied: `lb_discovery_updates_total`. */
+  updates = 0;
   private reapplyQueued = false;
   private readonly onHealthChange = (): void => {
     // Only tiers depend on health; without them a re-apply would change nothing.
@@ -32,6 +34,10 @@ export class DiscoveryFollower {
     private readonly source: DiscoverySource,
     private readonly set: BackendSet,
     private readonly events: TypedEventEmitter<LoadBalancerEvents>,
+    /** The group the source fills, named in its events. */
+    readonly group: string,
+    /** The `group` label of its metrics; `undefined` for a balancer without `groups`, as its backend series. */
+    readonly label: string | undefined,
   ) {}
 
   /** Subscribes to the source and starts following health changes for the tiers. */
@@ -40,7 +46,7 @@ export class DiscoveryFollower {
     this.events.on('backendDown', this.onHealthChange);
     this.unsubscribe = this.source.subscribe({
       snapshot: (snapshot) => this.receive(snapshot),
-      error: (error) => this.events.emit('discoveryError', error),
+      error: (error) => this.events.emit('discoveryError', error, this.group),
     });
   }
 
@@ -52,33 +58,19 @@ export class DiscoveryFollower {
     this.events.off('backendDown', this.onHealthChange);
   }
 
-  /** `lb_discovery_stale` and `lb_discovery_updates_total`. */
-  prometheus(): string {
-    return new PrometheusWriter()
-      .family(
-        'lb_discovery_stale',
-        'gauge',
-        '1 while the discovery source cannot refresh and the last set is kept.',
-      )
-      .sample('lb_discovery_stale', undefined, this.stale ? 1 : 0)
-      .family('lb_discovery_updates_total', 'counter', 'Fresh discovery snapshots applied.')
-      .sample('lb_discovery_updates_total', undefined, this.updates)
-      .toString();
-  }
-
   private receive(snapshot: DiscoverySnapshot): void {
     this.stale = snapshot.stale;
     if (snapshot.stale) {
       // Never applied: a stale snapshot is at best the set already in place, and must not empty it.
       const error =
         snapshot.error ?? new LbError('LB_ERR_DISCOVERY_FAILED', `${this.source.description}: stale`);
-      this.events.emit('discoveryStale', error, snapshot);
+      this.events.emit('discoveryStale', error, snapshot, this.group);
       return;
     }
     this.latest = snapshot;
     this.updates++;
     this.apply();
-    this.events.emit('discoveryUpdated', snapshot);
+    this.events.emit('discoveryUpdated', snapshot, this.group);
   }
 
   private apply(): void {
@@ -112,6 +104,21 @@ export class DiscoveryFollower {
     const message = err instanceof Error ? err.message : String(err);
     const code = err instanceof ConfigError ? 'LB_ERR_DISCOVERY_INVALID' : 'LB_ERR_DISCOVERY_FAILED';
     const error = new LbError(code, `${this.source.description}: ${message}`, { cause: err });
-    this.events.emit('discoveryError', error);
+    this.events.emit('discoveryError', error, this.group);
   }
+}
+
+/** `lb_discovery_stale` and `lb_discovery_updates_total`, one series per followed source; empty without one. */
+export function discoveryMetrics(followers: readonly DiscoveryFollower[]): string {
+  if (followers.length === 0) return '';
+  const labels = (f: DiscoveryFollower) => (f.label === undefined ? undefined : { group: f.label });
+  const out = new PrometheusWriter().family(
+    'lb_discovery_stale',
+    'gauge',
+    '1 while the discovery source cannot refresh and the last set is kept.',
+  );
+  for (const f of followers) out.sample('lb_discovery_stale', labels(f), f.stale ? 1 : 0);
+  out.family('lb_discovery_updates_total', 'counter', 'Fresh discovery snapshots applied.');
+  for (const f of followers) out.sample('lb_discovery_updates_total', labels(f), f.updates);
+  return out.toString();
 }

@@ -9,9 +9,9 @@ import type { BackendGroupConfig } from '../options/groupOptions.js';
 import { resolveProxyOptions } from '../options/resolveOptions.js';
 import { createProxyHooks } from '../router/createProxyHooks.js';
 import type { ProxyHooks } from '../router/proxyHooks.js';
-import { type Refusal, RequestEntry } from '../router/requestEntry.js';
+import { type Dispatch, type Refusal, RequestEntry } from '../router/requestEntry.js';
 import { normalizePath } from '../routing/normalizePath.js';
-import type { Route } from '../routing/route.js';
+import type { Route, RouteHit } from '../routing/route.js';
 import { RouteTable } from '../routing/routeTable.js';
 import { Http1Pool } from '../upstream/http1Pool.js';
 import type { UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
@@ -62,6 +62,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       this.isStopping,
       (err) => this.emitError(err),
       this.accessLog,
+      this.metricsRegistry,
     );
   }
 
@@ -103,10 +104,10 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     return table;
   }
 
-  private choose(exchange: ClientExchange, picked?: string): ProxyHooks | Refusal {
+  private choose(exchange: ClientExchange, picked?: string): Dispatch | Refusal {
     if (picked !== undefined) {
       const group = this.groups.get(picked);
-      if (group !== undefined) return group.transport.hooks;
+      if (group !== undefined) return group.transport.unrouted;
       // An onRequest hook named a group that does not exist: a bug in the hook, reported as its throw would be.
       this.emitError(
         new LbError('LB_ERR_UNKNOWN_GROUP', `onRequest picked the group '${picked}', which does not exist`),
@@ -114,16 +115,15 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       return hookFailed;
     }
     const routes = this.routes;
-    const name =
-      routes === undefined
-        ? this.groups.has('default')
-          ? 'default'
-          : this.groups.keys().next().value
-        : routeOf(routes, exchange);
-    if (name === undefined) return noRoute;
-    if (name === badPath) return { status: 400, message: 'Bad Request' };
-    const group = this.groups.get(name);
-    return group === undefined ? noRoute : group.transport.hooks;
+    if (routes === undefined) {
+      const only = this.groups.get('default') ?? this.groups.values().next().value;
+      return only === undefined ? noRoute : only.transport.unrouted;
+    }
+    const hit = routeOf(routes, exchange);
+    if (hit === undefined) return noRoute;
+    if (hit === badPath) return badRequest;
+    const group = this.groups.get(hit.group);
+    return group === undefined ? noRoute : { hooks: group.transport.hooks, route: hit.route };
   }
 
   /** Starts listening (and the admin server when `adminPort` is set); resolves once the port is bound. */
@@ -221,6 +221,8 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
 interface HttpGroupTransport {
   readonly upstream: Http1Pool;
   readonly hooks: ProxyHooks;
+  /** The group's dispatch when no route chose it, built once so the request path without routes allocates none. */
+  readonly unrouted: Dispatch;
 }
 
 function httpGroupTransport(
@@ -243,26 +245,33 @@ function httpGroupTransport(
     connections,
   );
   group.set.observe({ backendRemoved: (record) => upstream.forget(record.id) });
-  return {
-    upstream,
-    hooks: createProxyHooks(options, upstream, connections, group.path, accessLog, group.name),
-  };
+  const hooks = createProxyHooks(options, upstream, connections, group.path, accessLog, group.name);
+  return { upstream, hooks, unrouted: { hooks, route: undefined } };
 }
 
 const noRoute: Refusal = { status: 404, message: 'No route matches this request' };
 const hookFailed: Refusal = { status: 500, message: 'Internal Server Error' };
+const badRequest: Refusal = { status: 400, message: 'Bad Request' };
 /** A route lookup that found the path malformed (a bad percent escape). */
-const badPath = '\u0000bad path';
+const badPath = Symbol('bad path');
 
-function routeOf(routes: RouteTable, exchange: ClientExchange): string | undefined {
+function routeOf(routes: RouteTable, exchange: ClientExchange): RouteHit | typeof badPath | undefined {
   const path = normalizePath(exchange.url);
   if (path === undefined) return badPath;
-  const headers = exchange.headers;
-  const host = headers.host;
   return routes.route({
     method: exchange.method,
-    host: typeof host === 'string' ? host : undefined,
+    host: hostOf(exchange.rawHeaders),
     path,
-    header: (name) => headers[name],
+    // The header object is built only for a route that matches on other fields than the host.
+    header: (name) => exchange.headers[name],
   });
+}
+
+/** The `Host` value (the listener let exactly one through, or none for HTTP/1.0), read without building the map. */
+function hostOf(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') return rawHeaders[i + 1];
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import { readProxyHeader } from '../downstream/readProxyHeader.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
 import type { TcpLoadBalancerConfig } from '../options/balancerOptions.js';
 import { type ResolvedProxyOptions, resolveProxyOptions } from '../options/resolveOptions.js';
-import { proxyTcpConnection } from '../router/tcpSession.js';
+import { logRefusedConnection, proxyTcpConnection } from '../router/tcpSession.js';
 import { TcpSessionAccounting } from '../router/tcpSessionAccounting.js';
 import type { BackendGroup } from './backendGroup.js';
 import { BalancerBase } from './balancerBase.js';
@@ -111,10 +111,17 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
       this.metricsRegistry.clientDisconnected();
       this.counters.ended();
     });
+    const startedAt = performance.now();
     const proxyProtocol = this.options.proxyProtocol;
     if (proxyProtocol?.trusted(client.remoteAddress ?? '', 0)) {
-      readProxyHeader(client, proxyProtocol.timeout, (header) =>
-        proxyTcpConnection(client, this.hooks, header),
+      readProxyHeader(
+        client,
+        proxyProtocol.timeout,
+        (header) => proxyTcpConnection(client, this.hooks, header),
+        () => {
+          this.metricsRegistry.proxyHeaderFailed();
+          logRefusedConnection(client, this.hooks, startedAt);
+        },
       );
     } else {
       proxyTcpConnection(client, this.hooks);

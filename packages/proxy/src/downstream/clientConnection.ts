@@ -4,7 +4,7 @@ import { hasBareLf } from '../protocol/http1/fieldSyntax.js';
 import { checkRequestFraming } from '../protocol/http1/framing.js';
 import { httpDate } from '../protocol/http1/httpDate.js';
 import { type RequestFacts, requestFacts } from '../protocol/http1/requestFacts.js';
-import { parseRequestHead, RequestParseError } from '../protocol/http1/requestHead.js';
+import { parseRequestHead, type RequestHead, RequestParseError } from '../protocol/http1/requestHead.js';
 import { applyRequestRules, type CheckedRequest, type RequestRules } from '../protocol/http1/requestRules.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { ClientExchange } from './clientExchange.js';
@@ -17,6 +17,19 @@ export interface ClientLimits extends RequestRules {
   readonly maxHeaderSize: number;
 }
 
+/** A request the connection answered with an error before handing it on (bad framing, a timeout, a limit). */
+export interface RejectedRequest {
+  readonly status: number;
+  /** The connection's client: the peer, or the client a trusted PROXY header relayed (no `trustProxy` yet). */
+  readonly remoteAddress: string;
+  /** The parsed head, when the request got that far (a rule after parsing refused it). */
+  readonly head: RequestHead | undefined;
+  /** Bytes of the request received when it was refused. */
+  readonly bytesIn: number;
+  /** When its first byte arrived, in ms since the epoch. */
+  readonly startedAt: number;
+}
+
 /** What a client connection needs from the listener that accepted it. */
 export interface ClientConnectionOwner {
   readonly limits: ClientLimits;
@@ -27,6 +40,8 @@ export interface ClientConnectionOwner {
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void;
   /** Something failed that no request rule explains (a bug): the connection is closed, never the process. */
   onError(error: Error): void;
+  /** A request was refused before it was handed on; the connection closes after its answer. */
+  onRejected(rejection: RejectedRequest): void;
   connectionClosed(connection: ClientConnection): void;
 }
 
@@ -128,7 +143,7 @@ export class ClientConnection implements BodySink {
       if (limit > 0 && now - this.since >= limit) this.socket.destroy();
     } else if (this.phase === 'head') {
       if (headersTimeout > 0 && now - this.since >= headersTimeout)
-        this.reject(408, 'Request header timeout');
+        this.reject(408, 'Request header timeout', this.held?.length ?? 0);
     } else if (this.phase === 'body') {
       if (requestTimeout > 0 && now - this.requestStartedAt >= requestTimeout)
         this.bodyFailed(408, 'Request timeout');
@@ -212,19 +227,21 @@ export class ClientConnection implements BodySink {
     }
     const { maxHeaderSize } = this.owner.limits;
     const end = data.indexOf(CRLFCRLF, offset);
+    // What a refusal logs as received: the request's bytes so far.
+    const received = data.length - offset;
     if (requestLineTooLong(data, offset, maxHeaderSize)) {
-      this.reject(414, 'Request line too long');
+      this.reject(414, 'Request line too long', received);
       return;
     }
     if (end === -1) {
       const rest = data.subarray(offset);
-      if (rest.length > maxHeaderSize) this.reject(431, 'Request header fields too large');
-      else if (hasBareLf(rest)) this.reject(400, 'Bad request: bare LF');
+      if (rest.length > maxHeaderSize) this.reject(431, 'Request header fields too large', received);
+      else if (hasBareLf(rest)) this.reject(400, 'Bad request: bare LF', received);
       else this.held = rest;
       return;
     }
     if (end - offset > maxHeaderSize) {
-      this.reject(431, 'Request header fields too large');
+      this.reject(431, 'Request header fields too large', received);
       return;
     }
     let head: ReturnType<typeof parseRequestHead>;
@@ -232,21 +249,22 @@ export class ClientConnection implements BodySink {
       head = parseRequestHead(data.toString('latin1', offset, end));
     } catch (err) {
       const status = err instanceof RequestParseError ? err.status : 400;
-      this.reject(status, `Bad request: ${err instanceof Error ? err.message : String(err)}`);
+      this.reject(status, `Bad request: ${err instanceof Error ? err.message : String(err)}`, received);
       return;
     }
     const checked = checkRequestFraming(head.httpVersion, head.rawHeaders);
     if ('violation' in checked) {
-      this.reject(checked.violation.status, `Bad request framing: ${checked.violation.reason}`);
+      const { status, reason } = checked.violation;
+      this.reject(status, `Bad request framing: ${reason}`, received, head);
       return;
     }
     const facts = requestFacts(head.rawHeaders);
     if (head.httpVersion === '1.1' && facts.host === undefined) {
-      this.reject(400, 'Bad request: missing Host');
+      this.reject(400, 'Bad request: missing Host', received, head);
       return;
     }
     if (head.method === 'CONNECT') {
-      this.reject(405, 'CONNECT is not supported');
+      this.reject(405, 'CONNECT is not supported', received, head);
       return;
     }
     let request: CheckedRequest;
@@ -254,11 +272,12 @@ export class ClientConnection implements BodySink {
       request = applyRequestRules(head, facts.host, this.owner.limits);
     } catch (err) {
       const status = err instanceof RequestParseError ? err.status : 400;
-      this.reject(status, `Bad request: ${err instanceof Error ? err.message : String(err)}`);
+      const message = `Bad request: ${err instanceof Error ? err.message : String(err)}`;
+      this.reject(status, message, received, head);
       return;
     }
     if (facts.expect !== undefined && facts.expect.toLowerCase() !== '100-continue') {
-      this.reject(417, `Unsupported expectation ${facts.expect}`);
+      this.reject(417, `Unsupported expectation ${facts.expect}`, received, head);
       return;
     }
     const rest = end + 4 < data.length ? data.subarray(end + 4) : undefined;
@@ -357,10 +376,12 @@ export class ClientConnection implements BodySink {
     this.owner.connectionClosed(this);
   }
 
-  /** Answers a request that never reached the balancer's logic, then closes. */
-  private reject(status: number, message: string): void {
+  /** Answers a request that never reached the balancer's logic, tells the owner, then closes. */
+  private reject(status: number, message: string, bytesIn: number, head?: RequestHead): void {
     this.phase = 'closed';
     this.held = undefined;
+    const remoteAddress = this.remoteAddress;
+    this.owner.onRejected({ status, remoteAddress, head, bytesIn, startedAt: this.since });
     const body = `${message.replace(/[^\x20-\x7e]/g, '?')}\n`;
     this.socket.write(
       `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +

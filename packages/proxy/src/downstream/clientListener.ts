@@ -8,7 +8,12 @@ import {
 import type { TlsOptions } from '@lb/core';
 import type { TrustPredicate } from '../protocol/http1/trustProxy.js';
 import type { ProxyHeader } from '../protocol/proxy/proxyHeader.js';
-import { ClientConnection, type ClientConnectionOwner, type ClientLimits } from './clientConnection.js';
+import {
+  ClientConnection,
+  type ClientConnectionOwner,
+  type ClientLimits,
+  type RejectedRequest,
+} from './clientConnection.js';
 import type { ClientExchange } from './clientExchange.js';
 import { readProxyHeader } from './readProxyHeader.js';
 
@@ -16,6 +21,10 @@ import { readProxyHeader } from './readProxyHeader.js';
 export interface ClientRequestHandler {
   onRequest(exchange: ClientExchange): void;
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void;
+  /** A request the listener answered itself with an error (400, 408, 413, 414, 431, 501, 505, …). */
+  onRejected(rejection: RejectedRequest): void;
+  /** A trusted peer's connection was closed for its PROXY header (malformed, missing or too late). */
+  onProxyHeaderRefused(): void;
   onError(error: Error): void;
 }
 
@@ -96,6 +105,10 @@ export class ClientListener implements ClientConnectionOwner {
     this.handler.onError(error);
   }
 
+  onRejected(rejection: RejectedRequest): void {
+    this.handler.onRejected(rejection);
+  }
+
   connectionClosed(connection: ClientConnection): void {
     this.connections.delete(connection);
   }
@@ -141,10 +154,15 @@ export class ClientListener implements ClientConnectionOwner {
     }
     this.awaitingHeader.add(socket);
     socket.once('close', () => this.awaitingHeader.delete(socket));
-    readProxyHeader(socket, proxyProtocol.timeout, (header) => {
-      this.awaitingHeader.delete(socket);
-      this.serve(socket, context, relayedAddress(header));
-    });
+    readProxyHeader(
+      socket,
+      proxyProtocol.timeout,
+      (header) => {
+        this.awaitingHeader.delete(socket);
+        this.serve(socket, context, relayedAddress(header));
+      },
+      () => this.handler.onProxyHeaderRefused(),
+    );
   }
 
   /**

@@ -117,6 +117,10 @@ export class MetricsRegistry {
   clientConnections = 0;
   /** Requests (or TCP connections) refused because no backend could take them. */
   noBackend = 0;
+  /** Requests the HTTP listener answered with an error before dispatch, by status (a handful of codes). */
+  private readonly rejected = new Map<number, number>();
+  /** Connections of trusted peers closed for a missing, malformed or late PROXY protocol header. */
+  proxyHeaderRefused = 0;
 
   constructor(options: MetricsRegistryOptions = {}) {
     this.buckets = options.buckets;
@@ -215,6 +219,16 @@ export class MetricsRegistry {
   clientConnected(): void {
     this.clientConnections++;
     this.activeClientConnections++;
+  }
+
+  /** The listener refused a request with `status` (400, 408, 431, …) before it reached a route. */
+  clientRejected(status: number): void {
+    this.rejected.set(status, (this.rejected.get(status) ?? 0) + 1);
+  }
+
+  /** A trusted peer's connection was closed for its PROXY protocol header (malformed, missing or too late). */
+  proxyHeaderFailed(): void {
+    this.proxyHeaderRefused++;
   }
 
   /** A client connection closed. */
@@ -350,6 +364,19 @@ export class MetricsRegistry {
     out.sample('lb_client_active_connections', undefined, this.activeClientConnections);
     out.family('lb_no_backend_total', 'counter', 'Requests refused because no backend could take them.');
     out.sample('lb_no_backend_total', undefined, this.noBackend);
+    out.family(
+      'lb_client_rejected_total',
+      'counter',
+      'Requests the listener refused before dispatch (bad framing, timeouts, limits), by status.',
+    );
+    for (const [status, count] of [...this.rejected].sort((a, b) => a[0] - b[0]))
+      out.sample('lb_client_rejected_total', { status: String(status) }, count);
+    out.family(
+      'lb_proxy_protocol_rejected_total',
+      'counter',
+      'Connections of trusted peers closed for a malformed, missing or late PROXY protocol header.',
+    );
+    out.sample('lb_proxy_protocol_rejected_total', undefined, this.proxyHeaderRefused);
     out.family('lb_start_time_seconds', 'gauge', 'Unix time the load balancer started, in seconds.');
     out.sample('lb_start_time_seconds', undefined, this.startedAt / 1000);
     writeProcessMetrics(out);

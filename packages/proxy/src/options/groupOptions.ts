@@ -1,5 +1,6 @@
 import {
   type Backend,
+  type DiscoverySource,
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
   type Strategy,
@@ -29,6 +30,12 @@ export interface BackendGroupConfig
   readonly strategy?: LoadBalancingStrategyName | Strategy;
   /** The group's backends. @default none */
   readonly backends?: readonly Backend[];
+  /**
+   * Where the group's backends come from instead (`dnsDiscovery`, `fileDiscovery`, … or your own source),
+   * followed from `start()` until `stop()` or until `setGroup` replaces the group; each fresh snapshot is applied
+   * with the group's `setBackends`. Give this or `backends`, not both. @default none
+   */
+  readonly discovery?: DiscoverySource;
   /** TLS to this group's backends, as the balancer's `upstreamTls`. @default the balancer's `upstreamTls` */
   readonly upstreamTls?: UpstreamTls;
 }
@@ -36,6 +43,7 @@ export interface BackendGroupConfig
 const groupKeys: ReadonlySet<string> = new Set([
   'strategy',
   'backends',
+  'discovery',
   'healthCheck',
   'outlierDetection',
   'slowStart',
@@ -66,7 +74,7 @@ export function validateGroupConfig(name: string, config: BackendGroupConfig): v
     fail('LB_ERR_INVALID_OPTION', `groups.${name}`, 'must be an object of group options', config);
   }
   assertKnownKeys(config, groupKeys, `Group '${name}'`);
-  const { strategy, backends, upstreamTls, ...rest } = config;
+  const { strategy, backends, discovery, upstreamTls, ...rest } = config;
   validateLoadBalancerOptions(rest);
   if (upstreamTls !== undefined) validateUpstreamTls(upstreamTls, `groups.${name}.upstreamTls`);
   if (strategy !== undefined) validateStrategyOption(strategy);
@@ -74,5 +82,22 @@ export function validateGroupConfig(name: string, config: BackendGroupConfig): v
     if (!Array.isArray(backends))
       fail('LB_ERR_INVALID_OPTION', `groups.${name}.backends`, 'must be a list', backends);
     validateBackends(backends);
+  }
+  if (discovery !== undefined) {
+    if (typeof discovery?.subscribe !== 'function')
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        `groups.${name}.discovery`,
+        'must be a discovery source with a subscribe() method',
+        discovery,
+      );
+    // The source's first snapshot would replace a static list at once: two owners of one set.
+    if (backends !== undefined)
+      fail(
+        'LB_ERR_INVALID_OPTION',
+        `groups.${name}.discovery`,
+        'cannot be given with backends: the source fills the group, so list its backends there instead',
+        '…',
+      );
   }
 }

@@ -8,6 +8,8 @@ export interface HttpLogMeasures {
   readonly status: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** The route that took the request (its name or index); `undefined` without `routes`. */
+  readonly route: string | undefined;
   readonly group: string | undefined;
   readonly backend: string | undefined;
   readonly connectMs: number | undefined;
@@ -45,7 +47,7 @@ export function httpLogEntry(
     status: measures.status,
     bytesIn: measures.bytesIn,
     bytesOut: measures.bytesOut,
-    route: undefined,
+    route: measures.route,
     group: measures.group,
     backend: measures.backend,
     connectMs: measures.connectMs,

@@ -129,6 +129,8 @@ export class ProxyExchange implements ClientExchangeHandlers {
     private readonly client: ClientExchange,
     private readonly headers: string[],
     clientAddress: string,
+    /** The route that chose the group, for the access log; `undefined` without `routes`. */
+    private readonly route: string | undefined,
     /** What `tracing` gave the request; `undefined` when it is off. */
     private readonly ids?: RequestIds,
     /** The user's hooks for this request; `undefined` when none is set. */
@@ -373,6 +375,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
       status,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      route: this.route,
       group: this.hooks.group,
       backend: this.current === undefined ? undefined : String(this.current.backend.id),
       connectMs: this.connectMs,

@@ -8,6 +8,7 @@ import {
   type UpstreamTlsOptions,
 } from '@lb/core';
 import type { AccessLog } from '../accessLog/accessLog.js';
+import type { AccessLogEntry } from '../accessLog/accessLogEntry.js';
 import { encodeProxyHeader } from '../protocol/proxy/encodeProxyHeader.js';
 import type { ProxyEndpoint, ProxyHeader } from '../protocol/proxy/proxyHeader.js';
 import { backendTls, connectBackend } from '../protocol/tls/connectBackend.js';
@@ -45,6 +46,47 @@ export interface TcpSessionHooks {
   noBackend(error: LbError): void;
 }
 
+/** The access-log line of one TCP connection, written when it closed (or was refused). */
+function tcpLogEntry(
+  client: Socket,
+  clientAddress: string,
+  startedAt: number,
+  backend: Backend | undefined,
+  connectMs: number | undefined,
+  retries: number,
+): AccessLogEntry {
+  const totalMs = performance.now() - startedAt;
+  return {
+    time: Date.now() - totalMs,
+    client: clientAddress,
+    protocol: 'TCP',
+    method: '',
+    target: '',
+    status: 0,
+    bytesIn: client.bytesRead,
+    bytesOut: client.bytesWritten,
+    route: undefined,
+    group: undefined,
+    backend: backend === undefined ? undefined : String(backend.id),
+    connectMs,
+    responseMs: undefined,
+    totalMs,
+    retries,
+    traceId: undefined,
+    requestId: undefined,
+    referer: undefined,
+    userAgent: undefined,
+  };
+}
+
+/**
+ * Logs a connection refused before it was proxied (a trusted peer's PROXY header was malformed, missing or
+ * late): its peer as the client, the bytes it sent, and no backend. Its status is 0, like every TCP line.
+ */
+export function logRefusedConnection(client: Socket, hooks: TcpSessionHooks, startedAt: number): void {
+  hooks.accessLog?.log(tcpLogEntry(client, client.remoteAddress ?? '', startedAt, undefined, undefined, 0));
+}
+
 /**
  * Proxies one client connection: picks a backend, connects (retrying on another backend when the connect
  * fails), then pipes both ways with backpressure. A half-close on one side is passed on to the other (both
@@ -76,30 +118,11 @@ export function proxyTcpConnection(client: Socket, hooks: TcpSessionHooks, relay
   const log = hooks.accessLog;
   if (log !== undefined) {
     const startedAt = performance.now();
-    client.once('close', () => {
-      const totalMs = performance.now() - startedAt;
-      log.log({
-        time: Date.now() - totalMs,
-        client: clientAddress,
-        protocol: 'TCP',
-        method: '',
-        target: '',
-        status: 0,
-        bytesIn: client.bytesRead,
-        bytesOut: client.bytesWritten,
-        route: undefined,
-        group: undefined,
-        backend: chosen === undefined ? undefined : String(chosen.id),
-        connectMs,
-        responseMs: undefined,
-        totalMs,
-        retries: hooks.maxRetries - retriesLeft,
-        traceId: undefined,
-        requestId: undefined,
-        referer: undefined,
-        userAgent: undefined,
-      });
-    });
+    client.once('close', () =>
+      log.log(
+        tcpLogEntry(client, clientAddress, startedAt, chosen, connectMs, hooks.maxRetries - retriesLeft),
+      ),
+    );
   }
 
   const attempt = (): void => {

@@ -57,6 +57,7 @@ export function tunnelUpgrade(
   clientHead: Buffer,
   headers: string[],
   clientAddress: string,
+  route: string | undefined,
   ids: RequestIds | undefined,
 ): void {
   const startedAt = performance.now();
@@ -77,6 +78,7 @@ export function tunnelUpgrade(
           status,
           bytesIn: socket.bytesRead - readBefore,
           bytesOut: socket.bytesWritten - writtenBefore,
+          route,
           group: hooks.group,
           backend: backendId,
           connectMs: sentAt === undefined ? undefined : sentAt - startedAt,

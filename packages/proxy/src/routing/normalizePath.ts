@@ -1,4 +1,9 @@
 const unreserved = /^[A-Za-z0-9\-._~]$/;
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const PERCENT = 0x25;
+const QUESTION = 0x3f;
+const HASH = 0x23;
 
 /**
  * The path part of an origin-form request target, normalised the way routes compare it (RFC 3986 §6.2.2):
@@ -7,8 +12,19 @@ const unreserved = /^[A-Za-z0-9\-._~]$/;
  * malformed escape. The target forwarded to the backend is not changed.
  */
 export function normalizePath(target: string): string | undefined {
-  const queryAt = target.search(/[?#]/);
+  let queryAt = -1;
+  let plain = target.charCodeAt(0) === SLASH;
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === QUESTION || c === HASH) {
+      queryAt = i;
+      break;
+    }
+    if (c === PERCENT || (c === DOT && target.charCodeAt(i - 1) === SLASH)) plain = false;
+  }
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  // Most paths have no escape and no dot segment: they are already in normal form.
+  if (plain) return path;
   let decoded = '';
   for (let i = 0; i < path.length; i++) {
     const c = path[i]!;

@@ -20,6 +20,11 @@ export interface RouteMatch {
  * `{ stable: 95, canary: 5 }`). A route without `match` takes every request: the default.
  */
 export interface Route {
+  /**
+   * What the access log calls the route (`route` field): letters, digits, `_`, `.`, `-` or `:`, at most 64, unique
+   * among the routes. @default the route's index in the list, as a string (`'0'`, `'1'`, …)
+   */
+  readonly name?: string;
   readonly match?: RouteMatch;
   readonly group?: string;
   readonly groups?: Readonly<Record<string, number>>;
@@ -34,4 +39,10 @@ export interface RoutedRequest {
   readonly path: string;
   /** A header's value by lower-case name. */
   header(name: string): string | readonly string[] | undefined;
+}
+
+/** The route that took a request (its `name`, else its index) and the group it chose. */
+export interface RouteHit {
+  readonly route: string;
+  readonly group: string;
 }

@@ -36,7 +36,7 @@ describe('RouteTable', () => {
     [{ headers: { 'x-beta': '' } }, 'beta'],
     [{ host: undefined }, 'web'],
   ])('first match wins: %j → %s', (over, group) => {
-    expect(table.route(request(over))).toBe(group);
+    expect(table.route(request(over))?.group).toBe(group);
   });
 
   it('matches a prefix on segment boundaries unless it ends with a slash', () => {
@@ -45,19 +45,35 @@ describe('RouteTable', () => {
       { match: { pathPrefix: '/static/' }, group: 'static' },
     ]);
     expect([
-      t.route(request({ path: '/api' })),
-      t.route(request({ path: '/api/x' })),
-      t.route(request({ path: '/apiary' })),
+      t.route(request({ path: '/api' }))?.group,
+      t.route(request({ path: '/api/x' }))?.group,
+      t.route(request({ path: '/apiary' }))?.group,
     ]).toEqual(['api', 'api', undefined]);
-    expect(t.route(request({ path: '/static/a.css' }))).toBe('static');
+    expect(t.route(request({ path: '/static/a.css' }))?.group).toBe('static');
   });
 
   it('splits a weighted route by its weights', () => {
     let next = 0;
     const draws = [0, 0.94, 0.95, 0.999];
     const t = new RouteTable([{ groups: { stable: 95, canary: 5, off: 0 } }], () => draws[next++]!);
-    expect(draws.map(() => t.route(request()))).toEqual(['stable', 'stable', 'canary', 'canary']);
+    expect(draws.map(() => t.route(request())?.group)).toEqual(['stable', 'stable', 'canary', 'canary']);
     expect(t.groupNames()).toEqual(new Set(['stable', 'canary', 'off']));
+  });
+
+  it('names the route that matched: its name, else its index', () => {
+    const t = new RouteTable(
+      [
+        { name: 'api', match: { pathPrefix: '/api' }, group: 'api' },
+        { match: { pathPrefix: '/static' }, group: 'static' },
+        { name: 'site', groups: { stable: 1, canary: 1 } },
+      ],
+      () => 0.9,
+    );
+    expect(t.route(request({ path: '/api/x' }))).toEqual({ route: 'api', group: 'api' });
+    expect(t.route(request({ path: '/static/x' }))).toEqual({ route: '1', group: 'static' });
+    expect(t.route(request({ path: '/' }))).toEqual({ route: 'site', group: 'canary' });
+    // The same answer object each time: a lookup allocates nothing.
+    expect(t.route(request({ path: '/api' }))).toBe(t.route(request({ path: '/api/y' })));
   });
 
   it('returns undefined when nothing matches and there is no default', () => {
@@ -74,6 +90,17 @@ describe('RouteTable', () => {
     [[{}], 'routes[0]'],
     [[{ groups: { a: 0 } }], 'routes[0].groups'],
     [[{ groups: { a: -1 } }], 'routes[0].groups.a'],
+    [[{ name: 'has space', group: 'a' }], 'routes[0].name'],
+    [[{ name: '', group: 'a' }], 'routes[0].name'],
+    [
+      [
+        { name: 'x', group: 'a' },
+        { name: 'x', group: 'b' },
+      ],
+      'routes[1].name',
+    ],
+    // An unnamed route is '0': a later route may not take that name.
+    [[{ group: 'a' }, { name: '0', group: 'b' }], 'routes[1].name'],
   ])('refuses an invalid route (%j) naming %s', (routes, field) => {
     try {
       new RouteTable(routes as unknown as Route[]);
@@ -82,5 +109,11 @@ describe('RouteTable', () => {
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).field).toBe(field);
     }
+  });
+
+  it('refuses a misspelled route key with a hint', () => {
+    expect(() => new RouteTable([{ nmae: 'x', group: 'a' } as unknown as Route])).toThrow(
+      /Did you mean 'name'/,
+    );
   });
 });

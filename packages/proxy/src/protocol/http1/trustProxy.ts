@@ -51,3 +51,21 @@ export function resolveClientChain(
     index--;
   return { client: chain[index]!, chain: chain.slice(index) };
 }
+
+/**
+ * The client address of a request by its raw fields, as `buildRequestHeaders` works it out: the
+ * `X-Forwarded-For` chain is believed only from a trusted peer, and only as far as trusted hops appended it.
+ * For requests refused before they are forwarded, whose headers are never built.
+ */
+export function clientAddressOf(rawHeaders: readonly string[], peer: string, trust: TrustPredicate): string {
+  if (!trust(peer, 0)) return normalizeAddress(peer);
+  const claimed: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'x-forwarded-for') continue;
+    for (const part of rawHeaders[i + 1]!.split(',')) {
+      const address = part.trim();
+      if (address !== '') claimed.push(address);
+    }
+  }
+  return resolveClientChain(claimed, peer, trust).client;
+}

@@ -80,6 +80,8 @@ describe('parseProxyHeader, version 1', () => {
     ['lower case', 'proxy TCP4 1.2.3.4 5.6.7.8 1 80\r\n'],
     ['a tab', 'PROXY TCP4\t1.2.3.4 5.6.7.8 1 80\r\n'],
     ['a bare LF', 'PROXY TCP4 1.2.3.4 5.6.7.8 1 80\n'],
+    ['a lone CR inside the line', 'PROXY TCP4 1.2.3.4\r5.6.7.8 1 80\r\n'],
+    ['a lone CR before the end', 'PROXY TCP4 1.2.3.4 5.6.7.8 1 80\r\r\n'],
     ['HTTP instead', 'GET / HTTP/1.1\r\n'],
   ])('refuses %s', (_name, text) => {
     expect(parseProxyHeader(Buffer.from(text)).kind).toBe('invalid');

@@ -49,7 +49,10 @@ function endpoint(address: string, portText: string, family: 'tcp4' | 'tcp6'): P
 }
 
 function parseV1(bytes: Buffer): ProxyParseResult {
-  const end = bytes.indexOf('\r\n', 0, 'latin1');
+  // A byte search: a string needle would be converted on every call.
+  let end = bytes.indexOf(0x0d);
+  if (end !== -1 && bytes[end + 1] !== 0x0a) end = end + 1 < bytes.length ? -2 : -1;
+  if (end === -2) return invalid('v1 header has a control byte');
   if (end === -1) {
     if (bytes.length >= v1MaxLength) return invalid('v1 header longer than 107 bytes');
     // A bare LF or any control byte can never become a valid line.
