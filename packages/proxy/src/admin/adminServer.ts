@@ -16,6 +16,11 @@ export interface AdminProvider {
   status(): unknown;
   /** Whether at least one backend takes traffic; `/healthz` answers 200 when it does, else 503. */
   healthy(): boolean;
+  /**
+   * Whether this process should get new traffic: started, not stopping, and `healthy()`. `/readyz` answers 200
+   * when it should, else 503. @default healthy()
+   */
+  ready?(): boolean;
 }
 
 /** Handles one admin request. Throwing (or rejecting) answers 500. */
@@ -46,9 +51,11 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 const text = 'text/plain; charset=utf-8';
 
 /**
- * The admin HTTP server: `GET /` (the live dashboard page), `/metrics` (Prometheus), `/status` (JSON), `/healthz`
- * (200 or 503); 404 for unknown paths and 405 for methods a route does not take. {@link AdminServer.route} adds
- * more routes or replaces these.
+ * The admin HTTP server: `GET /` (the live dashboard page), `/metrics` (Prometheus), `/status` (JSON), and three
+ * probes: `/healthz` (200 while a backend takes traffic, else 503), `/readyz` (200 while this process should get
+ * new traffic: started, not stopping, healthy; else 503) and `/livez` (200 as long as the server answers); 404
+ * for unknown paths and 405 for methods a route does not take. {@link AdminServer.route} adds more routes or
+ * replaces these.
  *
  * @example
  * ```ts
@@ -75,6 +82,14 @@ export class AdminServer {
       const healthy = provider.healthy();
       send(res, healthy ? 200 : 503, text, healthy ? 'ok\n' : 'no backend is up\n');
     });
+    const ready = provider.ready?.bind(provider) ?? provider.healthy.bind(provider);
+    this.route('/readyz', (_req, res) => {
+      const yes = ready();
+      send(res, yes ? 200 : 503, text, yes ? 'ready\n' : 'not ready\n');
+    });
+    // Answering at all is the proof of life: the event loop runs. Nothing else may fail it, so a drain or a
+    // backend outage never gets the process restarted.
+    this.route('/livez', (_req, res) => send(res, 200, text, 'alive\n'));
     registerDashboard(this);
   }
 

@@ -8,7 +8,7 @@ import {
   LbError,
   type TypedEventEmitter,
 } from '@lb/core';
-import { fail, validateBackends } from '@lb/core/internal';
+import { assertNumber, fail, validateBackends } from '@lb/core/internal';
 import { AccessLog } from '../accessLog/accessLog.js';
 import { type AdminProvider, AdminServer } from '../admin/adminServer.js';
 import type { BackendStatus } from '../backends/backendStatus.js';
@@ -40,7 +40,10 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   /** Every group by name; the single list of a balancer without `groups` is `default`. */
   protected readonly groups = new Map<string, BackendGroup<T>>();
   protected server: S | undefined;
+  /** Set when `stop()` is called: from then on the balancer is not ready. */
   protected stopping: Promise<void> | undefined;
+  /** Set once a stop no longer accepts (after its `drainDelay`): new connections are refused, responses close theirs. */
+  protected closing = false;
   /** Set when the `accessLog` option is; each group's request path writes to it. */
   protected readonly accessLog: AccessLog | undefined;
   private admin: AdminServer | undefined;
@@ -113,11 +116,17 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   }
 
   /**
-   * Stops gracefully: no new connections; requests, tunnels and connections in flight may finish for up to
-   * `timeout` milliseconds, then every remaining connection is closed.
+   * Stops gracefully. At once, the admin `/readyz` answers 503; for `drainDelay` milliseconds the balancer keeps
+   * accepting and serving, so whatever routes by that readiness (a Kubernetes Service) can catch up; then no new
+   * connections, and requests, tunnels and connections in flight may finish for up to `timeout` milliseconds,
+   * after which every remaining connection is closed. A second call returns the first one's promise.
+   *
+   * @throws {ConfigError} `LB_ERR_INVALID_OPTION` for a negative or non-finite `timeout` or `drainDelay`.
    */
-  stop(options: { timeout?: number } = {}): Promise<void> {
-    this.stopping ??= this.shutdown(options.timeout ?? 10_000);
+  stop(options: { timeout?: number; drainDelay?: number } = {}): Promise<void> {
+    const timeout = assertNumber(options.timeout ?? 10_000, 'timeout');
+    const drainDelay = assertNumber(options.drainDelay ?? 0, 'drainDelay');
+    this.stopping ??= this.shutdown(timeout, drainDelay);
     return this.stopping;
   }
 
@@ -276,6 +285,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       metrics: () => this.metrics(),
       status: () => this.stats(),
       healthy: () => this.healthy(),
+      // The admin server starts after the listener, so only stopping remains to check.
+      ready: () => this.stopping === undefined && this.healthy(),
     };
     const admin = new AdminServer(provider, { host: this.options.adminHost, port: this.options.adminPort });
     try {
@@ -297,11 +308,14 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
-  private async shutdown(timeout: number): Promise<void> {
+  private async shutdown(timeout: number, drainDelay: number): Promise<void> {
+    if (drainDelay > 0) await new Promise((resolve) => setTimeout(resolve, drainDelay));
+    this.closing = true;
     this.stopFollowers();
     for (const group of this.groups.values()) group.resilience.stop();
-    await this.admin?.stop();
     await this.closeConnections(timeout);
+    // After the drain: `/readyz` says 503 and `/livez` 200 for all of it.
+    await this.admin?.stop();
     // Last, so the lines of requests that finished while draining are written too.
     await this.accessLog?.close();
   }

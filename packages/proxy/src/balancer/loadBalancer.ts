@@ -42,7 +42,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
   private listener: ClientListener | undefined;
   /** Replaced whole by `setRoutes`; a request reads it once. */
   private routes: RouteTable | undefined;
-  private readonly isStopping = (): boolean => this.stopping !== undefined;
+  private readonly isStopping = (): boolean => this.closing;
 
   constructor(config: LoadBalancerConfig | ClusterConfig, backends: readonly Backend[] = []) {
     super(config, 'LoadBalancer', resolveProxyOptions, httpGroupTransport, backends);

@@ -99,7 +99,7 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
   }
 
   private accept(client: Socket): void {
-    if (this.stopping) {
+    if (this.closing) {
       client.destroy();
       return;
     }
