@@ -29,5 +29,5 @@ if (ClusterManager.isWorker) {
   cluster.on('workerRestart', (id, delay) => console.log(`worker ${id} exited; restarting in ${delay} ms`));
   await cluster.start();
   console.log(`4 workers behind http://localhost:${cluster.address?.port}/`);
-  console.log(`dashboard on http://127.0.0.1:${cluster.balancer?.adminAddress?.port}/`);
+  console.log(`dashboard on http://127.0.0.1:${cluster.adminAddress?.port}/`);
 }

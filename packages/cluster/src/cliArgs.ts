@@ -72,10 +72,12 @@ const valueFlags: ReadonlySet<string> = new Set([
   '--readiness',
   '--readiness-timeout',
   '--shutdown-timeout',
+  '--drain-delay',
   '--max-restarts',
   '--max-memory',
   '--log-format',
   '--admin-port',
+  '--admin-host',
   '--name',
   '--env',
   '--config',
@@ -200,6 +202,9 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
       case '--shutdown-timeout':
         config.shutdownTimeout = integer(flag, value, 0);
         break;
+      case '--drain-delay':
+        config.drainDelay = integer(flag, value, 0);
+        break;
       case '--max-restarts':
         config.maxRestarts = integer(flag, value, 0);
         break;
@@ -211,6 +216,9 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
         break;
       case '--admin-port':
         config.adminPort = integer(flag, value, 0, 65535);
+        break;
+      case '--admin-host':
+        config.adminHost = value;
         break;
       case '--name':
         name = assertControlName(value, '--name');

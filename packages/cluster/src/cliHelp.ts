@@ -26,12 +26,15 @@ Options of start:
                              (default: port)
       --readiness-timeout <ms>   how long a worker may take to become ready (default: 30000)
       --shutdown-timeout <ms>    how long in-flight requests may take on stop before SIGKILL (default: 10000)
+      --drain-delay <ms>     on SIGTERM, answer 503 at /readyz at once but keep serving this long before
+                             draining, while load balancers catch up (Kubernetes: 5000) (default: 0)
       --max-restarts <n>     crashes in a row before a worker is given up (default: 10); when every worker
                              has given up, lb stops and exits 1
       --no-exit-when-all-given-up   keep lb running with no worker instead, until kill -HUP <pid>
       --max-memory <size>    replace a worker gracefully above this resident memory, e.g. 512M or 1G
       --log-format <format>  prefix ([worker N] line), json or inherit (default: prefix)
-      --admin-port <port>    serve /metrics, /status and /healthz on this port (127.0.0.1)
+      --admin-port <port>    serve /metrics, /status, /healthz, /readyz and /livez on this port
+      --admin-host <host>    interface of the admin port (default: 127.0.0.1; 0.0.0.0 for Kubernetes probes)
       --name <name>          what status, logs, reload, stop and scale call it (default: the app's file name)
       --env <KEY=VALUE>      add a variable to every worker's environment (repeatable)
       --config <file>        read the app and options from this file (default with no <app>: lb.config.mjs

@@ -1,45 +1,42 @@
-import { AdminServer, type LoadBalancer, prometheusContentType } from '@lb/proxy';
+import { ClusterConfig } from '@lb/core';
+import { AdminServer } from '@lb/proxy';
 import type { ClusterManager } from './clusterManager.js';
-import { clusterStatus, serveClusterStatus } from './clusterStatus.js';
+import { clusterStatus } from './clusterStatus.js';
 
-/**
- * The admin server of a cluster without a load balancer (shared-port or per-port mode), run by the primary:
- * the same routes and dashboard as the balancer's, fed with what the primary knows — its workers, their
- * restarts and usage, the connections it handed to each, and the metrics their apps reported.
- */
-export function primaryAdmin(
-  cluster: ClusterManager,
-  workerMetrics: () => string,
-  options: { host: string; port: number },
-): AdminServer {
-  const admin = new AdminServer(
-    {
-      metrics: workerMetrics,
-      status: () => clusterStatus(cluster),
-      healthy: () => cluster.workers.some((worker) => worker.state === 'ready'),
-    },
-    options,
-  );
-  serveClusterStatus(admin, cluster);
-  return admin;
+/** What a cluster's admin server reports beyond its `/status`. */
+export interface ClusterAdminProvider {
+  /** The balancer's series (in proxy mode), then the `lb_worker_*` and app series. */
+  metrics(): string;
+  /** `/healthz`: the balancer has a backend up (proxy mode), or a worker is ready. */
+  healthy(): boolean;
+  /** `/readyz`: started, not stopping, and healthy. */
+  ready(): boolean;
 }
 
 /**
- * Adds the worker series to the `/metrics` of the balancer's admin server, so both modes expose the same
- * `lb_worker_*` and app series; the balancer's own per-backend series come first, unchanged.
+ * The admin server of a cluster in every mode, run by the primary: the same routes and dashboard as a
+ * balancer's, fed with what the primary knows (its workers, their restarts and usage, the connections it handed
+ * to each, the metrics their apps reported, and the balancer's own series in proxy mode). The cluster owns it
+ * rather than its balancer, so it answers from before the first worker starts until every worker has exited:
+ * `/livez` through the whole drain, `/readyz` 503 at its start.
  */
-export function serveWorkerMetrics(
-  admin: AdminServer,
-  balancer: LoadBalancer,
-  workerMetrics: () => string,
-): void {
-  admin.route('/metrics', (_req, res) => {
-    const body = balancer.metrics() + workerMetrics();
-    res.writeHead(200, {
-      'content-type': prometheusContentType,
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-    });
-    res.end(body);
-  });
+export function clusterAdmin(
+  cluster: ClusterManager,
+  provider: ClusterAdminProvider,
+  options: { host: string; port: number },
+): AdminServer {
+  return new AdminServer(
+    {
+      metrics: () => provider.metrics(),
+      status: () => clusterStatus(cluster),
+      healthy: () => provider.healthy(),
+      ready: () => provider.ready(),
+    },
+    options,
+  );
+}
+
+/** The cluster's config for its balancer: without `adminPort`, since the cluster serves the admin routes itself. */
+export function balancerConfig(config: ClusterConfig): ClusterConfig {
+  return config.adminPort === undefined ? config : new ClusterConfig({ ...config, adminPort: undefined });
 }

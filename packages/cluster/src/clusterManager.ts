@@ -3,10 +3,9 @@ import type { Writable } from 'node:stream';
 import { ClusterConfig, type ClusterConfigOptions, LbError, type TypedEventEmitter } from '@lb/core';
 import { assertInteger } from '@lb/core/internal';
 import { type AdminServer, LoadBalancer } from '@lb/proxy';
-import { primaryAdmin, serveWorkerMetrics } from './clusterAdmin.js';
+import { balancerConfig, clusterAdmin } from './clusterAdmin.js';
 import { ClusterControl } from './clusterControl.js';
 import type { ClusterManagerEvents } from './clusterEvents.js';
-import { serveClusterStatus } from './clusterStatus.js';
 import { assertControlName, currentControlEnvironment, defaultControlName } from './controlAddress.js';
 import { formatDuration } from './humanUnits.js';
 import { logWorkerEvents } from './lifecycleLog.js';
@@ -91,7 +90,10 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   private state: RunState = 'idle';
   private memoryTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** The admin server with `adminPort`, in every mode: up from the start of `start()` to the end of `stop()`. */
   private admin: AdminServer | undefined;
+  /** `config` without `adminPort`: the cluster serves the admin routes itself, its balancer does not. */
+  private readonly balancerConfig: ClusterConfig;
 
   /**
    * @param config The cluster configuration, as a `ClusterConfig` or its options.
@@ -142,8 +144,9 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       allGivenUp: (error) => this.onAllGivenUp(error),
     });
     logWorkerEvents(this, this.log, this.config);
+    this.balancerConfig = balancerConfig(this.config);
     // Created up front so listeners can be attached to its events before start().
-    if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.config);
+    if (this.config.enableLoadBalancer) this.supervisor.balancer = new LoadBalancer(this.balancerConfig);
     this.handleSignals = options.handleSignals ?? true;
     this.signals = new SignalHandlers(this, this.log);
   }
@@ -185,9 +188,16 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     reportMetrics(text);
   }
 
-  /** Where the admin server listens (the balancer's, or the primary's without one); `undefined` without `adminPort`. */
+  /** Where the admin server listens, once `start()` has begun; `undefined` without `adminPort`. */
   get adminAddress(): { host: string; port: number } | undefined {
-    return this.supervisor.balancer?.adminAddress ?? this.admin?.address;
+    return this.admin?.address;
+  }
+
+  /** Whether a worker takes traffic: the balancer has a backend up (proxy mode), or a worker is ready. */
+  private healthy(): boolean {
+    const balancer = this.supervisor.balancer;
+    if (balancer !== undefined) return balancer.healthy();
+    return this.workers.some((worker) => worker.state === 'ready');
   }
 
   /** Starts every worker, waits until all are ready, then starts the balancer; rejects if a worker cannot. */
@@ -202,8 +212,22 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     try {
       // First, so a second primary with the same name is refused before it starts any worker.
       await this.control?.listen();
+      // Next, before any worker: `/livez` answers from here on, `/readyz` 503 until every worker is ready.
+      if (config.adminPort !== undefined) {
+        const admin = clusterAdmin(
+          this,
+          {
+            metrics: () => (supervisor.balancer?.metrics() ?? '') + this.workerMetrics(),
+            healthy: () => this.healthy(),
+            ready: () => this.state === 'running' && this.healthy(),
+          },
+          { host: config.adminHost, port: config.adminPort },
+        );
+        await admin.start();
+        this.admin = admin;
+      }
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
-      if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(config);
+      if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(this.balancerConfig);
       if (config.sharedPort !== undefined) {
         supervisor.shared = new SharedPortServer(config.sharedPort, config.loadBalancerHost);
       }
@@ -211,21 +235,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
         supervisor.slots.map((slot) => () => supervisor.spawnInto(slot, config.workerPort(slot.id))),
       );
       await supervisor.balancer?.start();
-      // The balancer's admin server reports backends only; the cluster's view adds each worker's pid and restarts.
-      const admin = supervisor.balancer?.adminServer;
-      if (admin !== undefined && supervisor.balancer !== undefined) {
-        serveClusterStatus(admin, this);
-        serveWorkerMetrics(admin, supervisor.balancer, () => this.workerMetrics());
-      }
       await supervisor.shared?.listen();
-      // Without a balancer the primary serves the admin routes itself, from what it knows of its workers.
-      if (config.adminPort !== undefined && supervisor.balancer === undefined) {
-        this.admin = primaryAdmin(this, () => this.workerMetrics(), {
-          host: config.adminHost,
-          port: config.adminPort,
-        });
-        await this.admin.start();
-      }
       // A worker that died after it was ready but before start() finished is not restarted (restarts begin once
       // running): failing here is what keeps start() from resolving with a slot short.
       const lost = supervisor.slots.find((slot) => slot.current?.state !== 'ready');
@@ -247,11 +257,14 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     const workers = this.workers;
     const address = this.address;
     const where = address === undefined ? '' : ` on ${address.host}:${address.port}`;
+    const admin = this.adminAddress;
+    const adminWhere = admin === undefined ? '' : `; admin on ${admin.host}:${admin.port}`;
     this.log.write(
       'started',
-      `${workers.length} workers ready${where} (pids ${workers.map((w) => w.pid).join(', ')})`,
+      `${workers.length} workers ready${where} (pids ${workers.map((w) => w.pid).join(', ')})${adminWhere}`,
       {
         address,
+        admin,
         pids: workers.map((w) => w.pid),
       },
     );
@@ -259,8 +272,9 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   }
 
   /**
-   * Stops accepting, lets in-flight requests finish, then stops every worker (SIGKILL after `shutdownTimeout`).
-   * A second call while stopping returns the same promise.
+   * Stops: at once the admin `/readyz` answers 503 while the cluster keeps serving for `drainDelay`; then it
+   * stops accepting, lets in-flight requests finish, and stops every worker (SIGKILL after `shutdownTimeout`).
+   * `/livez` answers 200 until the end. A second call while stopping returns the same promise.
    */
   stop(): Promise<void> {
     if (this.state === 'idle') return Promise.resolve();
@@ -271,9 +285,18 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   }
 
   private async shutDown(): Promise<void> {
+    // From here `/readyz` answers 503.
     this.state = 'stopping';
     clearInterval(this.memoryTimer);
-    const timeout = this.config.shutdownTimeout;
+    const { drainDelay, shutdownTimeout: timeout } = this.config;
+    if (drainDelay > 0) {
+      this.log.write(
+        'notReady',
+        `not ready: /readyz answers 503; still serving for ${formatDuration(drainDelay)} (drainDelay) until load balancers stop sending traffic here`,
+        { drainDelay },
+      );
+      await new Promise((resolve) => setTimeout(resolve, drainDelay));
+    }
     this.log.write(
       'stop',
       `stopping: finishing in-flight requests, then SIGTERM to every worker (SIGKILL after ${formatDuration(timeout)})`,
@@ -390,12 +413,13 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     const { balancer, shared } = supervisor;
     supervisor.balancer = undefined;
     supervisor.shared = undefined;
-    const admin = this.admin;
-    this.admin = undefined;
-    await admin?.stop();
     await balancer?.stop({ timeout }).catch(() => {});
     shared?.close();
     await Promise.all([...supervisor.live].map((worker) => supervisor.retire(worker, timeout)));
     supervisor.slots = [];
+    // Last: `/livez` answers through the whole drain.
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.stop();
   }
 }

@@ -1,4 +1,4 @@
-import type { AdminServer, LoadBalancerStats } from '@lb/proxy';
+import type { LoadBalancerStats } from '@lb/proxy';
 import type { ClusterManager } from './clusterManager.js';
 import type { WorkerInfo } from './workerInfo.js';
 
@@ -15,20 +15,4 @@ export interface ClusterStatus {
 /** A JSON-serialisable snapshot of a cluster, as served at `/status` by its admin server. */
 export function clusterStatus(cluster: ClusterManager): ClusterStatus {
   return { address: cluster.address, workers: cluster.workers, balancer: cluster.balancer?.stats() };
-}
-
-/**
- * Makes an admin server's `/status` the cluster's view, so the dashboard at `/` shows each worker's pid,
- * restarts, uptime and memory next to its traffic.
- */
-export function serveClusterStatus(admin: AdminServer, cluster: ClusterManager): void {
-  admin.route('/status', (_req, res) => {
-    const body = `${JSON.stringify(clusterStatus(cluster), null, 2)}\n`;
-    res.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-    });
-    res.end(body);
-  });
 }

@@ -15,6 +15,7 @@ export type PrimaryLogEvent =
   | 'memoryLimitTooLow'
   | 'reload'
   | 'signal'
+  | 'notReady'
   | 'stop'
   | 'stopped'
   | 'control';

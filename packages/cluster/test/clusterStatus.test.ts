@@ -8,7 +8,7 @@ describe('the admin server of a cluster', () => {
   it('lists the workers next to the balancer stats at /status, and serves the dashboard at /', async () => {
     const manager = cluster({ enableLoadBalancer: true, loadBalancerPort: 0, adminPort: 0 });
     await manager.start();
-    const admin = manager.balancer?.adminAddress?.port as number;
+    const admin = manager.adminAddress?.port as number;
     const status = JSON.parse((await get(admin, '/status')).body) as ClusterStatus;
     expect(status.workers.map((w) => [w.id, w.pid, w.state, w.restarts])).toEqual(
       manager.workers.map((w) => [w.id, w.pid, 'ready', 0]),

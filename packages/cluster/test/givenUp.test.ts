@@ -66,7 +66,7 @@ describe('when every slot has given up', () => {
       [1, 'errored'],
     ]);
     // The admin /status (and its dashboard) shows the given-up slots too, never an empty list.
-    const admin = manager.balancer?.adminAddress?.port as number;
+    const admin = manager.adminAddress?.port as number;
     const status = JSON.parse((await get(admin, '/status')).body) as ClusterStatus;
     expect(status.workers.map((w) => [w.id, w.state, w.pid])).toEqual([
       [0, 'errored', undefined],

@@ -62,6 +62,10 @@ describe('ClusterConfig', () => {
     [{ processes: 2.5 }, 'LB_ERR_INVALID_PROCESS_COUNT', 'processes'],
     [{ readiness: 'soon' as 'port' }, 'LB_ERR_INVALID_OPTION', 'readiness'],
     [{ shutdownTimeout: -1 }, 'LB_ERR_INVALID_OPTION', 'shutdownTimeout'],
+    [{ drainDelay: -1 }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
+    [{ drainDelay: Number.NaN }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
+    [{ drainDelay: Number.POSITIVE_INFINITY }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
+    [{ drainDelay: '5s' as unknown as number }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
     [{ restartDelay: 500, maxRestartDelay: 100 }, 'LB_ERR_INVALID_OPTION', 'maxRestartDelay'],
   ] satisfies [ClusterConfigOptions, string, string][])('rejects %j with %s', (options, code, field) => {
     const err = errorOf(options);
@@ -97,6 +101,14 @@ describe('ClusterConfig', () => {
     const err = errorOf({ loadBalancerport: 3000 } as ClusterConfigOptions);
     expect(err.code).toBe('LB_ERR_INVALID_OPTION');
     expect(err.message).toContain("Did you mean 'loadBalancerPort'?");
+  });
+
+  it('drains at once by default and takes a drainDelay in ms; a misspelling gets a suggestion', () => {
+    expect(new ClusterConfig({}).drainDelay).toBe(0);
+    expect(new ClusterConfig({ drainDelay: 5000 }).drainDelay).toBe(5000);
+    const err = errorOf({ drainDelays: 5000 } as ClusterConfigOptions);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain("Did you mean 'drainDelay'?");
   });
 
   it('allows port 0 where the system may choose', () => {

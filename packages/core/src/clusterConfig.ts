@@ -40,6 +40,13 @@ export interface ClusterConfigOptions extends LoadBalancerOptions {
   sharedPort?: number;
   /** Milliseconds a worker may take to finish in-flight work after SIGTERM before SIGKILL. @default 10000 */
   shutdownTimeout?: number;
+  /**
+   * Milliseconds the cluster keeps accepting and serving after a stop begins (`SIGTERM`, `stop()`), with the admin
+   * `/readyz` already answering 503, before it stops accepting and drains. Load balancers in front (a Kubernetes
+   * Service, an ingress) stop sending new connections only some time after the stop began; this covers that lag.
+   * `0` drains at once, right for anything that does not route by readiness. @default 0
+   */
+  drainDelay?: number;
   /** Milliseconds a worker may take to become ready; past it, start or replacement fails. @default 30000 */
   readinessTimeout?: number;
   /** `'port'`: ready when the worker reports that it listens on its port. `'signal'`: when it calls `ready()`. @default 'port' */
@@ -77,6 +84,7 @@ export const clusterOnlyOptionKeys: readonly string[] = Object.keys({
   host: true,
   sharedPort: true,
   shutdownTimeout: true,
+  drainDelay: true,
   readinessTimeout: true,
   readiness: true,
   maxRestarts: true,
@@ -127,6 +135,7 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
   readonly host: string;
   readonly sharedPort: number | undefined;
   readonly shutdownTimeout: number;
+  readonly drainDelay: number;
   readonly readinessTimeout: number;
   readonly readiness: ReadinessMode;
   readonly maxRestarts: number;
@@ -174,6 +183,7 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
     this.host = assertString(o.host ?? '127.0.0.1', 'host');
     this.sharedPort = o.sharedPort === undefined ? undefined : assertPort(o.sharedPort, 'sharedPort', true);
     this.shutdownTimeout = assertNumber(o.shutdownTimeout ?? 10_000, 'shutdownTimeout');
+    this.drainDelay = assertNumber(o.drainDelay ?? 0, 'drainDelay');
     this.readinessTimeout = assertNumber(o.readinessTimeout ?? 30_000, 'readinessTimeout', 1);
     this.readiness = assertOneOf(o.readiness ?? 'port', 'readiness', ['port', 'signal']);
     this.maxRestarts = assertInteger(o.maxRestarts ?? 10, 'maxRestarts');
