@@ -85,6 +85,22 @@ describe('AdminServer', () => {
     expect(down.body).toContain('no backend');
   });
 
+  it('answers /readyz from ready() (healthy() without one) and /livez 200 whatever the backends', async () => {
+    const up = { value: true };
+    const plain = await start(registryProvider(up));
+    const ready = { value: false };
+    const gated = await start({ ...registryProvider(up), ready: () => ready.value });
+    expect((await call(plain, '/readyz')).status).toBe(200);
+    expect((await call(gated, '/readyz')).status).toBe(503);
+    ready.value = true;
+    expect((await call(gated, '/readyz')).body).toBe('ready\n');
+    up.value = false;
+    expect((await call(plain, '/readyz')).status).toBe(503);
+    expect((await call(plain, '/livez')).status).toBe(200);
+    expect((await call(plain, '/livez')).body).toBe('alive\n');
+    expect((await call(plain, '/livez', 'HEAD')).status).toBe(200);
+  });
+
   it('answers 404 for unknown paths, 405 for other methods, and HEAD without a body', async () => {
     const server = await start(registryProvider({ value: true }));
     expect((await call(server, '/nope')).status).toBe(404);
