@@ -59,6 +59,10 @@ describe('parseCliArgs', () => {
       'json',
       '--admin-port',
       '9000',
+      '--admin-host',
+      '0.0.0.0',
+      '--drain-delay',
+      '5000',
     );
     expect(parsed.command === 'start' && parsed.config).toMatchObject({
       loadBalancerHost: '127.0.0.1',
@@ -69,6 +73,8 @@ describe('parseCliArgs', () => {
       maxMemory: 512 * 1024 * 1024,
       logFormat: 'json',
       adminPort: 9000,
+      adminHost: '0.0.0.0',
+      drainDelay: 5000,
     });
   });
 
@@ -106,6 +112,10 @@ describe('parseCliArgs', () => {
     expect(failure('start', 'app.js', '--strategy', 'fastest')).toMatch(/roundRobin.*"fastest"/);
     expect(failure('start', 'app.js', '--log-format', 'xml')).toMatch(/prefix, json, inherit/);
     expect(failure('start', 'a.js', 'b.js')).toMatch(/after --/);
+    expect(failure('start', 'app.js', '--drain-delay', '-1')).toMatch(
+      /--drain-delay expects an integer from 0 up/,
+    );
+    expect(failure('start', 'app.js', '--drain-delay', '5s')).toMatch(/"5s"/);
     expect(failure('start', 'app.js', '--shared-port', '--strategy', 'random')).toMatch(/needs the balancer/);
   });
 });
