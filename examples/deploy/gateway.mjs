@@ -15,7 +15,13 @@ function discovery() {
       return kubernetesDiscovery({ service: name, port: env.LB_DISCOVERY_PORT ?? 'http' });
     case 'dns':
       // A headless Service, a Swarm `tasks.<service>` name or a Consul name: one A record per ready backend.
-      return dnsDiscovery({ name, port: number('LB_DISCOVERY_PORT', 3000), servers });
+      // LB_DNS_REFRESH: a fixed period instead of the records' TTL (Swarm's DNS says 600 s, clamped to 30 s).
+      return dnsDiscovery({
+        name,
+        port: number('LB_DISCOVERY_PORT', 3000),
+        servers,
+        refresh: number('LB_DNS_REFRESH', undefined),
+      });
     case 'srv':
       // `_http._tcp.api.default.svc.cluster.local`, or `api.service.consul` on Consul's DNS port.
       return srvDiscovery({ name, servers });

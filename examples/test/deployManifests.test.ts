@@ -233,6 +233,22 @@ describe('examples/deploy/nomad', () => {
   });
 });
 
+describe('docs/deploying.md', () => {
+  it('shows every file of examples/deploy as it is', () => {
+    const doc = readFileSync(join(examplesDir, '..', 'docs', 'deploying.md'), 'utf8');
+    const shown = new Map(
+      [...doc.matchAll(/^```\w+ file=examples\/deploy\/(\S+)\n([\s\S]*?)^```$/gm)].map((m) => [m[1], m[2]]),
+    );
+    const files = ['Dockerfile', 'gateway.mjs', 'kubernetes', 'nomad', 'swarm'].flatMap((entry) =>
+      entry.includes('.') || entry === 'Dockerfile'
+        ? [entry]
+        : readdirSync(join(deployDir, entry)).map((file) => `${entry}/${file}`),
+    );
+    expect([...shown.keys()].sort()).toEqual(files.sort());
+    for (const file of files) expect(shown.get(file), file).toBe(read(file));
+  });
+});
+
 describe('examples/deploy/gateway.mjs', () => {
   it('every manifest file is checked above', () => {
     const files = ['kubernetes', 'nomad', 'swarm'].flatMap((dir) =>
