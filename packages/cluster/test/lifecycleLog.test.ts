@@ -105,6 +105,34 @@ describe('every life-cycle event is one line from the primary', () => {
     );
   });
 
+  it('logs the readiness flip, then the drain start, with drainDelay, in JSON too', async () => {
+    const out = captureOutput();
+    const manager = cluster(
+      { processes: 1, logFormat: 'json', drainDelay: 50, adminPort: 0 },
+      [fixture('app.mjs')],
+      { stdout: out.stdout, stderr: out.stderr },
+    );
+    await manager.start();
+    const admin = manager.adminAddress;
+    await manager.stop();
+    const primary = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => 'event' in line);
+    const events = primary.map((line) => line.event);
+    expect(primary.find((line) => line.event === 'started')).toMatchObject({ admin });
+    expect(primary.find((line) => line.event === 'notReady')).toMatchObject({
+      worker: null,
+      pid: process.pid,
+      drainDelay: 50,
+      msg: 'not ready: /readyz answers 503; still serving for 50 ms (drainDelay) until load balancers stop sending traffic here',
+    });
+    expect(events.indexOf('notReady')).toBeLessThan(events.indexOf('stop'));
+    expect(events.indexOf('stop')).toBeLessThan(events.indexOf('stopped'));
+  });
+
   it('logs a memory replacement with the measured size', async () => {
     const out = captureOutput();
     const probe = cluster({ processes: 1 }, [fixture('app.mjs')], { stdout: out.stdout, stderr: out.stderr });
