@@ -113,7 +113,7 @@ describe('parseCliArgs', () => {
     expect(failure('start', 'app.js', '--log-format', 'xml')).toMatch(/prefix, json, inherit/);
     expect(failure('start', 'a.js', 'b.js')).toMatch(/after --/);
     expect(failure('start', 'app.js', '--drain-delay', '-1')).toMatch(
-      /--drain-delay expects an integer from 0 up/,
+      /--drain-delay expects an integer from 0 to 2147483647, got "-1"/,
     );
     expect(failure('start', 'app.js', '--drain-delay', '5s')).toMatch(/"5s"/);
     expect(failure('start', 'app.js', '--shared-port', '--strategy', 'random')).toMatch(/needs the balancer/);

@@ -203,7 +203,7 @@ export function parseCliArgs(argv: readonly string[], env: { cpus: number }): Cl
         config.shutdownTimeout = integer(flag, value, 0);
         break;
       case '--drain-delay':
-        config.drainDelay = integer(flag, value, 0);
+        config.drainDelay = integer(flag, value, 0, 2 ** 31 - 1);
         break;
       case '--max-restarts':
         config.maxRestarts = integer(flag, value, 0);

@@ -65,6 +65,7 @@ describe('ClusterConfig', () => {
     [{ drainDelay: -1 }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
     [{ drainDelay: Number.NaN }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
     [{ drainDelay: Number.POSITIVE_INFINITY }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
+    [{ drainDelay: 2 ** 31 }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
     [{ drainDelay: '5s' as unknown as number }, 'LB_ERR_INVALID_OPTION', 'drainDelay'],
     [{ restartDelay: 500, maxRestartDelay: 100 }, 'LB_ERR_INVALID_OPTION', 'maxRestartDelay'],
   ] satisfies [ClusterConfigOptions, string, string][])('rejects %j with %s', (options, code, field) => {

@@ -16,6 +16,9 @@ import {
 import { validateLoadBalancerOptions } from './validateLoadBalancerOptions.js';
 import { validateStrategyOption } from './validateStrategyOption.js';
 
+/** The longest delay a Node.js timer keeps (about 24.8 days). */
+const maxTimerDelay = 2 ** 31 - 1;
+
 /** How a cluster decides that a worker is ready for traffic. */
 export type ReadinessMode = 'port' | 'signal';
 
@@ -184,6 +187,10 @@ export class ClusterConfig implements Readonly<ClusterConfigOptions> {
     this.sharedPort = o.sharedPort === undefined ? undefined : assertPort(o.sharedPort, 'sharedPort', true);
     this.shutdownTimeout = assertNumber(o.shutdownTimeout ?? 10_000, 'shutdownTimeout');
     this.drainDelay = assertNumber(o.drainDelay ?? 0, 'drainDelay');
+    // Node fires a longer timer at once (with a warning): a typo in the unit would skip the delay silently.
+    if (this.drainDelay > maxTimerDelay) {
+      fail('LB_ERR_INVALID_OPTION', 'drainDelay', `must be at most ${maxTimerDelay} ms`, this.drainDelay);
+    }
     this.readinessTimeout = assertNumber(o.readinessTimeout ?? 30_000, 'readinessTimeout', 1);
     this.readiness = assertOneOf(o.readiness ?? 'port', 'readiness', ['port', 'signal']);
     this.maxRestarts = assertInteger(o.maxRestarts ?? 10, 'maxRestarts');

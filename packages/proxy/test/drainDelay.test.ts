@@ -56,7 +56,12 @@ describe('a standalone LoadBalancer stopping with a drainDelay', () => {
   it('refuses a bad drainDelay or timeout with a ConfigError and keeps serving', async () => {
     const backend = await startBackend('a');
     const { lb } = await startBalancer([backend.backend], { adminPort: 0 });
-    for (const options of [{ drainDelay: -1 }, { drainDelay: Number.NaN }, { timeout: -5 }]) {
+    for (const options of [
+      { drainDelay: -1 },
+      { drainDelay: Number.NaN },
+      { drainDelay: 2 ** 31 },
+      { timeout: -5 },
+    ]) {
       const error = (() => {
         try {
           void lb.stop(options);

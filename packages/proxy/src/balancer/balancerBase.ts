@@ -24,6 +24,9 @@ import type { LoadBalancerEvents } from './loadBalancerEvents.js';
 
 const Emitter = EventEmitter as unknown as new () => TypedEventEmitter<LoadBalancerEvents>;
 
+/** The longest delay a Node.js timer keeps (about 24.8 days). */
+const maxTimerDelay = 2 ** 31 - 1;
+
 /** The name of the group the balancer's own backend list and methods act on. */
 const defaultGroup = 'default';
 
@@ -126,6 +129,10 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   stop(options: { timeout?: number; drainDelay?: number } = {}): Promise<void> {
     const timeout = assertNumber(options.timeout ?? 10_000, 'timeout');
     const drainDelay = assertNumber(options.drainDelay ?? 0, 'drainDelay');
+    // Node fires a longer timer at once: a typo in the unit would skip the delay silently.
+    if (drainDelay > maxTimerDelay) {
+      fail('LB_ERR_INVALID_OPTION', 'drainDelay', `must be at most ${maxTimerDelay} ms`, drainDelay);
+    }
     this.stopping ??= this.shutdown(timeout, drainDelay);
     return this.stopping;
   }
