@@ -40,6 +40,12 @@ describe('lb config file', () => {
     const typo = await runLb(['start'], env, dir);
     expect(typo.status).toBe(2);
     expect(typo.stderr).toContain("has no option 'proceses'. Did you mean 'processes'?");
+    writeFileSync(join(dir, 'lb.config.json'), JSON.stringify({ script: 'app.js', drainDelays: 5000 }));
+    expect((await runLb(['start'], env, dir)).stderr).toContain("Did you mean 'drainDelay'?");
+    writeFileSync(join(dir, 'lb.config.json'), JSON.stringify({ script: 'app.js', drainDelay: -5 }));
+    const negative = await runLb(['start'], env, dir);
+    expect(negative.status).toBe(2);
+    expect(negative.stderr).toContain('drainDelay must be a finite number of at least 0');
     const missing = await runLb(['start', '--config', 'nope.mjs'], env, dir);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('--config nope.mjs: no such file');

@@ -1,7 +1,9 @@
 import { request } from 'node:http';
 import { ConfigError } from '@lb/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, send, startBackend, startBalancer, until } from './helpers.js';
+import { TcpLoadBalancer } from '../src/balancer/tcpLoadBalancer.js';
+import { cleanup, onCleanup, send, startBackend, startBalancer, until } from './helpers.js';
+import { closeBackends, exchange, openClient, startBackend as startTcpBackend } from './tcpHelpers.js';
 
 afterEach(cleanup);
 
@@ -49,6 +51,30 @@ describe('a standalone LoadBalancer stopping with a drainDelay', () => {
     release();
     const finished = await inFlight;
     expect([finished.status, finished.body]).toEqual([200, 'held done']);
+    await stopped;
+    expect(await probe(admin, '/livez')).toBe('ECONNREFUSED');
+  });
+
+  it('a TcpLoadBalancer too: /readyz 503 at once, new connections proxied during the delay, refused after', async () => {
+    onCleanup(closeBackends);
+    const echo = await startTcpBackend('echo');
+    const lb = new TcpLoadBalancer({ loadBalancerPort: 0, loadBalancerHost: '127.0.0.1', adminPort: 0 }, [
+      echo.backend,
+    ]);
+    await lb.start();
+    onCleanup(() => lb.stop());
+    const port = lb.address!.port;
+    const admin = lb.adminAddress!.port;
+    expect(await probe(admin, '/readyz')).toBe(200);
+    // An open connection keeps the drain going until the test ends it.
+    const open = await openClient(port);
+    await until(() => echo.accepted === 1);
+    const stopped = lb.stop({ timeout: 30_000, drainDelay: 3_000 });
+    expect(await probe(admin, '/readyz')).toBe(503);
+    expect(await exchange(port, 'during the delay')).toBe('during the delay');
+    await until(async () => (await probe(port, '/')) === 'ECONNREFUSED', 10_000);
+    expect(await probe(admin, '/livez')).toBe(200);
+    open.destroy();
     await stopped;
     expect(await probe(admin, '/livez')).toBe('ECONNREFUSED');
   });
