@@ -1,11 +1,25 @@
-import { AdminServer, type LoadBalancer, prometheusContentType } from '@lb/proxy';
+import {
+  AdminServer,
+  type LoadBalancer,
+  PrometheusWriter,
+  prometheusContentType,
+  writeProcessMetrics,
+} from '@lb/proxy';
 import type { ClusterManager } from './clusterManager.js';
 import { clusterStatus, serveClusterStatus } from './clusterStatus.js';
+
+/** The primary's own `process_*` series, as the balancer's `/metrics` has them in proxy mode. */
+function primaryProcessMetrics(): string {
+  const out = new PrometheusWriter();
+  writeProcessMetrics(out);
+  return out.toString();
+}
 
 /**
  * The admin server of a cluster without a load balancer (shared-port or per-port mode), run by the primary:
  * the same routes and dashboard as the balancer's, fed with what the primary knows — its workers, their
- * restarts and usage, the connections it handed to each, and the metrics their apps reported.
+ * restarts and usage, the connections it handed to each, the metrics their apps reported, and its own
+ * `process_*` series.
  */
 export function primaryAdmin(
   cluster: ClusterManager,
@@ -14,7 +28,7 @@ export function primaryAdmin(
 ): AdminServer {
   const admin = new AdminServer(
     {
-      metrics: workerMetrics,
+      metrics: () => workerMetrics() + primaryProcessMetrics(),
       status: () => clusterStatus(cluster),
       healthy: () => cluster.workers.some((worker) => worker.state === 'ready'),
     },

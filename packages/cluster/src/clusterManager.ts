@@ -10,6 +10,7 @@ import {
 import { type AdminServer, LoadBalancer } from '@lb/proxy';
 import { primaryAdmin, serveWorkerMetrics } from './clusterAdmin.js';
 import { ClusterControl } from './clusterControl.js';
+import { clusterDashboardRows, dashboardEventOf } from './clusterDashboard.js';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { serveClusterStatus } from './clusterStatus.js';
 import { assertControlName, currentControlEnvironment, defaultControlName } from './controlAddress.js';
@@ -97,6 +98,8 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   private memoryTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private admin: AdminServer | undefined;
+  /** Stops copying the primary's lines into the dashboard's event log. */
+  private unobserveLog: (() => void) | undefined;
 
   /**
    * @param config The cluster configuration, as a `ClusterConfig` or its options.
@@ -221,6 +224,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       if (admin !== undefined && supervisor.balancer !== undefined) {
         serveClusterStatus(admin, this);
         serveWorkerMetrics(admin, supervisor.balancer, () => this.workerMetrics());
+        this.showOnDashboard(admin);
       }
       await supervisor.shared?.listen();
       // Without a balancer the primary serves the admin routes itself, from what it knows of its workers.
@@ -229,6 +233,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
           host: config.adminHost,
           port: config.adminPort,
         });
+        this.showOnDashboard(this.admin);
         await this.admin.start();
       }
       // A worker that died after it was ready but before start() finished is not restarted (restarts begin once
@@ -369,6 +374,13 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     });
   }
 
+  /** Makes the admin dashboard show one row per worker and the primary's lifecycle events. */
+  private showOnDashboard(admin: AdminServer): void {
+    admin.dashboard.rows = () => clusterDashboardRows(this.workers, this.supervisor.balancer?.stats());
+    this.unobserveLog?.();
+    this.unobserveLog = this.log.observe(dashboardEventOf(admin.dashboard.events));
+  }
+
   /** The `lb_worker_*` series, then the series the workers' apps reported, each under its `worker` label. */
   private workerMetrics(): string {
     const { supervisor } = this;
@@ -397,6 +409,8 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     supervisor.shared = undefined;
     const admin = this.admin;
     this.admin = undefined;
+    this.unobserveLog?.();
+    this.unobserveLog = undefined;
     await admin?.stop();
     await balancer?.stop({ timeout }).catch(() => {});
     shared?.close();

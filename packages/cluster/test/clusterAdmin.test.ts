@@ -26,6 +26,11 @@ describe('the admin server in shared-port mode', () => {
     const handed = [0, 1].map((id) => sample(metrics, `lb_worker_connections_total{worker="${id}"}`) ?? 0);
     // Round robin over two workers: six connections, three each.
     expect(handed).toEqual([3, 3]);
+    // The primary's own process series, as the balancer's /metrics has them in proxy mode.
+    expect(sample(metrics, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(metrics, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(metrics, 'process_start_time_seconds')).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(metrics.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
 
     // The primary asks every worker for its usage once a second.
     await waitFor(() => manager.workers.every((w) => w.cpu !== undefined), 10_000, 'a usage report');

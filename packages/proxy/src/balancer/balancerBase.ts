@@ -18,6 +18,7 @@ import { type LoadBalancerConfig, validateBalancerOptions } from '../options/bal
 import { type BackendGroupConfig, validateGroupConfig } from '../options/groupOptions.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { RequestCounters } from '../router/requestCounters.js';
+import { backendDashboardRows, logBackendEvents } from './backendDashboard.js';
 import { BackendGroup, type BackendGroupView } from './backendGroup.js';
 import { DiscoveryFollower } from './discoveryFollower.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
@@ -44,6 +45,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   /** Set when the `accessLog` option is; each group's request path writes to it. */
   protected readonly accessLog: AccessLog | undefined;
   private admin: AdminServer | undefined;
+  /** Removes the listeners that feed the admin dashboard's event log. */
+  private unlogEvents: (() => void) | undefined;
   private readonly config: LoadBalancerConfig;
   /** Follows the `discovery` source into the `default` group. */
   private readonly discovery: DiscoveryFollower | undefined;
@@ -257,6 +260,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       metrics: () => this.metrics(),
       status: () => this.stats(),
       healthy: () => this.healthy(),
+      dashboardRows: () => backendDashboardRows(this.backends, this.metricsRegistry.snapshot().backends),
     };
     const admin = new AdminServer(provider, { host: this.options.adminHost, port: this.options.adminPort });
     try {
@@ -271,6 +275,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       throw err;
     }
     this.admin = admin;
+    this.unlogEvents = logBackendEvents(this, admin.dashboard.events);
   }
 
   protected emitError(err: Error): void {
@@ -281,6 +286,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   private async shutdown(timeout: number): Promise<void> {
     this.discovery?.stop();
     for (const group of this.groups.values()) group.resilience.stop();
+    this.unlogEvents?.();
+    this.unlogEvents = undefined;
     await this.admin?.stop();
     await this.closeConnections(timeout);
     // Last, so the lines of requests that finished while draining are written too.
