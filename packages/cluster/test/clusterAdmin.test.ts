@@ -1,4 +1,5 @@
 import type { ClusterStatus } from '@lb/cluster';
+import type { DashboardSnapshot } from '@lb/proxy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUp, cluster, fixture, get, waitFor } from './helpers.js';
 
@@ -63,6 +64,16 @@ describe('the admin server in shared-port mode', () => {
     const metrics = (await get(admin, '/metrics')).body;
     expect(sample(metrics, 'lb_worker_restarts_total{worker="0"}')).toBe(1);
     expect(sample(metrics, 'lb_worker_up{worker="0"}')).toBe(1);
+    // The dashboard's event log has the crash and the restart, newest first, with server times.
+    const feed = JSON.parse((await get(admin, '/dashboard.json')).body) as DashboardSnapshot;
+    const kinds = feed.events.map((e) => e.kind);
+    expect(kinds.indexOf('restart')).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf('restart')).toBeLessThan(kinds.indexOf('exit'));
+    const exit = feed.events.find((e) => e.kind === 'exit');
+    expect(exit).toMatchObject({ subject: 'worker 0', level: 'bad' });
+    expect(exit?.message).toContain(`(pid ${first}) was killed by SIGKILL`);
+    expect(exit!.t).toBeLessThanOrEqual(feed.now);
+    expect(feed.rows.map((r) => [r.key, r.restarts])).toEqual([['worker 0', 1]]);
   });
 });
 
