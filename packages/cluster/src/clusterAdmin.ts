@@ -9,7 +9,7 @@ import type { ClusterManager } from './clusterManager.js';
 import { clusterStatus, serveClusterStatus } from './clusterStatus.js';
 
 /** The primary's own `process_*` series, as the balancer's `/metrics` has them in proxy mode. */
-function primaryProcessMetrics(): string {
+export function primaryProcessMetrics(): string {
   const out = new PrometheusWriter();
   writeProcessMetrics(out);
   return out.toString();
@@ -18,8 +18,8 @@ function primaryProcessMetrics(): string {
 /**
  * The admin server of a cluster without a load balancer (shared-port or per-port mode), run by the primary:
  * the same routes and dashboard as the balancer's, fed with what the primary knows — its workers, their
- * restarts and usage, the connections it handed to each, the metrics their apps reported, and its own
- * `process_*` series.
+ * restarts and usage, the connections it handed to each, the metrics their apps reported, and (through
+ * `workerMetrics`) its own `process_*` series.
  */
 export function primaryAdmin(
   cluster: ClusterManager,
@@ -28,7 +28,7 @@ export function primaryAdmin(
 ): AdminServer {
   const admin = new AdminServer(
     {
-      metrics: () => workerMetrics() + primaryProcessMetrics(),
+      metrics: workerMetrics,
       status: () => clusterStatus(cluster),
       healthy: () => cluster.workers.some((worker) => worker.state === 'ready'),
     },

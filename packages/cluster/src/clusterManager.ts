@@ -8,7 +8,7 @@ import {
   type TypedEventEmitter,
 } from '@lb/core';
 import { type AdminServer, LoadBalancer } from '@lb/proxy';
-import { primaryAdmin, serveWorkerMetrics } from './clusterAdmin.js';
+import { primaryAdmin, primaryProcessMetrics, serveWorkerMetrics } from './clusterAdmin.js';
 import { ClusterControl } from './clusterControl.js';
 import { clusterDashboardRows, dashboardEventOf } from './clusterDashboard.js';
 import type { ClusterManagerEvents } from './clusterEvents.js';
@@ -229,7 +229,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       await supervisor.shared?.listen();
       // Without a balancer the primary serves the admin routes itself, from what it knows of its workers.
       if (config.adminPort !== undefined && supervisor.balancer === undefined) {
-        this.admin = primaryAdmin(this, () => this.workerMetrics(), {
+        this.admin = primaryAdmin(this, () => this.workerMetrics(true), {
           host: config.adminHost,
           port: config.adminPort,
         });
@@ -381,13 +381,21 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     this.unobserveLog = this.log.observe(dashboardEventOf(admin.dashboard.events));
   }
 
-  /** The `lb_worker_*` series, then the series the workers' apps reported, each under its `worker` label. */
-  private workerMetrics(): string {
+  /**
+   * The `lb_worker_*` series, then the series the workers' apps reported, each under its `worker` label; with
+   * `primary`, the primary's own `process_*` series in the same families (without a balancer, whose `/metrics`
+   * has them otherwise).
+   */
+  private workerMetrics(primary = false): string {
     const { supervisor } = this;
     const apps = [...supervisor.live]
       .filter((worker) => worker.state === 'ready' && worker.appMetrics !== undefined)
       .map((worker) => ({ worker: worker.slot, text: worker.appMetrics as string }));
-    return workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver }) + mergeMetrics(apps);
+    const own = primary ? [{ text: primaryProcessMetrics() }] : [];
+    return (
+      workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver }) +
+      mergeMetrics([...own, ...apps])
+    );
   }
 
   private tap(sink: Writable, stream: 'stdout' | 'stderr'): Writable {

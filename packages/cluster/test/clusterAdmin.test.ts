@@ -107,6 +107,10 @@ describe("the workers' own metrics", () => {
     expect(metrics).toMatch(/app_requests_total\{worker="1",route="\/"\} 2/);
     expect(metrics.match(/# TYPE app_requests_total counter/g)).toHaveLength(1);
     expect(metrics).toContain('lb_worker_up{worker="1"} 1');
+    // The primary's process series and the apps' share one family, as the format requires.
+    expect(metrics.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
+    expect(metrics).toMatch(/^process_cpu_seconds_total [\d.e+-]+$/m);
+    expect(metrics).toMatch(/^process_cpu_seconds_total\{worker="0"\} /m);
   });
 });
 
