@@ -1,10 +1,4 @@
-import {
-  AdminServer,
-  type LoadBalancer,
-  PrometheusWriter,
-  prometheusContentType,
-  writeProcessMetrics,
-} from '@lb/proxy';
+import { AdminServer, PrometheusWriter, prometheusContentType, writeProcessMetrics } from '@lb/proxy';
 import type { ClusterManager } from './clusterManager.js';
 import { clusterStatus, serveClusterStatus } from './clusterStatus.js';
 
@@ -18,8 +12,8 @@ export function primaryProcessMetrics(): string {
 /**
  * The admin server of a cluster without a load balancer (shared-port or per-port mode), run by the primary:
  * the same routes and dashboard as the balancer's, fed with what the primary knows — its workers, their
- * restarts and usage, the connections it handed to each, the metrics their apps reported, and (through
- * `workerMetrics`) its own `process_*` series.
+ * restarts and usage, the connections it handed to each, the metrics their apps reported, and its own
+ * `process_*` series (all given as `workerMetrics`).
  */
 export function primaryAdmin(
   cluster: ClusterManager,
@@ -39,16 +33,12 @@ export function primaryAdmin(
 }
 
 /**
- * Adds the worker series to the `/metrics` of the balancer's admin server, so both modes expose the same
- * `lb_worker_*` and app series; the balancer's own per-backend series come first, unchanged.
+ * Makes the `/metrics` of the balancer's admin server the cluster's exposition (the balancer's own series first,
+ * then the `lb_worker_*` and app series), so both modes expose the same series.
  */
-export function serveWorkerMetrics(
-  admin: AdminServer,
-  balancer: LoadBalancer,
-  workerMetrics: () => string,
-): void {
+export function serveWorkerMetrics(admin: AdminServer, metrics: () => string): void {
   admin.route('/metrics', (_req, res) => {
-    const body = balancer.metrics() + workerMetrics();
+    const body = metrics();
     res.writeHead(200, {
       'content-type': prometheusContentType,
       'content-length': Buffer.byteLength(body),

@@ -223,13 +223,14 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
       const admin = supervisor.balancer?.adminServer;
       if (admin !== undefined && supervisor.balancer !== undefined) {
         serveClusterStatus(admin, this);
-        serveWorkerMetrics(admin, supervisor.balancer, () => this.workerMetrics());
+        const balancer = supervisor.balancer;
+        serveWorkerMetrics(admin, () => this.workerMetrics(balancer.metrics()));
         this.showOnDashboard(admin);
       }
       await supervisor.shared?.listen();
       // Without a balancer the primary serves the admin routes itself, from what it knows of its workers.
       if (config.adminPort !== undefined && supervisor.balancer === undefined) {
-        this.admin = primaryAdmin(this, () => this.workerMetrics(true), {
+        this.admin = primaryAdmin(this, () => this.workerMetrics(primaryProcessMetrics()), {
           host: config.adminHost,
           port: config.adminPort,
         });
@@ -382,20 +383,18 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   }
 
   /**
-   * The `lb_worker_*` series, then the series the workers' apps reported, each under its `worker` label; with
-   * `primary`, the primary's own `process_*` series in the same families (without a balancer, whose `/metrics`
-   * has them otherwise).
+   * The primary's exposition: `own` (the balancer's series, or without one the primary's `process_*` series)
+   * first and unchanged, then the `lb_worker_*` series, then the series the workers' apps reported, each under
+   * its `worker` label. A family both have (`process_*`, which prom-client's defaults report too) is written
+   * once, with every sample, as the format requires.
    */
-  private workerMetrics(primary = false): string {
+  private workerMetrics(own: string): string {
     const { supervisor } = this;
     const apps = [...supervisor.live]
       .filter((worker) => worker.state === 'ready' && worker.appMetrics !== undefined)
       .map((worker) => ({ worker: worker.slot, text: worker.appMetrics as string }));
-    const own = primary ? [{ text: primaryProcessMetrics() }] : [];
-    return (
-      workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver }) +
-      mergeMetrics([...own, ...apps])
-    );
+    const workers = workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver });
+    return mergeMetrics([{ text: own }, { text: workers }, ...apps]);
   }
 
   private tap(sink: Writable, stream: 'stdout' | 'stderr'): Writable {

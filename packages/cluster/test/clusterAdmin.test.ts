@@ -114,6 +114,33 @@ describe("the workers' own metrics", () => {
   });
 });
 
+describe("the workers' own metrics in proxy mode", () => {
+  it("share the balancer's process_* families and follow its series", async () => {
+    const manager = cluster(
+      { processes: 1, basePort: 0, enableLoadBalancer: true, loadBalancerPort: 0, adminPort: 0 },
+      [fixture('metricsApp.mjs')],
+    );
+    await manager.start();
+    expect((await get(manager.address?.port as number)).status).toBe(200);
+    const admin = manager.adminAddress?.port as number;
+    let metrics = '';
+    for (
+      let tries = 0;
+      tries < 100 && !/app_requests_total\{worker="0",route="\/"\} 1/.test(metrics);
+      tries++
+    ) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      metrics = (await get(admin, '/metrics')).body;
+    }
+    expect(metrics).toMatch(/app_requests_total\{worker="0",route="\/"\} 1/);
+    expect(metrics.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
+    expect(metrics).toMatch(/^process_cpu_seconds_total\{worker="0"\} /m);
+    // The balancer's series come first, then the workers'.
+    expect(metrics.indexOf('lb_backend_requests_total')).toBeLessThan(metrics.indexOf('lb_worker_up'));
+    expect(metrics.match(/^# TYPE lb_backend_request_duration_seconds histogram$/gm)).toHaveLength(1);
+  });
+});
+
 describe('the admin server in per-port mode', () => {
   it('is served by the primary too', async () => {
     const manager = cluster({ processes: 1, adminPort: 0 });
