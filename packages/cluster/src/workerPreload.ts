@@ -75,13 +75,13 @@ function adopt(socket: net.Socket, seq: number): void {
 }
 
 /** Counts a response by its status class once it is sent; a response cut short is not one. */
-function countResponse(
-  _req: unknown,
-  res: { statusCode?: number; once(event: 'finish', cb: () => void): void },
-) {
-  res.once('finish', () => {
-    const status = res.statusCode ?? 0;
-    if (status >= 100) responses[Math.min(Math.floor(status / 100), 5) - 1]! += 1;
+function countResponse(_req: unknown, res: unknown): void {
+  // A server of the app's own may emit 'request' with anything: count only what looks like a response stream.
+  const response = res as { statusCode?: unknown; once?: unknown } | null | undefined;
+  if (typeof response?.once !== 'function') return;
+  (response as { once(event: 'finish', cb: () => void): void }).once('finish', () => {
+    const status = typeof response.statusCode === 'number' ? response.statusCode : 0;
+    if (status >= 100 && status < 1000) responses[Math.min(Math.floor(status / 100), 5) - 1]! += 1;
   });
 }
 
