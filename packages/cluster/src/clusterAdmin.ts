@@ -1,5 +1,5 @@
 import { ClusterConfig } from '@lb/core';
-import { AdminServer } from '@lb/proxy';
+import { AdminServer, PrometheusWriter, writeProcessMetrics } from '@lb/proxy';
 import type { ClusterManager } from './clusterManager.js';
 import { clusterStatus } from './clusterStatus.js';
 
@@ -13,12 +13,19 @@ export interface ClusterAdminProvider {
   ready(): boolean;
 }
 
+/** The primary's own `process_*` series, as the balancer's `/metrics` has them in proxy mode. */
+export function primaryProcessMetrics(): string {
+  const out = new PrometheusWriter();
+  writeProcessMetrics(out);
+  return out.toString();
+}
+
 /**
  * The admin server of a cluster in every mode, run by the primary: the same routes and dashboard as a
  * balancer's, fed with what the primary knows (its workers, their restarts and usage, the connections it handed
- * to each, the metrics their apps reported, and the balancer's own series in proxy mode). The cluster owns it
- * rather than its balancer, so it answers from before the first worker starts until every worker has exited:
- * `/livez` through the whole drain, `/readyz` 503 at its start.
+ * to each, the metrics their apps reported, and the balancer's own series in proxy mode or the primary's
+ * `process_*` series without one). The cluster owns it rather than its balancer, so it answers from before the
+ * first worker starts until every worker has exited: `/livez` through the whole drain, `/readyz` 503 at its start.
  */
 export function clusterAdmin(
   cluster: ClusterManager,

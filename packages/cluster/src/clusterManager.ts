@@ -3,8 +3,9 @@ import type { Writable } from 'node:stream';
 import { ClusterConfig, type ClusterConfigOptions, LbError, type TypedEventEmitter } from '@lb/core';
 import { assertInteger } from '@lb/core/internal';
 import { type AdminServer, LoadBalancer } from '@lb/proxy';
-import { balancerConfig, clusterAdmin } from './clusterAdmin.js';
+import { balancerConfig, clusterAdmin, primaryProcessMetrics } from './clusterAdmin.js';
 import { ClusterControl } from './clusterControl.js';
+import { clusterDashboardRows, dashboardEventOf } from './clusterDashboard.js';
 import type { ClusterManagerEvents } from './clusterEvents.js';
 import { assertControlName, currentControlEnvironment, defaultControlName } from './controlAddress.js';
 import { formatDuration } from './humanUnits.js';
@@ -94,6 +95,8 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
   private admin: AdminServer | undefined;
   /** `config` without `adminPort`: the cluster serves the admin routes itself, its balancer does not. */
   private readonly balancerConfig: ClusterConfig;
+  /** Stops copying the primary's lines and the balancer's backend events into the dashboard's event log. */
+  private readonly unobserve: Array<() => void> = [];
 
   /**
    * @param config The cluster configuration, as a `ClusterConfig` or its options.
@@ -217,7 +220,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
         const admin = clusterAdmin(
           this,
           {
-            metrics: () => (supervisor.balancer?.metrics() ?? '') + this.workerMetrics(),
+            metrics: () => this.workerMetrics(supervisor.balancer?.metrics() ?? primaryProcessMetrics()),
             healthy: () => this.healthy(),
             ready: () => this.state === 'running' && this.healthy(),
           },
@@ -225,9 +228,13 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
         );
         await admin.start();
         this.admin = admin;
+        this.showOnDashboard(admin);
       }
       supervisor.slots = Array.from({ length: config.processes }, (_, id) => supervisor.newSlot(id));
       if (config.enableLoadBalancer) supervisor.balancer ??= new LoadBalancer(this.balancerConfig);
+      if (this.admin !== undefined && supervisor.balancer !== undefined) {
+        this.unobserve.push(supervisor.balancer.logEventsTo(this.admin));
+      }
       if (config.sharedPort !== undefined) {
         supervisor.shared = new SharedPortServer(config.sharedPort, config.loadBalancerHost);
       }
@@ -387,13 +394,25 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     });
   }
 
-  /** The `lb_worker_*` series, then the series the workers' apps reported, each under its `worker` label. */
-  private workerMetrics(): string {
+  /** Makes the admin dashboard show one row per worker and the primary's lifecycle events. */
+  private showOnDashboard(admin: AdminServer): void {
+    admin.dashboard.rows = () => clusterDashboardRows(this.workers, this.supervisor.balancer?.stats());
+    this.unobserve.push(this.log.observe(dashboardEventOf(admin.dashboard.events)));
+  }
+
+  /**
+   * The primary's exposition: `own` (the balancer's series, or without one the primary's `process_*` series)
+   * first and unchanged, then the `lb_worker_*` series, then the series the workers' apps reported, each under
+   * its `worker` label. A family both have (`process_*`, which prom-client's defaults report too) is written
+   * once, with every sample, as the format requires.
+   */
+  private workerMetrics(own: string): string {
     const { supervisor } = this;
     const apps = [...supervisor.live]
       .filter((worker) => worker.state === 'ready' && worker.appMetrics !== undefined)
       .map((worker) => ({ worker: worker.slot, text: worker.appMetrics as string }));
-    return workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver }) + mergeMetrics(apps);
+    const workers = workerMetrics(this.workers, { handedOver: supervisor.shared?.handedOver });
+    return mergeMetrics([{ text: own }, { text: workers }, ...apps]);
   }
 
   private tap(sink: Writable, stream: 'stdout' | 'stderr'): Writable {
@@ -420,6 +439,7 @@ export class ClusterManager extends (EventEmitter as new () => TypedEventEmitter
     // Last: `/livez` answers through the whole drain.
     const admin = this.admin;
     this.admin = undefined;
+    for (const stop of this.unobserve.splice(0)) stop();
     await admin?.stop();
   }
 }

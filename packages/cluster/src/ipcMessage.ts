@@ -12,10 +12,17 @@ export type IpcMessage =
   /** Primary → worker: report your resident memory. */
   | { readonly __lb: 'memoryQuery' }
   /**
-   * Worker → primary: resident set size in bytes, CPU seconds used since start, and the 99th percentile of the
-   * event-loop delay since the previous report, in seconds.
+   * Worker → primary: resident set size in bytes, CPU seconds used since start, the 99th percentile of the
+   * event-loop delay since the previous report, in seconds, and the responses its HTTP servers sent since start
+   * by status class (`1xx` … `5xx`).
    */
-  | { readonly __lb: 'memory'; readonly rss: number; readonly cpu: number; readonly lag: number }
+  | {
+      readonly __lb: 'memory';
+      readonly rss: number;
+      readonly cpu: number;
+      readonly lag: number;
+      readonly responses?: readonly number[];
+    }
   /** Primary → worker: the attached socket is a new connection of the shared port. */
   | { readonly __lb: 'connection'; readonly seq: number }
   /** Worker → primary: connection `seq` is now owned by the worker. */

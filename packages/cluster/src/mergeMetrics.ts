@@ -9,8 +9,9 @@ function sampleName(line: string): string {
   return end === -1 ? line : line.slice(0, end);
 }
 
-/** `line` with `worker="<id>"` as its first label. */
-function withWorker(line: string, name: string, worker: number): string {
+/** `line` with `worker="<id>"` as its first label; unchanged for the primary's own text (no worker). */
+function withWorker(line: string, name: string, worker: number | undefined): string {
+  if (worker === undefined) return line;
   const rest = line.slice(name.length);
   const label = `worker="${worker}"`;
   if (rest.startsWith('{}')) return `${name}{${label}}${rest.slice(2)}`;
@@ -21,10 +22,12 @@ function withWorker(line: string, name: string, worker: number): string {
 /**
  * Merges the Prometheus texts of several workers into one exposition: the series of every worker under its
  * `worker` label, each family once (its `# HELP` and `# TYPE` from the first worker that has it) with all the
- * workers' samples together, as the format requires a family's samples to be contiguous.
+ * workers' samples together, as the format requires a family's samples to be contiguous. A text without
+ * `worker` (the primary's own `process_*` series) keeps its samples unlabelled, in the same families as the
+ * workers' (apps that report prom-client's default metrics have them too).
  */
 export function mergeMetrics(
-  texts: ReadonlyArray<{ readonly worker: number; readonly text: string }>,
+  texts: ReadonlyArray<{ readonly worker?: number; readonly text: string }>,
 ): string {
   const families = new Map<string, MergedFamily>();
   const family = (name: string): MergedFamily => {

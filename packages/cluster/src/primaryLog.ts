@@ -28,6 +28,9 @@ export interface PrimaryLogFields {
   readonly [field: string]: unknown;
 }
 
+/** Told of every line of a {@link PrimaryLog}, as it is written. */
+export type PrimaryLogObserver = (event: PrimaryLogEvent, msg: string, fields: PrimaryLogFields) => void;
+
 /**
  * The primary's own lines (lifecycle of the cluster and its workers), on the stream of cluster notices. As
  * text: `[lb] worker 1 exited …`. With `logFormat: 'json'`: one JSON object per line with the fields of a worker
@@ -35,6 +38,8 @@ export interface PrimaryLogFields {
  * reads both kinds with one parser. A line about the whole cluster has `worker: null` and the primary's `pid`.
  */
 export class PrimaryLog {
+  private readonly observers = new Set<PrimaryLogObserver>();
+
   /**
    * @param sink Where lines go (the cluster's `stderr`).
    * @param format The cluster's `logFormat`: `'json'` gives JSON lines, anything else text.
@@ -46,8 +51,15 @@ export class PrimaryLog {
     private readonly prefix = '[lb] ',
   ) {}
 
+  /** Calls `observer` with every line written from now on; returns what stops it. */
+  observe(observer: PrimaryLogObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   /** Writes one line. */
   write(event: PrimaryLogEvent, msg: string, fields: PrimaryLogFields = {}, now = new Date()): void {
+    for (const observer of this.observers) observer(event, msg, fields);
     if (this.format !== 'json') {
       this.sink.write(`${this.prefix}${msg}\n`);
       return;

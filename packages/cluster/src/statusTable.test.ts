@@ -18,6 +18,8 @@ describe('statusTable', () => {
             restarts: 0,
             uptime: 95_000,
             memory: 43_253_760,
+            cpu: 12.5,
+            cpuPercent: 7.4,
             backendId: '0.1',
           },
           {
@@ -34,9 +36,9 @@ describe('statusTable', () => {
       },
     ]);
     expect(text.split('\n')).toEqual([
-      'name  slot  pid  state     restarts  uptime  memory',
-      'api   0     101  ready     0         1m 35s  41.3 MB',
-      'api   1     -    starting  12        0s      -',
+      'name  slot  pid  state     restarts  uptime  cpu  memory',
+      'api   0     101  ready     0         1m 35s  7%   41.3 MB',
+      'api   1     -    starting  12        0s      -    -',
       '',
       'api: primary pid 100, up 1m 35s, on :::3000',
       '',

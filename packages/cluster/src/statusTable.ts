@@ -25,12 +25,17 @@ export function formatBytes(bytes: number | undefined): string {
   return mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${mb.toFixed(1)} MB`;
 }
 
+/** CPU as `12%`; `-` before the second usage report. */
+function formatCpu(percent: number | undefined): string {
+  return percent === undefined ? '-' : `${percent.toFixed(0)}%`;
+}
+
 /**
  * The `lb status` table: one row per worker of every cluster, like `pm2 ls`, then one line per primary with its
  * pid and address. Pure.
  */
 export function statusTable(clusters: readonly ControlStatus[]): string {
-  const header = ['name', 'slot', 'pid', 'state', 'restarts', 'uptime', 'memory'];
+  const header = ['name', 'slot', 'pid', 'state', 'restarts', 'uptime', 'cpu', 'memory'];
   const rows = clusters.flatMap((cluster) =>
     cluster.workers.map((w) => [
       cluster.name,
@@ -39,6 +44,7 @@ export function statusTable(clusters: readonly ControlStatus[]): string {
       w.state,
       String(w.restarts),
       formatDuration(w.uptime),
+      formatCpu(w.cpuPercent),
       formatBytes(w.memory),
     ]),
   );

@@ -1,3 +1,5 @@
+import type { StatusClass } from '@lb/proxy';
+
 /**
  * Life cycle of one worker process. `starting`: spawned, not ready yet. `ready`: serving. `draining`: takes no
  * new requests while it finishes in-flight ones. `stopping`: told to exit. `exited`: gone. A slot with no
@@ -25,10 +27,20 @@ export interface WorkerInfo {
   /** CPU time (user and system) the process used since it started, in seconds; absent until the first report. */
   readonly cpu?: number;
   /**
+   * Share of one core the process used between its last two reports (a second apart), in percent, from the same
+   * `cpu` measurement; absent until the second report. Above 100 when it keeps more than one core busy.
+   */
+  readonly cpuPercent?: number;
+  /**
    * The worst event-loop delay (99th percentile) over the last report interval (a second), in seconds; absent
    * until the first report. High values mean the worker blocks its event loop.
    */
   readonly eventLoopLag?: number;
+  /**
+   * Responses the worker's HTTP servers sent since it started, by status class, as of its last usage report
+   * (counted in the worker, so shared-port mode has them too); absent until the first report.
+   */
+  readonly responses?: Readonly<Record<StatusClass, number>>;
   /** The id of this worker in the load balancer, `<slot>.<generation>`. */
   readonly backendId: string;
 }

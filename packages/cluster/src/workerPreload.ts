@@ -25,6 +25,8 @@ const handedSockets = new Set<net.Socket>();
 const waitingConnections: Array<{ socket: net.Socket; seq: number }> = [];
 const workerPort = Number(process.env[WorkerEnv.workerPort]);
 const shutdownTimeout = Number(process.env.LB_SHUTDOWN_TIMEOUT ?? 10_000);
+/** Responses this worker's HTTP servers sent, by status class (index 0 = 1xx … 4 = 5xx), for the dashboard. */
+const responses = [0, 0, 0, 0, 0];
 let appServer: net.Server | undefined;
 let shuttingDown = false;
 
@@ -43,7 +45,13 @@ function reportUsage(): void {
   // Nanoseconds; the histogram restarts so each report covers only the interval since the previous one.
   const lag = loopDelay.count === 0 ? 0 : loopDelay.percentile(99) / 1e9;
   loopDelay.reset();
-  send({ __lb: 'memory', rss: process.memoryUsage.rss(), cpu: (cpu.user + cpu.system) / 1e6, lag });
+  send({
+    __lb: 'memory',
+    rss: process.memoryUsage.rss(),
+    cpu: (cpu.user + cpu.system) / 1e6,
+    lag,
+    responses: [...responses],
+  });
 }
 
 function adopt(socket: net.Socket, seq: number): void {
@@ -66,8 +74,21 @@ function adopt(socket: net.Socket, seq: number): void {
   send({ __lb: 'accepted', seq });
 }
 
+/** Counts a response by its status class once it is sent; a response cut short is not one. */
+function countResponse(_req: unknown, res: unknown): void {
+  // A server of the app's own may emit 'request' with anything: count only what looks like a response stream.
+  const response = res as { statusCode?: unknown; once?: unknown } | null | undefined;
+  if (typeof response?.once !== 'function') return;
+  (response as { once(event: 'finish', cb: () => void): void }).once('finish', () => {
+    const status = typeof response.statusCode === 'number' ? response.statusCode : 0;
+    if (status >= 100 && status < 1000) responses[Math.min(Math.floor(status / 100), 5) - 1]! += 1;
+  });
+}
+
 function onListening(server: net.Server): void {
   servers.add(server);
+  // Only HTTP servers emit 'request'; an added listener changes nothing for the app's own.
+  server.on('request', countResponse);
   keepAliveDrain.watch(server);
   server.once('close', () => servers.delete(server));
   const address = server.address();

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { LbError, type LogFormat, type ReadinessMode, type TypedEventEmitter } from '@lb/core';
+import { type StatusClass, statusClasses } from '@lb/proxy';
 import { type IpcMessage, isIpcMessage } from './ipcMessage.js';
 import { LineSplitter } from './lineSplitter.js';
 import { formatLogLine } from './logLine.js';
@@ -10,6 +11,25 @@ import type { WorkerInfo, WorkerState } from './workerInfo.js';
 
 /** After an exit, time for IPC messages already in the pipe to be read. */
 const goneGrace = 20;
+
+type Usage = { cpu: number; lag: number; at: number; cpuPercent?: number };
+
+/** The five status-class counts of a usage report, or `undefined` when it has none or they are not counts. */
+function responseCounts(value: unknown): Record<StatusClass, number> | undefined {
+  if (!Array.isArray(value) || value.length !== statusClasses.length) return undefined;
+  if (!value.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)) return undefined;
+  return Object.fromEntries(statusClasses.map((c, i) => [c, value[i] as number])) as Record<
+    StatusClass,
+    number
+  >;
+}
+
+/** `next` with the share of one core the worker used since `previous`, the report before it (as `pm2 ls` shows). */
+function withCpuPercent(previous: Usage | undefined, next: Usage): Usage {
+  const elapsed = previous === undefined ? 0 : (next.at - previous.at) / 1000;
+  if (previous === undefined || elapsed <= 0 || next.cpu < previous.cpu) return next;
+  return { ...next, cpuPercent: (100 * (next.cpu - previous.cpu)) / elapsed };
+}
 
 /** Everything needed to spawn one worker. */
 export interface WorkerSpawnOptions {
@@ -52,7 +72,9 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
   state: WorkerState = 'starting';
   restarts = 0;
   memory: number | undefined;
-  private usage: { cpu: number; lag: number } | undefined;
+  private usage: Usage | undefined;
+  /** Responses the worker's HTTP servers sent, by status class, as of its last usage report. */
+  private responses: Record<StatusClass, number> | undefined;
   /** The application's last Prometheus text from `reportMetrics()`, if it reports any. */
   appMetrics: string | undefined;
   private child: ChildProcess | undefined;
@@ -86,6 +108,8 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
       uptime: Date.now() - this.spawnedAt,
       memory: this.memory,
       ...(this.usage && { cpu: this.usage.cpu, eventLoopLag: this.usage.lag }),
+      ...(this.usage?.cpuPercent !== undefined && { cpuPercent: this.usage.cpuPercent }),
+      ...(this.responses && { responses: this.responses }),
       backendId: this.backendId,
     };
   }
@@ -203,7 +227,8 @@ export class WorkerProcess extends (EventEmitter as new () => TypedEventEmitter<
     if (!isIpcMessage(message)) return;
     if (message.__lb === 'memory') {
       this.memory = message.rss;
-      this.usage = { cpu: message.cpu, lag: message.lag };
+      this.usage = withCpuPercent(this.usage, { cpu: message.cpu, lag: message.lag, at: Date.now() });
+      this.responses = responseCounts(message.responses) ?? this.responses;
       this.emit('memory', message.rss);
     } else if (message.__lb === 'accepted') {
       this.emit('accepted', message.seq);

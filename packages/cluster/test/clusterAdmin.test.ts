@@ -1,4 +1,5 @@
 import type { ClusterStatus } from '@lb/cluster';
+import type { DashboardSnapshot } from '@lb/proxy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanUp, cluster, fixture, get, waitFor } from './helpers.js';
 
@@ -26,6 +27,11 @@ describe('the admin server in shared-port mode', () => {
     const handed = [0, 1].map((id) => sample(metrics, `lb_worker_connections_total{worker="${id}"}`) ?? 0);
     // Round robin over two workers: six connections, three each.
     expect(handed).toEqual([3, 3]);
+    // The primary's own process series, as the balancer's /metrics has them in proxy mode.
+    expect(sample(metrics, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(metrics, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(metrics, 'process_start_time_seconds')).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(metrics.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
 
     // The primary asks every worker for its usage once a second.
     await waitFor(() => manager.workers.every((w) => w.cpu !== undefined), 10_000, 'a usage report');
@@ -58,6 +64,16 @@ describe('the admin server in shared-port mode', () => {
     const metrics = (await get(admin, '/metrics')).body;
     expect(sample(metrics, 'lb_worker_restarts_total{worker="0"}')).toBe(1);
     expect(sample(metrics, 'lb_worker_up{worker="0"}')).toBe(1);
+    // The dashboard's event log has the crash and the restart, newest first, with server times.
+    const feed = JSON.parse((await get(admin, '/dashboard.json')).body) as DashboardSnapshot;
+    const kinds = feed.events.map((e) => e.kind);
+    expect(kinds.indexOf('restart')).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf('restart')).toBeLessThan(kinds.indexOf('exit'));
+    const exit = feed.events.find((e) => e.kind === 'exit');
+    expect(exit).toMatchObject({ subject: 'worker 0', level: 'bad' });
+    expect(exit?.message).toContain(`(pid ${first}) was killed by SIGKILL`);
+    expect(exit!.t).toBeLessThanOrEqual(feed.now);
+    expect(feed.rows.map((r) => [r.key, r.restarts])).toEqual([['worker 0', 1]]);
   });
 });
 
@@ -91,6 +107,37 @@ describe("the workers' own metrics", () => {
     expect(metrics).toMatch(/app_requests_total\{worker="1",route="\/"\} 2/);
     expect(metrics.match(/# TYPE app_requests_total counter/g)).toHaveLength(1);
     expect(metrics).toContain('lb_worker_up{worker="1"} 1');
+    // The primary's process series and the apps' share one family, as the format requires.
+    expect(metrics.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
+    expect(metrics).toMatch(/^process_cpu_seconds_total [\d.e+-]+$/m);
+    expect(metrics).toMatch(/^process_cpu_seconds_total\{worker="0"\} /m);
+  });
+});
+
+describe("the workers' own metrics in proxy mode", () => {
+  it("share the balancer's process_* families and follow its series", async () => {
+    const manager = cluster(
+      { processes: 1, basePort: 0, enableLoadBalancer: true, loadBalancerPort: 0, adminPort: 0 },
+      [fixture('metricsApp.mjs')],
+    );
+    await manager.start();
+    expect((await get(manager.address?.port as number)).status).toBe(200);
+    const admin = manager.adminAddress?.port as number;
+    let metrics = '';
+    for (
+      let tries = 0;
+      tries < 100 && !/app_requests_total\{worker="0",route="\/"\} 1/.test(metrics);
+      tries++
+    ) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      metrics = (await get(admin, '/metrics')).body;
+    }
+    expect(metrics).toMatch(/app_requests_total\{worker="0",route="\/"\} 1/);
+    expect(metrics.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
+    expect(metrics).toMatch(/^process_cpu_seconds_total\{worker="0"\} /m);
+    // The balancer's series come first, then the workers'.
+    expect(metrics.indexOf('lb_backend_requests_total')).toBeLessThan(metrics.indexOf('lb_worker_up'));
+    expect(metrics.match(/^# TYPE lb_backend_request_duration_seconds histogram$/gm)).toHaveLength(1);
   });
 });
 

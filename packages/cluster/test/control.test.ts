@@ -12,7 +12,7 @@ afterEach(cleanUp);
 interface Status {
   name: string;
   pid: number;
-  workers: Array<{ id: number; pid: number; state: string }>;
+  workers: Array<{ id: number; pid: number; state: string; cpu?: number; cpuPercent?: number }>;
 }
 
 /** Sends raw bytes on the control socket and resolves with every line the primary sent before it closed. */
@@ -70,10 +70,19 @@ describe('lb control commands', () => {
     ]);
     for (const worker of before.workers) track(worker.pid);
 
+    // CPU comes from the workers' usage reports, a second apart: a share once two have arrived.
+    let usage = before;
+    for (let i = 0; i < 100 && !usage.workers.every((w) => w.cpuPercent !== undefined); i++)
+      usage = await status();
+    for (const worker of usage.workers) {
+      expect(worker.cpu).toBeGreaterThan(0);
+      expect(worker.cpuPercent).toBeGreaterThanOrEqual(0);
+    }
+
     // Without --name: the table of every running lb, as pm2 ls.
     const table = await runLb(['status'], env);
-    expect(table.stdout).toMatch(/^name\s+slot\s+pid\s+state\s+restarts\s+uptime\s+memory\n/);
-    expect(table.stdout).toMatch(/\nweb\s+1\s+\d+\s+ready\s+0\s/);
+    expect(table.stdout).toMatch(/^name\s+slot\s+pid\s+state\s+restarts\s+uptime\s+cpu\s+memory\n/);
+    expect(table.stdout).toMatch(/\nweb\s+1\s+\d+\s+ready\s+0\s+.*\s\d+%\s+[\d.]+ MB\n/);
 
     // --env and NODE_APP_INSTANCE reach the app.
     const seenSlots = new Set<string>();

@@ -29,7 +29,16 @@ export {
   AdminServer,
   type AdminServerOptions,
 } from './admin/adminServer.js';
+export type {
+  DashboardFeed,
+  DashboardFeedOptions,
+  DashboardSample,
+  DashboardSampleRow,
+  DashboardSnapshot,
+} from './admin/dashboard/dashboardFeed.js';
 export { dashboardPage } from './admin/dashboard/dashboardPage.js';
+export type { DashboardRow, HealthCheckResult } from './admin/dashboard/dashboardRow.js';
+export type { DashboardEvent, DashboardEventLevel, EventLog } from './admin/dashboard/eventLog.js';
 export { registerDashboard } from './admin/dashboard/registerDashboard.js';
 export type { BackendStatus } from './backends/backendStatus.js';
 export {
@@ -59,6 +68,7 @@ export {
   type MetricsRegistryOptions,
   type MetricsSnapshot,
 } from './metrics/metricsRegistry.js';
+export { writeProcessMetrics } from './metrics/processMetrics.js';
 export {
   escapeHelp,
   escapeLabelValue,

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LbError } from '@lb/core';
 import { prometheusContentType } from '../metrics/prometheusText.js';
+import { DashboardFeed } from './dashboard/dashboardFeed.js';
+import type { DashboardRow } from './dashboard/dashboardRow.js';
 import { registerDashboard } from './dashboard/registerDashboard.js';
 
 /**
@@ -21,6 +23,8 @@ export interface AdminProvider {
    * when it should, else 503. @default healthy()
    */
   ready?(): boolean;
+  /** Every worker or backend now, for the dashboard (sampled into `/dashboard.json`). @default none */
+  dashboardRows?(): readonly DashboardRow[];
 }
 
 /** Handles one admin request. Throwing (or rejecting) answers 500. */
@@ -51,11 +55,11 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 const text = 'text/plain; charset=utf-8';
 
 /**
- * The admin HTTP server: `GET /` (the live dashboard page), `/metrics` (Prometheus), `/status` (JSON), and three
- * probes: `/healthz` (200 while a backend takes traffic, else 503), `/readyz` (200 while this process should get
- * new traffic: started, not stopping, healthy; else 503) and `/livez` (200 as long as the server answers); 404
- * for unknown paths and 405 for methods a route does not take. {@link AdminServer.route} adds more routes or
- * replaces these.
+ * The admin HTTP server: `GET /` (the live dashboard page), `/dashboard.json` (its history and event log),
+ * `/metrics` (Prometheus), `/status` (JSON), and three probes: `/healthz` (200 while a backend takes traffic,
+ * else 503), `/readyz` (200 while this process should get new traffic: started, not stopping, healthy; else 503)
+ * and `/livez` (200 as long as the server answers); 404 for unknown paths and 405 for methods a route does not
+ * take. {@link AdminServer.route} adds more routes or replaces these.
  *
  * @example
  * ```ts
@@ -70,10 +74,19 @@ export class AdminServer {
   private server: Server | undefined;
   private readonly host: string;
   private readonly port: number;
+  /**
+   * The dashboard's history and event log, served at `/dashboard.json`: sampled every second while the server
+   * runs. Add events to `dashboard.events`; replace `dashboard.rows` to show other rows.
+   */
+  readonly dashboard: DashboardFeed;
 
   constructor(provider: AdminProvider, options: AdminServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 0;
+    this.dashboard = new DashboardFeed(() => provider.dashboardRows?.() ?? []);
+    this.route('/dashboard.json', (_req, res) =>
+      send(res, 200, 'application/json; charset=utf-8', JSON.stringify(this.dashboard.snapshot())),
+    );
     this.route('/metrics', (_req, res) => send(res, 200, prometheusContentType, provider.metrics()));
     this.route('/status', (_req, res) =>
       send(res, 200, 'application/json; charset=utf-8', `${JSON.stringify(provider.status(), null, 2)}\n`),
@@ -110,6 +123,7 @@ export class AdminServer {
     server.listen(this.port, this.host);
     try {
       await once(server, 'listening');
+      this.dashboard.start();
     } catch (cause) {
       this.server = undefined;
       throw new LbError(
@@ -125,6 +139,7 @@ export class AdminServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.dashboard.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;

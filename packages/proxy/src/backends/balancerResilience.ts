@@ -37,11 +37,11 @@ export class BalancerResilience implements BackendSetObserver {
       checker.on('up', (backend) =>
         set.updateHealth(backend.id, { failingChecks: false }, 'health check passed'),
       );
-      checker.on('check', (backend, ok) => {
-        if (!ok) {
-          const record = set.get(backend.id);
-          if (record) record.metrics.healthCheckFailures++;
-        }
+      checker.on('check', (backend, ok, reason) => {
+        const record = set.get(backend.id);
+        if (record === undefined) return;
+        if (!ok) record.metrics.healthCheckFailures++;
+        record.metrics.lastHealthCheck = { ok, at: Date.now(), ...(reason !== undefined && { reason }) };
       });
       this.checker = checker;
     }

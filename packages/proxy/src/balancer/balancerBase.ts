@@ -18,6 +18,7 @@ import { type LoadBalancerConfig, validateBalancerOptions } from '../options/bal
 import { type BackendGroupConfig, validateGroupConfig } from '../options/groupOptions.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { RequestCounters } from '../router/requestCounters.js';
+import { backendDashboardRows, logBackendEvents } from './backendDashboard.js';
 import { BackendGroup, type BackendGroupView } from './backendGroup.js';
 import { DiscoveryFollower, discoveryMetrics } from './discoveryFollower.js';
 import type { LoadBalancerEvents } from './loadBalancerEvents.js';
@@ -50,6 +51,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   /** Set when the `accessLog` option is; each group's request path writes to it. */
   protected readonly accessLog: AccessLog | undefined;
   private admin: AdminServer | undefined;
+  /** Removes the listeners that feed the admin dashboard's event log. */
+  private unlogEvents: (() => void) | undefined;
   private readonly config: LoadBalancerConfig;
   /** The discovery source each group follows, by group name: the balancer's own `discovery` fills `default`. */
   private readonly followers = new Map<string, DiscoveryFollower>();
@@ -294,6 +297,7 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       healthy: () => this.healthy(),
       // The admin server starts after the listener, so only stopping remains to check.
       ready: () => this.stopping === undefined && this.healthy(),
+      dashboardRows: () => backendDashboardRows(this.backends, this.metricsRegistry.snapshot().backends),
     };
     const admin = new AdminServer(provider, { host: this.options.adminHost, port: this.options.adminPort });
     try {
@@ -308,6 +312,15 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
       throw err;
     }
     this.admin = admin;
+    this.unlogEvents = logBackendEvents(this, admin.dashboard.events);
+  }
+
+  /**
+   * Writes this balancer's backend events (down, up, ejected, readmitted, drained, added, removed) into the
+   * dashboard event log of an admin server it does not own, such as a cluster's. Returns a function that stops.
+   */
+  logEventsTo(admin: AdminServer): () => void {
+    return logBackendEvents(this, admin.dashboard.events);
   }
 
   protected emitError(err: Error): void {
@@ -320,6 +333,8 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
     this.closing = true;
     this.stopFollowers();
     for (const group of this.groups.values()) group.resilience.stop();
+    this.unlogEvents?.();
+    this.unlogEvents = undefined;
     await this.closeConnections(timeout);
     // After the drain: `/readyz` says 503 and `/livez` 200 for all of it.
     await this.admin?.stop();

@@ -76,6 +76,8 @@ export class BackendMetrics {
   ejections = 0;
   /** Failed active health checks. */
   healthCheckFailures = 0;
+  /** The last active health check: passed or not, when (ms since the epoch), and why it failed. */
+  lastHealthCheck: { readonly ok: boolean; readonly at: number; readonly reason?: string } | undefined;
 
   /** Where `up`, `ejected`, the effective weight and the in-flight count are read from. */
   readonly gauges: BackendGauges;

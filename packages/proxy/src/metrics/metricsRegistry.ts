@@ -31,6 +31,8 @@ export interface BackendMetricsSnapshot {
   readonly retries: number;
   readonly ejections: number;
   readonly healthCheckFailures: number;
+  /** The last active health check (ms since the epoch), with health checks on. */
+  readonly lastHealthCheck?: { readonly ok: boolean; readonly at: number; readonly reason?: string };
   readonly latency: LatencySnapshot;
 }
 
@@ -264,6 +266,7 @@ export class MetricsRegistry {
         retries: m.retries,
         ejections: m.ejections,
         healthCheckFailures: m.healthCheckFailures,
+        ...(m.lastHealthCheck !== undefined && { lastHealthCheck: m.lastHealthCheck }),
         latency: latencyOf(m.latency),
       });
     }

@@ -1,23 +1,24 @@
 /**
- * The dashboard's browser script, plain ES2020 with no dependencies. It polls `status` (relative to the page, so
- * the page works behind a path prefix), keeps the last five minutes in memory, and redraws the cards, the SVG
- * charts and the table. It reads both `/status` shapes: a balancer's stats (`backends`, `metrics`) and a
- * cluster's (`workers`, with the balancer's stats under `balancer`). Recent latency comes from `/metrics`
- * through the functions of `dashboardLatency.ts`. Written without template literals so it can live inside this
- * TypeScript string; the page wraps it in a function.
+ * The dashboard's browser script, plain ES2020 with no dependencies. It polls `dashboard.json` (relative to the
+ * page, so the page works behind a path prefix): the rows now, the server's samples and the event log, and draws
+ * the cards, the charts over server time, the table and the log from them. Recent latency comes from the
+ * `/metrics` histogram buckets (`dashboardLatency.ts`), placed at the server time of the poll. Every value that
+ * reaches the markup goes through `esc`. The page wraps it in a function, after the latency, series and chart
+ * functions.
  */
-export const dashboardScript = `
+export const dashboardScript = String.raw`
   var params = new URLSearchParams(location.search);
   var interval = Math.max(250, Number(params.get('interval')) || 1000);
-  var windowMs = 5 * 60 * 1000;
-  var goneMs = 30 * 1000;
-  var statusUrl = new URL('status', location.href).toString();
+  var feedUrl = new URL('dashboard.json', location.href).toString();
   var metricsUrl = new URL('metrics', location.href).toString();
   var latencyWindowMs = 10 * 1000;
+  var minSpanMs = 30 * 1000;
   var bucketSnapshots = [];
+  var latencyPoints = [];
   var palette = ['#2563eb', '#d9480f', '#16803c', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4b5563'];
-  var history = [];
-  var rowsSeen = {};
+  var classColors = ['#6b7280', '#16803c', '#2563eb', '#ca8a04', '#c0262d'];
+  var classNames = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+  var order = {};
   var polls = 0;
   var $ = function (id) { return document.getElementById(id); };
 
@@ -27,9 +28,12 @@ export const dashboardScript = `
     });
   }
   function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
+  function dash(v) { return v == null ? '–' : esc(v); }
   function fmtMs(v) { return v == null ? '–' : (v < 10 ? v.toFixed(2) : v.toFixed(0)) + ' ms'; }
   function fmtRate(v) { return v == null ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0); }
   function fmtBytes(v) { return v == null ? '–' : (v / 1048576).toFixed(1) + ' MB'; }
+  function fmtPct(v) { return v == null ? '–' : v.toFixed(0) + '%'; }
+  function fmtAgo(ms) { return ms < 1000 ? 'now' : fmtUptime(ms) + ' ago'; }
   function fmtUptime(ms) {
     if (ms == null) return '–';
     var s = Math.floor(ms / 1000);
@@ -37,63 +41,9 @@ export const dashboardScript = `
     if (s < 3600) return Math.floor(s / 60) + ' m ' + (s % 60) + ' s';
     return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' m';
   }
-  function responses(m) {
-    if (!m || !m.responses) return null;
-    var sum = 0;
-    for (var k in m.responses) sum += Number(m.responses[k]) || 0;
-    return sum;
-  }
-
-  /** One row per cluster worker (joined with its backend metrics), or per backend for a plain balancer. */
-  function rowsOf(status, balancer) {
-    var metrics = {};
-    ((balancer.metrics && balancer.metrics.backends) || []).forEach(function (m) { metrics[String(m.id)] = m; });
-    if (Array.isArray(status.workers)) {
-      return status.workers.map(function (w) {
-        return { key: 'worker ' + w.id, label: 'worker ' + w.id, detail: 'port ' + w.port, state: w.state,
-          pid: w.pid, restarts: w.restarts, uptime: w.uptime, memory: w.memory, backendId: String(w.backendId),
-          m: metrics[String(w.backendId)] };
-      });
-    }
-    return (balancer.backends || []).map(function (b) {
-      var state = b.ejected ? 'ejected' : b.health;
-      return { key: 'backend ' + b.id, label: 'backend ' + b.id, detail: b.host + ':' + b.port, state: state,
-        pid: null, restarts: null, uptime: null, memory: null, backendId: String(b.id), m: metrics[String(b.id)] };
-    });
-  }
-
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
-    var p = Math.pow(10, Math.floor(Math.log10(v)));
-    var steps = [1, 2, 5, 10];
-    for (var i = 0; i < steps.length; i++) if (v <= steps[i] * p) return steps[i] * p;
-    return 10 * p;
-  }
-
-  /** Draws time series (points of { t, v }) into an SVG element, over the last span ms. */
-  function draw(svg, series, format, span) {
-    var w = svg.clientWidth || 300, h = svg.clientHeight || 90, now = Date.now(), max = 0;
-    svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
-    series.forEach(function (s) { s.points.forEach(function (p) { if (p.v != null && p.v > max) max = p.v; }); });
-    max = niceMax(max);
-    var x = function (t) { return (w * (t - (now - span))) / span; };
-    var y = function (v) { return h - 2 - ((h - 16) * v) / max; };
-    var parts = ['<line x1="0" x2="' + w + '" y1="' + (h - 1.5) + '" y2="' + (h - 1.5) + '" stroke="currentColor" stroke-opacity=".2"/>'];
-    series.forEach(function (s) {
-      var pts = s.points.filter(function (p) { return p.v != null; })
-        .map(function (p) { return x(p.t).toFixed(1) + ',' + y(p.v).toFixed(1); }).join(' ');
-      parts.push('<polyline fill="none" stroke-width="1.5" stroke="' + s.color + '" points="' + pts + '"/>');
-    });
-    parts.push('<text x="2" y="11" font-size="11" fill="currentColor" fill-opacity=".6">' + esc(format(max)) + '</text>');
-    svg.innerHTML = parts.join('');
-  }
-
-  function sparkline(points) {
-    var max = niceMax(points.reduce(function (a, p) { return Math.max(a, p.v || 0); }, 0));
-    var n = points.length, pts = points.map(function (p, i) {
-      return ((110 * (i + 1)) / Math.max(n, 60)).toFixed(1) + ',' + (21 - (19 * (p.v || 0)) / max).toFixed(1);
-    }).join(' ');
-    return '<svg class="spark" viewBox="0 0 110 22"><polyline fill="none" stroke="currentColor" stroke-width="1.2" points="' + pts + '"/></svg>';
+  function colorOf(key) {
+    if (!(key in order)) order[key] = Object.keys(order).length;
+    return palette[order[key] % palette.length];
   }
 
   /** Latency over the last ten seconds from the /metrics buckets, or null when /metrics is unavailable. */
@@ -105,105 +55,142 @@ export const dashboardScript = `
     return recentLatency(bucketSnapshots[bucketSnapshots.length - 1].buckets, then);
   }
 
-  function render(status, metricsText) {
-    var now = Date.now();
+  function draw(id, series, format, t0, t1) {
+    var svg = $(id);
+    var w = svg.clientWidth || 300, h = svg.clientHeight || 110;
+    svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
+    svg.innerHTML = chartSvg(series, t0, t1, w, h, format);
+  }
+
+  function sparkline(points) {
+    var max = niceMax(points.reduce(function (a, v) { return Math.max(a, v || 0); }, 0));
+    var n = points.length, pts = points.map(function (v, i) {
+      return ((110 * (i + 1)) / Math.max(n, 60)).toFixed(1) + ',' + (21 - (19 * (v || 0)) / max).toFixed(1);
+    }).join(' ');
+    return '<svg class="spark" viewBox="0 0 110 22" aria-hidden="true"><polyline fill="none" stroke="currentColor" stroke-width="1.2" points="' + pts + '"/></svg>';
+  }
+
+  function stateClass(state) {
+    if (state === 'ready' || state === 'up') return 'ok';
+    if (state === 'starting' || state === 'draining' || state === 'stopping' || state === 'waiting') return 'warn';
+    return 'bad';
+  }
+
+  function errorsCell(errors) {
+    if (!errors) return '–';
+    var parts = Object.keys(errors).filter(function (k) { return errors[k] > 0; })
+      .map(function (k) { return esc(k) + ' ' + esc(errors[k]); });
+    return parts.length ? parts.join(', ') : '0';
+  }
+
+  function healthCell(row, now) {
+    var last = row.lastHealthCheck;
+    if (!last) return row.healthCheckFailures > 0 ? esc(row.healthCheckFailures) + ' failed' : '–';
+    var mark = last.ok ? '<span class="ok">passed</span>' : '<span class="bad">failed</span>';
+    var title = last.reason ? ' title="' + esc(last.reason) + '"' : '';
+    return '<span' + title + '>' + mark + ' ' + esc(fmtAgo(now - last.at)) +
+      (row.healthCheckFailures ? ' <span class="muted">(' + esc(row.healthCheckFailures) + ' failed)</span>' : '') + '</span>';
+  }
+
+  function renderRows(feed, points, recent) {
+    var last = points.length ? points[points.length - 1] : null;
+    var body = feed.rows.map(function (r) {
+      var counts = windowCounts(points, r.key);
+      var nowRow = last && last.rows[r.key];
+      var rate = nowRow && nowRow.classes ? nowRow.classes.reduce(function (a, b) { return a + b; }, 0) : null;
+      var rate5xx = nowRow && nowRow.classes ? nowRow.classes[4] : null;
+      var lat = recent && r.metricsLabel != null ? recent[r.metricsLabel] : null;
+      var state = String(r.state || 'unknown');
+      var spark = points.map(function (p) {
+        var row = p.rows[r.key];
+        return row && row.classes ? row.classes.reduce(function (a, b) { return a + b; }, 0) : null;
+      });
+      var cls = counts.classes;
+      var cell = function (i) { return cls ? esc(cls[i]) : '–'; };
+      return '<tr data-key="' + esc(r.key) + '" data-state="' + esc(state) + '" data-pid="' + esc(r.pid == null ? '' : r.pid) +
+        '" data-restarts="' + esc(r.restarts == null ? '' : r.restarts) + '" data-5xx="' + (cls ? esc(cls[4]) : '') + '">' +
+        '<th scope="row">' + esc(r.key) + ' <span class="muted">' + esc(r.detail || '') + '</span></th>' +
+        '<td class="state ' + stateClass(state) + '">' + esc(state) + '</td>' +
+        '<td>' + dash(r.pid) + '</td>' +
+        '<td>' + dash(r.restarts) + '</td>' +
+        '<td>' + fmtUptime(num(r.uptimeMs)) + '</td>' +
+        '<td class="c-cpu">' + fmtPct(num(r.cpuPercent)) + '</td>' +
+        '<td class="c-mem">' + fmtBytes(num(r.memory)) + '</td>' +
+        '<td>' + dash(num(r.activeRequests)) + '</td>' +
+        '<td>' + fmtRate(rate) + '</td>' +
+        '<td>' + cell(1) + '</td><td>' + cell(2) + '</td><td>' + cell(3) + '</td>' +
+        '<td class="c-5xx' + (cls && cls[4] > 0 ? ' bad' : '') + '">' + cell(4) + '</td>' +
+        '<td' + (rate5xx > 0 ? ' class="bad"' : '') + '>' + fmtRate(rate5xx) + '</td>' +
+        '<td class="c-errors">' + errorsCell(r.errors) + '</td>' +
+        '<td>' + dash(r.retries) + '</td>' +
+        '<td>' + dash(r.ejections) + '</td>' +
+        '<td class="c-health">' + healthCell(r, feed.now) + '</td>' +
+        '<td class="c-p50">' + fmtMs(lat ? lat.p50 : null) + '</td>' +
+        '<td>' + fmtMs(lat ? lat.p99 : null) + '</td>' +
+        '<td>' + sparkline(spark) + '</td></tr>';
+    }).join('');
+    $('rows').innerHTML = body || '<tr><td colspan="21" class="muted">no workers or backends yet</td></tr>';
+    var span = points.reduce(function (a, p) { return a + p.dt; }, 0);
+    $('window').textContent = span > 0 ? 'counts over the last ' + fmtUptime(span * 1000) : 'counts: waiting for two samples';
+  }
+
+  function renderEvents(events) {
+    $('events').innerHTML = events.length ? events.map(function (e) {
+      return '<li class="ev ' + esc(e.level) + '" data-kind="' + esc(e.kind) + '"><time datetime="' +
+        esc(new Date(e.t).toISOString()) + '">' + esc(clock(e.t)) + '</time> <b>' + esc(e.subject || 'cluster') +
+        '</b> ' + esc(e.message) + '</li>';
+    }).join('') : '<li class="muted">nothing yet</li>';
+  }
+
+  function render(feed, metricsText) {
+    var now = feed.now;
     var recent = latencyNow(now, metricsText);
-    var balancer = status.workers ? status.balancer || {} : status;
-    var metrics = balancer.metrics || {};
-    var rows = rowsOf(status, balancer);
-    var present = {};
-    var totalRate = 0;
-    var haveRate = false;
-    rows.forEach(function (row) {
-      present[row.key] = true;
-      var seen = rowsSeen[row.key];
-      var count = responses(row.m);
-      row.rate = null;
-      if (seen && seen.backendId === row.backendId && count != null && seen.count != null && count >= seen.count) {
-        row.rate = (count - seen.count) / Math.max(0.001, (now - seen.t) / 1000);
-        totalRate += row.rate;
-        haveRate = true;
-      }
-      row.changed = !!seen && seen.pid !== row.pid;
-      var rates = seen ? seen.rates : [];
-      rates.push({ t: now, v: row.rate });
-      if (rates.length > 60) rates.shift();
-      var mem = seen ? seen.mem : [];
-      mem.push({ t: now, v: num(row.memory) });
-      while (mem.length && mem[0].t < now - windowMs) mem.shift();
-      rowsSeen[row.key] = { t: now, count: count, backendId: row.backendId, pid: row.pid, rates: rates, mem: mem,
-        row: row, index: seen ? seen.index : Object.keys(rowsSeen).length };
-    });
-    Object.keys(rowsSeen).forEach(function (key) {
-      var seen = rowsSeen[key];
-      if (present[key]) return;
-      if (now - seen.t > goneMs) delete rowsSeen[key];
-    });
-
-    var since = metrics.latency || {};
-    var latency = recent ? recent['*'] : { p50: num(since.p50Ms), p99: num(since.p99Ms) };
-    history.push({ t: now, rate: haveRate ? totalRate : null, p50: latency.p50, p99: latency.p99 });
-    while (history.length && history[0].t < now - windowMs) history.shift();
-
+    var points = intervals(feed.samples || []);
+    var last = points.length ? points[points.length - 1] : null;
+    var rows = feed.rows || [];
     var ready = rows.filter(function (r) { return r.state === 'ready' || r.state === 'up'; }).length;
-    var active = num(balancer.activeRequests);
-    if (active == null) active = num(metrics.activeRequests);
+    var workers = rows.some(function (r) { return r.pid != null; });
     $('c-ready').textContent = ready + ' / ' + rows.length;
-    $('c-ready-label').textContent = status.workers ? 'workers ready' : 'backends up';
-    $('c-rate').textContent = haveRate ? fmtRate(totalRate) : '–';
-    $('c-active').textContent = active == null ? '–' : String(active);
-    $('c-p50').textContent = fmtMs(latency.p50);
-    $('c-p99').textContent = fmtMs(latency.p99);
-    var scope = recent ? 'last 10 s' : 'since start';
-    $('c-p50-scope').textContent = scope;
-    $('c-p99-scope').textContent = scope;
-    $('latency-scope').textContent = recent ? 'latency over 10 s windows' : 'latency since start';
-    $('c-uptime').textContent = fmtUptime(num(metrics.uptimeSeconds) == null ? null : metrics.uptimeSeconds * 1000);
+    $('c-ready-label').textContent = workers ? 'workers ready' : 'backends up';
+    $('c-rate').textContent = last ? fmtRate(last.total.classes.reduce(function (a, b) { return a + b; }, 0)) : '–';
+    $('c-5xx').textContent = last ? fmtRate(last.total.classes[4]) : '–';
+    $('c-errors').textContent = last ? fmtRate(last.total.errors) : '–';
+    var all = recent && recent['*'];
+    $('c-p50').textContent = fmtMs(all ? all.p50 : null);
+    $('c-p99').textContent = fmtMs(all ? all.p99 : null);
 
-    // The charts span what was seen so far (at least 10 s), up to five minutes, so a fresh page is not empty.
-    var span = Math.min(windowMs, Math.max(10000, now - history[0].t));
-    draw($('chart-rate'), [{ color: palette[0], points: history.map(function (h) { return { t: h.t, v: h.rate }; }) }], fmtRate, span);
-    draw($('chart-latency'), [
-      { color: palette[0], points: history.map(function (h) { return { t: h.t, v: h.p50 }; }) },
-      { color: palette[1], points: history.map(function (h) { return { t: h.t, v: h.p99 }; }) },
-    ], fmtMs, span);
-    var memSeries = Object.keys(rowsSeen).map(function (key) {
-      return { color: palette[rowsSeen[key].index % palette.length], points: rowsSeen[key].mem };
-    });
-    draw($('chart-memory'), memSeries, fmtBytes, span);
-    $('memory-legend').innerHTML = Object.keys(rowsSeen).map(function (key) {
-      return '<span style="color:' + palette[rowsSeen[key].index % palette.length] + '">■ ' + esc(key) + '</span>';
-    }).join('');
+    latencyPoints.push({ t: now, p50: all ? all.p50 : null, p99: all ? all.p99 : null });
+    var t0 = feed.samples && feed.samples.length ? Math.min(feed.samples[0].t, now - minSpanMs) : now - minSpanMs;
+    while (latencyPoints.length && latencyPoints[0].t < t0) latencyPoints.shift();
 
-    var body = Object.keys(rowsSeen).map(function (key) {
-      var seen = rowsSeen[key];
-      var r = present[key] ? seen.row : Object.assign({}, seen.row, { state: 'exited', rate: null });
-      var m = r.m || {}, lat = m.latency || {};
-      var rowRecent = recent && recent[r.backendId];
-      var p50 = rowRecent ? rowRecent.p50 : present[key] && !recent ? num(lat.p50Ms) : null;
-      var p99 = rowRecent ? rowRecent.p99 : present[key] && !recent ? num(lat.p99Ms) : null;
-      var state = esc(r.state || 'unknown');
-      return '<tr data-key="' + esc(key) + '" data-state="' + state + '" data-pid="' + esc(r.pid == null ? '' : r.pid) +
-        '" data-restarts="' + esc(r.restarts == null ? '' : r.restarts) + '"' + (r.changed && present[key] ? ' class="flash"' : '') + '>' +
-        '<td>' + esc(r.label) + ' <span class="muted">' + esc(r.detail) + '</span></td>' +
-        '<td class="state-' + state + '">' + state + '</td>' +
-        '<td>' + esc(r.pid == null ? '–' : r.pid) + '</td>' +
-        '<td>' + esc(r.restarts == null ? '–' : r.restarts) + '</td>' +
-        '<td>' + fmtUptime(num(r.uptime)) + '</td>' +
-        '<td>' + fmtBytes(num(r.memory)) + '</td>' +
-        '<td>' + esc(num(m.activeRequests) == null ? '–' : m.activeRequests) + '</td>' +
-        '<td>' + fmtRate(r.rate) + '</td>' +
-        '<td>' + fmtMs(p50) + '</td>' +
-        '<td>' + fmtMs(p99) + '</td>' +
-        '<td>' + sparkline(seen.rates) + '</td></tr>';
+    draw('chart-rate', classNames.map(function (name, j) {
+      return { color: classColors[j], points: points.map(function (p) { return { t: p.t, v: p.total.classes[j] }; }) };
+    }).concat([{ color: '#9333ea', points: points.map(function (p) { return { t: p.t, v: p.total.errors }; }) }]), fmtRate, t0, now);
+    draw('chart-latency', [
+      { color: palette[0], points: latencyPoints.map(function (p) { return { t: p.t, v: p.p50 }; }) },
+      { color: palette[1], points: latencyPoints.map(function (p) { return { t: p.t, v: p.p99 }; }) },
+    ], fmtMs, t0, now);
+    var perRow = function (pick) {
+      return rows.map(function (r) {
+        return { color: colorOf(r.key), points: points.map(function (p) { var row = p.rows[r.key]; return { t: p.t, v: row ? pick(row) : null }; }) };
+      });
+    };
+    draw('chart-cpu', perRow(function (row) { return row.cpu; }), fmtPct, t0, now);
+    draw('chart-memory', perRow(function (row) { return row.mem; }), fmtBytes, t0, now);
+    var legend = rows.map(function (r) {
+      return '<span style="color:' + colorOf(r.key) + '">■ ' + esc(r.key) + '</span>';
     }).join('');
-    $('rows').innerHTML = body || '<tr><td colspan="11" class="muted">no workers or backends yet</td></tr>';
+    $('cpu-legend').innerHTML = legend;
+    $('memory-legend').innerHTML = legend;
+
+    renderRows(feed, points, recent);
+    renderEvents(feed.events || []);
 
     polls += 1;
     document.body.setAttribute('data-polls', String(polls));
     $('conn').textContent = 'live';
     $('conn').className = 'pill ok';
-    $('updated').textContent = 'updated ' + new Date(now).toLocaleTimeString();
+    $('updated').textContent = 'server time ' + clock(now) + ' UTC';
   }
 
   function fail(err) {
@@ -212,15 +199,15 @@ export const dashboardScript = `
   }
 
   function poll() {
-    var status = fetch(statusUrl, { cache: 'no-store' }).then(function (res) {
+    var feed = fetch(feedUrl, { cache: 'no-store' }).then(function (res) {
       if (!res.ok) throw new Error('HTTP ' + res.status);
       return res.json();
     });
-    // /metrics is optional: without it, latency falls back to the since-start quantiles of /status.
+    // /metrics is optional: without it there is no latency.
     var metrics = fetch(metricsUrl, { cache: 'no-store' })
       .then(function (res) { return res.ok ? res.text() : null; })
       .catch(function () { return null; });
-    Promise.all([status, metrics])
+    Promise.all([feed, metrics])
       .then(function (both) { render(both[0], both[1]); }, fail)
       .catch(fail)
       .then(function () { setTimeout(poll, interval); });

@@ -38,6 +38,15 @@ describe('dashboard', () => {
     expect(page.body).toBe(dashboardPage);
   });
 
+  it('has a script that parses, with every piece it calls defined', () => {
+    const script = /<script>([\s\S]*)<\/script>/.exec(dashboardPage)?.[1] ?? '';
+    // Compiles without running: a syntax error in any of the joined pieces fails here, not in a browser.
+    expect(() => new Function(script)).not.toThrow();
+    for (const name of ['parseBuckets', 'intervals', 'windowCounts', 'chartSvg', 'clock', 'esc']) {
+      expect(script).toContain(`function ${name}(`);
+    }
+  });
+
   it('loads nothing from elsewhere: no external scripts, styles or fonts', () => {
     expect(dashboardPage).not.toMatch(/<script[^>]+src=|<link\b|@import|url\(|https?:\/\//);
   });
