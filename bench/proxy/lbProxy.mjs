@@ -16,3 +16,5 @@ const lb = new LoadBalancer(
 );
 await lb.start();
 process.send?.('ready');
+// Exit when the parent lets go, so a balancer run under a profiler (instructions.ts) writes its counts.
+process.on('disconnect', () => process.exit(0));
