@@ -176,7 +176,17 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
 
   /** Metrics in the Prometheus text exposition format 0.0.4 (`docs/metrics.md`). */
   metrics(): string {
-    return this.metricsRegistry.prometheus() + (this.discovery?.prometheus() ?? '') + this.accessLogMetrics();
+    return (
+      this.metricsRegistry.prometheus() +
+      this.protocolMetrics() +
+      (this.discovery?.prometheus() ?? '') +
+      this.accessLogMetrics()
+    );
+  }
+
+  /** Series of a client protocol the balancer serves besides its own (HTTP/2); none by default. */
+  protected protocolMetrics(): string {
+    return '';
   }
 
   /** `lb_access_log_dropped_total`, only when there is an access log: no series is better than a false zero. */

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import type { ClientRequestHandler } from '../downstream/clientListener.js';
+import type { DownstreamExchange } from '../downstream/downstreamExchange.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
@@ -27,7 +28,7 @@ export class RequestEntry implements ClientRequestHandler {
   constructor(
     private readonly options: ResolvedProxyOptions,
     /** `group`, set by `onRequest`, overrides the routes. */
-    private readonly choose: (exchange: ClientExchange, group?: string) => ProxyHooks | Refusal,
+    private readonly choose: (exchange: DownstreamExchange, group?: string) => ProxyHooks | Refusal,
     private readonly stopping: () => boolean,
     private readonly reportError: (error: Error) => void,
     private readonly accessLog: AccessLog | undefined,
@@ -37,7 +38,7 @@ export class RequestEntry implements ClientRequestHandler {
     this.reportError(error);
   }
 
-  onRequest(exchange: ClientExchange): void {
+  onRequest(exchange: DownstreamExchange): void {
     if (this.options.onRequest !== undefined || this.options.onResponse !== undefined) {
       this.onHookedRequest(exchange);
       return;
@@ -54,7 +55,7 @@ export class RequestEntry implements ClientRequestHandler {
   }
 
   /** The same path with the user's hooks: the headers are built first, since `onRequest` may edit them. */
-  private onHookedRequest(exchange: ClientExchange): void {
+  private onHookedRequest(exchange: DownstreamExchange): void {
     const { headers, clientAddress } = this.forwardHeaders(exchange);
     const { onRequest, onResponse, tracing } = this.options;
     const run = new RequestHookRun(
@@ -123,7 +124,7 @@ export class RequestEntry implements ClientRequestHandler {
   }
 
   /** Logs a request answered before any group took it (no route, a bad path, a hook's answer or failure). */
-  private refused(exchange: ClientExchange, status: number): void {
+  private refused(exchange: DownstreamExchange, status: number): void {
     if (this.accessLog === undefined) return;
     const { clientAddress } = this.forwardHeaders(exchange);
     const measures = { status, bytesIn: 0, bytesOut: 0, totalMs: 0, retries: 0 };
@@ -131,7 +132,7 @@ export class RequestEntry implements ClientRequestHandler {
     this.accessLog.log(httpLogEntry(exchange, clientAddress, { ...measures, ...none }, undefined));
   }
 
-  private forwardHeaders(exchange: ClientExchange, upgrade?: string): ForwardedRequestHeaders {
+  private forwardHeaders(exchange: DownstreamExchange, upgrade?: string): ForwardedRequestHeaders {
     const connection = exchange.connection;
     const options = this.options;
     return buildRequestHeaders(exchange.rawHeaders, {

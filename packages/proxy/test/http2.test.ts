@@ -1,0 +1,230 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { constants } from 'node:http2';
+import { connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, onCleanup, startBackend, startBalancer, until } from './helpers.js';
+import { h2Request, h2Session } from './http2Helpers.js';
+import { makeTestPki, type TestPki } from './tlsFixtures.js';
+
+afterEach(cleanup);
+const run = promisify(execFile);
+
+/** A backend that echoes what it received: method, url, headers, body and trailers, as JSON. */
+async function echoBackend() {
+  return startBackend('echo', (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          httpVersion: req.httpVersion,
+          rawHeaders: req.rawHeaders,
+          body: Buffer.concat(chunks).toString('utf8'),
+          trailers: req.trailers,
+        }),
+      );
+    });
+  });
+}
+
+let pki: TestPki | undefined;
+function testPki(): TestPki {
+  pki ??= makeTestPki();
+  return pki;
+}
+/** The CA written to a file for curl, removed after the tests. */
+function caFile(ca: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-h2-'));
+  const file = join(dir, 'ca.pem');
+  writeFileSync(file, ca);
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return file;
+}
+
+describe('HTTP/2 ingress', () => {
+  it('serves h2c with prior knowledge and HTTP/1.1 on the same port, through the same request path', async () => {
+    const backend = await echoBackend();
+    const { lb, port } = await startBalancer([backend.backend], { http2: true });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const reply = await h2Request(
+      session,
+      {
+        ':method': 'POST',
+        ':path': '/echo?x=1',
+        cookie: ['a=1', 'b=2'],
+        te: 'trailers',
+        'x-test': 'yes',
+      },
+      'hello',
+    );
+    expect(reply.status).toBe(200);
+    const seen = JSON.parse(reply.body);
+    expect(seen.method).toBe('POST');
+    expect(seen.url).toBe('/echo?x=1');
+    expect(seen.httpVersion).toBe('1.1');
+    expect(seen.body).toBe('hello');
+    const raw: string[] = seen.rawHeaders;
+    const fields = new Map<string, string[]>();
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      fields.set(name, [...(fields.get(name) ?? []), raw[i + 1]!]);
+    }
+    expect(fields.get('host')).toEqual([`127.0.0.1:${port}`]);
+    expect(fields.get('cookie')).toEqual(['a=1; b=2']);
+    expect(fields.get('via')).toEqual(['2 lb']);
+    expect(fields.has('te')).toBe(false);
+    expect(fields.get('transfer-encoding')).toEqual(['chunked']);
+    expect(fields.get('x-test')).toEqual(['yes']);
+    // The same port still speaks HTTP/1.1.
+    const h1 = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ port, host: '127.0.0.1', path: '/one' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(h1).toBe(200);
+    expect(lb.metrics()).toMatch(/lb_http2_requests_total 1\n/);
+    expect(lb.metrics()).toMatch(/lb_http2_sessions_total 1\n/);
+  });
+
+  it('frames a request body with its content-length when the client gives one', async () => {
+    const backend = await echoBackend();
+    const { port } = await startBalancer([backend.backend], { http2: true });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const reply = await h2Request(
+      session,
+      { ':method': 'PUT', ':path': '/', 'content-length': '5' },
+      'abcde',
+    );
+    const raw: string[] = JSON.parse(reply.body).rawHeaders;
+    expect(raw).toContain('Content-Length');
+    expect(raw).not.toContain('Transfer-Encoding');
+    expect(JSON.parse(reply.body).body).toBe('abcde');
+  });
+
+  it('recognises the preface however it is split', async () => {
+    const backend = await echoBackend();
+    const { port } = await startBalancer([backend.backend], { http2: true });
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+    // An empty SETTINGS frame after the preface: the server answers with its own SETTINGS (type 4).
+    const settings = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+    for (const cut of [1, 3, 14, 23]) {
+      const socket = netConnect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(preface.subarray(0, cut));
+      await new Promise((resolve) => setImmediate(resolve));
+      socket.write(Buffer.concat([preface.subarray(cut), settings]));
+      const [frame] = (await once(socket, 'data')) as [Buffer];
+      expect(frame[3]).toBe(4);
+      socket.destroy();
+    }
+  });
+
+  it('relays trailers both ways and 1xx informational responses', async () => {
+    const backend = await startBackend('trailers', (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+        res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
+        res.write('part one ');
+        res.addTrailers({ 'x-checksum': `got ${req.trailers['x-request-sum'] ?? 'none'}` });
+        res.end('part two');
+      });
+    });
+    const { port } = await startBalancer([backend.backend], { http2: true });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const reply = await h2Request(session, { ':method': 'POST', ':path': '/' }, 'body', {
+      'x-request-sum': '42',
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe('part one part two');
+    expect(reply.trailers?.['x-checksum']).toBe('got 42');
+    expect(reply.headers.trailer).toBe('x-checksum');
+  });
+
+  it('serves many concurrent streams on one session', async () => {
+    const backend = await echoBackend();
+    const { port } = await startBalancer([backend.backend], { http2: true });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => h2Request(session, { ':method': 'GET', ':path': `/n/${i}` })),
+    );
+    replies.forEach((reply, i) => {
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body).url).toBe(`/n/${i}`);
+    });
+  });
+
+  it('serves h2 over TLS through ALPN, and HTTP/1.1 over TLS to clients that do not offer h2', async () => {
+    const backend = await echoBackend();
+    const { server, ca } = testPki();
+    const { port } = await startBalancer([backend.backend], { http2: true, tls: server });
+    const session = await h2Session(`https://localhost:${port}`, { ca });
+    const reply = await h2Request(session, { ':method': 'GET', ':path': '/tls' });
+    expect(reply.status).toBe(200);
+    const raw: string[] = JSON.parse(reply.body).rawHeaders;
+    expect(raw[raw.indexOf('X-Forwarded-Proto') + 1]).toBe('https');
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--http1.1',
+      '--cacert',
+      caFile(ca),
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_version} %{http_code}',
+      `https://localhost:${port}/h1`,
+    ]);
+    expect(stdout).toBe('1.1 200');
+  });
+
+  it('answers curl over h2 (ALPN) and h2c (prior knowledge)', async () => {
+    const backend = await echoBackend();
+    const { server, ca } = testPki();
+    const tls = await startBalancer([backend.backend], { http2: true, tls: server });
+    const clear = await startBalancer([backend.backend], { http2: true });
+    const format = ['-sS', '-o', '/dev/null', '-w', '%{http_version} %{http_code}'];
+    const h2 = await run('curl', [
+      ...format,
+      '--http2',
+      '--cacert',
+      caFile(ca),
+      `https://localhost:${tls.port}/`,
+    ]);
+    expect(h2.stdout).toBe('2 200');
+    const h2c = await run('curl', [...format, '--http2-prior-knowledge', `http://127.0.0.1:${clear.port}/`]);
+    expect(h2c.stdout).toBe('2 200');
+  });
+
+  it('aborts the upstream request when the client resets its stream mid-body', async () => {
+    let aborted = false;
+    const backend = await startBackend('slow', (req, res) => {
+      req.on('data', () => {});
+      res.on('close', () => {
+        aborted = !res.writableEnded;
+      });
+    });
+    const { port } = await startBalancer([backend.backend], { http2: true });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const stream = session.request({ ':method': 'POST', ':path': '/' });
+    stream.on('error', () => {});
+    stream.write('some of the body');
+    await until(() => backend.requests.length === 1);
+    stream.close(constants.NGHTTP2_CANCEL);
+    await until(() => aborted);
+    // The session goes on.
+    const other = await startBackend('ok');
+    expect(other.port).toBeGreaterThan(0);
+  });
+});
