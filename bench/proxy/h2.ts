@@ -28,8 +28,8 @@ const has = (tool: string) => spawnSync('which', [tool]).status === 0;
 const pinned = !args.includes('--no-pin') && has('taskset') && cpus().length >= 2;
 const SUT_CPU = 0;
 const LOAD_CPU = 1;
-/** h2load's load: 32 connections with up to 8 streams each in flight. */
-const CLIENTS = 32;
+/** h2load's load: 8 connections with up to 8 streams each, 64 in flight as wrk's 64 connections in run.ts. */
+const CLIENTS = 8;
 const STREAMS = 8;
 
 interface Sut {

@@ -135,6 +135,30 @@ describe('HTTP/2 streams on the request path', () => {
     expect(code).toBe(constants.NGHTTP2_NO_ERROR);
   });
 
+  it('answers 408 to a stream whose body outlasts requestTimeout, aborts its backend request, and keeps the session', async () => {
+    let aborted = false;
+    const backend = await startBackend('slow-body', (req, res) => {
+      req.resume();
+      if (req.url === '/') req.on('end', () => res.end('ok'));
+      res.on('close', () => {
+        if (req.url !== '/') aborted = !res.writableEnded;
+      });
+    });
+    const { port } = await startBalancer([backend.backend], {
+      http2: true,
+      requestTimeout: 300,
+      headersTimeout: 200,
+    });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const stream = session.request({ ':method': 'POST', ':path': '/never-ends' });
+    stream.on('error', () => {});
+    stream.write('the start of a body that never ends');
+    const [headers] = (await once(stream, 'response')) as [Record<string, string>];
+    expect(Number(headers[':status'])).toBe(408);
+    await until(() => aborted);
+    expect((await h2Request(session, { ':method': 'GET', ':path': '/' })).status).toBe(200);
+  });
+
   it('on stop() sends GOAWAY and lets the streams in flight finish', async () => {
     const waiting: ((body: string) => void)[] = [];
     const backend = await startBackend('slow', (req, res) => {

@@ -8,7 +8,7 @@ import type {
 } from '../downstreamExchange.js';
 import { fieldsByName } from '../fieldsByName.js';
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
+const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
 
 /**
  * Response fields HTTP/2 forbids (RFC 9113 §8.2.2). The response builder already drops the hop-by-hop ones;
@@ -66,6 +66,9 @@ export class Http2StreamExchange implements DownstreamExchange {
   private requestTrailers: string[] = [];
   private received = 0;
   private reading = false;
+  private bodyEnded = false;
+  /** When the stream arrived, for the request timeout. */
+  readonly startedAt = Date.now();
   private cachedHeaders: Record<string, string | string[]> | undefined = undefined;
   readonly httpVersion = '2';
   private readonly flushPending = (): void => this.flushHead();
@@ -113,6 +116,7 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.handlers?.onRequestBody(chunk);
     });
     stream.on('end', () => {
+      this.bodyEnded = true;
       if (this.framing.kind === 'length' && this.received !== this.framing.length) {
         this.bodyBroken();
         return;
@@ -120,6 +124,25 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.handlers?.onRequestEnd(this.requestTrailers);
     });
     stream.resume();
+  }
+
+  /** Whether a request body is still expected from the client. */
+  get bodyPending(): boolean {
+    return this.framing.kind !== 'none' && !this.bodyEnded && !this.finished;
+  }
+
+  /**
+   * The request body took longer than `requestTimeout`: the backend request is abandoned, and the client gets
+   * 408 if nothing was answered yet (the stream is reset otherwise). Whatever body still comes is read and
+   * dropped. A reset right after the 408 (RFC 9113 §8.1) would overtake the response in nghttp2's queue.
+   */
+  timeOut(): void {
+    const headersSent = this.headersSent;
+    this.handlers?.onClientAbort(408);
+    this.handlers = undefined;
+    if (headersSent) this.destroy();
+    else this.sendError(408, 'Request timeout');
+    if (!this.stream.destroyed) this.stream.resume();
   }
 
   pauseBody(): void {
