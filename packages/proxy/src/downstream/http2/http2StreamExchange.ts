@@ -94,8 +94,8 @@ export class Http2StreamExchange implements DownstreamExchange {
         for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
       }
     });
-    // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window.
-    stream.pause();
+    // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window. A
+    // `pause()` here would cost an error object per stream when the stream is later resumed and ended.
   }
 
   get headers(): Record<string, string | string[]> {
@@ -202,8 +202,9 @@ export class Http2StreamExchange implements DownstreamExchange {
       if (body === undefined) stream.end();
       else stream.end(body);
     }
-    // A request body nobody will read (the answer came first) is drained, so the stream can close.
-    if (!this.reading && stream.readable) stream.resume();
+    // A request body nobody will read (the answer came first) is drained, so the stream can close. A request
+    // without a body (END_STREAM on its HEADERS) is left alone: its readable side is already done.
+    if (!this.reading && this.framing.kind !== 'none' && stream.readable) stream.resume();
   }
 
   sendError(status: number, message: string, extraHeaders: readonly string[] = []): number {
