@@ -119,7 +119,8 @@ describe('HTTP/2 ingress', () => {
         res.writeEarlyHints({ link: '</style.css>; rel=preload' });
         res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
         res.write('part one ');
-        res.addTrailers({ 'x-checksum': `got ${req.trailers['x-request-sum'] ?? 'none'}` });
+        const smuggled = req.trailers['x-forwarded-for'] ?? 'dropped';
+        res.addTrailers({ 'x-checksum': `got ${req.trailers['x-request-sum'] ?? 'none'}, xff ${smuggled}` });
         res.end('part two');
       });
     });
@@ -130,8 +131,21 @@ describe('HTTP/2 ingress', () => {
     });
     expect(reply.status).toBe(200);
     expect(reply.body).toBe('part one part two');
-    expect(reply.trailers?.['x-checksum']).toBe('got 42');
+    expect(reply.trailers?.['x-checksum']).toBe('got 42, xff dropped');
     expect(reply.headers.trailer).toBe('x-checksum');
+  });
+
+  it('relays 100 Continue to a client that waits for it before sending its body', async () => {
+    const backend = await echoBackend();
+    const { port } = await startBalancer([backend.backend], { http2: true });
+    const session = await h2Session(`http://127.0.0.1:${port}`);
+    const stream = session.request({ ':method': 'PUT', ':path': '/wait', expect: '100-continue' });
+    await once(stream, 'continue');
+    stream.end('sent after 100');
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    await once(stream, 'end');
+    expect(JSON.parse(Buffer.concat(chunks).toString()).body).toBe('sent after 100');
   });
 
   it('serves many concurrent streams on one session', async () => {
