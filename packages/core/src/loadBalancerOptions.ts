@@ -94,6 +94,12 @@ export interface LoadBalancerOptions {
    * whose client address then counts as the peer's. Off when unset; never guessed.
    */
   proxyProtocol?: ProxyProtocolOptions;
+  /**
+   * Serve HTTP/2 to clients as well as HTTP/1.1, on the same port: over TLS, ALPN offers `h2` and
+   * `http/1.1`; in cleartext, a connection that opens with the HTTP/2 preface (prior knowledge, `h2c`) is
+   * served as HTTP/2. Backends are still reached over HTTP/1.1. `LoadBalancer` only. @default false
+   */
+  http2?: boolean;
 }
 
 /** Where the PROXY protocol is accepted from. */
@@ -147,4 +153,5 @@ export const loadBalancerOptionKeys = Object.keys({
   via: true,
   tls: true,
   proxyProtocol: true,
+  http2: true,
 } satisfies Record<keyof LoadBalancerOptions, true>);

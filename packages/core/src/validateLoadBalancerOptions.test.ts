@@ -22,6 +22,7 @@ describe('validateLoadBalancerOptions', () => {
       maxHeaderCount: 50,
       allowTrace: true,
       underscoreHeaders: 'reject',
+      http2: true,
     });
     expect(set).toEqual({
       connectTimeout: 2000,
@@ -30,6 +31,7 @@ describe('validateLoadBalancerOptions', () => {
       maxHeaderCount: 50,
       allowTrace: true,
       underscoreHeaders: 'reject',
+      http2: true,
     });
   });
 
@@ -42,6 +44,7 @@ describe('validateLoadBalancerOptions', () => {
     [{ maxHeaderCount: 0 }, 'maxHeaderCount'],
     [{ maxHeaderCount: 1.5 }, 'maxHeaderCount'],
     [{ allowTrace: 'yes' }, 'allowTrace'],
+    [{ http2: 'h2' }, 'http2'],
     [{ underscoreHeaders: 'ignore' }, 'underscoreHeaders'],
     [{ maxConnectionsPerBackend: 0 }, 'maxConnectionsPerBackend'],
     [{ trustProxy: -1 }, 'trustProxy'],

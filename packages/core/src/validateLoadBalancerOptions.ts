@@ -173,6 +173,7 @@ export function validateLoadBalancerOptions(options: LoadBalancerOptions): LoadB
   }
   if (o.tls !== undefined) validateTls(o.tls);
   if (o.proxyProtocol !== undefined) validateProxyProtocol(o.proxyProtocol);
+  if (o.http2 !== undefined) assertBoolean(o.http2, 'http2');
   const set: Record<string, unknown> = {};
   for (const key of loadBalancerOptionKeys) {
     const value = (o as Record<string, unknown>)[key];

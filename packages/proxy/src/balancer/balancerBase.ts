@@ -206,9 +206,15 @@ export abstract class BalancerBase<S extends Server, T> extends Emitter {
   metrics(): string {
     return (
       this.metricsRegistry.prometheus() +
+      this.protocolMetrics() +
       discoveryMetrics([...this.followers.values()]) +
       this.accessLogMetrics()
     );
+  }
+
+  /** Series of a client protocol the balancer serves besides its own (HTTP/2); none by default. */
+  protected protocolMetrics(): string {
+    return '';
   }
 
   /** `lb_access_log_dropped_total`, only when there is an access log: no series is better than a false zero. */

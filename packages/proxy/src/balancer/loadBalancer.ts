@@ -2,8 +2,14 @@ import type { Server, Socket } from 'node:net';
 import { type Backend, type ClusterConfig, ConfigError, LbError } from '@lb/core';
 import { fail } from '@lb/core/internal';
 import type { AccessLog } from '../accessLog/accessLog.js';
-import type { ClientExchange } from '../downstream/clientExchange.js';
 import { ClientListener } from '../downstream/clientListener.js';
+import type { DownstreamExchange } from '../downstream/downstreamExchange.js';
+import {
+  defaultMaxConcurrentStreams,
+  Http2Ingress,
+  type Http2Limits,
+} from '../downstream/http2/http2Ingress.js';
+import { Http2Metrics } from '../metrics/http2Metrics.js';
 import type { LoadBalancerConfig } from '../options/balancerOptions.js';
 import type { BackendGroupConfig } from '../options/groupOptions.js';
 import { resolveProxyOptions } from '../options/resolveOptions.js';
@@ -40,6 +46,8 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
   private readonly sockets = new Set<Socket>();
   private readonly entry: RequestEntry;
   private listener: ClientListener | undefined;
+  /** HTTP/2's own counters; `undefined` (no series) without the `http2` option. */
+  private readonly http2Metrics: Http2Metrics | undefined;
   /** Replaced whole by `setRoutes`; a request reads it once. */
   private routes: RouteTable | undefined;
   private readonly isStopping = (): boolean => this.closing;
@@ -64,6 +72,11 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       this.accessLog,
       this.metricsRegistry,
     );
+    this.http2Metrics = this.options.http2 ? new Http2Metrics() : undefined;
+  }
+
+  protected override protocolMetrics(): string {
+    return this.http2Metrics?.prometheus() ?? '';
   }
 
   /**
@@ -104,7 +117,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     return table;
   }
 
-  private choose(exchange: ClientExchange, picked?: string): Dispatch | Refusal {
+  private choose(exchange: DownstreamExchange, picked?: string): Dispatch | Refusal {
     if (picked !== undefined) {
       const group = this.groups.get(picked);
       if (group !== undefined) return group.transport.unrouted;
@@ -131,20 +144,22 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
     if (this.server) throw new LbError('LB_ERR_ALREADY_STARTED', 'The load balancer is already started');
     const { headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, tls } = this.options;
     const { maxHeaderCount, allowTrace, underscoreHeaders } = this.options;
+    const limits = {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+      maxHeaderSize,
+      maxHeaderCount,
+      allowTrace,
+      underscoreHeaders,
+    };
     const listener = new ClientListener(
-      {
-        headersTimeout,
-        requestTimeout,
-        keepAliveTimeout,
-        maxHeaderSize,
-        maxHeaderCount,
-        allowTrace,
-        underscoreHeaders,
-      },
+      limits,
       tls,
       this.entry,
       this.isStopping,
       this.options.proxyProtocol,
+      this.http2Ingress(limits),
     );
     this.listener = listener;
     const server = listener.server;
@@ -167,6 +182,32 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       });
     });
     await this.startServices();
+  }
+
+  /** The HTTP/2 side when the `http2` option is on: its streams enter the same request path. */
+  private http2Ingress(limits: Omit<Http2Limits, 'maxConcurrentStreams'>): Http2Ingress | undefined {
+    const metrics = this.http2Metrics;
+    if (metrics === undefined) return undefined;
+    const { entry, isStopping } = this;
+    return new Http2Ingress(
+      { ...limits, maxConcurrentStreams: defaultMaxConcurrentStreams },
+      {
+        get stopping() {
+          return isStopping();
+        },
+        onRequest: (exchange) => {
+          metrics.requests++;
+          entry.onRequest(exchange);
+        },
+        sessionChanged: (opened) => {
+          if (opened) {
+            metrics.sessions++;
+            metrics.activeSessions++;
+          } else metrics.activeSessions--;
+        },
+        sessionRefused: (reason) => metrics.sessionRefused(reason),
+      },
+    );
   }
 
   /** A JSON snapshot of counters, backends and pools. */
@@ -255,7 +296,7 @@ const badRequest: Refusal = { status: 400, message: 'Bad Request' };
 /** A route lookup that found the path malformed (a bad percent escape). */
 const badPath = Symbol('bad path');
 
-function routeOf(routes: RouteTable, exchange: ClientExchange): RouteHit | typeof badPath | undefined {
+function routeOf(routes: RouteTable, exchange: DownstreamExchange): RouteHit | typeof badPath | undefined {
   const path = normalizePath(exchange.url);
   if (path === undefined) return badPath;
   return routes.route({

@@ -3,18 +3,8 @@ import { httpDate } from '../protocol/http1/httpDate.js';
 import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import type { ClientConnection } from './clientConnection.js';
-
-/** What the code serving a request hears from the client side. */
-export interface ClientExchangeHandlers {
-  /** A piece of the request body, after {@link ClientExchange.readBody}. */
-  onRequestBody(chunk: Buffer): void;
-  /** The request body is complete; trailers of a chunked body as received. */
-  onRequestEnd(rawTrailers: string[]): void;
-  /** The client connection can take more response bytes. */
-  onClientDrain(): void;
-  /** The client went away, timed out or broke its body before the response ended; `status` is for accounting. */
-  onClientAbort(status: number): void;
-}
+import type { DownstreamExchange, DownstreamExchangeHandlers } from './downstreamExchange.js';
+import { fieldsByName } from './fieldsByName.js';
 
 /** Bodies up to this size go out in one buffer with the head: one copy is cheaper than a vectored write. */
 const JOIN_LIMIT = 16 * 1024;
@@ -24,8 +14,8 @@ const JOIN_LIMIT = 16 * 1024;
  * `IncomingMessage` and `ServerResponse`, carrying only what a proxy needs. The head waits until the first
  * body bytes (or the end of the current tick) so a small response leaves in one write.
  */
-export class ClientExchange {
-  handlers: ClientExchangeHandlers | undefined = undefined;
+export class ClientExchange implements DownstreamExchange {
+  handlers: DownstreamExchangeHandlers | undefined = undefined;
   /** Whether the connection may carry another request after this one. */
   keepAlive: boolean;
   /** The status written, once {@link ClientExchange.writeHead} ran. */
@@ -56,16 +46,7 @@ export class ClientExchange {
   /** Request headers with lower-case names, built on first use (only sticky strategies read them). */
   get headers(): Record<string, string | string[]> {
     if (this.cachedHeaders !== undefined) return this.cachedHeaders;
-    const headers: Record<string, string | string[]> = Object.create(null);
-    const raw = this.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase();
-      const value = raw[i + 1]!;
-      const seen = headers[name];
-      if (name === 'set-cookie') headers[name] = Array.isArray(seen) ? [...seen, value] : [value];
-      else if (seen === undefined) headers[name] = value;
-      else headers[name] = `${seen as string}${name === 'cookie' ? '; ' : ', '}${value}`;
-    }
+    const headers = fieldsByName(this.rawHeaders);
     this.cachedHeaders = headers;
     return headers;
   }

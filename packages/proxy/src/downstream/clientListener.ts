@@ -7,6 +7,7 @@ import {
 } from 'node:tls';
 import type { TlsOptions } from '@lb/core';
 import type { TrustPredicate } from '../protocol/http1/trustProxy.js';
+import { prefaceVerdict } from '../protocol/http2/connectionPreface.js';
 import type { ProxyHeader } from '../protocol/proxy/proxyHeader.js';
 import {
   ClientConnection,
@@ -15,11 +16,14 @@ import {
   type RejectedRequest,
 } from './clientConnection.js';
 import type { ClientExchange } from './clientExchange.js';
+import type { DownstreamExchange } from './downstreamExchange.js';
+import type { Http2Ingress } from './http2/http2Ingress.js';
 import { readProxyHeader } from './readProxyHeader.js';
 
 /** Where the listener delivers requests. */
 export interface ClientRequestHandler {
-  onRequest(exchange: ClientExchange): void;
+  /** A request of either protocol, checked and ready to route. */
+  onRequest(exchange: DownstreamExchange): void;
   onUpgrade(exchange: ClientExchange, socket: Socket, head: Buffer): void;
   /** A request the listener answered itself with an error (400, 408, 413, 414, 431, 501, 505, …). */
   onRejected(rejection: RejectedRequest): void;
@@ -46,9 +50,16 @@ export interface ListenerProxyProtocol {
  */
 export class ClientListener implements ClientConnectionOwner {
   readonly server: Server;
+  /** The ALPN list of TLS started after a PROXY header. */
+  private alpn: string[] | undefined = undefined;
   private readonly connections = new Set<ClientConnection>();
   /** Connections of trusted peers whose PROXY header has not arrived yet: nothing of a request either. */
   private readonly awaitingHeader = new Set<Socket>();
+  /**
+   * With HTTP/2 on: cleartext connections whose first bytes do not yet tell HTTP/1.1 from the HTTP/2 preface,
+   * and TLS ones still in their handshake, with the time they came (their deadline is the headers timeout).
+   */
+  private readonly undecided = new Map<Socket, number>();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
@@ -57,10 +68,14 @@ export class ClientListener implements ClientConnectionOwner {
     private readonly handler: ClientRequestHandler,
     private readonly isStopping: () => boolean,
     proxyProtocol?: ListenerProxyProtocol,
+    /** Serves HTTP/2 connections (ALPN `h2`, or the preface in cleartext); HTTP/1.1 only when undefined. */
+    private readonly http2?: Http2Ingress,
   ) {
     const accept = (socket: Socket): void => this.accept(socket);
+    const alpn = http2 === undefined ? {} : { ALPNProtocols: ['h2', 'http/1.1'] };
     if (tls && proxyProtocol) {
       const context = createSecureContext({ key: pem(tls.key), cert: pem(tls.cert) });
+      this.alpn = alpn.ALPNProtocols;
       this.server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
         this.acceptProxied(socket, proxyProtocol, context),
       );
@@ -68,7 +83,7 @@ export class ClientListener implements ClientConnectionOwner {
       // `noDelay` here sets TCP_NODELAY when the connection is accepted, so the handshake's flights are not held
       // back either.
       this.server = createTlsServer(
-        { key: pem(tls.key), cert: pem(tls.cert), allowHalfOpen: true, noDelay: true },
+        { key: pem(tls.key), cert: pem(tls.cert), allowHalfOpen: true, noDelay: true, ...alpn },
         accept,
       );
     } else if (proxyProtocol) {
@@ -117,17 +132,28 @@ export class ClientListener implements ClientConnectionOwner {
   closeIdle(): void {
     for (const connection of this.connections) if (connection.idle) connection.socket.destroy();
     for (const socket of this.awaitingHeader) socket.destroy();
+    for (const socket of this.undecided.keys()) socket.destroy();
+    this.http2?.closeIdle();
   }
 
   /** Closes every connection. */
   closeAll(): void {
     for (const connection of this.connections) connection.socket.destroy();
     for (const socket of this.awaitingHeader) socket.destroy();
+    for (const socket of this.undecided.keys()) socket.destroy();
+    this.http2?.closeAll();
   }
 
   private accept(socket: Socket, clientAddress?: string): void {
     if (this.stopping) {
       socket.destroy();
+      return;
+    }
+    const http2 = this.http2;
+    if (http2 !== undefined) {
+      if (!(socket instanceof TLSSocket)) this.sniff(socket, http2, clientAddress);
+      else if (socket.alpnProtocol === 'h2') http2.accept(socket, clientAddress);
+      else this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress));
       return;
     }
     // Every server here sets TCP_NODELAY on accept; setting it again on a TLS socket would cost a system call.
@@ -177,15 +203,81 @@ export class ClientListener implements ClientConnectionOwner {
       if (socket.isPaused()) socket.resume();
       return;
     }
-    const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
+    const alpn = this.alpn;
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: context,
+      ...(alpn === undefined ? {} : { ALPNProtocols: alpn }),
+    });
     // The raw socket's errors are the TLS socket's too; this keeps them from reaching the process.
     socket.on('error', () => socket.destroy());
-    this.accept(secure, clientAddress);
+    if (alpn === undefined) {
+      this.accept(secure, clientAddress);
+      return;
+    }
+    // The protocol is known once the handshake chose it.
+    this.undecided.set(secure, Date.now());
+    secure.on('error', () => secure.destroy());
+    secure.once('close', () => this.undecided.delete(secure));
+    secure.once('secure', () => {
+      this.undecided.delete(secure);
+      // What a `tls.Server` does when its socket is secure: `node:http2` waits for the handshake while this flag
+      // is set, and would never start a session on a socket whose `secure` event it missed.
+      (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      this.accept(secure, clientAddress);
+    });
+    // Nothing reads the TLS socket before its protocol is known; `read(0)` starts the handshake without taking
+    // any application data.
+    secure.read(0);
+  }
+
+  /**
+   * Reads a cleartext connection's first bytes until they tell the HTTP/2 preface from an HTTP/1.1 request (at
+   * the first byte for nearly every request), then puts them back and hands the socket to its protocol.
+   */
+  private sniff(socket: Socket, http2: Http2Ingress, clientAddress: string | undefined): void {
+    let seen: Buffer | undefined;
+    this.undecided.set(socket, Date.now());
+    const onData = (chunk: Buffer): void => {
+      const data = seen === undefined ? chunk : Buffer.concat([seen, chunk]);
+      const verdict = prefaceVerdict(data);
+      if (verdict === 'more') {
+        seen = data;
+        return;
+      }
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      this.undecided.delete(socket);
+      socket.pause();
+      socket.unshift(data);
+      if (verdict === 'http2') {
+        socket.off('error', onError);
+        http2.accept(socket, clientAddress);
+        return;
+      }
+      this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress));
+      socket.off('error', onError);
+      socket.resume();
+    };
+    const onClose = (): void => {
+      this.undecided.delete(socket);
+    };
+    const onError = (): void => {
+      socket.destroy();
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.once('close', onClose);
   }
 
   private checkDeadlines(): void {
     const now = Date.now();
     for (const connection of this.connections) connection.check(now);
+    const http2 = this.http2;
+    if (http2 === undefined) return;
+    http2.check(now);
+    const limit = this.limits.headersTimeout;
+    if (limit > 0) for (const [socket, since] of this.undecided) if (now - since >= limit) socket.destroy();
   }
 }
 

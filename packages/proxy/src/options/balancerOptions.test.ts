@@ -31,7 +31,7 @@ describe('validateBalancerOptions', () => {
   });
 
   it('refuses HTTP-only names for the TCP balancer and accepts its own', () => {
-    for (const name of ['responseTimeout', 'trustProxy', 'tls', 'maxHeaderSize']) {
+    for (const name of ['responseTimeout', 'trustProxy', 'tls', 'maxHeaderSize', 'http2']) {
       expect(refusal({ [name]: 1 }, 'TcpLoadBalancer').message).toContain('is an HTTP option');
     }
     expect(() =>
@@ -55,7 +55,15 @@ describe('validateBalancerOptions', () => {
 
   it('resolves every default from the one table', () => {
     const resolved = resolveProxyOptions({});
-    expect(resolved).toMatchObject({ port: 0, adminHost: '127.0.0.1', connectTimeout: 5000, via: 'lb' });
+    expect(resolved).toMatchObject({
+      port: 0,
+      adminHost: '127.0.0.1',
+      connectTimeout: 5000,
+      via: 'lb',
+      http2: false,
+    });
+    expect(resolveProxyOptions(new ClusterConfig({ http2: true })).http2).toBe(true);
+    expect(refusal({ htpp2: true }).message).toContain("'http2'");
   });
 });
 

@@ -40,6 +40,8 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly forwarded: boolean;
   readonly via: string | false;
   readonly tls: TlsOptions | undefined;
+  /** Serve HTTP/2 (ALPN `h2`, prior knowledge in cleartext) besides HTTP/1.1. */
+  readonly http2: boolean;
   /** TLS to the backends (a backend's own `tls` overrides it); plain TCP when undefined. */
   readonly upstreamTls: UpstreamTlsOptions | undefined;
   /** Who must open with a PROXY protocol header, and how long they may take; off when undefined. */
@@ -80,6 +82,7 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
     forwarded: o.forwarded ?? d.forwarded,
     via: o.via ?? d.via,
     tls: o.tls,
+    http2: o.http2 ?? d.http2,
     upstreamTls: o.upstreamTls === true ? {} : o.upstreamTls || undefined,
     proxyProtocol: o.proxyProtocol && {
       trusted: compileTrustProxy(o.proxyProtocol.trusted),

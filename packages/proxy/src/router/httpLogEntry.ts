@@ -1,5 +1,5 @@
 import type { AccessLogEntry } from '../accessLog/accessLogEntry.js';
-import type { ClientExchange } from '../downstream/clientExchange.js';
+import type { DownstreamExchange } from '../downstream/downstreamExchange.js';
 import { isValidTraceparent, traceIdOf } from '../protocol/http1/traceContext.js';
 import type { RequestIds } from './requestIds.js';
 
@@ -23,7 +23,7 @@ export interface HttpLogMeasures {
  * says of itself. Without `tracing` (`ids` undefined) the trace id still comes from a valid `traceparent`.
  */
 export function httpLogEntry(
-  client: ClientExchange,
+  client: DownstreamExchange,
   clientAddress: string,
   measures: HttpLogMeasures,
   ids: RequestIds | undefined,

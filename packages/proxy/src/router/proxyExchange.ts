@@ -1,6 +1,6 @@
 import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
-import type { ClientExchange, ClientExchangeHandlers } from '../downstream/clientExchange.js';
+import type { DownstreamExchange, DownstreamExchangeHandlers } from '../downstream/downstreamExchange.js';
 import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
@@ -36,7 +36,7 @@ class RequestPickContext implements PickContext {
 
   constructor(
     readonly clientAddress: string,
-    private readonly client: ClientExchange,
+    private readonly client: DownstreamExchange,
   ) {}
 
   get headers(): PickContext['headers'] {
@@ -103,7 +103,7 @@ function responseTimedOut(attempt: Attempt, exchange: ProxyExchange): void {
  * backpressure, maps failures to 502/503/504, and retries on another backend when that is safe and the retry
  * budget allows.
  */
-export class ProxyExchange implements ClientExchangeHandlers {
+export class ProxyExchange implements DownstreamExchangeHandlers {
   private readonly pickContext: RequestPickContext;
   private readonly startedAt = performance.now();
   private current: Attempt | undefined;
@@ -126,7 +126,7 @@ export class ProxyExchange implements ClientExchangeHandlers {
 
   constructor(
     private readonly hooks: ProxyHooks,
-    private readonly client: ClientExchange,
+    private readonly client: DownstreamExchange,
     private readonly headers: string[],
     clientAddress: string,
     /** The route that chose the group, for the access log; `undefined` without `routes`. */

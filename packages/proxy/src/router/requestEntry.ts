@@ -3,6 +3,7 @@ import type { AccessLog } from '../accessLog/accessLog.js';
 import type { RejectedRequest } from '../downstream/clientConnection.js';
 import type { ClientExchange } from '../downstream/clientExchange.js';
 import type { ClientRequestHandler } from '../downstream/clientListener.js';
+import type { DownstreamExchange } from '../downstream/downstreamExchange.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
@@ -37,7 +38,7 @@ export class RequestEntry implements ClientRequestHandler {
   constructor(
     private readonly options: ResolvedProxyOptions,
     /** `group`, set by `onRequest`, overrides the routes. */
-    private readonly choose: (exchange: ClientExchange, group?: string) => Dispatch | Refusal,
+    private readonly choose: (exchange: DownstreamExchange, group?: string) => Dispatch | Refusal,
     private readonly stopping: () => boolean,
     private readonly reportError: (error: Error) => void,
     private readonly accessLog: AccessLog | undefined,
@@ -91,7 +92,7 @@ export class RequestEntry implements ClientRequestHandler {
     });
   }
 
-  onRequest(exchange: ClientExchange): void {
+  onRequest(exchange: DownstreamExchange): void {
     if (this.options.onRequest !== undefined || this.options.onResponse !== undefined) {
       this.onHookedRequest(exchange);
       return;
@@ -108,7 +109,7 @@ export class RequestEntry implements ClientRequestHandler {
   }
 
   /** The same path with the user's hooks: the headers are built first, since `onRequest` may edit them. */
-  private onHookedRequest(exchange: ClientExchange): void {
+  private onHookedRequest(exchange: DownstreamExchange): void {
     const { headers, clientAddress } = this.forwardHeaders(exchange);
     const { onRequest, onResponse, tracing } = this.options;
     const run = new RequestHookRun(
@@ -177,7 +178,7 @@ export class RequestEntry implements ClientRequestHandler {
   }
 
   /** Logs a request answered before any group took it (no route, a bad path, a hook's answer or failure). */
-  private refused(exchange: ClientExchange, status: number): void {
+  private refused(exchange: DownstreamExchange, status: number): void {
     if (this.accessLog === undefined) return;
     const { clientAddress } = this.forwardHeaders(exchange);
     const measures = { status, bytesIn: 0, bytesOut: 0, totalMs: 0, retries: 0 };
@@ -191,7 +192,7 @@ export class RequestEntry implements ClientRequestHandler {
     this.accessLog.log(httpLogEntry(exchange, clientAddress, { ...measures, ...none }, undefined));
   }
 
-  private forwardHeaders(exchange: ClientExchange, upgrade?: string): ForwardedRequestHeaders {
+  private forwardHeaders(exchange: DownstreamExchange, upgrade?: string): ForwardedRequestHeaders {
     const connection = exchange.connection;
     const options = this.options;
     return buildRequestHeaders(exchange.rawHeaders, {

@@ -1,0 +1,282 @@
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
+import { reasonPhrase } from '../../protocol/http1/statusReasons.js';
+import type {
+  DownstreamConnection,
+  DownstreamExchange,
+  DownstreamExchangeHandlers,
+} from '../downstreamExchange.js';
+import { fieldsByName } from '../fieldsByName.js';
+
+const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
+
+/**
+ * Response fields HTTP/2 forbids (RFC 9113 §8.2.2). The response builder already drops the hop-by-hop ones;
+ * this is the last guard, since Node throws on them rather than dropping them.
+ */
+const connectionSpecific: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+]);
+
+/** What the exchange tells the session it belongs to. */
+export interface Http2StreamOwner extends DownstreamConnection {
+  /** The stream is gone; `abandoned`: the client reset it (or the session died) before the response ended. */
+  streamClosed(abandoned: boolean): void;
+}
+
+/**
+ * Flat `[name, value, …]` fields as an HTTP/2 field block: names lower-cased, connection-specific fields left
+ * out, repeated fields joined with `, ` except `set-cookie`, which stays a list (RFC 9110 §5.3).
+ */
+function toHttp2Fields(raw: readonly string[], into: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (connectionSpecific.has(name) || name.charCodeAt(0) === 0x3a) continue;
+    const value = raw[i + 1]!;
+    const seen = into[name];
+    if (seen === undefined) into[name] = name === 'set-cookie' ? [value] : value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else into[name] = `${String(seen)}, ${value}`;
+  }
+  return into;
+}
+
+/**
+ * One HTTP/2 stream as a {@link DownstreamExchange}: the request arrives checked and in HTTP/1.1 terms
+ * (`Http2Ingress` did that), the response goes back as HEADERS, DATA and, for a backend's chunked body,
+ * trailers. It uses the stream API of `node:http2` directly (no compatibility request/response objects).
+ * Flow control is the stream's: a client that reads slowly fills its window, `write` returns `false` and the
+ * backend is paused, so nothing is buffered without bound.
+ */
+export class Http2StreamExchange implements DownstreamExchange {
+  handlers: DownstreamExchangeHandlers | undefined = undefined;
+  statusCode = 0;
+  headersSent = false;
+  finished = false;
+  private pendingHead: OutgoingHttpHeaders | undefined = undefined;
+  private bodyless = false;
+  /** The response body has no length: it ends with trailers (or an empty DATA frame with END_STREAM). */
+  private trailered = false;
+  private trailers: readonly string[] = [];
+  private requestTrailers: string[] = [];
+  private received = 0;
+  private reading = false;
+  private bodyEnded = false;
+  /** When the stream arrived, for the request timeout. */
+  readonly startedAt = Date.now();
+  private cachedHeaders: Record<string, string | string[]> | undefined = undefined;
+  readonly httpVersion = '2';
+  private readonly flushPending = (): void => this.flushHead();
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    readonly connection: Http2StreamOwner,
+    readonly method: string,
+    readonly url: string,
+    readonly rawHeaders: string[],
+    readonly framing: BodyFraming,
+    readonly hasHost: boolean,
+    readonly expectContinue: boolean,
+  ) {
+    stream.on('close', () => this.closed());
+    stream.on('error', () => {});
+    stream.on('drain', () => this.handlers?.onClientDrain());
+    // Trailers may come before the body is asked for (they are not held back with it).
+    stream.on('trailers', (fields: Record<string, string | string[] | undefined>) => {
+      for (const name of Object.keys(fields)) {
+        const value = fields[name];
+        if (value === undefined) continue;
+        for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
+      }
+    });
+    // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window. A
+    // `pause()` here would cost an error object per stream when the stream is later resumed and ended.
+  }
+
+  get headers(): Record<string, string | string[]> {
+    this.cachedHeaders ??= fieldsByName(this.rawHeaders);
+    return this.cachedHeaders;
+  }
+
+  readBody(): void {
+    if (this.reading || this.finished) return;
+    this.reading = true;
+    const stream = this.stream;
+    stream.on('data', (chunk: Buffer) => {
+      this.received += chunk.length;
+      if (this.framing.kind === 'length' && this.received > this.framing.length) {
+        this.bodyBroken();
+        return;
+      }
+      this.handlers?.onRequestBody(chunk);
+    });
+    stream.on('end', () => {
+      this.bodyEnded = true;
+      if (this.framing.kind === 'length' && this.received !== this.framing.length) {
+        this.bodyBroken();
+        return;
+      }
+      this.handlers?.onRequestEnd(this.requestTrailers);
+    });
+    stream.resume();
+  }
+
+  /** Whether a request body is still expected from the client. */
+  get bodyPending(): boolean {
+    return this.framing.kind !== 'none' && !this.bodyEnded && !this.finished;
+  }
+
+  /**
+   * The request body took longer than `requestTimeout`: the backend request is abandoned, and the client gets
+   * 408 if nothing was answered yet (the stream is reset otherwise). Whatever body still comes is read and
+   * dropped. A reset right after the 408 (RFC 9113 §8.1) would overtake the response in nghttp2's queue.
+   */
+  timeOut(): void {
+    const headersSent = this.headersSent;
+    this.handlers?.onClientAbort(408);
+    this.handlers = undefined;
+    if (headersSent) this.destroy();
+    else this.sendError(408, 'Request timeout');
+    if (!this.stream.destroyed) this.stream.resume();
+  }
+
+  pauseBody(): void {
+    if (!this.finished) this.stream.pause();
+  }
+
+  resumeBody(): void {
+    if (!this.finished && this.reading) this.stream.resume();
+  }
+
+  writeContinue(): void {
+    if (this.headersSent || this.finished || this.stream.destroyed) return;
+    this.stream.additionalHeaders({ ':status': 100 });
+  }
+
+  writeEarlyHints(links: readonly string[]): void {
+    if (this.headersSent || this.finished || this.stream.destroyed) return;
+    this.stream.additionalHeaders({ ':status': 103, link: [...links] });
+  }
+
+  writeHead(
+    status: number,
+    _reason: string,
+    headers: readonly string[],
+    contentLength: number | undefined,
+  ): void {
+    if (this.headersSent || this.finished) return;
+    this.headersSent = true;
+    this.statusCode = status;
+    this.bodyless = this.method === 'HEAD' || status === 204 || status === 304;
+    this.trailered = !this.bodyless && contentLength === undefined;
+    this.pendingHead = toHttp2Fields(headers, { ':status': status });
+    // Sent with the first body bytes, or at the end of this tick for a streamed body.
+    queueMicrotask(this.flushPending);
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished || this.stream.destroyed) return true;
+    this.flushHead();
+    if (this.bodyless || chunk.length === 0) return !this.stream.writableNeedDrain;
+    return this.stream.write(chunk);
+  }
+
+  end(chunk?: Buffer, rawTrailers: readonly string[] = []): void {
+    if (this.finished) return;
+    this.finished = true;
+    const stream = this.stream;
+    if (stream.destroyed) return;
+    const head = this.pendingHead;
+    const body = chunk !== undefined && chunk.length > 0 && !this.bodyless ? chunk : undefined;
+    if (head !== undefined && body === undefined && rawTrailers.length === 0) {
+      this.pendingHead = undefined;
+      this.respond(head, { endStream: true });
+    } else {
+      this.trailers = rawTrailers;
+      this.flushHead();
+      if (body === undefined) stream.end();
+      else stream.end(body);
+    }
+    // A request body nobody will read (the answer came first) is drained, so the stream can close. A request
+    // without a body (END_STREAM on its HEADERS) is left alone: its readable side is already done.
+    if (!this.reading && this.framing.kind !== 'none' && stream.readable) stream.resume();
+  }
+
+  sendError(status: number, message: string, extraHeaders: readonly string[] = []): number {
+    if (this.headersSent || this.finished) {
+      this.destroy();
+      return status;
+    }
+    const body = Buffer.from(`${message}\n`, 'utf8');
+    this.writeHead(
+      status,
+      reasonPhrase(status),
+      [...extraHeaders, 'content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)],
+      body.length,
+    );
+    this.end(body);
+    return status;
+  }
+
+  /** Resets the stream (never the session): the other streams of the connection go on. */
+  destroy(): void {
+    this.finished = true;
+    if (!this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
+  }
+
+  private flushHead(): void {
+    const head = this.pendingHead;
+    if (head === undefined || this.stream.destroyed) return;
+    this.pendingHead = undefined;
+    if (this.bodyless) {
+      this.respond(head, { endStream: true });
+      return;
+    }
+    this.respond(head, this.trailered ? { waitForTrailers: true } : {});
+    if (this.trailered) this.stream.once('wantTrailers', () => this.sendTrailers());
+  }
+
+  private respond(
+    head: OutgoingHttpHeaders,
+    options: { endStream?: boolean; waitForTrailers?: boolean },
+  ): void {
+    try {
+      this.stream.respond(head, options);
+    } catch {
+      // A field value Node will not encode (the backend's, already past the HTTP/1.1 parser): cut the stream.
+      this.destroy();
+    }
+  }
+
+  /** Trailers of a chunked backend body; with none, Node ends the stream with an empty DATA frame. */
+  private sendTrailers(): void {
+    if (this.stream.destroyed) return;
+    try {
+      this.stream.sendTrailers(toHttp2Fields(this.trailers, {}));
+    } catch {
+      this.stream.close(NGHTTP2_INTERNAL_ERROR);
+    }
+  }
+
+  /** The body broke its `content-length` (RFC 9113 §8.1.1): the stream is malformed. */
+  private bodyBroken(): void {
+    const handlers = this.handlers;
+    this.finished = true;
+    if (!this.stream.destroyed) this.stream.close(NGHTTP2_PROTOCOL_ERROR);
+    handlers?.onClientAbort(400);
+  }
+
+  private closed(): void {
+    const abandoned = !this.finished;
+    if (abandoned) {
+      this.finished = true;
+      this.handlers?.onClientAbort(499);
+    }
+    this.connection.streamClosed(abandoned);
+  }
+}

@@ -1,0 +1,174 @@
+import { HttpParseError } from '../http1/fieldSyntax.js';
+import { FieldTable } from '../http1/fieldTable.js';
+
+/**
+ * An HTTP/2 request that RFC 9113 §8.1.1 calls malformed: the stream is reset with `PROTOCOL_ERROR` and nothing
+ * of it is forwarded.
+ */
+export class MalformedRequestError extends HttpParseError {}
+
+/** An HTTP/2 request head in the terms an HTTP/1.1 backend understands. */
+export interface Http2RequestHead {
+  readonly method: string;
+  /** `:path`: origin form, or `*` for `OPTIONS`. */
+  readonly path: string;
+  /** `:authority`, or the `Host` field when there is no `:authority`. */
+  readonly authority: string | undefined;
+  /** Regular fields, `Host` first (from `:authority`), `Cookie` lines joined with `; ` (RFC 9113 §8.2.3). */
+  readonly rawHeaders: string[];
+  /** The `content-length` value, when the client sent one. */
+  readonly contentLength: number | undefined;
+  /** The `expect` value, when there is one (forwarded, as HTTP/1.1's is). */
+  readonly expect: string | undefined;
+}
+
+/** What a field name means to the checks: pseudo-header, connection-specific, or one with a rule. */
+type FieldRule = 'connection' | 'te' | 'host' | 'cookie' | 'contentLength' | 'expect';
+
+/** RFC 9113 §8.2.2: fields that describe one HTTP/1.1 connection and are malformed in HTTP/2. */
+const fieldRules = new FieldTable<FieldRule>([
+  ['connection', 'connection'],
+  ['keep-alive', 'connection'],
+  ['proxy-connection', 'connection'],
+  ['transfer-encoding', 'connection'],
+  ['upgrade', 'connection'],
+  ['te', 'te'],
+  ['host', 'host'],
+  ['cookie', 'cookie'],
+  ['content-length', 'contentLength'],
+  ['expect', 'expect'],
+]);
+
+/** Lower-case tchar (RFC 9110 §5.6.2); an upper-case letter in an HTTP/2 name is malformed (§8.2.1). */
+const nameChar = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") nameChar[c.charCodeAt(0)] = 1;
+
+function isName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) if (nameChar[name.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+/**
+ * §8.2.1: no NUL, CR or LF anywhere, and no leading or trailing space or tab. Other controls are refused too,
+ * as the HTTP/1.1 parser refuses them: the value is forwarded on an HTTP/1.1 connection.
+ */
+function isValue(value: string): boolean {
+  const last = value.length - 1;
+  if (last >= 0) {
+    const first = value.charCodeAt(0);
+    const end = value.charCodeAt(last);
+    if (first === 32 || first === 9 || end === 32 || end === 9) return false;
+  }
+  for (let i = 0; i <= last; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) return false;
+  }
+  return true;
+}
+
+const digits = /^[0-9]{1,15}$/;
+
+/**
+ * Checks an HTTP/2 request's field list (Node's `rawHeaders` of the `stream` event: pseudo-headers as received,
+ * names lower-case) against RFC 9113 §8 and turns it into an HTTP/1.1 head. nghttp2 already refuses most of this
+ * before the stream is seen; every rule is checked here again so the balancer does not depend on the library's
+ * version for what it forwards.
+ *
+ * @throws {MalformedRequestError} for a malformed request (§8.1.1); CONNECT is refused the same way by the caller.
+ */
+export function checkRequestFields(raw: readonly string[]): Http2RequestHead {
+  let method: string | undefined;
+  let path: string | undefined;
+  let scheme: string | undefined;
+  let authority: string | undefined;
+  let host: string | undefined;
+  let cookie: string | undefined;
+  let contentLength: number | undefined;
+  let expect: string | undefined;
+  let regular = false;
+  const rest: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    if (name.charCodeAt(0) === 0x3a) {
+      if (regular) throw new MalformedRequestError(`pseudo-header ${name} after a regular field`);
+      if (!isValue(value)) throw new MalformedRequestError(`invalid value of ${name}`);
+      const seen = pseudo(name);
+      if (seen === undefined) throw new MalformedRequestError(`unknown pseudo-header ${name.slice(0, 32)}`);
+      const before =
+        seen === 'method' ? method : seen === 'path' ? path : seen === 'scheme' ? scheme : authority;
+      if (before !== undefined) throw new MalformedRequestError(`repeated ${name}`);
+      if (seen === 'method') method = value;
+      else if (seen === 'path') path = value;
+      else if (seen === 'scheme') scheme = value;
+      else authority = value;
+      continue;
+    }
+    regular = true;
+    if (!isName(name))
+      throw new MalformedRequestError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
+    if (!isValue(value)) throw new MalformedRequestError(`invalid value of ${name}`);
+    const rule = fieldRules.get(name);
+    if (rule === undefined) {
+      rest.push(name, value);
+      continue;
+    }
+    switch (rule) {
+      case 'connection':
+        throw new MalformedRequestError(`connection-specific field ${name}`);
+      case 'te':
+        if (value !== 'trailers') throw new MalformedRequestError('te other than trailers');
+        // TE is hop-by-hop on the HTTP/1.1 hop to the backend: it stops here.
+        break;
+      case 'host':
+        if (host !== undefined) throw new MalformedRequestError('repeated host');
+        host = value;
+        break;
+      case 'cookie':
+        cookie = cookie === undefined ? value : `${cookie}; ${value}`;
+        break;
+      case 'contentLength': {
+        if (!digits.test(value)) throw new MalformedRequestError('invalid content-length');
+        const length = Number(value);
+        if (contentLength !== undefined && contentLength !== length)
+          throw new MalformedRequestError('conflicting content-length');
+        contentLength = length;
+        break;
+      }
+      case 'expect':
+        expect = value;
+        rest.push(name, value);
+        break;
+    }
+  }
+  if (method === undefined) throw new MalformedRequestError('no :method');
+  if (method === 'CONNECT') {
+    return { method, path: '', authority, rawHeaders: rest, contentLength, expect };
+  }
+  if (scheme === undefined || path === undefined) throw new MalformedRequestError('no :scheme or :path');
+  if (path === '') throw new MalformedRequestError('empty :path');
+  // §8.3.1: origin form, or `*` for OPTIONS; never the absolute form an HTTP/1.1 proxy request has.
+  if (path.charCodeAt(0) !== 0x2f && !(path === '*' && method === 'OPTIONS'))
+    throw new MalformedRequestError('invalid :path');
+  // §8.3.1: the authority, when given, wins over Host; a Host alone still names the target.
+  const target = authority ?? host;
+  const rawHeaders = target === undefined ? rest : ['Host', target, ...rest];
+  if (cookie !== undefined) rawHeaders.push('Cookie', cookie);
+  return { method, path, authority: target, rawHeaders, contentLength, expect };
+}
+
+function pseudo(name: string): 'method' | 'path' | 'scheme' | 'authority' | undefined {
+  switch (name) {
+    case ':method':
+      return 'method';
+    case ':path':
+      return 'path';
+    case ':scheme':
+      return 'scheme';
+    case ':authority':
+      return 'authority';
+    default:
+      return undefined;
+  }
+}
