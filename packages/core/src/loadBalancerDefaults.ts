@@ -26,4 +26,5 @@ export const loadBalancerDefaults = Object.freeze({
   forwarded: false,
   via: 'lb',
   proxyProtocolTimeout: 5000,
+  upstreamProtocol: 'http1',
 } as const);
