@@ -37,7 +37,7 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     const h2 = await startHttp2Backend('a');
     const { protocol: _p, ...plain } = h2.backend;
     const { port } = await startBalancer([plain], { upstreamProtocol: 'h2c' });
-    expect((await send(port)).body).toBe('GET / 127.0.0.1:' + port + ' 0');
+    expect((await send(port)).body).toBe(`GET / 127.0.0.1:${port} 0`);
   });
 
   it('speaks h2 over TLS with ALPN to a backend verified by a test CA', async () => {
