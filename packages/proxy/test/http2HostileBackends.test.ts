@@ -41,7 +41,15 @@ describe('hostile or broken HTTP/2 backends', () => {
 
   it('a backend that accepts TCP and never sends SETTINGS: connectTimeout, and nothing is left waiting', async () => {
     const { createServer } = await import('node:net');
-    const silent = createServer((socket) => socket.on('error', () => {}));
+    let accepted = 0;
+    let closed = 0;
+    const silent = createServer((socket) => {
+      accepted++;
+      socket.on('error', () => {});
+      // Reads (and ignores) the preface, so the balancer's close is seen.
+      socket.resume();
+      socket.on('close', () => closed++);
+    });
     silent.listen(0, '127.0.0.1');
     await once(silent, 'listening');
     const { port: silentPort } = silent.address() as { port: number };
@@ -57,6 +65,9 @@ describe('hostile or broken HTTP/2 backends', () => {
     expect(replies.map((r) => r.status)).toEqual([504, 504, 504]);
     expect(errors.map((e) => e.code)).toEqual(Array(3).fill('LB_ERR_UPSTREAM_TIMEOUT'));
     expect(lb.stats().pools[0]!.queued).toBe(0);
+    // The session the three waited on is closed once the last of them gave up.
+    await until(() => closed === accepted);
+    expect(accepted).toBe(1);
     silent.close();
   });
 

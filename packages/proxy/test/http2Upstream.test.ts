@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer as createHttpsServer } from 'node:https';
+import { connect } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { LbError } from '@lb/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,43 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     expect((await send(port)).status).toBe(502);
     expect(errors[0]?.code).toBe('LB_ERR_UPSTREAM_CONNECT');
     expect(errors[0]?.message).toMatch(/did not negotiate HTTP\/2/);
+  });
+
+  it('relays HEAD (a length, no body), a chunked body without trailers, and 103 Early Hints', async () => {
+    const h2 = await startHttp2Backend('a', (stream, headers) => {
+      let length = 0;
+      stream.on('data', (c: Buffer) => {
+        length += c.length;
+      });
+      stream.on('end', () => {
+        if (headers[':method'] === 'HEAD') {
+          stream.respond({ ':status': 200, 'content-length': '42' }, { endStream: true });
+          return;
+        }
+        stream.additionalHeaders({ ':status': 103, link: '</a.css>; rel=preload' });
+        stream.respond({ ':status': 200 });
+        stream.end(`got ${length}`);
+      });
+    });
+    const { port } = await startBalancer([h2.backend]);
+    const head = await send(port, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe('42');
+    expect(head.body).toBe('');
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(
+          'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n',
+        ),
+      );
+      let out = '';
+      socket.on('data', (c) => {
+        out += c;
+      });
+      socket.on('close', () => resolve(out));
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 103 [^]*\r\nlink: <\/a\.css>; rel=preload\r\n[^]*HTTP\/1\.1 200 /i);
+    expect(text).toMatch(/got 4/);
   });
 
   it('keeps HTTP/1.1 backends on HTTP/1.1 next to h2c ones in one group', async () => {
