@@ -50,6 +50,20 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     expect(h2.requests[0]![':scheme']).toBe('https');
   });
 
+  it('verifies an h2 backend by default (system CAs) and presents a client certificate for mutual TLS', async () => {
+    const h2 = await startHttp2Backend('a', echoStream, { tls: pki.server, clientCa: pki.ca });
+    const unverified = await startBalancer([h2.backend], { retries: false });
+    const errors: LbError[] = [];
+    unverified.lb.on('proxyError', (err) => errors.push(err));
+    expect((await send(unverified.port)).status).toBe(502);
+    expect(errors[0]?.code).toBe('LB_ERR_UPSTREAM_CONNECT');
+    const withoutCert = await startBalancer([{ ...h2.backend, tls: { ca: pki.ca } }], { retries: false });
+    expect((await send(withoutCert.port)).status).toBe(502);
+    const mutual = await startBalancer([{ ...h2.backend, tls: { ca: pki.ca, ...pki.client } }]);
+    expect((await send(mutual.port, { path: '/m' })).body).toMatch(/^GET \/m /);
+    expect(h2.requests).toHaveLength(1);
+  });
+
   it('fails h2 as a connect failure when the certificate does not verify', async () => {
     const h2 = await startHttp2Backend('a', echoStream, { tls: pki.server });
     const { lb, port } = await startBalancer([h2.backend], {
