@@ -41,6 +41,19 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     expect((await send(port)).body).toBe(`GET / 127.0.0.1:${port} 0`);
   });
 
+  it("uses a group's upstreamProtocol for its backends, the other group staying on HTTP/1.1", async () => {
+    const h2 = await startHttp2Backend('a');
+    const h1 = await startBackend('b');
+    const { protocol: _p, ...plain } = h2.backend;
+    const { port } = await startBalancer([], {
+      strategy: 'roundRobin',
+      groups: { grpc: { upstreamProtocol: 'h2c', backends: [plain] }, web: { backends: [h1.backend] } },
+      routes: [{ match: { pathPrefix: '/grpc/' }, group: 'grpc' }, { group: 'web' }],
+    });
+    expect((await send(port, { path: '/grpc/x' })).body).toMatch(/^GET \/grpc\/x /);
+    expect((await send(port, { path: '/web' })).body).toMatch(/^hello from /);
+  });
+
   it('speaks h2 over TLS with ALPN to a backend verified by a test CA', async () => {
     const h2 = await startHttp2Backend('a', echoStream, { tls: pki.server });
     const { port } = await startBalancer([h2.backend], { upstreamTls: { ca: pki.ca } });
