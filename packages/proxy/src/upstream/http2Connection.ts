@@ -98,6 +98,11 @@ export class Http2Connection implements StreamHost {
 
   streamClosed(exchange: Http2Exchange, replay: boolean): void {
     this.streams.delete(exchange);
+    // A session found closed before its `close` event takes nothing more, or the replay would come back here.
+    if (this.state === 'ready' && (this.session.closed || this.session.destroyed)) {
+      this.state = 'draining';
+      this.owner.draining(this);
+    }
     if (replay) this.owner.requeue([exchange]);
     if (this.state === 'ready') this.owner.freed(this);
   }

@@ -141,6 +141,8 @@ export class Http2Exchange implements UpstreamExchange {
         host.streamClosed(this, true);
         return;
       }
+      // Its slot on the session is free again: no stream was opened.
+      host.streamClosed(this, false);
       this.fail(
         'protocol',
         `the request cannot be sent over HTTP/2: ${(err as Error).message}`,
