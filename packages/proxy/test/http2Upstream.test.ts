@@ -150,7 +150,9 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
       });
       socket.on('close', () => resolve(out));
     });
-    expect(text).toMatch(/^HTTP\/1\.1 103 [^]*\r\nlink: <\/a\.css>; rel=preload\r\n[^]*HTTP\/1\.1 200 /i);
+    expect(text).toMatch(
+      /^HTTP\/1\.1 103 [\s\S]*\r\nlink: <\/a\.css>; rel=preload\r\n[\s\S]*HTTP\/1\.1 200 /i,
+    );
     expect(text).toMatch(/got 4/);
   });
 
