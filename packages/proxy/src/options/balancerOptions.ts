@@ -6,8 +6,10 @@ import {
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
   type Strategy,
+  type UpstreamProtocol,
   type UpstreamTls,
   validateLoadBalancerOptions,
+  validateUpstreamProtocol,
   validateUpstreamTls,
 } from '@lb/core';
 import {
@@ -71,6 +73,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
    * `tls` overrides it. Off when unset.
    */
   upstreamTls?: UpstreamTls;
+  /**
+   * How to speak to the backends: `'http1'` (HTTP/1.1), `'h2c'` (HTTP/2 over cleartext TCP, prior knowledge)
+   * or `'h2'` (HTTP/2 over TLS with ALPN `h2`, verified as `upstreamTls` says, the system's CAs when it is
+   * unset). Whatever the client spoke, each backend gets its own protocol. A backend's own `protocol`
+   * overrides it. @default 'http1'
+   */
+  upstreamProtocol?: UpstreamProtocol;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -115,6 +124,7 @@ const httpKeys: ReadonlySet<string> = new Set([
   'onRequest',
   'onResponse',
   'upstreamTls',
+  'upstreamProtocol',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -165,6 +175,8 @@ export function validateBalancerOptions(
   if (options.loadBalancerPort !== undefined) assertPort(options.loadBalancerPort, 'loadBalancerPort', true);
   if (options.strategy !== undefined) validateStrategyOption(options.strategy);
   if (options.upstreamTls !== undefined) validateUpstreamTls(options.upstreamTls, 'upstreamTls');
+  const { upstreamProtocol } = options as LoadBalancerConfig;
+  if (upstreamProtocol !== undefined) validateUpstreamProtocol(upstreamProtocol, 'upstreamProtocol');
   if (kind === 'LoadBalancer') validateGroups(options);
   const send = (options as TcpLoadBalancerConfig).sendProxyProtocol;
   if (send !== undefined && send !== 1 && send !== 2) {
