@@ -1,12 +1,13 @@
-// Instructions per proxied request, counted by valgrind's callgrind: a count that does not depend on what else
-// the machine runs, unlike CPU time. The balancer (lbProxy.mjs, from the built package) runs under callgrind
-// twice, serving `--few` and then `--many` requests from one client over one keep-alive connection, one request
-// at a time (so each run does the same work in the same order); (Ir(many) − Ir(few)) / (many − few) is the
-// steady-state count per request, with startup and JIT warm-up cancelling out. V8 optimizes a function once it
-// has run a budget of bytecode; `--interrupt-budget=4096` (default 67584) has it do so within the first hundred
-// requests rather than the first few thousand, which under callgrind would take most of an hour: the optimized
-// code is the same, it only comes sooner. The backend is backend.mjs,
-// outside valgrind. With `--tls` the client speaks HTTPS to the balancer (backends stay plain HTTP).
+// Instructions per proxied request, counted by valgrind's callgrind. The balancer (lbProxy.mjs, from the built
+// package) runs under callgrind twice, serving `--few` and then `--many` requests from one client over one
+// keep-alive connection, one request at a time; (Ir(many) − Ir(few)) / (many − few) is meant to be the
+// steady-state count per request, startup cancelling out. Node runs with `--interrupt-budget=4096` (default 67584)
+// so V8 optimizes the hot functions within the first hundred requests rather than the first few thousand.
+// Caveat, measured (docs/benchmarks.md): for a whole Node process the count is not deterministic. V8 compiles on
+// background threads and installs the code when a compile ends, so how much compiler work falls between the two
+// counts depends on timing, and so on the machine's load; runs of the same build differed by far more than a
+// small change saves. Counting only the main thread (`--separate-threads=yes`) is the next step, not done yet.
+// The backend is backend.mjs, outside valgrind. With `--tls` the client speaks HTTPS to the balancer.
 //
 //   node --import tsx bench/proxy/instructions.ts                 # HTTP, 2,000 and 6,000 requests
 //   node --import tsx bench/proxy/instructions.ts --tls

@@ -54,6 +54,11 @@ type Phase = 'idle' | 'head' | 'body' | 'waiting' | 'closed';
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const CRLF = Buffer.from('\r\n', 'latin1');
 const EMPTY = Buffer.alloc(0);
+/**
+ * Schedules the end-of-tick head flush: a reaction on a settled promise runs in the same microtask checkpoint as
+ * `queueMicrotask`, without the async resource and bound function Node's `queueMicrotask` makes per call.
+ */
+const settled = Promise.resolve();
 /** Bytes held for a request not yet being read (pipelined or early body) before the socket stops reading. */
 const HOLD_LIMIT = 64 * 1024;
 /** How long a closing connection waits for the client's FIN, so its last response is not cut by a reset. */
@@ -153,7 +158,7 @@ export class ClientConnection implements BodySink {
   /** Sends a pending response head at the end of this tick unless the body joined it first. */
   flushLater(exchange: ClientExchange): void {
     this.flushQueued = exchange;
-    queueMicrotask(this.flushPending);
+    settled.then(this.flushPending);
   }
 
   /** Starts delivering the body of `exchange` (held until now, so a retry could still pick another backend). */

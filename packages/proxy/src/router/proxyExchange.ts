@@ -285,8 +285,10 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     this.lastChunk = undefined;
     this.client.end(chunk, rawTrailers.length > 0 ? filterTrailers(rawTrailers) : undefined);
     const status = this.client.statusCode;
-    this.settle(attempt, true, status);
-    this.finish(status);
+    // One clock read for the attempt's latency and the request's total.
+    const now = performance.now();
+    this.settle(attempt, true, status, now);
+    this.finish(status, now);
   }
 
   fail(attempt: Attempt, kind: FailureKind, detail?: string, cause?: Error): void {
@@ -340,14 +342,14 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     return true;
   }
 
-  private settle(attempt: Attempt, ok: boolean, status: number | undefined): void {
+  private settle(attempt: Attempt, ok: boolean, status: number | undefined, now = performance.now()): void {
     if (attempt.settled) return;
     attempt.settled = true;
     clearTimeout(attempt.timer);
     clearTimeout(attempt.expectTimer);
     this.hooks.attemptEnded(attempt.backend, {
       ok,
-      latencyMs: performance.now() - attempt.startedAt,
+      latencyMs: now - attempt.startedAt,
       status,
     });
   }
@@ -362,12 +364,12 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     this.finish(status);
   }
 
-  private finish(status: number): void {
+  private finish(status: number, now = performance.now()): void {
     if (this.done) return;
     this.done = true;
     if (this.holdsRetrySlot) this.hooks.budget?.release();
     if (this.holdsRecoverySlot) this.hooks.budget?.releaseRecovery();
-    const totalMs = performance.now() - this.startedAt;
+    const totalMs = now - this.startedAt;
     this.hooks.requestEnded(status, totalMs);
     const log = this.hooks.accessLog;
     if (log === undefined) return;
