@@ -1,3 +1,4 @@
+import type { UpstreamProtocol } from './upstreamProtocol.js';
 import type { UpstreamTls } from './upstreamTls.js';
 
 /** Identifies a backend within one load balancer or strategy. Numbers for cluster workers, anything for users. */
@@ -28,6 +29,12 @@ export interface Backend {
    * (`false`). It overrides the balancer's or group's `upstreamTls` for this backend. @default `upstreamTls`
    */
   readonly tls?: UpstreamTls;
+  /**
+   * HTTP/1.1, HTTP/2 over cleartext (`'h2c'`) or HTTP/2 over TLS with ALPN (`'h2'`) to this backend; it
+   * overrides the balancer's or group's `upstreamProtocol`. `'h2c'` cannot be given with a `tls` setting, nor
+   * `'h2'` with `tls: false`. @default `upstreamProtocol`
+   */
+  readonly protocol?: UpstreamProtocol;
 }
 
 /**

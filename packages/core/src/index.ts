@@ -44,6 +44,7 @@ export type {
 } from './resilienceOptions.js';
 export type { PickContext, RequestOutcome, Strategy } from './strategy.js';
 export type { EventMap, TypedEventEmitter } from './typedEmitter.js';
+export { type UpstreamProtocol, validateUpstreamProtocol } from './upstreamProtocol.js';
 export { type UpstreamTls, type UpstreamTlsOptions, validateUpstreamTls } from './upstreamTls.js';
 export {
   assertBoolean,

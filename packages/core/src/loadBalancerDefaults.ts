@@ -27,4 +27,5 @@ export const loadBalancerDefaults = Object.freeze({
   via: 'lb',
   proxyProtocolTimeout: 5000,
   http2: false,
+  upstreamProtocol: 'http1',
 } as const);

@@ -5,8 +5,13 @@
 
 /** Active health checks: probe every backend on an interval. */
 export interface HealthCheckOptions {
-  /** `'http'` sends `GET path` and expects a 2xx; `'tcp'` only connects. @default 'http' */
-  type?: 'http' | 'tcp';
+  /**
+   * `'http'` sends `GET path` and expects a 2xx (over HTTP/2 to an `h2`/`h2c` backend); `'tcp'` only connects;
+   * `'grpc'` calls `grpc.health.v1.Health/Check` over HTTP/2 and expects `SERVING`. @default 'http'
+   */
+  type?: 'http' | 'tcp' | 'grpc';
+  /** The service a `'grpc'` check asks about; `''` asks about the server as a whole. @default '' */
+  service?: string;
   /** Path probed by HTTP checks. @default '/' */
   path?: string;
   /** Milliseconds between probes of one backend. @default 2000 */

@@ -1,4 +1,5 @@
 import type { Backend, BackendId } from './backend.js';
+import { validateUpstreamProtocol } from './upstreamProtocol.js';
 import { validateUpstreamTls } from './upstreamTls.js';
 import { assertNumber, assertPort, assertString, fail } from './validate.js';
 
@@ -7,7 +8,7 @@ import { assertNumber, assertPort, assertString, fail } from './validate.js';
  * not negative. Returns the list unchanged so calls can be chained.
  *
  * @throws {ConfigError} `LB_ERR_DUPLICATE_BACKEND`, `LB_ERR_INVALID_WEIGHT`, `LB_ERR_INVALID_PORT` or
- * `LB_ERR_INVALID_BACKEND`.
+ * `LB_ERR_INVALID_BACKEND`; `LB_ERR_INVALID_OPTION` for a bad `tls` or `protocol`.
  */
 export function validateBackends<B extends Backend>(backends: readonly B[]): readonly B[] {
   if (!Array.isArray(backends))
@@ -46,6 +47,28 @@ export function validateBackends<B extends Backend>(backends: readonly B[]): rea
     if (backend.metricsName !== undefined)
       assertString(backend.metricsName, `${where}.metricsName`, 'LB_ERR_INVALID_BACKEND');
     if (backend.tls !== undefined) validateUpstreamTls(backend.tls, `${where}.tls`);
+    if (backend.protocol !== undefined) validateBackendProtocol(backend, where);
   });
   return backends;
+}
+
+/** A protocol that contradicts the backend's own `tls` would fail at every connect: say so at startup. */
+function validateBackendProtocol(backend: Backend, where: string): void {
+  const protocol = validateUpstreamProtocol(backend.protocol, `${where}.protocol`);
+  if (protocol === 'h2c' && backend.tls !== undefined && backend.tls !== false) {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      `${where}.protocol`,
+      "is 'h2c' (cleartext) but the backend has a tls setting; use 'h2' for HTTP/2 over TLS",
+      protocol,
+    );
+  }
+  if (protocol === 'h2' && backend.tls === false) {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      `${where}.protocol`,
+      "is 'h2' (HTTP/2 over TLS) but the backend has tls: false; use 'h2c' for cleartext",
+      protocol,
+    );
+  }
 }

@@ -36,6 +36,7 @@ describe('validateResilienceOptions', () => {
     const { healthCheck } = validateResilienceOptions({ healthCheck: { path: '/health', rise: 1 } });
     expect(healthCheck).toEqual({
       type: 'http',
+      service: '',
       path: '/health',
       interval: 2000,
       timeout: 1000,

@@ -46,6 +46,7 @@ export interface ResolvedResilienceOptions {
 
 const healthCheckDefaults: ResolvedHealthCheckOptions = {
   type: 'http',
+  service: '',
   path: '/',
   interval: 2000,
   timeout: 1000,
@@ -79,7 +80,12 @@ function checkObject(value: unknown, field: string, known: object): asserts valu
 export function resolveHealthCheckOptions(options: HealthCheckOptions): ResolvedHealthCheckOptions {
   checkObject(options, 'healthCheck', healthCheckDefaults);
   const o = { ...healthCheckDefaults, ...stripUndefined(options) };
-  assertOneOf(o.type, 'healthCheck.type', ['http', 'tcp']);
+  assertOneOf(o.type, 'healthCheck.type', ['http', 'tcp', 'grpc']);
+  if (typeof o.service !== 'string')
+    fail('LB_ERR_INVALID_OPTION', 'healthCheck.service', 'must be a string', o.service);
+  if (options.service !== undefined && o.type !== 'grpc') {
+    fail('LB_ERR_INVALID_OPTION', 'healthCheck.service', "only applies to type 'grpc'", o.service);
+  }
   if (!assertString(o.path, 'healthCheck.path').startsWith('/')) {
     fail('LB_ERR_INVALID_OPTION', 'healthCheck.path', "must start with '/'", o.path);
   }

@@ -146,7 +146,7 @@ export class BackendSet {
   /**
    * Makes the set equal to `backends` in one step: new ones are added (through slow start when configured),
    * changed weights applied, and the ones left out drained, then removed once their in-flight requests end.
-   * A backend whose address or `tls` setting changed under the same id is replaced (its pooled connections and
+   * A backend whose address, `protocol` or `tls` setting changed under the same id is replaced (its pooled connections and
    * TLS sessions were made for the old one). A draining backend that is listed again
    * takes traffic again. Resolves when every backend left out has been removed.
    *
@@ -163,6 +163,7 @@ export class BackendSet {
       } else if (
         next.host !== record.backend.host ||
         next.port !== record.backend.port ||
+        next.protocol !== record.backend.protocol ||
         !sameUpstreamTls(next.tls, record.backend.tls)
       ) {
         this.remove(record.id);

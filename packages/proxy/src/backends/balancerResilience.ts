@@ -1,4 +1,10 @@
-import type { BackendId, ResolvedResilienceOptions, TypedEventEmitter, UpstreamTlsOptions } from '@lb/core';
+import type {
+  BackendId,
+  ResolvedResilienceOptions,
+  TypedEventEmitter,
+  UpstreamProtocol,
+  UpstreamTlsOptions,
+} from '@lb/core';
 import type { AttemptOutcome } from './attemptOutcome.js';
 import type { BackendEvents } from './backendEvents.js';
 import type { BackendRecord } from './backendRecord.js';
@@ -23,6 +29,7 @@ export class BalancerResilience implements BackendSetObserver {
   constructor(
     private readonly options: ResolvedResilienceOptions & {
       readonly upstreamTls?: UpstreamTlsOptions | undefined;
+      readonly upstreamProtocol?: UpstreamProtocol | undefined;
     },
     private readonly set: BackendSet,
     private readonly events: TypedEventEmitter<BackendEvents>,
@@ -30,7 +37,10 @@ export class BalancerResilience implements BackendSetObserver {
     this.outlier = options.outlierDetection ? new OutlierDetector(options.outlierDetection) : undefined;
     this.ramp = options.slowStart ? new SlowStartRamp(options.slowStart) : undefined;
     if (options.healthCheck) {
-      const checker = new HealthChecker(options.healthCheck, [], { tls: options.upstreamTls });
+      const checker = new HealthChecker(options.healthCheck, [], {
+        tls: options.upstreamTls,
+        protocol: options.upstreamProtocol,
+      });
       checker.on('down', (backend, reason) =>
         set.updateHealth(backend.id, { failingChecks: true }, `health check: ${reason}`),
       );

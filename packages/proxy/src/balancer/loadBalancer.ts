@@ -18,14 +18,15 @@ import { type Refusal, RequestEntry } from '../router/requestEntry.js';
 import { normalizePath } from '../routing/normalizePath.js';
 import type { Route } from '../routing/route.js';
 import { RouteTable } from '../routing/routeTable.js';
-import { Http1Pool } from '../upstream/http1Pool.js';
 import type { UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
+import { UpstreamDispatcher } from '../upstream/upstreamDispatcher.js';
 import type { BackendGroup } from './backendGroup.js';
 import { BalancerBase } from './balancerBase.js';
 import type { LoadBalancerStats } from './loadBalancerStats.js';
 
 /**
- * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend, strict framing, hop-by-hop
+ * An HTTP/1.1 reverse proxy and load balancer: keep-alive pools to every backend (HTTP/1.1, or HTTP/2 to
+ * `h2c`/`h2` backends), strict framing, hop-by-hop
  * and forwarding headers per RFC 9110, WebSocket and `Upgrade` tunnels, timeouts, safe retries under a budget,
  * passive and active health, drain, dynamic backends, optional TLS termination, and Prometheus metrics.
  *
@@ -259,7 +260,7 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
 
 /** What an HTTP balancer keeps per backend group: its connection pool and its request path's hooks. */
 interface HttpGroupTransport {
-  readonly upstream: Http1Pool;
+  readonly upstream: UpstreamDispatcher;
   readonly hooks: ProxyHooks;
 }
 
@@ -273,12 +274,13 @@ function httpGroupTransport(
     opened: (id) => group.set.get(id)?.metrics.connectionOpened(),
     closed: (id) => group.set.get(id)?.metrics.connectionClosed(),
   };
-  const upstream = new Http1Pool(
+  const upstream = new UpstreamDispatcher(
     {
       maxConnections: options.maxConnectionsPerBackend,
       maxIdleConnections: options.maxIdleConnectionsPerBackend,
       idleTimeout: options.upstreamIdleTimeout,
       tls: options.upstreamTls,
+      protocol: options.upstreamProtocol,
     },
     connections,
   );

@@ -108,3 +108,69 @@ describe('upstreamTls', () => {
     expect(resolveProxyOptions({ upstreamTls: false }).upstreamTls).toBeUndefined();
   });
 });
+
+describe('upstreamProtocol and a backend protocol', () => {
+  it("accepts 'http1', 'h2c' and 'h2' on the balancer, a group and a backend; 'http1' by default", () => {
+    for (const upstreamProtocol of ['http1', 'h2c', 'h2'] as const) {
+      expect(() =>
+        validateBalancerOptions({ upstreamProtocol, groups: { api: { upstreamProtocol } } }, 'LoadBalancer'),
+      ).not.toThrow();
+      expect(() =>
+        validateBackends([{ id: 'a', host: 'h', port: 1, protocol: upstreamProtocol }]),
+      ).not.toThrow();
+    }
+    expect(resolveProxyOptions({}).upstreamProtocol).toBe('http1');
+    expect(resolveProxyOptions({ upstreamProtocol: 'h2c' }).upstreamProtocol).toBe('h2c');
+  });
+
+  it('refuses other values naming the field, with the value meant for a near miss', () => {
+    const err = refusal({ upstreamProtocol: 'http2' });
+    expect(err.code).toBe('LB_ERR_INVALID_OPTION');
+    expect(err.field).toBe('upstreamProtocol');
+    expect(err.message).toMatch(/did you mean 'h2'\?/);
+    expect(refusal({ upstreamProtocol: 'H2C' }).message).toMatch(/did you mean 'h2c'\?/);
+    expect(refusal({ upstreamProtocol: 'HTTP/1.1' }).message).toMatch(/did you mean 'http1'\?/);
+    expect(refusal({ upstreamProtocol: 'spdy' }).message).not.toMatch(/did you mean/);
+    expect(refusal({ upstreamProtocol: 2 }).field).toBe('upstreamProtocol');
+    expect(refusal({ groups: { api: { upstreamProtocol: 'h3' } } }).field).toBe(
+      'groups.api.upstreamProtocol',
+    );
+    expect(refusal({ upstreamProtocl: 'h2' }).message).toMatch(/Did you mean 'upstreamProtocol'\?/);
+    expect(refusal({ upstreamProtocol: 'h2' }, 'TcpLoadBalancer').message).toMatch(/HTTP option/);
+  });
+
+  it('refuses a backend protocol that contradicts its own tls', () => {
+    const field = (backend: object) => {
+      try {
+        validateBackends([{ id: 'a', host: 'h', port: 1, ...backend }]);
+      } catch (err) {
+        return (err as ConfigError).field;
+      }
+      return undefined;
+    };
+    expect(field({ protocol: 'h2c', tls: true })).toBe('backends[0].protocol');
+    expect(field({ protocol: 'h2c', tls: {} })).toBe('backends[0].protocol');
+    expect(field({ protocol: 'h2', tls: false })).toBe('backends[0].protocol');
+    expect(field({ protocol: 'http2' })).toBe('backends[0].protocol');
+    expect(field({ protocol: 'h2c', tls: false })).toBeUndefined();
+    expect(field({ protocol: 'h2', tls: { ca: 'pem' } })).toBeUndefined();
+  });
+});
+
+describe("healthCheck type 'grpc'", () => {
+  it('takes a service for grpc checks only', () => {
+    expect(resolveProxyOptions({ healthCheck: { type: 'grpc' } }).healthCheck).toMatchObject({
+      type: 'grpc',
+      service: '',
+    });
+    expect(
+      resolveProxyOptions({ healthCheck: { type: 'grpc', service: 'pkg.Svc' } }).healthCheck?.service,
+    ).toBe('pkg.Svc');
+    expect(refusal({ healthCheck: { type: 'http', service: 'x' } }).field).toBe('healthCheck.service');
+    expect(refusal({ healthCheck: { type: 'grpc', service: 1 } }).field).toBe('healthCheck.service');
+    expect(refusal({ healthCheck: { type: 'gprc' } }).field).toBe('healthCheck.type');
+    expect(refusal({ healthCheck: { type: 'grpc', servce: 'x' } }).message).toMatch(
+      /Did you mean 'service'\?/,
+    );
+  });
+});

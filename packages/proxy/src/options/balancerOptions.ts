@@ -10,9 +10,11 @@ import {
   type LoadBalancingStrategyName,
   loadBalancerOptionKeys,
   type Strategy,
+  type UpstreamProtocol,
   type UpstreamTls,
   validateLoadBalancerOptions,
   validateStrategyOption,
+  validateUpstreamProtocol,
   validateUpstreamTls,
 } from '@lb/core';
 import type { AccessLogConfig } from '../accessLog/accessLogConfig.js';
@@ -69,6 +71,13 @@ export interface LoadBalancerConfig extends LoadBalancerOptions {
    * `tls` overrides it. Off when unset.
    */
   upstreamTls?: UpstreamTls;
+  /**
+   * How to speak to the backends: `'http1'` (HTTP/1.1), `'h2c'` (HTTP/2 over cleartext TCP, prior knowledge)
+   * or `'h2'` (HTTP/2 over TLS with ALPN `h2`, verified as `upstreamTls` says, the system's CAs when it is
+   * unset). Whatever the client spoke, each backend gets its own protocol. A backend's own `protocol`
+   * overrides it. @default 'http1'
+   */
+  upstreamProtocol?: UpstreamProtocol;
 }
 
 /** The options of {@link LoadBalancerConfig} that a layer-4 balancer uses (no HTTP, no TLS termination), and its own. */
@@ -113,6 +122,7 @@ const httpKeys: ReadonlySet<string> = new Set([
   'onRequest',
   'onResponse',
   'upstreamTls',
+  'upstreamProtocol',
   ...loadBalancerOptionKeys,
 ]);
 const tcpKeys: ReadonlySet<string> = new Set(tcpOptionKeys);
@@ -163,6 +173,8 @@ export function validateBalancerOptions(
   if (options.loadBalancerPort !== undefined) assertPort(options.loadBalancerPort, 'loadBalancerPort', true);
   if (options.strategy !== undefined) validateStrategyOption(options.strategy);
   if (options.upstreamTls !== undefined) validateUpstreamTls(options.upstreamTls, 'upstreamTls');
+  const { upstreamProtocol } = options as LoadBalancerConfig;
+  if (upstreamProtocol !== undefined) validateUpstreamProtocol(upstreamProtocol, 'upstreamProtocol');
   if (kind === 'LoadBalancer') validateGroups(options);
   const send = (options as TcpLoadBalancerConfig).sendProxyProtocol;
   if (send !== undefined && send !== 1 && send !== 2) {

@@ -5,10 +5,12 @@ import {
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
   type Strategy,
+  type UpstreamProtocol,
   type UpstreamTls,
   validateBackends,
   validateLoadBalancerOptions,
   validateStrategyOption,
+  validateUpstreamProtocol,
   validateUpstreamTls,
 } from '@lb/core';
 
@@ -34,6 +36,8 @@ export interface BackendGroupConfig
   readonly backends?: readonly Backend[];
   /** TLS to this group's backends, as the balancer's `upstreamTls`. @default the balancer's `upstreamTls` */
   readonly upstreamTls?: UpstreamTls;
+  /** The protocol to this group's backends, as the balancer's `upstreamProtocol`. @default the balancer's */
+  readonly upstreamProtocol?: UpstreamProtocol;
 }
 
 const groupKeys: ReadonlySet<string> = new Set([
@@ -51,6 +55,7 @@ const groupKeys: ReadonlySet<string> = new Set([
   'maxIdleConnectionsPerBackend',
   'upstreamIdleTimeout',
   'upstreamTls',
+  'upstreamProtocol',
 ] satisfies (keyof BackendGroupConfig)[]);
 
 const groupName = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -69,9 +74,12 @@ export function validateGroupConfig(name: string, config: BackendGroupConfig): v
     fail('LB_ERR_INVALID_OPTION', `groups.${name}`, 'must be an object of group options', config);
   }
   assertKnownKeys(config, groupKeys, `Group '${name}'`);
-  const { strategy, backends, upstreamTls, ...rest } = config;
+  const { strategy, backends, upstreamTls, upstreamProtocol, ...rest } = config;
   validateLoadBalancerOptions(rest);
   if (upstreamTls !== undefined) validateUpstreamTls(upstreamTls, `groups.${name}.upstreamTls`);
+  if (upstreamProtocol !== undefined) {
+    validateUpstreamProtocol(upstreamProtocol, `groups.${name}.upstreamProtocol`);
+  }
   if (strategy !== undefined) validateStrategyOption(strategy);
   if (backends !== undefined) {
     if (!Array.isArray(backends))

@@ -6,6 +6,7 @@ import {
   type Strategy,
   type TlsOptions,
   type UnderscoreHeaders,
+  type UpstreamProtocol,
   type UpstreamTlsOptions,
   validateResilienceOptions,
 } from '@lb/core';
@@ -44,6 +45,8 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly http2: boolean;
   /** TLS to the backends (a backend's own `tls` overrides it); plain TCP when undefined. */
   readonly upstreamTls: UpstreamTlsOptions | undefined;
+  /** The protocol to backends without a `protocol` of their own. */
+  readonly upstreamProtocol: UpstreamProtocol;
   /** Who must open with a PROXY protocol header, and how long they may take; off when undefined. */
   readonly proxyProtocol: { readonly trusted: TrustPredicate; readonly timeout: number } | undefined;
   /** Off (nothing added, nothing looked at) when undefined. */
@@ -84,6 +87,7 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
     tls: o.tls,
     http2: o.http2 ?? d.http2,
     upstreamTls: o.upstreamTls === true ? {} : o.upstreamTls || undefined,
+    upstreamProtocol: o.upstreamProtocol ?? d.upstreamProtocol,
     proxyProtocol: o.proxyProtocol && {
       trusted: compileTrustProxy(o.proxyProtocol.trusted),
       timeout: o.proxyProtocol.timeout ?? d.proxyProtocolTimeout,

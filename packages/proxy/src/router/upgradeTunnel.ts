@@ -5,7 +5,7 @@ import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
-import { backendTls } from '../protocol/tls/connectBackend.js';
+import { backendProtocol, transportTls } from '../protocol/http2/backendProtocol.js';
 import { UpgradeConnection, type UpgradeHandlers } from '../upstream/upgradeConnection.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
 import { httpLogEntry } from './httpLogEntry.js';
@@ -186,9 +186,11 @@ export function tunnelUpgrade(
   for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
   // HTTP/1.1 needs a Host; an HTTP/1.0 client may have sent none, so name the backend.
   if (!req.hasHost) text += `Host: ${hostHeader(backend.host, backend.port)}\r\n`;
+  // An upgrade is HTTP/1.1 whatever the backend's protocol (no RFC 8441 extended CONNECT), over its transport.
+  const protocol = backendProtocol(backend, hooks.options.upstreamProtocol);
   const upstream = new UpgradeConnection(
     backend,
-    backendTls(backend, hooks.options.upstreamTls),
+    transportTls(backend, protocol, hooks.options.upstreamTls),
     `${text}\r\n`,
     req.method === 'HEAD',
     handlers,

@@ -1,4 +1,4 @@
-import type { Backend, BackendId, UpstreamTlsOptions } from '@lb/core';
+import type { Backend, BackendId, UpstreamProtocol, UpstreamTlsOptions } from '@lb/core';
 import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 
@@ -65,6 +65,8 @@ export interface UpstreamPoolOptions {
   readonly idleTimeout: number;
   /** TLS to backends without a `tls` of their own; plain TCP when undefined. */
   readonly tls: UpstreamTlsOptions | undefined;
+  /** The protocol of backends without a `protocol` of their own. @default 'http1' */
+  readonly protocol?: UpstreamProtocol;
 }
 
 /** Told when a connection to a backend opens (connects) and when an opened one closes, for metrics. */
@@ -74,8 +76,9 @@ export interface UpstreamConnectionObserver {
 }
 
 /**
- * How the balancer talks to backends over HTTP/1.1. {@link Http1Pool} implements it with keep-alive pools and a
- * strict response parser.
+ * How the balancer talks to backends. {@link Http1Pool} implements it over HTTP/1.1 with keep-alive pools and a
+ * strict response parser, {@link Http2Pool} over HTTP/2 sessions, and {@link UpstreamDispatcher} sends each
+ * backend to one of them by its protocol.
  */
 export interface UpstreamClient {
   request(backend: Backend, init: UpstreamRequestInit, handlers: UpstreamHandlers): UpstreamExchange;

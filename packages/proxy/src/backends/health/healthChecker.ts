@@ -4,6 +4,7 @@ import type {
   BackendId,
   ResolvedHealthCheckOptions,
   TypedEventEmitter,
+  UpstreamProtocol,
   UpstreamTlsOptions,
 } from '@lb/core';
 import { type CancelProbe, type ProbeOptions, probeBackend } from './healthProbe.js';
@@ -33,6 +34,8 @@ export interface HealthCheckerOptions {
   random?: () => number;
   /** TLS to backends without a `tls` of their own, so a probe goes the way requests go. @default plain TCP */
   tls?: UpstreamTlsOptions | undefined;
+  /** The protocol of backends without a `protocol` of their own, so a probe speaks what requests speak. @default 'http1' */
+  protocol?: UpstreamProtocol | undefined;
 }
 
 const TypedEmitter = EventEmitter as unknown as new () => TypedEventEmitter<HealthCheckerEvents>;
@@ -66,7 +69,7 @@ export class HealthChecker extends TypedEmitter {
   ) {
     super();
     this.random = checkerOptions.random ?? Math.random;
-    this.probeOptions = { ...options, tls: checkerOptions.tls };
+    this.probeOptions = { ...options, tls: checkerOptions.tls, protocol: checkerOptions.protocol };
     for (const backend of backends) this.addBackend(backend);
   }
 

@@ -9,6 +9,8 @@ export interface BackendSocketOptions {
   readonly onread?: OnReadOpts;
   /** Bytes sent on the bare TCP connection before anything else, TLS handshake included (a PROXY header). */
   readonly preface?: Buffer;
+  /** Protocols offered with ALPN over TLS (`['h2']` for HTTP/2); none when unset. */
+  readonly alpn?: readonly string[];
 }
 
 /** A connection being opened, and the event after which it may carry bytes (`secureConnect` over TLS). */
@@ -25,8 +27,8 @@ interface TlsState {
 
 /** Sessions kept per TLS setting; enough for every backend of a large group, bounded against churn. */
 const MAX_SESSIONS = 1024;
-/** `tls: true` on a backend: one shared object, so its sessions live in one cache. */
-const verifyWithSystemCas: UpstreamTlsOptions = Object.freeze({});
+/** `tls: true` on a backend (and `h2` without a TLS setting): one shared object, so its sessions live in one cache. */
+export const verifyWithSystemCas: UpstreamTlsOptions = Object.freeze({});
 /**
  * Keyed by the setting object so a session is only ever resumed under the setting that verified it: a session
  * from a `rejectUnauthorized: false` setting must never skip the verification of a strict one.
@@ -82,7 +84,8 @@ export function connectBackend(
   }
   const state = stateOf(tls);
   const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
-  const key = `${host}:${port}/${servername ?? ''}`;
+  // A session resumes under the ALPN list it was made with, so an HTTP/1.1 session never answers an h2 offer.
+  const key = `${host}:${port}/${servername ?? ''}/${options.alpn?.join(',') ?? ''}`;
   const session = state.sessions.get(key);
   // A preface goes out on the bare connection, queued ahead of the ClientHello the TLS socket sends on it.
   let tcp: Socket | undefined;
@@ -98,6 +101,7 @@ export function connectBackend(
     rejectUnauthorized: tls.rejectUnauthorized ?? true,
     ...(servername !== undefined && { servername }),
     ...(session !== undefined && { session }),
+    ...(options.alpn !== undefined && { ALPNProtocols: [...options.alpn] }),
   });
   socket.on('session', (next: Buffer) => {
     const { sessions } = state;
