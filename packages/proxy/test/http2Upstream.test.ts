@@ -3,8 +3,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTlsServer } from 'node:tls';
 import type { LbError } from '@lb/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, onCleanup, send, startBackend, startBalancer } from './helpers.js';
+import { cleanup, onCleanup, send, startBackend, startBalancer, until } from './helpers.js';
 import { echoStream, startHttp2Backend } from './http2Helpers.js';
+import { scrape } from './scrape.js';
 import { makeTestPki, type TestPki } from './tlsFixtures.js';
 
 let pki: TestPki;
@@ -101,5 +102,64 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
         .pools.map((p) => p.id)
         .sort(),
     ).toEqual(['a', 'b']);
+  });
+});
+
+describe('HTTP/2 sessions over time', () => {
+  it('counts sessions in the connection metrics, reuses one, and closes it after upstreamIdleTimeout', async () => {
+    const h2 = await startHttp2Backend('a');
+    const { lb, port } = await startBalancer([h2.backend], { upstreamIdleTimeout: 200 });
+    const total = () => scrape(lb.metrics()).get('lb_backend_connections_total{backend="a"}');
+    const active = () => scrape(lb.metrics()).get('lb_backend_active_connections{backend="a"}');
+    for (let i = 0; i < 3; i++) expect((await send(port)).status).toBe(200);
+    expect(h2.sessions).toHaveLength(1);
+    expect(total()).toBe(1);
+    expect(active()).toBe(1);
+    expect(lb.stats().pools).toEqual([{ id: 'a', opened: 1, active: 0, idle: 1, queued: 0 }]);
+    const closed = once(h2.sessions[0]!, 'close');
+    await closed;
+    await until(() => active() === 0);
+    expect(total()).toBe(1);
+    expect(lb.stats().pools[0]!.idle).toBe(0);
+  });
+
+  it("closes a removed backend's session once its streams end, the request in flight completing", async () => {
+    let release = (): void => {};
+    const h2 = await startHttp2Backend('a', (stream) => {
+      stream.resume();
+      release = () => {
+        stream.respond({ ':status': 200 });
+        stream.end('late');
+      };
+    });
+    const { lb, port } = await startBalancer([h2.backend]);
+    const pending = send(port);
+    await until(() => h2.requests.length === 1);
+    lb.removeBackend('a');
+    const closed = once(h2.sessions[0]!, 'close');
+    release();
+    expect((await pending).body).toBe('late');
+    await closed;
+    expect(lb.stats().pools).toEqual([]);
+  });
+
+  it('health-checks an h2c backend with GET over HTTP/2 and takes it down on a 503', async () => {
+    let healthy = true;
+    const h2 = await startHttp2Backend('a', (stream, headers) => {
+      stream.resume();
+      if (headers[':path'] === '/health') {
+        stream.respond({ ':status': healthy ? 200 : 503 });
+        stream.end();
+      } else echoStream(stream, headers);
+    });
+    const { lb } = await startBalancer([h2.backend], {
+      healthCheck: { path: '/health', interval: 20, rise: 1, fall: 1, jitter: 0 },
+    });
+    await until(() => h2.requests.length > 0);
+    const down = once(lb, 'backendDown');
+    healthy = false;
+    const [, reason] = await down;
+    expect(reason).toBe('health check: status 503');
+    expect(h2.requests.every((r) => r[':method'] === 'GET' && r[':path'] === '/health')).toBe(true);
   });
 });

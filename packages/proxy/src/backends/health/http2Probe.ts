@@ -59,7 +59,11 @@ export function probeHttp2(
     },
     { endStream: !grpc },
   );
-  stream.on('error', () => {});
+  // A stream lost with its session carries the session's error (a refused connection, a bad certificate).
+  let lost: NodeJS.ErrnoException | undefined;
+  stream.on('error', (err: Error) => {
+    lost = (err.cause as NodeJS.ErrnoException | undefined) ?? err;
+  });
   if (grpc) {
     stream.end(encodeGrpcFrame(encodeHealthCheckRequest(check.service)));
     readGrpcAnswer(stream, finish);
@@ -71,7 +75,8 @@ export function probeHttp2(
   }
   stream.on('close', () => {
     if (stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
-      finish({ ok: false, reason: `stream reset (code ${stream.rstCode})` });
+      const reason = lost?.code ?? lost?.message ?? `stream reset (code ${stream.rstCode})`;
+      finish({ ok: false, reason });
     }
   });
   return () => {
@@ -101,8 +106,11 @@ function readGrpcAnswer(stream: ClientHttp2Stream, finish: (result: Http2ProbeRe
   };
   stream.on('response', (headers) => {
     const httpStatus = Number(headers[':status']);
+    const type = headers['content-type'] ?? '';
     if (httpStatus !== 200) finish({ ok: false, reason: `status ${httpStatus}` });
-    else verdict(headers);
+    else if (!/^application\/grpc(?:[+;]|$)/.test(type)) {
+      finish({ ok: false, reason: `not a gRPC answer (content-type ${type || 'none'})` });
+    } else verdict(headers);
   });
   stream.on('data', (chunk: Buffer) => {
     try {

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingHttpStatusHeader, OutgoingHttpHeaders } from 'node:http2';
+import type { OutgoingHttpHeaders } from 'node:http2';
 import { FieldTable } from '../http1/fieldTable.js';
 import { alwaysHopByHop } from '../http1/hopByHop.js';
 import type { ResponseHead } from '../http1/responseParser.js';
@@ -9,6 +9,9 @@ import { reasonPhrase } from '../http1/statusReasons.js';
  * which becomes `:authority`. `TE` is handled apart: only `trailers` may pass.
  */
 const notForwarded = new FieldTable([...alwaysHopByHop, 'host', 'http2-settings'].map((n) => [n, true]));
+
+/** Headers as Node hands them over on an HTTP/2 stream: `:status` a number, repeated fields a list. */
+type ReceivedHeaders = Readonly<Record<string, string | string[] | number | undefined>>;
 
 /** What {@link toHttp2Request} needs of a request, beyond its flat header list. */
 export interface Http2RequestLine {
@@ -30,6 +33,8 @@ export function toHttp2Request(line: Http2RequestLine, headers: readonly string[
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!.toLowerCase();
     const value = headers[i + 1]!;
+    // Only the balancer sets pseudo-headers: a field named like one never overrides them.
+    if (name.charCodeAt(0) === 0x3a) continue;
     if (name === 'host') authority ??= value;
     if (name === 'te') {
       // The one TE value HTTP/2 allows (RFC 9113 §8.2.2); gRPC servers require it.
@@ -57,7 +62,7 @@ export function toHttp2Request(line: Http2RequestLine, headers: readonly string[
 }
 
 /** Flattens an HTTP/2 header object to `[name, value, …]`, leaving out the pseudo-headers. */
-export function flattenHttp2Headers(headers: IncomingHttpHeaders): string[] {
+export function flattenHttp2Headers(headers: ReceivedHeaders): string[] {
   const out: string[] = [];
   for (const name of Object.keys(headers)) {
     if (name.charCodeAt(0) === 0x3a) continue;
@@ -72,7 +77,7 @@ export function flattenHttp2Headers(headers: IncomingHttpHeaders): string[] {
 const decimal = /^[0-9]{1,15}$/;
 
 /** The response head an HTTP/2 response carries, in the shape the HTTP/1.1 parser reports. */
-export function fromHttp2Response(headers: IncomingHttpHeaders & IncomingHttpStatusHeader): ResponseHead {
+export function fromHttp2Response(headers: ReceivedHeaders): ResponseHead {
   const status = Number(headers[':status']);
   const length = headers['content-length'];
   return {
