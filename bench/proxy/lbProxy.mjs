@@ -1,5 +1,6 @@
 // Our LoadBalancer from the built package (run `pnpm --filter @lb/proxy build` first). LB_MODULE points at
-// another build (the bench's `--baseline`); LB_TLS_KEY and LB_TLS_CERT (PEM files) make it terminate TLS.
+// another build (the bench's `--baseline`); LB_TLS_KEY and LB_TLS_CERT (PEM files) make it terminate TLS;
+// LB_HTTP2=1 turns `http2` on (h2.ts).
 import { readFileSync } from 'node:fs';
 
 const { LoadBalancer } = await import(process.env.LB_MODULE ?? '../../packages/proxy/dist/index.js');
@@ -10,6 +11,7 @@ const lb = new LoadBalancer(
     loadBalancerPort: Number(portText),
     loadBalancerHost: '127.0.0.1',
     strategy,
+    ...(process.env.LB_HTTP2 === '1' ? { http2: true } : {}),
     ...(key && cert ? { tls: { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') } } : {}),
   },
   backends.map((port, i) => ({ id: i, host: '127.0.0.1', port: Number(port) })),

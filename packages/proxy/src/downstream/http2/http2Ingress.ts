@@ -22,6 +22,8 @@ export interface Http2Limits extends RequestRules {
   readonly headersTimeout: number;
   /** How long a session with no open stream stays open. */
   readonly keepAliveTimeout: number;
+  /** How long a stream may take to send its whole request body (408 past it). */
+  readonly requestTimeout: number;
   /** The largest header list (RFC 9113 `SETTINGS_MAX_HEADER_LIST_SIZE`): the HTTP/1.1 head limit. */
   readonly maxHeaderSize: number;
   readonly maxConcurrentStreams: number;
@@ -57,6 +59,8 @@ class ClientSession implements Http2StreamOwner {
   malformed = 0;
   since: number;
   served = 0;
+  /** Streams whose request body may still be coming, for the request timeout. */
+  readonly bodies = new Set<Http2StreamExchange>();
 
   constructor(
     readonly session: ServerHttp2Session,
@@ -132,8 +136,15 @@ export class Http2Ingress {
 
   /** Closes sessions idle past their deadline; called by the listener's sweep. */
   check(now: number): void {
-    const { headersTimeout, keepAliveTimeout } = this.limits;
+    const { headersTimeout, keepAliveTimeout, requestTimeout } = this.limits;
     for (const client of this.sessions) {
+      for (const exchange of client.bodies) {
+        if (!exchange.bodyPending) client.bodies.delete(exchange);
+        else if (requestTimeout > 0 && now - exchange.startedAt >= requestTimeout) {
+          client.bodies.delete(exchange);
+          exchange.timeOut();
+        }
+      }
       if (client.open > 0) continue;
       const limit = client.served === 0 ? headersTimeout : keepAliveTimeout;
       if (limit > 0 && now - client.since >= limit) client.session.close();
@@ -225,8 +236,12 @@ export class Http2Ingress {
       head.authority !== undefined,
       expect === '100-continue',
     );
-    if (refusal !== undefined) exchange.sendError(refusal.status, `Bad request: ${refusal.message}`);
-    else this.owner.onRequest(exchange);
+    if (refusal !== undefined) {
+      exchange.sendError(refusal.status, `Bad request: ${refusal.message}`);
+      return;
+    }
+    if (framing.kind !== 'none') client.bodies.add(exchange);
+    this.owner.onRequest(exchange);
   }
 
   /** A malformed stream is reset; a client that keeps sending them loses its session. */

@@ -70,6 +70,9 @@ export class Http2StreamExchange implements DownstreamExchange {
   private requestTrailers: string[] = [];
   private received = 0;
   private reading = false;
+  private bodyEnded = false;
+  /** When the stream arrived, for the request timeout. */
+  readonly startedAt = Date.now();
   private cachedHeaders: Record<string, string | string[]> | undefined = undefined;
   readonly httpVersion = '2';
   /** A gRPC call (`content-type: application/grpc…`): errors and non-gRPC answers go back as gRPC statuses. */
@@ -102,8 +105,8 @@ export class Http2StreamExchange implements DownstreamExchange {
         for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
       }
     });
-    // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window.
-    stream.pause();
+    // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window. A
+    // `pause()` here would cost an error object per stream when the stream is later resumed and ended.
   }
 
   get headers(): Record<string, string | string[]> {
@@ -124,6 +127,7 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.handlers?.onRequestBody(chunk);
     });
     stream.on('end', () => {
+      this.bodyEnded = true;
       if (this.framing.kind === 'length' && this.received !== this.framing.length) {
         this.bodyBroken();
         return;
@@ -131,6 +135,25 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.handlers?.onRequestEnd(this.requestTrailers);
     });
     stream.resume();
+  }
+
+  /** Whether a request body is still expected from the client. */
+  get bodyPending(): boolean {
+    return this.framing.kind !== 'none' && !this.bodyEnded && !this.finished;
+  }
+
+  /**
+   * The request body took longer than `requestTimeout`: the backend request is abandoned, and the client gets
+   * 408 if nothing was answered yet (the stream is reset otherwise). Whatever body still comes is read and
+   * dropped. A reset right after the 408 (RFC 9113 §8.1) would overtake the response in nghttp2's queue.
+   */
+  timeOut(): void {
+    const headersSent = this.headersSent;
+    this.handlers?.onClientAbort(408);
+    this.handlers = undefined;
+    if (headersSent) this.destroy();
+    else this.sendError(408, 'Request timeout');
+    if (!this.stream.destroyed) this.stream.resume();
   }
 
   pauseBody(): void {
@@ -197,8 +220,9 @@ export class Http2StreamExchange implements DownstreamExchange {
       if (body === undefined) stream.end();
       else stream.end(body);
     }
-    // A request body nobody will read (the answer came first) is drained, so the stream can close.
-    if (!this.reading && stream.readable) stream.resume();
+    // A request body nobody will read (the answer came first) is drained, so the stream can close. A request
+    // without a body (END_STREAM on its HEADERS) is left alone: its readable side is already done.
+    if (!this.reading && this.framing.kind !== 'none' && stream.readable) stream.resume();
   }
 
   sendError(status: number, message: string, extraHeaders: readonly string[] = []): number {
