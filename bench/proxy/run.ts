@@ -12,6 +12,7 @@
 //   node --import tsx bench/proxy/run.ts --only lb-roundRobin,haproxy,lb-roundRobin-tls
 //   node --import tsx bench/proxy/run.ts --no-tls   # plain HTTP only
 //   node --import tsx bench/proxy/run.ts --rounds 5 --seconds 6
+//   node --import tsx bench/proxy/run.ts --only lb-roundRobin,lb-roundRobin-h2c   # HTTP/1.1 vs h2c to the backends
 //   node --import tsx bench/proxy/run.ts --gate     # before each measurement, wait (up to 30 s) for the SUT's CPU to be quiet
 //   node --import tsx bench/proxy/run.ts --baseline old=DIR,head=DIR2
 //       adds lb-roundRobin@old rows (plain and TLS): the balancer built in DIR (a copy of packages/proxy/dist
@@ -59,6 +60,8 @@ interface Config {
   name: string;
   what: string;
   tls: boolean;
+  /** Measured against the h2c backends (`backendH2.mjs`) instead of the HTTP/1.1 ones. */
+  h2c?: boolean;
   start(backends: number[]): Promise<Sut>;
 }
 
@@ -347,7 +350,7 @@ function negotiated(port: number): string {
 const ciphers = new Map<string, string>();
 
 async function measure(config: Config, backends: number[], direct: Sut): Promise<Result> {
-  const sut = config.name === 'direct' ? direct : await config.start(backends);
+  const sut = config.name === 'direct' ? direct : await config.start(config.h2c ? h2cPorts : backends);
   if (config.name === 'direct') pin(sut.pid, SUT_CPU);
   try {
     if (config.tls && !ciphers.has(config.name)) ciphers.set(config.name, negotiated(sut.port));
@@ -419,12 +422,26 @@ const configs: Config[] = [
   nodeConfig('http-proxy', 'http-proxy 1.18 + Agent(64)', 'httpProxy.mjs'),
   nodeConfig('bare', 'bare http.request + Agent(64)', 'bareProxy.mjs'),
   ...lbConfigs(['roundRobin', 'leastConnections']),
+  {
+    ...nodeConfig(
+      'lb-roundRobin-h2c',
+      '@lb/proxy LoadBalancer, roundRobin, h2c to the backends',
+      'lbProxy.mjs',
+      ['roundRobin'],
+      () => ({ LB_UPSTREAM_PROTOCOL: 'h2c' }),
+    ),
+    h2c: true,
+  },
   ...baselines.flatMap((baseline) => lbConfigs(['roundRobin'], baseline)),
 ].filter((c) => !only || only.has(c.name));
 
 const backendPorts = [await freePort(), await freePort()];
 const backendProcs = await Promise.all(backendPorts.map((p) => forkReady('backend.mjs', [String(p)])));
 for (const proc of backendProcs) pin(proc.pid!, LOAD_CPU);
+// The h2c backends, only when a row needs them.
+const h2cPorts = configs.some((c) => c.h2c) ? [await freePort(), await freePort()] : [];
+const h2cProcs = await Promise.all(h2cPorts.map((p) => forkReady('backendH2.mjs', [String(p)])));
+for (const proc of h2cProcs) pin(proc.pid!, LOAD_CPU);
 const direct: Sut = { pid: backendProcs[0]!.pid!, port: backendPorts[0]!, stop: async () => {} };
 const results = new Map<string, Result[]>();
 const startedAt = new Date();
@@ -438,7 +455,7 @@ try {
     }
   }
 } finally {
-  await Promise.all(backendProcs.map(stopChild));
+  await Promise.all([...backendProcs, ...h2cProcs].map(stopChild));
   if (cert) rmSync(join(cert.key, '..'), { recursive: true, force: true });
 }
 

@@ -104,11 +104,18 @@ export const echoStream: StreamHandler = (stream, headers) => {
 export async function startHttp2Backend(
   id: string,
   handler: StreamHandler = echoStream,
-  options: { tls?: { key: string; cert: string }; settings?: Settings; allowHTTP1?: boolean } = {},
+  options: {
+    tls?: { key: string; cert: string };
+    /** Mutual TLS: client certificates must be signed by this CA. */
+    clientCa?: string;
+    settings?: Settings;
+    allowHTTP1?: boolean;
+  } = {},
 ): Promise<Http2Backend> {
   const server = options.tls
     ? createSecureServer({
         ...options.tls,
+        ...(options.clientCa && { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),
         ...(options.settings && { settings: options.settings }),
         allowHTTP1: options.allowHTTP1 ?? false,
       })

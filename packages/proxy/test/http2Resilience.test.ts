@@ -205,6 +205,63 @@ describe('the HTTP/2 pool under load', () => {
     expect(seen['x-sum']).toBe('5');
   });
 
+  it('a backend that stops reading holds the client back: the upload is not buffered without bound', async () => {
+    const MiB = 1024 * 1024;
+    const total = 64 * MiB;
+    let received = 0;
+    let backendStream: ServerHttp2Stream | undefined;
+    const h2 = await startHttp2Backend('a', (stream) => {
+      backendStream = stream;
+      // Reads nothing until told to: its flow-control window fills and stays full.
+      stream.pause();
+      stream.on('data', (c: Buffer) => {
+        received += c.length;
+      });
+      stream.on('end', () => {
+        const body = String(received);
+        stream.respond({ ':status': 200, 'content-length': String(body.length) });
+        stream.end(body);
+      });
+    });
+    const { port } = await startBalancer([h2.backend]);
+    const piece = Buffer.alloc(256 * 1024, 0x63);
+    let sent = 0;
+    let blocked = false;
+    let lastProgress = Date.now();
+    let reply = '';
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.on('data', (c) => {
+      reply += c;
+    });
+    const pump = (): void => {
+      blocked = false;
+      lastProgress = Date.now();
+      while (sent < total) {
+        sent += piece.length;
+        if (!socket.write(piece)) {
+          blocked = true;
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${total}\r\n\r\n`);
+    pump();
+    await until(
+      () => sent >= total || (backendStream !== undefined && blocked && Date.now() - lastProgress > 300),
+      20_000,
+    );
+    const sentWhenStuck = sent;
+    await until(() => backendStream !== undefined, 20_000);
+    backendStream!.resume();
+    await until(() => /\r\n\r\n\d+$/.test(reply), 20_000);
+    socket.destroy();
+    expect(sentWhenStuck).toBeLessThan(24 * MiB);
+    expect(received).toBe(total);
+    expect(reply).toMatch(new RegExp(`^HTTP/1\\.1 200[^]*\\r\\n\\r\\n${total}$`));
+  }, 30_000);
+
   it('a client that stops reading holds the backend back: the balancer buffers a bounded amount', async () => {
     const MiB = 1024 * 1024;
     const total = 64 * MiB;

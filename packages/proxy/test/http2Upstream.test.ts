@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer as createHttpsServer } from 'node:https';
+import { connect } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { LbError } from '@lb/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +38,20 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     const h2 = await startHttp2Backend('a');
     const { protocol: _p, ...plain } = h2.backend;
     const { port } = await startBalancer([plain], { upstreamProtocol: 'h2c' });
-    expect((await send(port)).body).toBe('GET / 127.0.0.1:' + port + ' 0');
+    expect((await send(port)).body).toBe(`GET / 127.0.0.1:${port} 0`);
+  });
+
+  it("uses a group's upstreamProtocol for its backends, the other group staying on HTTP/1.1", async () => {
+    const h2 = await startHttp2Backend('a');
+    const h1 = await startBackend('b');
+    const { protocol: _p, ...plain } = h2.backend;
+    const { port } = await startBalancer([], {
+      strategy: 'roundRobin',
+      groups: { grpc: { upstreamProtocol: 'h2c', backends: [plain] }, web: { backends: [h1.backend] } },
+      routes: [{ match: { pathPrefix: '/grpc/' }, group: 'grpc' }, { group: 'web' }],
+    });
+    expect((await send(port, { path: '/grpc/x' })).body).toMatch(/^GET \/grpc\/x /);
+    expect((await send(port, { path: '/web' })).body).toMatch(/^hello from /);
   });
 
   it('speaks h2 over TLS with ALPN to a backend verified by a test CA', async () => {
@@ -47,6 +61,20 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toMatch(/^GET \/tls /);
     expect(h2.requests[0]![':scheme']).toBe('https');
+  });
+
+  it('verifies an h2 backend by default (system CAs) and presents a client certificate for mutual TLS', async () => {
+    const h2 = await startHttp2Backend('a', echoStream, { tls: pki.server, clientCa: pki.ca });
+    const unverified = await startBalancer([h2.backend], { retries: false });
+    const errors: LbError[] = [];
+    unverified.lb.on('proxyError', (err) => errors.push(err));
+    expect((await send(unverified.port)).status).toBe(502);
+    expect(errors[0]?.code).toBe('LB_ERR_UPSTREAM_CONNECT');
+    const withoutCert = await startBalancer([{ ...h2.backend, tls: { ca: pki.ca } }], { retries: false });
+    expect((await send(withoutCert.port)).status).toBe(502);
+    const mutual = await startBalancer([{ ...h2.backend, tls: { ca: pki.ca, ...pki.client } }]);
+    expect((await send(mutual.port, { path: '/m' })).body).toMatch(/^GET \/m /);
+    expect(h2.requests).toHaveLength(1);
   });
 
   it('fails h2 as a connect failure when the certificate does not verify', async () => {
@@ -87,6 +115,43 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     expect((await send(port)).status).toBe(502);
     expect(errors[0]?.code).toBe('LB_ERR_UPSTREAM_CONNECT');
     expect(errors[0]?.message).toMatch(/did not negotiate HTTP\/2/);
+  });
+
+  it('relays HEAD (a length, no body), a chunked body without trailers, and 103 Early Hints', async () => {
+    const h2 = await startHttp2Backend('a', (stream, headers) => {
+      let length = 0;
+      stream.on('data', (c: Buffer) => {
+        length += c.length;
+      });
+      stream.on('end', () => {
+        if (headers[':method'] === 'HEAD') {
+          stream.respond({ ':status': 200, 'content-length': '42' }, { endStream: true });
+          return;
+        }
+        stream.additionalHeaders({ ':status': 103, link: '</a.css>; rel=preload' });
+        stream.respond({ ':status': 200 });
+        stream.end(`got ${length}`);
+      });
+    });
+    const { port } = await startBalancer([h2.backend]);
+    const head = await send(port, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe('42');
+    expect(head.body).toBe('');
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(
+          'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n',
+        ),
+      );
+      let out = '';
+      socket.on('data', (c) => {
+        out += c;
+      });
+      socket.on('close', () => resolve(out));
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 103 [^]*\r\nlink: <\/a\.css>; rel=preload\r\n[^]*HTTP\/1\.1 200 /i);
+    expect(text).toMatch(/got 4/);
   });
 
   it('keeps HTTP/1.1 backends on HTTP/1.1 next to h2c ones in one group', async () => {

@@ -84,10 +84,16 @@ export class Http2Connection implements StreamHost {
     exchange.start(this);
   }
 
-  /** An exchange bound while connecting was aborted. */
+  /**
+   * An exchange bound while connecting was aborted (its caller gave up, as on `connectTimeout`). When it was
+   * the last one the session is closed, as an HTTP/1.1 connection is with its exchange: a backend that never
+   * completes the handshake must not hold a socket.
+   */
   unbind(exchange: Http2Exchange): void {
     const index = this.pending.indexOf(exchange);
-    if (index !== -1) this.pending.splice(index, 1);
+    if (index === -1) return;
+    this.pending.splice(index, 1);
+    if (this.state === 'connecting' && this.pending.length === 0) this.destroy();
   }
 
   streamClosed(exchange: Http2Exchange, replay: boolean): void {

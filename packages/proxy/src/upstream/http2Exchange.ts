@@ -201,7 +201,9 @@ export class Http2Exchange implements UpstreamExchange {
   }
 
   private complete(stream: ClientHttp2Stream): void {
-    if (this.finished || !this.headSeen) return;
+    // Node ends the readable side of a reset stream too: only an END_STREAM from the backend completes it.
+    const reset = stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR;
+    if (this.finished || !this.headSeen || reset) return;
     this.finished = true;
     // The backend answered before the whole request went out: stop sending (RFC 9113 §8.1).
     if (!this.ended && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);

@@ -92,8 +92,12 @@ class BackendSessions implements SessionOwner, ExchangeOwner {
     for (const session of this.sessions) session.unbind(exchange);
   }
 
-  ready(): void {
+  ready(session: Http2Connection): void {
     this.observer?.opened(this.backend.id);
+    // Every exchange it was opened for may have gone (aborted while it connected): reap it like any idle one.
+    queueMicrotask(() => {
+      if (session.state === 'ready' && session.active === 0) this.freed(session);
+    });
   }
 
   requeue(exchanges: Http2Exchange[]): void {

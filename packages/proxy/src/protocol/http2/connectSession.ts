@@ -28,6 +28,13 @@ export function connectSession(
   const authority = hostHeader(backend.host, backend.port);
   const { socket, ready } = connectBackend(backend, tls, tls === undefined ? {} : { alpn: ['h2'] });
   const session = connect(`${scheme}://${authority}`, { settings, createConnection: () => socket });
+  // A TLS alert after the handshake (a backend refusing our client certificate under TLS 1.3) errors the
+  // socket without closing it, and the session would wait for SETTINGS forever: close both, with that error
+  // (the session reports `close` only once its socket is gone).
+  socket.on('error', (err) => {
+    if (!session.destroyed) session.destroy(err);
+    socket.destroy();
+  });
   if (ready === 'secureConnect') {
     socket.once('secureConnect', () => {
       const chosen = (socket as TLSSocket).alpnProtocol;
