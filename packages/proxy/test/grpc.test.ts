@@ -223,6 +223,48 @@ describe('gRPC through the balancer (h2c both sides)', () => {
   }, 60_000);
 });
 
+describe('gRPC retries', () => {
+  it('retries a backend’s trailers-only UNAVAILABLE on another backend', async () => {
+    const unavailable = await startEchoServer('down', { failWith: grpc.status.UNAVAILABLE });
+    const good = await startEchoServer('good');
+    const { port, strategy } = await startBalancer([unavailable.backend, good.backend], { http2: true });
+    const { reply, error } = await unary(echoClient(port), { text: 'again' }, soon());
+    expect(error).toBeUndefined();
+    expect(reply).toEqual({ text: 'again', backend: 'good' });
+    expect(strategy.picks).toEqual(['down', 'good']);
+  });
+
+  it('relays any other status as is, without a retry', async () => {
+    const failing = await startEchoServer('bad', { failWith: grpc.status.INTERNAL });
+    const good = await startEchoServer('good');
+    const { port, strategy } = await startBalancer([failing.backend, good.backend], { http2: true });
+    const { error } = await unary(echoClient(port), { text: 'x' }, soon());
+    expect(error?.code).toBe(grpc.status.INTERNAL);
+    expect(error?.details).toBe('bad fails on purpose');
+    expect(strategy.picks).toEqual(['bad']);
+    expect(good.calls).toBe(0);
+  });
+
+  it('retries a client stream whose body is kept, not one past the 64 KiB kept', async () => {
+    const unavailable = await startEchoServer('down', { failWith: grpc.status.UNAVAILABLE });
+    const good = await startEchoServer('good');
+    const { port, strategy } = await startBalancer([unavailable.backend, good.backend], { http2: true });
+    const client = echoClient(port);
+    const stream = (texts: string[]) =>
+      new Promise<{ reply?: EchoReply; error?: grpc.ServiceError }>((resolve) => {
+        const call = client.ClientStream(soon(), (error, reply) => resolve(error ? { error } : { reply }));
+        for (const text of texts) call.write({ text });
+        call.end();
+      });
+    const small = await stream(['a', 'b']);
+    expect(small.reply).toEqual({ text: 'a,b', backend: 'good' });
+    const big = await stream(Array.from({ length: 10 }, () => 'x'.repeat(10_000)));
+    expect(big.error?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(big.error?.details).toBe('down fails on purpose');
+    expect(strategy.picks).toEqual(['down', 'good', 'down']);
+  });
+});
+
 describe('gRPC in the access log and metrics', () => {
   it('logs each call’s grpc-status and counts calls by status name', async () => {
     const server = await startEchoServer('a');

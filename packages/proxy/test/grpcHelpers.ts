@@ -85,7 +85,12 @@ export interface EchoServer {
 }
 
 /** Starts a grpc-js server of the fixture service on an ephemeral loopback port, plain HTTP/2. */
-export async function startEchoServer(id: string): Promise<EchoServer> {
+export async function startEchoServer(
+  id: string,
+  options: { failWith?: grpc.status } = {},
+): Promise<EchoServer> {
+  const failure =
+    options.failWith === undefined ? null : { code: options.failWith, details: `${id} fails on purpose` };
   const server = new grpc.Server();
   const state: EchoServer = {
     backend: { id, host: '127.0.0.1', port: 0, protocol: 'h2c' },
@@ -111,7 +116,8 @@ export async function startEchoServer(id: string): Promise<EchoServer> {
   server.addService(proto.lbtest.Echo.service, {
     Unary: (call: grpc.ServerUnaryCall<EchoRequest, EchoReply>, reply: grpc.sendUnaryData<EchoReply>) => {
       watch(call);
-      reply(null, { text: call.request.text, backend: id });
+      if (failure) reply(failure);
+      else reply(null, { text: call.request.text, backend: id });
     },
     Slow: (call: grpc.ServerUnaryCall<EchoRequest, EchoReply>, reply: grpc.sendUnaryData<EchoReply>) => {
       watch(call);
@@ -145,7 +151,7 @@ export async function startEchoServer(id: string): Promise<EchoServer> {
       watch(call);
       const texts: string[] = [];
       call.on('data', (req: EchoRequest) => texts.push(req.text));
-      call.on('end', () => reply(null, { text: texts.join(','), backend: id }));
+      call.on('end', () => (failure ? reply(failure) : reply(null, { text: texts.join(','), backend: id })));
     },
     Bidi: (call: grpc.ServerDuplexStream<EchoRequest, EchoReply>) => {
       watch(call);
