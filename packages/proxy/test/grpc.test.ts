@@ -155,6 +155,22 @@ describe('gRPC through the balancer (h2c both sides)', () => {
     expect(server.deadlinesLeftMs[0]).toBeGreaterThan(0);
   });
 
+  it('leaves a malformed or over-long grpc-timeout to the backend and ends a zero one at once', async () => {
+    const server = await startEchoServer('a');
+    const { port } = await startBalancer([server.backend], { http2: true });
+    // Not deadlines for the balancer (the spec allows 1 to 8 digits and a unit): each call reaches the backend,
+    // which answers for itself (grpc-js refuses some with INTERNAL), never with the balancer's DEADLINE_EXCEEDED.
+    const values = ['soon', '-1S', '1x', '123456789S', '99999999H'];
+    for (const timeout of values) {
+      const raw = await rawCall(port, '/lbtest.Echo/Unary', { 'grpc-timeout': timeout });
+      expect(raw.headers['grpc-status'] ?? raw.trailers['grpc-status']).not.toBe(
+        String(grpc.status.DEADLINE_EXCEEDED),
+      );
+    }
+    const zero = await rawCall(port, '/lbtest.Echo/Slow', { 'grpc-timeout': '0n' }, encodeEcho('x', 60_000));
+    expect(zero.headers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+  });
+
   it('a grpc-js deadline ends as DEADLINE_EXCEEDED and the backend sees the cancellation', async () => {
     const server = await startEchoServer('slow');
     const { port } = await startBalancer([server.backend], { http2: true });
