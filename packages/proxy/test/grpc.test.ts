@@ -171,6 +171,30 @@ describe('gRPC through the balancer (h2c both sides)', () => {
     expect(zero.headers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
   });
 
+  it('a deadline after the response began ends the call with DEADLINE_EXCEEDED in the trailers', async () => {
+    const server = await startEchoServer('a');
+    const { port } = await startBalancer([server.backend], { http2: true });
+    const cancelled = new Promise<void>((resolve) => server.onCancel.push(resolve));
+    const session = h2connect(`http://127.0.0.1:${port}`);
+    onCleanup(() => session.destroy());
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/lbtest.Echo/Bidi',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': '400m',
+    });
+    // One message, and the request stays open: the backend echoes it and waits for more.
+    stream.write(encodeEcho('first', 0));
+    const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
+    expect(headers[':status']).toBe(200);
+    const [chunk] = (await once(stream, 'data')) as [Buffer];
+    expect(chunk.includes(Buffer.from('first'))).toBe(true);
+    const [trailers] = (await once(stream, 'trailers')) as [Record<string, unknown>];
+    expect(trailers['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+    await cancelled;
+  });
+
   it('a grpc-js deadline ends as DEADLINE_EXCEEDED and the backend sees the cancellation', async () => {
     const server = await startEchoServer('slow');
     const { port } = await startBalancer([server.backend], { http2: true });
