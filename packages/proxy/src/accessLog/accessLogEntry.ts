@@ -23,6 +23,8 @@ export interface AccessLogEntry {
   readonly responseMs: number | undefined;
   readonly totalMs: number;
   readonly retries: number;
+  /** The `grpc-status` a gRPC call's client was sent; absent for other requests and calls cut short. */
+  readonly grpcStatus?: number;
   readonly traceId: string | undefined;
   readonly requestId: string | undefined;
   readonly referer: string | undefined;

@@ -46,6 +46,7 @@ export function formatAccessLog(entry: AccessLogEntry, format: AccessLogFormat):
     `${quoted(entry.referer)} ${quoted(entry.userAgent)} rt=${seconds(entry.totalMs)} ` +
     `uct=${seconds(entry.connectMs)} urt=${seconds(entry.responseMs)} in=${entry.bytesIn} ` +
     `route=${token(entry.route)} group=${token(entry.group)} backend=${token(entry.backend)} ` +
-    `retries=${entry.retries} trace=${token(entry.traceId)} rid=${token(entry.requestId)}\n`
+    `retries=${entry.retries} trace=${token(entry.traceId)} rid=${token(entry.requestId)}` +
+    `${entry.grpcStatus === undefined ? '' : ` grpc=${entry.grpcStatus}`}\n`
   );
 }

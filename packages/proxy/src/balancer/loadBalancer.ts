@@ -9,6 +9,7 @@ import {
   Http2Ingress,
   type Http2Limits,
 } from '../downstream/http2/http2Ingress.js';
+import { GrpcMetrics } from '../metrics/grpcMetrics.js';
 import { Http2Metrics } from '../metrics/http2Metrics.js';
 import type { LoadBalancerConfig } from '../options/balancerOptions.js';
 import type { BackendGroupConfig } from '../options/groupOptions.js';
@@ -77,7 +78,8 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
   }
 
   protected override protocolMetrics(): string {
-    return this.http2Metrics?.prometheus() ?? '';
+    const grpc = [...this.groups.values()].flatMap((g) => g.transport.hooks.grpcMetrics ?? []);
+    return (this.http2Metrics?.prometheus() ?? '') + (grpc.length > 0 ? GrpcMetrics.prometheus(grpc) : '');
   }
 
   /**
@@ -272,6 +274,8 @@ function httpGroupTransport(
   accessLog: AccessLog | undefined,
 ): HttpGroupTransport {
   const { options } = group;
+  // gRPC arrives over HTTP/2 only; each group counts its own calls and the exposition sums them.
+  const grpcMetrics = options.http2 ? new GrpcMetrics() : undefined;
   // Upstream connections are counted on the backend's own record, while it is in the group.
   const connections: UpstreamConnectionObserver = {
     opened: (id) => group.set.get(id)?.metrics.connectionOpened(),
@@ -288,7 +292,15 @@ function httpGroupTransport(
     connections,
   );
   group.set.observe({ backendRemoved: (record) => upstream.forget(record.id) });
-  const hooks = createProxyHooks(options, upstream, connections, group.path, accessLog, group.name);
+  const hooks = createProxyHooks(
+    options,
+    upstream,
+    connections,
+    group.path,
+    accessLog,
+    group.name,
+    grpcMetrics,
+  );
   return { upstream, hooks, unrouted: { hooks, route: undefined } };
 }
 

@@ -42,6 +42,13 @@ export interface DownstreamExchange {
   /** Whether the request names its host (HTTP/1.0 may not). */
   readonly hasHost: boolean;
   readonly expectContinue: boolean;
+  /**
+   * A gRPC call (HTTP/2 only): its errors, `sendError` included, are answered as trailers-only gRPC responses
+   * and a backend's non-gRPC answer is mapped to a gRPC status.
+   */
+  readonly grpc?: boolean;
+  /** The `grpc-status` a gRPC call's client was sent, once it was. */
+  readonly grpcStatus?: number | undefined;
   /** The status written, once `writeHead` ran. */
   readonly statusCode: number;
   /** Whether the response head was handed to the client side (it may still be waiting for the body). */

@@ -1,5 +1,6 @@
 import { NoHealthyBackendError } from '@lb/core';
 import type { AccessLog } from '../accessLog/accessLog.js';
+import type { GrpcMetrics } from '../metrics/grpcMetrics.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
 import type { ProxyHooks } from './proxyHooks.js';
@@ -17,6 +18,7 @@ export function createProxyHooks(
   path: RequestPath,
   accessLog: AccessLog | undefined,
   group: string | undefined,
+  grpcMetrics?: GrpcMetrics,
 ): ProxyHooks {
   const retries = options.retries;
   const budget = retries
@@ -30,6 +32,7 @@ export function createProxyHooks(
     maxRetries: retries?.attempts ?? 0,
     accessLog,
     group,
+    grpcMetrics,
     pick: (context) => path.pick(context),
     attemptStarted: (backend) => path.attemptStarted(backend),
     attemptEnded: (backend, outcome) => path.attemptEnded(backend, outcome, true),

@@ -58,5 +58,6 @@ export function httpLogEntry(
     requestId: ids?.requestId,
     referer: text('referer'),
     userAgent: text('user-agent'),
+    ...(client.grpcStatus === undefined ? {} : { grpcStatus: client.grpcStatus }),
   };
 }

@@ -1,12 +1,15 @@
 import type { Backend, BackendId, PickContext } from '@lb/core';
 import { LbError } from '@lb/core';
 import type { DownstreamExchange, DownstreamExchangeHandlers } from '../downstream/downstreamExchange.js';
+import { fieldValue } from '../protocol/grpc/grpcRequest.js';
+import { GrpcStatus, parseGrpcStatus } from '../protocol/grpc/grpcStatus.js';
 import { hostHeader } from '../protocol/http1/hostHeader.js';
 import { buildResponseHeaders, filterTrailers } from '../protocol/http1/responseHeaders.js';
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
+import { GrpcCall } from './grpc/grpcCall.js';
 import { type HttpLogMeasures, httpLogEntry } from './httpLogEntry.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import type { RequestHookRun } from './requestHookRun.js';
@@ -114,6 +117,10 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
   private bodyStreamed = false;
   /** The body was asked for before `request()` returned the exchange to write it to. */
   private bodyDeferred = false;
+  /** A retried gRPC call's kept body waits until `request()` returned the exchange to write it to. */
+  private replayDeferred = false;
+  /** A gRPC call's deadline and kept body; `undefined` for other requests. */
+  private readonly grpc: GrpcCall | undefined;
   private lastChunk: Buffer | undefined;
   private done = false;
   /** Request body bytes read from the client, for the access log. */
@@ -137,6 +144,9 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     private readonly run?: RequestHookRun,
   ) {
     this.pickContext = new RequestPickContext(clientAddress, client);
+    this.grpc = client.grpc
+      ? new GrpcCall(headers, this.startedAt, () => this.deadlineExceeded())
+      : undefined;
   }
 
   start(): void {
@@ -172,6 +182,10 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
       this.bodyDeferred = false;
       this.client.readBody();
     }
+    if (this.replayDeferred) {
+      this.replayDeferred = false;
+      this.replayBody(attempt);
+    }
     // A reused connection sends at once, so the connect deadline only matters for a new or queued one.
     if (attempt.phase === 'connect' && !attempt.settled) {
       attempt.timer = setTimeout(connectTimedOut, connectTimeout, attempt, this);
@@ -183,6 +197,7 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
    * `buildRequestHeaders` puts a client's Host).
    */
   private headersFor(backend: Backend): readonly string[] {
+    if (this.grpc !== undefined) return this.grpc.headersFor(this.headers);
     if (this.client.hasHost) return this.headers;
     return ['Host', hostHeader(backend.host, backend.port), ...this.headers];
   }
@@ -195,6 +210,10 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     const { responseTimeout } = this.hooks.options;
     if (responseTimeout > 0) {
       attempt.timer = setTimeout(responseTimedOut, responseTimeout, attempt, this);
+    }
+    if (this.grpc !== undefined && this.bodyStreamed) {
+      this.replayBody(attempt);
+      return;
     }
     if (this.client.framing.kind === 'none') return;
     if (this.client.expectContinue) {
@@ -230,14 +249,29 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     else this.client.readBody();
   }
 
+  /** A retried gRPC call: what the client sent so far goes to the new attempt, then the rest as it comes. */
+  private replayBody(attempt: Attempt): void {
+    if (attempt.settled) return;
+    if (attempt.upstream === notYetSent) {
+      this.replayDeferred = true;
+      return;
+    }
+    const call = this.grpc!;
+    for (const chunk of call.body.kept) attempt.upstream.write(chunk);
+    if (call.requestTrailers !== undefined) attempt.upstream.end(call.requestTrailers);
+    else this.client.resumeBody();
+  }
+
   onRequestBody(chunk: Buffer): void {
     this.bytesIn += chunk.length;
+    this.grpc?.body.keep(chunk);
     if (this.current !== undefined && !this.current.upstream.write(chunk)) this.client.pauseBody();
   }
 
   onRequestEnd(rawTrailers: string[]): void {
     const dropUnderscored = this.hooks.options.underscoreHeaders !== 'allow';
     const trailers = rawTrailers.length > 0 ? filterTrailers(rawTrailers, dropUnderscored) : rawTrailers;
+    if (this.grpc !== undefined) this.grpc.requestTrailers = trailers;
     this.current?.upstream.end(trailers);
   }
 
@@ -245,6 +279,7 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     if (attempt.settled) return;
     clearTimeout(attempt.timer);
     clearTimeout(attempt.expectTimer);
+    if (this.grpc !== undefined && this.retriedUnavailable(attempt, head)) return;
     if (this.hooks.accessLog !== undefined) {
       this.responseMs = performance.now() - attempt.startedAt - (this.connectMs ?? 0);
     }
@@ -305,27 +340,82 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
       this.finish(502);
       return;
     }
-    const phase = kind === 'connect' || kind === 'connectTimeout' ? 'connect' : 'reset';
-    const safe =
-      kind !== 'protocol' &&
-      kind !== 'responseTimeout' &&
-      isRetryable({
-        method: this.client.method,
-        phase,
-        bodyStreamed: this.bodyStreamed,
-        responseStarted: false,
-      });
-    if (safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot(kind === 'reset')) {
-      this.retries++;
-      this.pickContext.exclude ??= new Set();
-      this.pickContext.exclude.add(backend.id);
-      this.hooks.retried(backend, error, kind);
-      this.attempt();
+    if (this.mayRetry(kind)) {
+      this.retryAfter(attempt, error, kind);
       return;
     }
     this.hooks.failed(error, backend, kind);
     const timedOut = kind === 'connectTimeout' || kind === 'responseTimeout' || kind === 'idleTimeout';
     this.finish(this.client.sendError(timedOut ? 504 : 502, timedOut ? 'Gateway Timeout' : 'Bad Gateway'));
+  }
+
+  /** Whether a failure of `kind` may go to another backend now; takes a budget slot when it may. */
+  private mayRetry(kind: FailureKind): boolean {
+    if (kind === 'protocol' || kind === 'responseTimeout') return false;
+    const phase = kind === 'connect' || kind === 'connectTimeout' ? 'connect' : 'reset';
+    const call = this.grpc;
+    const safe = isRetryable({
+      method: this.client.method,
+      phase,
+      bodyStreamed: this.bodyStreamed,
+      responseStarted: this.client.headersSent,
+      ...(call === undefined
+        ? {}
+        : { grpc: { unavailable: kind !== 'idleTimeout', replayable: call.body.replayable } }),
+    });
+    // A gRPC backend's calls share one session: its refused connect fails every call queued on it at once,
+    // as a lost connection does, so those may take a recovery slot too.
+    const lost = kind === 'reset' || (call !== undefined && kind === 'connect');
+    return safe && this.retries < this.hooks.maxRetries && this.acquireRetrySlot(lost);
+  }
+
+  private retryAfter(attempt: Attempt, error: LbError, kind: FailureKind): void {
+    this.retries++;
+    this.pickContext.exclude ??= new Set();
+    this.pickContext.exclude.add(attempt.backend.id);
+    this.hooks.retried(attempt.backend, error, kind);
+    this.attempt();
+  }
+
+  /**
+   * A backend's trailers-only `grpc-status: 14` (UNAVAILABLE) before any response byte reached the client: the
+   * call goes to another backend when the retry rules allow; `false` leaves the answer to be relayed.
+   */
+  private retriedUnavailable(attempt: Attempt, head: ResponseHead): boolean {
+    const status = fieldValue(head.rawHeaders, 'grpc-status');
+    if (status === undefined || parseGrpcStatus(status) !== GrpcStatus.UNAVAILABLE) return false;
+    if (!this.mayRetry('reset')) return false;
+    attempt.upstream.abort();
+    this.settle(attempt, false, head.status);
+    const message = `backend ${String(attempt.backend.id)} answered gRPC UNAVAILABLE`;
+    this.retryAfter(attempt, new LbError(failureCodes.reset, message), 'reset');
+    return true;
+  }
+
+  /**
+   * The gRPC call's `grpc-timeout` passed: its backend stream is cancelled and the client told
+   * `DEADLINE_EXCEEDED`, as a trailers-only answer or, once the response began, in its trailers.
+   */
+  private deadlineExceeded(): void {
+    if (this.done) return;
+    const attempt = this.current;
+    if (attempt !== undefined && !attempt.settled) {
+      attempt.upstream.abort();
+      // The client's deadline says nothing about the backend's health.
+      this.settle(attempt, true, undefined);
+    }
+    if (!this.client.headersSent) {
+      this.finish(this.client.sendError(504, 'Deadline exceeded at the load balancer'));
+      return;
+    }
+    this.lastChunk = undefined;
+    this.client.end(undefined, [
+      'grpc-status',
+      String(GrpcStatus.DEADLINE_EXCEEDED),
+      'grpc-message',
+      'Deadline exceeded',
+    ]);
+    this.finish(this.client.statusCode);
   }
 
   /** `lost`: the backend closed the connection before a response head, as a dying backend does. */
@@ -367,6 +457,10 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
   private finish(status: number, now = performance.now()): void {
     if (this.done) return;
     this.done = true;
+    if (this.grpc !== undefined) {
+      this.grpc.stop();
+      this.hooks.grpcMetrics?.callEnded(this.client.grpcStatus);
+    }
     if (this.holdsRetrySlot) this.hooks.budget?.release();
     if (this.holdsRecoverySlot) this.hooks.budget?.releaseRecovery();
     const totalMs = now - this.startedAt;

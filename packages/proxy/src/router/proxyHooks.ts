@@ -1,6 +1,7 @@
 import type { Backend, LbError, PickContext } from '@lb/core';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import type { AttemptOutcome } from '../backends/attemptOutcome.js';
+import type { GrpcMetrics } from '../metrics/grpcMetrics.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
 import type { FailureKind } from './failureKind.js';
@@ -22,6 +23,8 @@ export interface ProxyHooks {
   readonly accessLog: AccessLog | undefined;
   /** The group's name, for the access log; `undefined` for a balancer without `groups`. */
   readonly group: string | undefined;
+  /** Counts gRPC calls by status; `undefined` without `http2` (no gRPC client can arrive). */
+  readonly grpcMetrics?: GrpcMetrics | undefined;
   pick(context: PickContext): Backend | undefined;
   attemptStarted(backend: Backend): void;
   attemptEnded(backend: Backend, outcome: AttemptOutcome): void;

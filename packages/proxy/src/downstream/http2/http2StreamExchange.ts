@@ -1,4 +1,7 @@
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { grpcStatusForBalancerError } from '../../protocol/grpc/grpcErrorStatus.js';
+import { fieldValue, isGrpcRequest } from '../../protocol/grpc/grpcRequest.js';
+import { parseGrpcStatus } from '../../protocol/grpc/grpcStatus.js';
 import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../../protocol/http1/statusReasons.js';
 import type {
@@ -7,6 +10,7 @@ import type {
   DownstreamExchangeHandlers,
 } from '../downstreamExchange.js';
 import { fieldsByName } from '../fieldsByName.js';
+import { grpcTrailersOnly, planGrpcHead } from './grpcAnswer.js';
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
 
@@ -71,6 +75,12 @@ export class Http2StreamExchange implements DownstreamExchange {
   readonly startedAt = Date.now();
   private cachedHeaders: Record<string, string | string[]> | undefined = undefined;
   readonly httpVersion = '2';
+  /** A gRPC call (`content-type: application/grpc…`): errors and non-gRPC answers go back as gRPC statuses. */
+  readonly grpc: boolean;
+  /** The `grpc-status` the client was sent, once it was. */
+  grpcStatus: number | undefined = undefined;
+  /** The response head already ended the stream (a trailers-only gRPC answer): body bytes are dropped. */
+  private headOnly = false;
   private readonly flushPending = (): void => this.flushHead();
 
   constructor(
@@ -83,6 +93,7 @@ export class Http2StreamExchange implements DownstreamExchange {
     readonly hasHost: boolean,
     readonly expectContinue: boolean,
   ) {
+    this.grpc = isGrpcRequest(rawHeaders);
     stream.on('close', () => this.closed());
     stream.on('error', () => {});
     stream.on('drain', () => this.handlers?.onClientDrain());
@@ -172,6 +183,7 @@ export class Http2StreamExchange implements DownstreamExchange {
     if (this.headersSent || this.finished) return;
     this.headersSent = true;
     this.statusCode = status;
+    if (this.grpc && this.grpcHead(status, headers)) return;
     this.bodyless = this.method === 'HEAD' || status === 204 || status === 304;
     this.trailered = !this.bodyless && contentLength === undefined;
     this.pendingHead = toHttp2Fields(headers, { ':status': status });
@@ -180,7 +192,7 @@ export class Http2StreamExchange implements DownstreamExchange {
   }
 
   write(chunk: Buffer): boolean {
-    if (this.finished || this.stream.destroyed) return true;
+    if (this.finished || this.headOnly || this.stream.destroyed) return true;
     this.flushHead();
     if (this.bodyless || chunk.length === 0) return !this.stream.writableNeedDrain;
     return this.stream.write(chunk);
@@ -191,6 +203,10 @@ export class Http2StreamExchange implements DownstreamExchange {
     this.finished = true;
     const stream = this.stream;
     if (stream.destroyed) return;
+    if (this.headOnly) {
+      if (!this.reading && stream.readable) stream.resume();
+      return;
+    }
     const head = this.pendingHead;
     const body = chunk !== undefined && chunk.length > 0 && !this.bodyless ? chunk : undefined;
     if (head !== undefined && body === undefined && rawTrailers.length === 0) {
@@ -198,6 +214,8 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.respond(head, { endStream: true });
     } else {
       this.trailers = rawTrailers;
+      // Known now, though the trailers leave once the body has: the access log reads it when the call ends.
+      if (this.grpc) this.grpcStatus = parseGrpcStatus(fieldValue(rawTrailers, 'grpc-status'));
       this.flushHead();
       if (body === undefined) stream.end();
       else stream.end(body);
@@ -210,6 +228,14 @@ export class Http2StreamExchange implements DownstreamExchange {
   sendError(status: number, message: string, extraHeaders: readonly string[] = []): number {
     if (this.headersSent || this.finished) {
       this.destroy();
+      return status;
+    }
+    if (this.grpc) {
+      // A gRPC client cannot read a text page: the same error as a trailers-only gRPC answer.
+      this.headersSent = true;
+      this.statusCode = status;
+      this.answerHeadOnly(grpcStatusForBalancerError(status), message);
+      this.end();
       return status;
     }
     const body = Buffer.from(`${message}\n`, 'utf8');
@@ -227,6 +253,29 @@ export class Http2StreamExchange implements DownstreamExchange {
   destroy(): void {
     this.finished = true;
     if (!this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
+  }
+
+  /**
+   * A backend's head to a gRPC call: a trailers-only answer ends the stream at once, a non-gRPC answer is
+   * mapped to its gRPC status; `true` when the head was handled so.
+   */
+  private grpcHead(status: number, headers: readonly string[]): boolean {
+    const plan = planGrpcHead(status, headers);
+    if (plan.kind === 'relay') return false;
+    if (plan.kind === 'mapped') {
+      this.answerHeadOnly(plan.status, plan.message);
+      return true;
+    }
+    this.grpcStatus = plan.status;
+    this.headOnly = true;
+    this.respond(toHttp2Fields(headers, { ':status': 200 }), { endStream: true });
+    return true;
+  }
+
+  private answerHeadOnly(status: number, message: string): void {
+    this.grpcStatus = status;
+    this.headOnly = true;
+    this.respond(grpcTrailersOnly(status, message), { endStream: true });
   }
 
   private flushHead(): void {

@@ -72,3 +72,28 @@ describe('RetryBudget', () => {
     expect(budget.tryAcquire()).toBe(false);
   });
 });
+
+describe('isRetryable for gRPC', () => {
+  const base = { method: 'POST', bodyStreamed: true, responseStarted: false } as const;
+  it('retries an UNAVAILABLE failure whose body is kept, in either phase', () => {
+    for (const phase of ['connect', 'reset'] as const) {
+      expect(isRetryable({ ...base, phase, grpc: { unavailable: true, replayable: true } })).toBe(true);
+    }
+  });
+  it('never retries another status, a body past the kept prefix, or after a response byte', () => {
+    expect(isRetryable({ ...base, phase: 'reset', grpc: { unavailable: false, replayable: true } })).toBe(
+      false,
+    );
+    expect(isRetryable({ ...base, phase: 'reset', grpc: { unavailable: true, replayable: false } })).toBe(
+      false,
+    );
+    expect(
+      isRetryable({
+        ...base,
+        phase: 'reset',
+        responseStarted: true,
+        grpc: { unavailable: true, replayable: true },
+      }),
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,208 @@
+// gRPC unary calls through the balancer against HAProxy, both speaking HTTP/2 on each side (HAProxy:
+// `bind … proto h2`, `server … proto h2`): the CPU seconds the process under test spends per 100k calls.
+// Load: h2load (4 connections × 16 concurrent streams) posting one framed lbtest.Echo/Unary request; backends:
+// two grpc-js servers. Pinning as bench/proxy/run.ts: the process under test on CPU 0, h2load and the backends
+// on CPU 1. Run after `pnpm build`:
+//   node --import tsx bench/proxy/grpc.ts [--calls 40000] [--runs 3]
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const CALLS = option('--calls', 40_000);
+const RUNS = option('--runs', 3);
+const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const pinned = cpus().length >= 2;
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / ticks;
+}
+
+function pin(pid: number, cpu: number): void {
+  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function started(child: ChildProcess): Promise<void> {
+  await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => {
+      throw new Error('a bench process exited before it was ready');
+    }),
+  ]);
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      execFileSync('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { stdio: 'ignore' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** One framed lbtest.EchoRequest { text: "hello" }: the 5-byte gRPC prefix, then the protobuf bytes. */
+function requestBody(): Buffer {
+  const message = Buffer.from([0x0a, 5, ...Buffer.from('hello')]);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(message.length, 1);
+  return Buffer.concat([prefix, message]);
+}
+
+function h2load(port: number, bodyFile: string, calls: number): { ok: number; rps: number } {
+  const out = execFileSync(
+    'taskset',
+    [
+      '-c',
+      pinned ? '1' : '0-63',
+      'h2load',
+      '-n',
+      String(calls),
+      '-c',
+      '4',
+      '-m',
+      '16',
+      '-d',
+      bodyFile,
+      '-H',
+      'content-type: application/grpc',
+      '-H',
+      'te: trailers',
+      `http://127.0.0.1:${port}/lbtest.Echo/Unary`,
+    ],
+    { encoding: 'utf8' },
+  );
+  const ok = Number(/status codes: (\d+) 2xx/.exec(out)?.[1] ?? 0);
+  const rps = Number(/finished in [^,]+, ([\d.]+) req\/s/.exec(out)?.[1] ?? 0);
+  return { ok, rps };
+}
+
+interface Target {
+  name: string;
+  start(backends: number[]): Promise<{ pid: number; port: number; stop(): void }>;
+}
+
+const lb: Target = {
+  name: 'lb (h2c → h2c)',
+  async start(backends) {
+    const port = await freePort();
+    const child = fork(here('./lbGrpcProxy.mjs'), [String(port), ...backends.map(String)], {
+      stdio: 'ignore',
+    });
+    await started(child);
+    pin(child.pid!, 0);
+    return { pid: child.pid!, port, stop: () => child.kill() };
+  },
+};
+
+const haproxy: Target = {
+  name: 'HAProxy (proto h2 → proto h2)',
+  async start(backends) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'lb-bench-grpc-haproxy-'));
+    const servers = backends.map((p, i) => `  server s${i} 127.0.0.1:${p} proto h2`).join('\n');
+    writeFileSync(
+      join(dir, 'haproxy.cfg'),
+      `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  http-reuse always
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend f
+  bind 127.0.0.1:${port} proto h2
+  default_backend b
+backend b
+  balance roundrobin
+${servers}
+`,
+    );
+    const proc = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
+    await waitForPort(port);
+    pin(proc.pid!, 0);
+    return {
+      pid: proc.pid!,
+      port,
+      stop: () => {
+        proc.kill();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const backendPorts = [await freePort(), await freePort()];
+const backends = backendPorts.map((port) => {
+  const child = fork(here('./grpcBackend.mjs'), [String(port)], { stdio: 'ignore' });
+  return child;
+});
+await Promise.all(backends.map(started));
+for (const b of backends) pin(b.pid!, 1);
+const dir = mkdtempSync(join(tmpdir(), 'lb-bench-grpc-'));
+const bodyFile = join(dir, 'unary.bin');
+writeFileSync(bodyFile, requestBody());
+
+const results = new Map<string, { cpu: number[]; rps: number[] }>();
+try {
+  for (let run = 0; run < RUNS; run++) {
+    // Interleaved, so a change in the machine's load touches both alike.
+    for (const target of [lb, haproxy]) {
+      const sut = await target.start(backendPorts);
+      h2load(sut.port, bodyFile, 2000); // warm-up: sessions, JIT
+      const before = cpuSeconds(sut.pid);
+      const { ok, rps } = h2load(sut.port, bodyFile, CALLS);
+      const spent = cpuSeconds(sut.pid) - before;
+      sut.stop();
+      if (ok !== CALLS) throw new Error(`${target.name}: ${ok} of ${CALLS} calls answered 2xx`);
+      const entry = results.get(target.name) ?? { cpu: [], rps: [] };
+      entry.cpu.push((spent / CALLS) * 100_000);
+      entry.rps.push(rps);
+      results.set(target.name, entry);
+    }
+  }
+} finally {
+  for (const b of backends) b.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const lbCpu = median(results.get(lb.name)!.cpu);
+const haCpu = median(results.get(haproxy.name)!.cpu);
+console.log(
+  `${CALLS} unary calls per run, ${RUNS} runs, h2load -c 4 -m 16, ${pinned ? 'pinned' : 'unpinned'}, ` +
+    `load average ${loadavg()[0]!.toFixed(2)}`,
+);
+console.log('| process under test | calls/s (median) | CPU s per 100k calls (median) | runs | vs HAProxy |');
+console.log('|---|---|---|---|---|');
+for (const [name, r] of results) {
+  const cpu = median(r.cpu);
+  console.log(
+    `| ${name} | ${Math.round(median(r.rps))} | ${cpu.toFixed(2)} | ${r.cpu.map((c) => c.toFixed(2)).join(', ')} | ${(cpu / haCpu).toFixed(2)}× |`,
+  );
+}
+console.log(`lb / HAProxy CPU per call: ${(lbCpu / haCpu).toFixed(2)}×`);
