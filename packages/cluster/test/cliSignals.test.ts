@@ -38,5 +38,7 @@ describe('lb and a second signal', () => {
       await waitFor(() => !pids.some(alive), 5_000, 'the workers to be killed');
       await slow;
     },
+    // Starting lb, its workers and the one-second wait take longer than the default 5 s on a loaded machine.
+    20_000,
   );
 });
