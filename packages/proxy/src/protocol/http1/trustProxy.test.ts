@@ -25,4 +25,11 @@ describe('compileTrustProxy with an address list', () => {
     expect(trust('10.0.0.1', 0)).toBe(true);
     expect(trust('10.1.0.1', 0)).toBe(false);
   });
+
+  it('refuses long strings every time without remembering them', () => {
+    const trust = compileTrustProxy(['10.0.0.0/8']);
+    const long = `10.0.0.1${' '.repeat(100)}`;
+    for (let round = 0; round < 3; round++) expect(trust(long, 0)).toBe(false);
+    expect(trust('10.0.0.1', 0)).toBe(true);
+  });
 });

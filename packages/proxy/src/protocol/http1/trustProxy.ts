@@ -38,6 +38,8 @@ export function compileTrustProxy(option: boolean | number | readonly string[] |
     } catch {
       trusted = false;
     }
+    // Only what could be an address is kept, so no caller can fill the memo with long strings.
+    if (address.length > longestAddress) return trusted;
     if (known.size >= trustCacheSize) known.clear();
     known.set(address, trusted);
     return trusted;
@@ -46,6 +48,8 @@ export function compileTrustProxy(option: boolean | number | readonly string[] |
 
 /** How many peer addresses a trust list remembers its answer for. */
 const trustCacheSize = 1024;
+/** The longest address text worth remembering: an IPv6 address with an embedded IPv4 one and a zone. */
+const longestAddress = 64;
 
 /**
  * Works out who the client is from the forwarding chain (`X-Forwarded-For` entries then the socket peer), walking
