@@ -4,7 +4,7 @@ import { type Backend, ClusterConfig, LbError } from '@lb/core';
 import { fail } from '@lb/core/internal';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import type { BackendStatus } from '../backends/backendStatus.js';
-import { readProxyHeader } from '../downstream/readProxyHeader.js';
+import { ProxyHeaderReader } from '../downstream/proxyHeaderReader.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
 import type { TcpLoadBalancerConfig } from '../options/balancerOptions.js';
 import { type ResolvedProxyOptions, resolveProxyOptions } from '../options/resolveOptions.js';
@@ -48,6 +48,8 @@ export interface TcpLoadBalancerStats {
 export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> {
   private readonly hooks: TcpSessionAccounting;
   private readonly clients = new Set<Socket>();
+  /** Reads the PROXY header of trusted peers' connections, when `proxyProtocol` is set. */
+  private readonly proxyHeaders: ProxyHeaderReader | undefined;
 
   constructor(config: TcpLoadBalancerConfig | ClusterConfig, backends: readonly Backend[] = []) {
     // A TCP connection idle for a minute is normal (a database pool), so TCP mode closes idle ones only when
@@ -62,6 +64,16 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
       backends,
     );
     this.hooks = this.groups.get('default')!.transport;
+    const proxyProtocol = this.options.proxyProtocol;
+    this.proxyHeaders =
+      proxyProtocol &&
+      new ProxyHeaderReader(proxyProtocol.timeout, {
+        onHeader: (client, header) => proxyTcpConnection(client, this.hooks, header),
+        onRefused: (client, startedAt) => {
+          this.metricsRegistry.proxyHeaderFailed();
+          logRefusedConnection(client, this.hooks, startedAt);
+        },
+      });
   }
 
   /** Starts listening (and the admin server when `adminPort` is set); resolves once bound. */
@@ -71,6 +83,15 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
       this.accept(client),
     );
     this.server = server;
+    const proxyHeaders = this.proxyHeaders;
+    if (proxyHeaders) {
+      // One sweep per listener enforces the header deadline, to within a quarter of it, instead of a timer per
+      // connection.
+      const timeout = this.options.proxyProtocol!.timeout;
+      const sweep = setInterval(() => proxyHeaders.check(), Math.max(25, Math.floor(timeout / 4)));
+      sweep.unref();
+      server.once('close', () => clearInterval(sweep));
+    }
     server.listen(this.options.port, this.options.host);
     try {
       await once(server, 'listening');
@@ -111,18 +132,9 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
       this.metricsRegistry.clientDisconnected();
       this.counters.ended();
     });
-    const startedAt = performance.now();
-    const proxyProtocol = this.options.proxyProtocol;
-    if (proxyProtocol?.trusted(client.remoteAddress ?? '', 0)) {
-      readProxyHeader(
-        client,
-        proxyProtocol.timeout,
-        (header) => proxyTcpConnection(client, this.hooks, header),
-        () => {
-          this.metricsRegistry.proxyHeaderFailed();
-          logRefusedConnection(client, this.hooks, startedAt);
-        },
-      );
+    const proxyHeaders = this.proxyHeaders;
+    if (proxyHeaders && this.options.proxyProtocol?.trusted(client.remoteAddress ?? '', 0)) {
+      proxyHeaders.read(client);
     } else {
       proxyTcpConnection(client, this.hooks);
     }

@@ -18,7 +18,7 @@ import {
 import type { ClientExchange } from './clientExchange.js';
 import type { DownstreamExchange } from './downstreamExchange.js';
 import type { Http2Ingress } from './http2/http2Ingress.js';
-import { readProxyHeader } from './readProxyHeader.js';
+import { ProxyHeaderReader } from './proxyHeaderReader.js';
 
 /** Where the listener delivers requests. */
 export interface ClientRequestHandler {
@@ -53,8 +53,8 @@ export class ClientListener implements ClientConnectionOwner {
   /** The ALPN list of TLS started after a PROXY header. */
   private alpn: string[] | undefined = undefined;
   private readonly connections = new Set<ClientConnection>();
-  /** Connections of trusted peers whose PROXY header has not arrived yet: nothing of a request either. */
-  private readonly awaitingHeader = new Set<Socket>();
+  /** Reads trusted peers' PROXY headers; it holds the connections whose header has not arrived yet. */
+  private readonly proxyHeaders: ProxyHeaderReader | undefined;
   /**
    * With HTTP/2 on: cleartext connections whose first bytes do not yet tell HTTP/1.1 from the HTTP/2 preface,
    * and TLS ones still in their handshake, with the time they came (their deadline is the headers timeout).
@@ -72,9 +72,15 @@ export class ClientListener implements ClientConnectionOwner {
     private readonly http2?: Http2Ingress,
   ) {
     const accept = (socket: Socket): void => this.accept(socket);
+    const context = tls && proxyProtocol && createSecureContext({ key: pem(tls.key), cert: pem(tls.cert) });
+    this.proxyHeaders =
+      proxyProtocol &&
+      new ProxyHeaderReader(proxyProtocol.timeout, {
+        onHeader: (socket, header) => this.serve(socket, context, relayedAddress(header)),
+        onRefused: () => handler.onProxyHeaderRefused(),
+      });
     const alpn = http2 === undefined ? {} : { ALPNProtocols: ['h2', 'http/1.1'] };
     if (tls && proxyProtocol) {
-      const context = createSecureContext({ key: pem(tls.key), cert: pem(tls.cert) });
       this.alpn = alpn.ALPNProtocols;
       this.server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
         this.acceptProxied(socket, proxyProtocol, context),
@@ -94,7 +100,12 @@ export class ClientListener implements ClientConnectionOwner {
       this.server = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
     }
     const shortest = Math.min(
-      ...[limits.headersTimeout, limits.requestTimeout, limits.keepAliveTimeout].filter((t) => t > 0),
+      ...[
+        limits.headersTimeout,
+        limits.requestTimeout,
+        limits.keepAliveTimeout,
+        proxyProtocol?.timeout ?? 0,
+      ].filter((t) => t > 0),
       30_000,
     );
     // Deadlines are honoured to within a quarter of the shortest one.
@@ -131,7 +142,7 @@ export class ClientListener implements ClientConnectionOwner {
   /** Closes connections that wait for a request with nothing of it received. */
   closeIdle(): void {
     for (const connection of this.connections) if (connection.idle) connection.socket.destroy();
-    for (const socket of this.awaitingHeader) socket.destroy();
+    this.proxyHeaders?.closeAll();
     for (const socket of this.undecided.keys()) socket.destroy();
     this.http2?.closeIdle();
   }
@@ -139,7 +150,7 @@ export class ClientListener implements ClientConnectionOwner {
   /** Closes every connection. */
   closeAll(): void {
     for (const connection of this.connections) connection.socket.destroy();
-    for (const socket of this.awaitingHeader) socket.destroy();
+    this.proxyHeaders?.closeAll();
     for (const socket of this.undecided.keys()) socket.destroy();
     this.http2?.closeAll();
   }
@@ -178,17 +189,7 @@ export class ClientListener implements ClientConnectionOwner {
       this.serve(socket, context, undefined);
       return;
     }
-    this.awaitingHeader.add(socket);
-    socket.once('close', () => this.awaitingHeader.delete(socket));
-    readProxyHeader(
-      socket,
-      proxyProtocol.timeout,
-      (header) => {
-        this.awaitingHeader.delete(socket);
-        this.serve(socket, context, relayedAddress(header));
-      },
-      () => this.handler.onProxyHeaderRefused(),
-    );
+    this.proxyHeaders!.read(socket);
   }
 
   /**
@@ -273,6 +274,7 @@ export class ClientListener implements ClientConnectionOwner {
   private checkDeadlines(): void {
     const now = Date.now();
     for (const connection of this.connections) connection.check(now);
+    this.proxyHeaders?.check();
     const http2 = this.http2;
     if (http2 === undefined) return;
     http2.check(now);

@@ -24,15 +24,32 @@ export function compileTrustProxy(option: boolean | number | readonly string[] |
     if (slash === -1) list.addAddress(address, family);
     else list.addSubnet(address, Number(entry.slice(slash + 1)), family);
   }
+  // `BlockList.check` builds a `SocketAddress` (a native object) on every call, which made the check a larger
+  // part of a connection's cost than reading its PROXY header; peers are few, so their answers are kept, up to
+  // a bound that a flood of distinct addresses only empties.
+  const known = new Map<string, boolean>();
   return (address) => {
+    const cached = known.get(address);
+    if (cached !== undefined) return cached;
     const normalized = normalizeAddress(address);
+    let trusted: boolean;
     try {
-      return list.check(normalized, isIPv6(normalized) ? 'ipv6' : 'ipv4');
+      trusted = list.check(normalized, isIPv6(normalized) ? 'ipv6' : 'ipv4');
     } catch {
-      return false;
+      trusted = false;
     }
+    // Only what could be an address is kept, so no caller can fill the memo with long strings.
+    if (address.length > longestAddress) return trusted;
+    if (known.size >= trustCacheSize) known.clear();
+    known.set(address, trusted);
+    return trusted;
   };
 }
+
+/** How many peer addresses a trust list remembers its answer for. */
+const trustCacheSize = 1024;
+/** The longest address text worth remembering: an IPv6 address with an embedded IPv4 one and a zone. */
+const longestAddress = 64;
 
 /**
  * Works out who the client is from the forwarding chain (`X-Forwarded-For` entries then the socket peer), walking
