@@ -114,6 +114,11 @@ describe('HTTP/2 requests RFC 9113 §8 calls malformed', () => {
   it('resets a stream whose DATA disagrees with its content-length, and aborts the upstream request', async () => {
     let aborted = 0;
     const backend = await startBackend('b', (req, res) => {
+      // Uploads are held open so the balancer must abort them; a GET is answered.
+      if (req.method === 'GET') {
+        res.end('ok');
+        return;
+      }
       req.resume();
       req.on('aborted', () => aborted++);
       res.on('close', () => {
@@ -129,10 +134,19 @@ describe('HTTP/2 requests RFC 9113 §8 calls malformed', () => {
     raw.write(frame(FrameType.DATA, Flag.END_STREAM, 1, Buffer.from('12345')));
     expect(await raw.reset(1)).toBe(NGHTTP2_PROTOCOL_ERROR);
     await until(() => aborted > 0);
-    // Too much DATA is malformed too.
+    // Too much DATA is malformed too. Node 20's nghttp2 lets the balancer reset the stream; Node 24's treats it
+    // as an error of the whole connection and ends it with GOAWAY. Either way the attacker's request never
+    // completes, and other clients are served.
     raw.write(headers(3, block(fields.map(([n, v]) => [n, n === ':path' ? '/two' : v])), false));
     raw.write(frame(FrameType.DATA, 0, 3, Buffer.from('0123456789ABC')));
-    expect(await raw.reset(3)).toBe(NGHTTP2_PROTOCOL_ERROR);
+    const ended = await raw.waitFor(
+      (f) => (f.type === FrameType.RST_STREAM && f.stream === 3) || f.type === FrameType.GOAWAY,
+    );
+    if (ended?.type === FrameType.RST_STREAM)
+      expect(ended.payload.readUInt32BE(0)).toBe(NGHTTP2_PROTOCOL_ERROR);
+    expect(raw.frames.some((f) => f.type === FrameType.HEADERS && f.stream === 3)).toBe(false);
+    const other = await h2Session(`http://127.0.0.1:${port}`);
+    expect((await h2Request(other, { ':method': 'GET', ':path': '/' })).status).toBe(200);
   });
 });
 
