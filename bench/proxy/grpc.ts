@@ -6,11 +6,11 @@
 //   node --import tsx bench/proxy/grpc.ts [--calls 40000] [--runs 3]
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canPin, cpuSeconds, freePort, pinTo, waitForPort } from './processes.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -19,26 +19,11 @@ const option = (name: string, fallback: number): number => {
 };
 const CALLS = option('--calls', 40_000);
 const RUNS = option('--runs', 3);
-const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const pinned = cpus().length >= 2;
+const pinned = canPin;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / ticks;
-}
-
 function pin(pid: number, cpu: number): void {
-  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
+  if (pinned) pinTo(pid, cpu);
 }
 
 async function started(child: ChildProcess): Promise<void> {
@@ -48,18 +33,6 @@ async function started(child: ChildProcess): Promise<void> {
       throw new Error('a bench process exited before it was ready');
     }),
   ]);
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      execFileSync('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { stdio: 'ignore' });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`nothing listens on ${port}`);
 }
 
 /** One framed lbtest.EchoRequest { text: "hello" }: the 5-byte gRPC prefix, then the protobuf bytes. */
@@ -142,7 +115,7 @@ ${servers}
 `,
     );
     const proc = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
-    await waitForPort(port);
+    await waitForPort(port, proc);
     pin(proc.pid!, 0);
     return {
       pid: proc.pid!,

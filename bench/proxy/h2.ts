@@ -8,13 +8,13 @@
 //   node --import tsx bench/proxy/h2.ts                 # 3 interleaved rounds of 10 s
 //   node --import tsx bench/proxy/h2.ts --quick         # 1 round of 3 s
 //   node --import tsx bench/proxy/h2.ts --rounds 5 --seconds 8 --only lb-h2c,haproxy-h2c
-import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canPin, cpuSeconds, freePort, pinTo, stopChild, waitForPort } from './processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -23,9 +23,7 @@ const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) 
 const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
 const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
 const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
-const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const has = (tool: string) => spawnSync('which', [tool]).status === 0;
-const pinned = !args.includes('--no-pin') && has('taskset') && cpus().length >= 2;
+const pinned = !args.includes('--no-pin') && canPin;
 const SUT_CPU = 0;
 const LOAD_CPU = 1;
 /** h2load's load: 8 connections with up to 8 streams each, 64 in flight as wrk's 64 connections in run.ts. */
@@ -50,43 +48,8 @@ interface Result {
   util: number;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
-}
-
 function pin(pid: number, cpu: number): void {
-  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => resolve(socket.destroy() !== undefined));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`port ${port} never opened`);
+  if (pinned) pinTo(pid, cpu);
 }
 
 async function forkReady(

@@ -29,6 +29,12 @@ export function cpuTimes(pid: number): { user: number; sys: number } {
   return { user: Number(fields[11]) / ticks, sys: Number(fields[12]) / ticks };
 }
 
+/** User plus system CPU seconds of a process so far. */
+export function cpuSeconds(pid: number): number {
+  const { user, sys } = cpuTimes(pid);
+  return user + sys;
+}
+
 /** Moves every thread of `pid` to `cpu`. */
 export function pinTo(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });

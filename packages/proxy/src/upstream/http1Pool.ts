@@ -1,6 +1,7 @@
-import type { Backend, BackendId } from '@lb/core';
+import type { Backend } from '@lb/core';
 import { backendTls } from '../protocol/tls/connectBackend.js';
 import { type ConnectionOwner, Http1Connection } from './http1Connection.js';
+import { PerBackendPools } from './perBackendPools.js';
 import type {
   UpstreamClient,
   UpstreamConnectionObserver,
@@ -177,14 +178,14 @@ class BackendPool implements ConnectionOwner {
  * parser ({@link ResponseParser}), one write per request head, and no per-request allocation beyond the
  * exchange itself.
  */
-export class Http1Pool implements UpstreamClient {
-  private readonly pools = new Map<BackendId, BackendPool>();
-
+export class Http1Pool extends PerBackendPools<BackendPool> implements UpstreamClient {
   /** @param observer told about every connection that opens or closes, for per-backend metrics */
   constructor(
     private readonly options: UpstreamPoolOptions,
     private readonly observer?: UpstreamConnectionObserver,
-  ) {}
+  ) {
+    super();
+  }
 
   request(backend: Backend, init: UpstreamRequestInit, handlers: UpstreamHandlers): UpstreamExchange {
     let pool = this.pools.get(backend.id);
@@ -193,19 +194,5 @@ export class Http1Pool implements UpstreamClient {
       this.pools.set(backend.id, pool);
     }
     return pool.request(init, handlers);
-  }
-
-  forget(id: BackendId): void {
-    this.pools.get(id)?.retire();
-    this.pools.delete(id);
-  }
-
-  stats(): UpstreamPoolStats[] {
-    return [...this.pools.values()].map((pool) => pool.stats());
-  }
-
-  close(): void {
-    for (const pool of this.pools.values()) pool.retire();
-    this.pools.clear();
   }
 }

@@ -1,7 +1,8 @@
-import type { Backend, BackendId, UpstreamTlsOptions } from '@lb/core';
+import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { backendProtocol, http2Tls } from '../protocol/http2/backendProtocol.js';
 import { Http2Connection, MAX_STREAMS_PER_SESSION, type SessionOwner } from './http2Connection.js';
 import { type ExchangeOwner, Http2Exchange } from './http2Exchange.js';
+import { PerBackendPools } from './perBackendPools.js';
 import type {
   UpstreamClient,
   UpstreamConnectionObserver,
@@ -172,14 +173,14 @@ class BackendSessions implements SessionOwner, ExchangeOwner {
  * Sessions without a stream close after the idle timeout. Streams a GOAWAY or `REFUSED_STREAM` shows were never
  * processed go out again on another session; everything else fails with the same kinds as `Http1Pool`.
  */
-export class Http2Pool implements UpstreamClient {
-  private readonly pools = new Map<BackendId, BackendSessions>();
-
+export class Http2Pool extends PerBackendPools<BackendSessions> implements UpstreamClient {
   /** @param observer told about every session that opens or closes, for per-backend metrics */
   constructor(
     private readonly options: UpstreamPoolOptions,
     private readonly observer?: UpstreamConnectionObserver,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Sends `init` to `backend` over HTTP/2: `h2` over TLS, `h2c` over cleartext TCP. */
   requestOver(
@@ -200,19 +201,5 @@ export class Http2Pool implements UpstreamClient {
   request(backend: Backend, init: UpstreamRequestInit, handlers: UpstreamHandlers): UpstreamExchange {
     const protocol = backendProtocol(backend, this.options.protocol ?? 'h2c');
     return this.requestOver(protocol === 'h2' ? 'h2' : 'h2c', backend, init, handlers);
-  }
-
-  forget(id: BackendId): void {
-    this.pools.get(id)?.retire();
-    this.pools.delete(id);
-  }
-
-  stats(): UpstreamPoolStats[] {
-    return [...this.pools.values()].map((pool) => pool.stats());
-  }
-
-  close(): void {
-    for (const pool of this.pools.values()) pool.retire();
-    this.pools.clear();
   }
 }
