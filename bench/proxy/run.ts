@@ -1,7 +1,9 @@
 // Proxy benchmark: wrk at 64 keep-alive connections against direct, nginx, HAProxy, http-proxy, a bare
 // http.request proxy and our LoadBalancer (roundRobin, leastConnections), over plain HTTP and, for nginx, HAProxy
 // and the LoadBalancer, over HTTPS (TLS terminated by the proxy; backends stay plain HTTP). `node-floor` rows are
-// a Node server answering by itself: the cost of Node's socket (and TLS) machinery, below any Node proxy. Reports rps, p50/p99
+// a Node server answering by itself: the cost of Node's socket (and TLS) machinery, below any Node proxy; `node-pipe`
+// rows copy bytes between each client and its own backend connection without parsing: the socket work of a
+// keep-alive proxy, the floor of any proxy written on Node. Reports rps, p50/p99
 // and the CPU seconds the process under test spends per 100k requests (utime + stime from /proc/<pid>/stat).
 //
 // Pinning (when `taskset` exists and there are 2+ CPUs): the process under test on CPU 0, wrk and both backends
@@ -330,6 +332,10 @@ const configs: Config[] = [
   nodeConfig('node-floor', 'Node net server answering itself (no proxying)', 'floor.mjs'),
   ...(cert
     ? [nodeConfig('node-floor-tls', 'Node tls server answering itself', 'floor.mjs', [], tlsEnv, true)]
+    : []),
+  nodeConfig('node-pipe', 'Node net pipe, one backend connection per client, no parsing', 'pipeFloor.mjs'),
+  ...(cert
+    ? [nodeConfig('node-pipe-tls', 'Node tls → net pipe, no parsing', 'pipeFloor.mjs', [], tlsEnv, true)]
     : []),
   nodeConfig('http-proxy', 'http-proxy 1.18 + Agent(64)', 'httpProxy.mjs'),
   nodeConfig('bare', 'bare http.request + Agent(64)', 'bareProxy.mjs'),
