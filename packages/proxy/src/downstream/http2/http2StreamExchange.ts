@@ -27,6 +27,13 @@ const connectionSpecific: ReadonlySet<string> = new Set([
   'te',
 ]);
 
+/**
+ * The options of `respond` for a body that ends with trailers (every gRPC answer), frozen: Node copies them with a
+ * spread and sets `endStream` on the copy, and on Node 20 (V8 11.3) a property added to the spread copy of an
+ * ordinary object costs microseconds, to that of a frozen one nothing.
+ */
+const withTrailers = Object.freeze({ waitForTrailers: true });
+
 /** What the exchange tells the session it belongs to. */
 export interface Http2StreamOwner extends DownstreamConnection {
   /** The stream is gone; `abandoned`: the client reset it (or the session died) before the response ended. */
@@ -286,7 +293,7 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.respond(head, { endStream: true });
       return;
     }
-    this.respond(head, this.trailered ? { waitForTrailers: true } : {});
+    this.respond(head, this.trailered ? withTrailers : {});
     if (this.trailered) this.stream.once('wantTrailers', () => this.sendTrailers());
   }
 
