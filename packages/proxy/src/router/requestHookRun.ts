@@ -1,5 +1,6 @@
 import { LbError } from '@lb/core';
 import type { OnResponseHook, RequestHookContext, ResponseHookContext } from '../options/requestHooks.js';
+import { fieldValue, isGrpcContentType } from '../protocol/grpc/grpcRequest.js';
 import { headerList } from './headerList.js';
 
 /** A direct answer set by an `onRequest` hook. */
@@ -7,6 +8,12 @@ export interface HookAnswer {
   readonly status: number;
   readonly headers: readonly string[];
   readonly body: string;
+}
+
+/** Whether a hook answered in gRPC's own terms (a gRPC `content-type`), so it is relayed as it stands. */
+export function isGrpcAnswer(answer: HookAnswer): boolean {
+  const type = fieldValue(answer.headers, 'content-type');
+  return type !== undefined && isGrpcContentType(type);
 }
 
 const framing = new Set(['content-length', 'transfer-encoding']);
