@@ -133,4 +133,61 @@ describe('PINGs on upstream HTTP/2 sessions (upstreamPing)', () => {
     await once(request, 'end');
     expect(body).toBe('event-end');
   }, 30_000);
+  it('a session held back by a client that does not read is PINGed, answers, and is not cut', async () => {
+    const pings: number[] = [];
+    let sessions = 0;
+    let blocked = false;
+    const total = 16 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const server = createServer();
+    server.on('session', (session: ServerHttp2Session) => {
+      sessions++;
+      session.on('error', () => {});
+      session.on('ping', () => pings.push(Date.now()));
+    });
+    server.on('stream', (stream) => {
+      stream.on('error', () => {});
+      stream.respond({ ':status': 200 });
+      let sent = 0;
+      const more = (): void => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!stream.write(chunk)) {
+            blocked = true;
+            stream.once('drain', more);
+            return;
+          }
+        }
+        stream.end();
+      };
+      more();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onCleanup(() => new Promise((resolve) => server.close(resolve)));
+    const backend: Backend = {
+      id: 'firehose',
+      host: '127.0.0.1',
+      port: (server.address() as { port: number }).port,
+      protocol: 'h2c',
+    };
+    const { port } = await startBalancer([backend], {
+      http2: true,
+      upstreamPing: { interval: 50, timeout: 2_000 },
+    });
+    const session = connect(`http://127.0.0.1:${port}`);
+    onCleanup(() => session.destroy());
+    const request = session.request({ ':method': 'GET', ':path': '/big' });
+    request.pause();
+    // Flow control stops the backend, its session goes silent, and the balancer asks whether it is alive.
+    await until(() => blocked && pings.length >= 1, 10_000);
+    let received = 0;
+    request.on('data', (c: Buffer) => {
+      received += c.length;
+    });
+    request.resume();
+    await once(request, 'end');
+    expect(received).toBe(total);
+    expect(sessions).toBe(1);
+  }, 30_000);
 });

@@ -50,7 +50,8 @@ export class SessionPing {
   }
 
   private tick(): void {
-    if (this.deadline !== undefined || this.session.destroyed || this.session.closed) return;
+    // A closing session (GOAWAY, reaped) is still PINGed: its last streams wait on the backend as much as any.
+    if (this.deadline !== undefined || this.session.destroyed) return;
     const read = this.bytesRead();
     if (read !== this.bytesSeen) {
       this.bytesSeen = read;
