@@ -116,6 +116,7 @@ describe('gRPC calls the balancer answers itself', () => {
         if (who === 'stranger') ctx.respond(403, {}, 'accès refusé ✓');
         else if (who === 'anonymous') ctx.respond(401);
         else if (who === 'flood') ctx.respond(429, { 'retry-after': '1' }, 'slow down');
+        else if (who === 'huge') ctx.respond(403, {}, `é\r\n%${'✓'.repeat(40_000)}`);
         else if (who === 'grpc') {
           // An answer in gRPC's own terms is relayed as it stands.
           ctx.respond(200, {
@@ -151,6 +152,11 @@ describe('gRPC calls the balancer answers itself', () => {
     expect([flood?.code, flood?.details]).toEqual([grpc.status.UNAVAILABLE, 'slow down']);
     const own = await call('grpc');
     expect([own?.code, own?.details]).toEqual([grpc.status.FAILED_PRECONDITION, 'not yet']);
+    const huge = await call('huge');
+    // A body too long for a header is clipped, not allowed to cost the client its status.
+    expect(huge?.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(huge?.details.startsWith('é\r\n%✓✓')).toBe(true);
+    expect(huge?.details.endsWith('✓…')).toBe(true);
     expect(server.calls).toBe(0);
     expect(await call('friend')).toBeNull();
     expect(server.calls).toBe(1);

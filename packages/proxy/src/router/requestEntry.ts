@@ -6,6 +6,7 @@ import type { ClientRequestHandler } from '../downstream/clientListener.js';
 import type { DownstreamExchange } from '../downstream/downstreamExchange.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
+import { clipGrpcMessage } from '../protocol/grpc/grpcMessage.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { clientAddressOf } from '../protocol/http1/trustProxy.js';
@@ -131,7 +132,8 @@ export class RequestEntry implements ClientRequestHandler {
     const answer = run.answer;
     if (answer !== undefined && exchange.grpc === true && !isGrpcAnswer(answer)) {
       // A gRPC client reads no body: the status stands for what the hook meant, its body is the message.
-      const message = answer.body === '' ? `the balancer answered HTTP ${answer.status}` : answer.body;
+      const message =
+        answer.body === '' ? `the balancer answered HTTP ${answer.status}` : clipGrpcMessage(answer.body);
       this.refused(exchange, exchange.sendError(answer.status, message));
       return;
     }
