@@ -50,8 +50,9 @@ export class SessionPing {
   }
 
   private tick(): void {
-    // A closing session (GOAWAY, reaped) is still PINGed: its last streams wait on the backend as much as any.
-    if (this.deadline !== undefined || this.session.destroyed) return;
+    // Node cancels a PING on a closing session (after a GOAWAY, or reaped): its last streams are bounded by
+    // `responseTimeout` and `idleTimeout` alone.
+    if (this.deadline !== undefined || this.session.destroyed || this.session.closed) return;
     const read = this.bytesRead();
     if (read !== this.bytesSeen) {
       this.bytesSeen = read;
