@@ -1,6 +1,9 @@
 import type { ClientHttp2Session } from 'node:http2';
 import { LbError } from '@lb/core';
 
+/** Checks per interval: a session is PINGed between 1 and 1 + 1/TICKS intervals after its last byte. */
+const TICKS = 4;
+
 /** When a session is PINGed and how long its backend has to answer, in milliseconds. */
 export interface SessionPingTimes {
   readonly interval: number;
@@ -9,8 +12,8 @@ export interface SessionPingTimes {
 
 /**
  * The keepalive of one upstream HTTP/2 session (Envoy's `connection_keepalive`, grpc-js's `keepaliveTimeMs`):
- * every `interval` it looks whether the socket read anything; after a whole interval of silence it sends a
- * PING, and destroys the session with `LB_ERR_UPSTREAM_PING_TIMEOUT` when no acknowledgement comes within
+ * {@link TICKS} times an interval it looks whether the socket read anything; after a whole interval of silence it
+ * sends a PING, and destroys the session with `LB_ERR_UPSTREAM_PING_TIMEOUT` when no acknowledgement comes within
  * `timeout`, so a backend that froze without closing stops holding calls.
  *
  * Silence is read off the socket's byte count, so a busy session costs no PING and no per-frame work. After an
@@ -22,6 +25,8 @@ export class SessionPing {
   private readonly timer: NodeJS.Timeout;
   private deadline: NodeJS.Timeout | undefined;
   private bytesSeen = 0;
+  /** Checks in a row that found nothing read. */
+  private silentTicks = 0;
   /** Something was heard or a stream opened since the last acknowledged PING. */
   private armed = true;
 
@@ -30,7 +35,7 @@ export class SessionPing {
     private readonly times: SessionPingTimes,
   ) {
     this.bytesSeen = this.bytesRead();
-    this.timer = setInterval(() => this.tick(), times.interval).unref();
+    this.timer = setInterval(() => this.tick(), times.interval / TICKS).unref();
   }
 
   /** A stream went out on the session: its answer is awaited, so silence from here is worth a PING. */
@@ -56,10 +61,11 @@ export class SessionPing {
     const read = this.bytesRead();
     if (read !== this.bytesSeen) {
       this.bytesSeen = read;
+      this.silentTicks = 0;
       this.armed = true;
       return;
     }
-    if (this.armed) this.ping();
+    if (++this.silentTicks >= TICKS && this.armed) this.ping();
   }
 
   private ping(): void {
@@ -69,6 +75,7 @@ export class SessionPing {
       if (err !== null) return;
       // The acknowledgement itself was read: silence is counted from it.
       this.bytesSeen = this.bytesRead();
+      this.silentTicks = 0;
       this.armed = false;
     });
     if (!sent) return;
