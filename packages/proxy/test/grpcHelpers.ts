@@ -98,6 +98,11 @@ export interface EchoServer {
   readonly onCancel: Array<() => void>;
   /** Called once each when a server stream first has to wait for the client to read (backpressure). */
   readonly onBlocked: Array<(sent: number) => void>;
+  /**
+   * Called once each when a client stream whose first message is `hold` arrives: the server stops reading it
+   * (backpressure) until `resume` is called, and then answers with counts instead of the texts.
+   */
+  readonly onHeld: Array<(resume: () => void) => void>;
   /** Milliseconds each call had left by its deadline when it arrived (`Infinity` without one). */
   readonly deadlinesLeftMs: number[];
 }
@@ -117,6 +122,7 @@ export async function startEchoServer(
     cancelled: 0,
     onCancel: [],
     onBlocked: [],
+    onHeld: [],
     deadlinesLeftMs: [],
   };
   const watch = (call: {
@@ -168,8 +174,22 @@ export async function startEchoServer(
     ) => {
       watch(call);
       const texts: string[] = [];
-      call.on('data', (req: EchoRequest) => texts.push(req.text));
-      call.on('end', () => (failure ? reply(failure) : reply(null, { text: texts.join(','), backend: id })));
+      let held = false;
+      let bytes = 0;
+      call.on('data', (req: EchoRequest) => {
+        if (texts.length === 0 && !held && req.text === 'hold') {
+          held = true;
+          call.pause();
+          for (const fn of state.onHeld.splice(0)) fn(() => call.resume());
+          return;
+        }
+        if (held) bytes += req.text.length;
+        else texts.push(req.text);
+      });
+      call.on('end', () => {
+        if (failure) reply(failure);
+        else reply(null, { text: held ? `held, then read ${bytes} bytes` : texts.join(','), backend: id });
+      });
     },
     Bidi: (call: grpc.ServerDuplexStream<EchoRequest, EchoReply>) => {
       watch(call);

@@ -172,4 +172,78 @@ describe('gRPC backpressure', () => {
     child.send('stop');
     await once(child, 'exit');
   }, 90_000);
+  it('a client stream of 128 MiB to a backend that stops reading: the client waits, the balancer’s memory stays bounded', async () => {
+    const server = await startEchoServer('sink');
+    const child = fork(
+      fileURLToPath(new URL('./fixtures/balancerChild.ts', import.meta.url)),
+      [String(server.backend.port), 'h2c'],
+      { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    onCleanup(() => child.kill('SIGKILL'));
+    const [hello] = (await once(child, 'message')) as [{ port: number }];
+    const client = echoClient(hello.port);
+    expect((await unary(client, { text: 'warm' }, soon())).error).toBeUndefined();
+    const baseline = await ask<number>(child, 'reset', 'reset');
+
+    const messageBytes = 64 * 1024;
+    const count = 2048;
+    const payload = 'y'.repeat(messageBytes);
+    const held = new Promise<() => void>((resolve) => server.onHeld.push(resolve));
+    let written = 0;
+    // Stalled: the backend holds the stream and the client has waited 500 ms for a window that does not open.
+    let isHeld = false;
+    let waitingDrain = false;
+    let timer: NodeJS.Timeout | undefined;
+    let markStalled: () => void = () => {};
+    const stalled = new Promise<void>((resolve) => {
+      markStalled = resolve;
+    });
+    const armStall = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (isHeld && waitingDrain) markStalled();
+      }, 500);
+    };
+    onCleanup(() => clearTimeout(timer));
+    const replied = new Promise<EchoReply | undefined>((resolve, reject) => {
+      const call = client.ClientStream(soon(60_000), (err, r) => (err ? reject(err) : resolve(r)));
+      call.write({ text: 'hold' });
+      const more = (): void => {
+        while (written < count) {
+          written++;
+          if (!call.write({ text: payload })) {
+            waitingDrain = true;
+            armStall();
+            call.once('drain', () => {
+              waitingDrain = false;
+              clearTimeout(timer);
+              more();
+            });
+            return;
+          }
+        }
+        call.end();
+      };
+      more();
+    });
+    const resume = await held;
+    isHeld = true;
+    if (waitingDrain) armStall();
+    await stalled;
+    const heldPeak = await ask<number>(child, 'peak', 'peak');
+    // Flow control stopped the client long before the 128 MiB, and nothing on the way took the rest in.
+    expect(written).toBeLessThan(count / 4);
+    expect(heldPeak - baseline).toBeLessThan(32 * MiB);
+    const writtenWhenStalled = written;
+    resume();
+    const reply = await replied;
+    expect(reply?.text).toBe(`held, then read ${count * messageBytes} bytes`);
+    const peak = await ask<number>(child, 'peak', 'peak');
+    expect(peak - baseline).toBeLessThan(32 * MiB);
+    console.log(
+      `slow backend: client stalled after ${writtenWhenStalled} × 64 KiB; balancer RSS peak +${((heldPeak - baseline) / MiB).toFixed(1)} MiB while held, +${((peak - baseline) / MiB).toFixed(1)} MiB over 128 MiB relayed`,
+    );
+    child.send('stop');
+    await once(child, 'exit');
+  }, 90_000);
 });
