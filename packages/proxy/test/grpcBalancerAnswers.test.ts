@@ -116,6 +116,7 @@ describe('gRPC calls the balancer answers itself', () => {
         if (who === 'stranger') ctx.respond(403, {}, 'accès refusé ✓');
         else if (who === 'anonymous') ctx.respond(401);
         else if (who === 'flood') ctx.respond(429, { 'retry-after': '1' }, 'slow down');
+        else if (who === 'typed') ctx.respond(200, { 'content-type': 'application/grpc+proto' }, 'no status');
         else if (who === 'huge') ctx.respond(403, {}, `é\r\n%${'✓'.repeat(40_000)}`);
         else if (who === 'grpc') {
           // An answer in gRPC's own terms is relayed as it stands.
@@ -152,6 +153,9 @@ describe('gRPC calls the balancer answers itself', () => {
     expect([flood?.code, flood?.details]).toEqual([grpc.status.UNAVAILABLE, 'slow down']);
     const own = await call('grpc');
     expect([own?.code, own?.details]).toEqual([grpc.status.FAILED_PRECONDITION, 'not yet']);
+    // A gRPC type without a grpc-status is not a gRPC answer: a 200 that is not gRPC, UNKNOWN.
+    const typed = await call('typed');
+    expect([typed?.code, typed?.details]).toEqual([grpc.status.UNKNOWN, 'no status']);
     const huge = await call('huge');
     // A body too long for a header is clipped, not allowed to cost the client its status.
     expect(huge?.code).toBe(grpc.status.PERMISSION_DENIED);

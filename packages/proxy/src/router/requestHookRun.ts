@@ -10,10 +10,16 @@ export interface HookAnswer {
   readonly body: string;
 }
 
-/** Whether a hook answered in gRPC's own terms (a gRPC `content-type`), so it is relayed as it stands. */
+/**
+ * Whether a hook answered in gRPC's own terms, a trailers-only answer (a gRPC `content-type` and a
+ * `grpc-status`), so it is relayed as it stands; a gRPC type without a status would reach the client as a call
+ * that never ends properly.
+ */
 export function isGrpcAnswer(answer: HookAnswer): boolean {
   const type = fieldValue(answer.headers, 'content-type');
-  return type !== undefined && isGrpcContentType(type);
+  return (
+    type !== undefined && isGrpcContentType(type) && fieldValue(answer.headers, 'grpc-status') !== undefined
+  );
 }
 
 const framing = new Set(['content-length', 'transfer-encoding']);
