@@ -24,6 +24,7 @@ export const ErrorCode = {
   upstreamTimeout: 'LB_ERR_UPSTREAM_TIMEOUT',
   upstreamProtocol: 'LB_ERR_UPSTREAM_PROTOCOL',
   upstreamReset: 'LB_ERR_UPSTREAM_RESET',
+  upstreamPingTimeout: 'LB_ERR_UPSTREAM_PING_TIMEOUT',
   workerNotReady: 'LB_ERR_WORKER_NOT_READY',
   workerCrashLoop: 'LB_ERR_WORKER_CRASH_LOOP',
   allWorkersGivenUp: 'LB_ERR_ALL_WORKERS_GIVEN_UP',

@@ -28,6 +28,7 @@ export type {
   ProxyProtocolOptions,
   TlsOptions,
   UnderscoreHeaders,
+  UpstreamPingOptions,
 } from './loadBalancerOptions.js';
 export {
   isLoadBalancingStrategyName,

@@ -22,6 +22,8 @@ export const loadBalancerDefaults = Object.freeze({
   maxConnectionsPerBackend: 256,
   maxIdleConnectionsPerBackend: 64,
   upstreamIdleTimeout: 4000,
+  upstreamPingInterval: 10_000,
+  upstreamPingTimeout: 10_000,
   trustProxy: false,
   forwarded: false,
   via: 'lb',

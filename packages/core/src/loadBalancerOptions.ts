@@ -77,6 +77,14 @@ export interface LoadBalancerOptions {
    */
   upstreamIdleTimeout?: number;
   /**
+   * PING frames on the HTTP/2 sessions to backends (`h2c`, `h2`), as Envoy's `connection_keepalive` and grpc-js's
+   * `keepaliveTimeMs`: a session that has heard nothing from its backend for `interval` is sent a PING, and
+   * closed when the backend does not acknowledge it within `timeout`, so a backend that stopped answering
+   * without closing (a partition, a frozen process) loses its session instead of holding calls until they time
+   * out. `false` sends none. @default { interval: 10000, timeout: 10000 }
+   */
+  upstreamPing?: UpstreamPingOptions | false;
+  /**
    * Which peers may set the client address and the forwarded proto, host and port: `false` trusts none (the
    * socket address is the client), `true` trusts every hop, a number trusts that many hops counted from the
    * balancer, and a list trusts those addresses or CIDR ranges (`'10.0.0.0/8'`). @default false
@@ -107,6 +115,19 @@ export interface ProxyProtocolOptions {
   /** Addresses and CIDR ranges (`'10.0.0.0/8'`) whose connections must start with a PROXY header. */
   trusted: readonly string[];
   /** Milliseconds a trusted peer may take to send the whole header before the connection is closed. @default 5000 */
+  timeout?: number;
+}
+
+/** When the balancer PINGs an upstream HTTP/2 session, and how long it waits for the answer. */
+export interface UpstreamPingOptions {
+  /**
+   * Milliseconds a session may go without receiving anything from its backend before it is PINGed. A session
+   * whose backend answered the last PING is PINGed again only once it has heard from the backend or opened a
+   * stream since, so a quiet session costs one PING, not one per interval (gRPC servers close a connection
+   * PINGed too often without data). @default 10000
+   */
+  interval?: number;
+  /** Milliseconds to wait for the PING's acknowledgement before the session is closed. @default 10000 */
   timeout?: number;
 }
 
@@ -148,6 +169,7 @@ export const loadBalancerOptionKeys = Object.keys({
   maxConnectionsPerBackend: true,
   maxIdleConnectionsPerBackend: true,
   upstreamIdleTimeout: true,
+  upstreamPing: true,
   trustProxy: true,
   forwarded: true,
   via: true,

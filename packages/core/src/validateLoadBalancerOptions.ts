@@ -9,6 +9,7 @@ import {
 import {
   assertBoolean,
   assertInteger,
+  assertKnownKeys,
   assertNumber,
   assertOneOf,
   assertPort,
@@ -106,6 +107,24 @@ function validateProxyProtocol(value: unknown): void {
   if (timeout !== undefined) assertNumber(timeout, 'proxyProtocol.timeout', 1);
 }
 
+const upstreamPingKeys: ReadonlySet<string> = new Set(['interval', 'timeout']);
+
+function validateUpstreamPing(value: unknown): void {
+  if (value === false) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(
+      'LB_ERR_INVALID_OPTION',
+      'upstreamPing',
+      'must be false or an object such as { interval: 10000, timeout: 10000 }',
+      value,
+    );
+  }
+  assertKnownKeys(value, upstreamPingKeys, 'upstreamPing');
+  const { interval, timeout } = value as Record<string, unknown>;
+  if (interval !== undefined) assertNumber(interval, 'upstreamPing.interval', 1);
+  if (timeout !== undefined) assertNumber(timeout, 'upstreamPing.timeout', 1);
+}
+
 function validateTimeouts(o: LoadBalancerOptions): void {
   if (o.connectTimeout !== undefined) assertNumber(o.connectTimeout, 'connectTimeout', 1);
   const zeroDisables = [
@@ -161,6 +180,7 @@ export function validateLoadBalancerOptions(options: LoadBalancerOptions): LoadB
   if (o.maxIdleConnectionsPerBackend !== undefined) {
     assertInteger(o.maxIdleConnectionsPerBackend, 'maxIdleConnectionsPerBackend', 0);
   }
+  if (o.upstreamPing !== undefined) validateUpstreamPing(o.upstreamPing);
   if (o.trustProxy !== undefined) validateTrustProxy(o.trustProxy);
   if (o.forwarded !== undefined) assertBoolean(o.forwarded, 'forwarded');
   if (o.via !== undefined && o.via !== false && (typeof o.via !== 'string' || !token.test(o.via))) {

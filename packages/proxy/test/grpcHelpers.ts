@@ -34,6 +34,12 @@ export interface EchoClient extends grpc.Client {
     options: grpc.CallOptions,
     cb: (err: grpc.ServiceError | null, reply?: EchoReply) => void,
   ): grpc.ClientUnaryCall;
+  Unary(
+    req: EchoRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, reply?: EchoReply) => void,
+  ): grpc.ClientUnaryCall;
   Slow(
     req: EchoRequest,
     options: grpc.CallOptions,
@@ -47,11 +53,23 @@ export interface EchoClient extends grpc.Client {
   Bidi(options?: grpc.CallOptions): grpc.ClientDuplexStream<EchoRequest, EchoReply>;
 }
 
+/** How {@link echoClient} connects when not in plain HTTP/2 to `127.0.0.1`. */
+export interface EchoClientOptions {
+  /** `host:port` to dial instead of `127.0.0.1:<port>` (a name the server certificate holds, for TLS). */
+  readonly target?: string;
+  readonly credentials?: grpc.ChannelCredentials;
+  /** More grpc-js channel options (`grpc.max_receive_message_length`, …). */
+  readonly channelOptions?: grpc.ChannelOptions;
+}
+
 /** A grpc-js channel to `port` on loopback, plain HTTP/2; `channel` > 0 keeps channels apart (no sharing). */
-export function echoClient(port: number, channel = 0): EchoClient {
-  const client = new proto.lbtest.Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+export function echoClient(port: number, channel = 0, options: EchoClientOptions = {}): EchoClient {
+  const target = options.target ?? `127.0.0.1:${port}`;
+  const credentials = options.credentials ?? grpc.credentials.createInsecure();
+  const client = new proto.lbtest.Echo(target, credentials, {
     'grpc.lb_test_channel': channel,
     'grpc.use_local_subchannel_pool': 1,
+    ...options.channelOptions,
   }) as unknown as EchoClient;
   onCleanup(() => client.close());
   return client;
@@ -80,6 +98,11 @@ export interface EchoServer {
   readonly onCancel: Array<() => void>;
   /** Called once each when a server stream first has to wait for the client to read (backpressure). */
   readonly onBlocked: Array<(sent: number) => void>;
+  /**
+   * Called once each when a client stream whose first message is `hold` arrives: the server stops reading it
+   * (backpressure) until `resume` is called, and then answers with counts instead of the texts.
+   */
+  readonly onHeld: Array<(resume: () => void) => void>;
   /** Milliseconds each call had left by its deadline when it arrived (`Infinity` without one). */
   readonly deadlinesLeftMs: number[];
 }
@@ -87,11 +110,11 @@ export interface EchoServer {
 /** Starts a grpc-js server of the fixture service on an ephemeral loopback port, plain HTTP/2. */
 export async function startEchoServer(
   id: string,
-  options: { failWith?: grpc.status } = {},
+  options: { failWith?: grpc.status; serverOptions?: grpc.ServerOptions } = {},
 ): Promise<EchoServer> {
   const failure =
     options.failWith === undefined ? null : { code: options.failWith, details: `${id} fails on purpose` };
-  const server = new grpc.Server();
+  const server = new grpc.Server(options.serverOptions);
   const state: EchoServer = {
     backend: { id, host: '127.0.0.1', port: 0, protocol: 'h2c' },
     server,
@@ -99,6 +122,7 @@ export async function startEchoServer(
     cancelled: 0,
     onCancel: [],
     onBlocked: [],
+    onHeld: [],
     deadlinesLeftMs: [],
   };
   const watch = (call: {
@@ -150,8 +174,22 @@ export async function startEchoServer(
     ) => {
       watch(call);
       const texts: string[] = [];
-      call.on('data', (req: EchoRequest) => texts.push(req.text));
-      call.on('end', () => (failure ? reply(failure) : reply(null, { text: texts.join(','), backend: id })));
+      let held = false;
+      let bytes = 0;
+      call.on('data', (req: EchoRequest) => {
+        if (texts.length === 0 && !held && req.text === 'hold') {
+          held = true;
+          call.pause();
+          for (const fn of state.onHeld.splice(0)) fn(() => call.resume());
+          return;
+        }
+        if (held) bytes += req.text.length;
+        else texts.push(req.text);
+      });
+      call.on('end', () => {
+        if (failure) reply(failure);
+        else reply(null, { text: held ? `held, then read ${bytes} bytes` : texts.join(','), backend: id });
+      });
     },
     Bidi: (call: grpc.ServerDuplexStream<EchoRequest, EchoReply>) => {
       watch(call);

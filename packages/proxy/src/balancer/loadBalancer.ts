@@ -288,6 +288,7 @@ function httpGroupTransport(
       idleTimeout: options.upstreamIdleTimeout,
       tls: options.upstreamTls,
       protocol: options.upstreamProtocol,
+      ping: options.upstreamPing,
     },
     connections,
   );

@@ -175,3 +175,36 @@ describe("healthCheck type 'grpc'", () => {
     );
   });
 });
+
+describe('upstreamPing', () => {
+  it('is on by default, resolves partial settings, and is turned off with false', () => {
+    expect(resolveProxyOptions({}).upstreamPing).toEqual({ interval: 10_000, timeout: 10_000 });
+    expect(resolveProxyOptions({ upstreamPing: { timeout: 2000 } }).upstreamPing).toEqual({
+      interval: 10_000,
+      timeout: 2000,
+    });
+    expect(resolveProxyOptions({ upstreamPing: false }).upstreamPing).toBeUndefined();
+    expect(() =>
+      validateBalancerOptions(
+        { upstreamPing: { interval: 500, timeout: 250 }, groups: { api: { upstreamPing: false } } },
+        'LoadBalancer',
+      ),
+    ).not.toThrow();
+    expect(() => new ClusterConfig({ upstreamPing: { interval: 1000 } })).not.toThrow();
+  });
+
+  it('refuses misspelled names and bad values, naming the field', () => {
+    const nested = refusal({ upstreamPing: { intreval: 1000 } });
+    expect([nested.code, nested.field]).toEqual(['LB_ERR_INVALID_OPTION', 'intreval']);
+    expect(nested.message).toBe("upstreamPing has no option 'intreval'. Did you mean 'interval'?");
+    expect(refusal({ upstreamPng: {} }).message).toMatch(/Did you mean 'upstreamPing'\?/);
+    expect(refusal({ upstreamPing: true }).field).toBe('upstreamPing');
+    expect(refusal({ upstreamPing: [] }).field).toBe('upstreamPing');
+    expect(refusal({ upstreamPing: { interval: 0 } }).field).toBe('upstreamPing.interval');
+    expect(refusal({ upstreamPing: { timeout: '5s' } }).field).toBe('upstreamPing.timeout');
+    expect(refusal({ groups: { api: { upstreamPing: { timeout: -1 } } } }).field).toBe(
+      'upstreamPing.timeout',
+    );
+    expect(refusal({ upstreamPing: false }, 'TcpLoadBalancer').message).toMatch(/HTTP option/);
+  });
+});

@@ -27,6 +27,7 @@ export interface BackendGroupConfig
     | 'maxConnectionsPerBackend'
     | 'maxIdleConnectionsPerBackend'
     | 'upstreamIdleTimeout'
+    | 'upstreamPing'
   > {
   /** A built-in strategy name or your own `Strategy` object (one per group). @default the balancer's strategy */
   readonly strategy?: LoadBalancingStrategyName | Strategy;
@@ -59,6 +60,7 @@ const groupKeys: ReadonlySet<string> = new Set([
   'maxConnectionsPerBackend',
   'maxIdleConnectionsPerBackend',
   'upstreamIdleTimeout',
+  'upstreamPing',
   'upstreamTls',
   'upstreamProtocol',
 ] satisfies (keyof BackendGroupConfig)[]);

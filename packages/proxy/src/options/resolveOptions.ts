@@ -37,6 +37,8 @@ export interface ResolvedProxyOptions extends ResolvedResilienceOptions {
   readonly maxConnectionsPerBackend: number;
   readonly maxIdleConnectionsPerBackend: number;
   readonly upstreamIdleTimeout: number;
+  /** PINGs on upstream HTTP/2 sessions; off when undefined. */
+  readonly upstreamPing: { readonly interval: number; readonly timeout: number } | undefined;
   readonly trust: TrustPredicate;
   readonly forwarded: boolean;
   readonly via: string | false;
@@ -81,6 +83,13 @@ export function resolveProxyOptions(config: Readonly<LoadBalancerConfig>): Resol
     maxConnectionsPerBackend: o.maxConnectionsPerBackend ?? d.maxConnectionsPerBackend,
     maxIdleConnectionsPerBackend: o.maxIdleConnectionsPerBackend ?? d.maxIdleConnectionsPerBackend,
     upstreamIdleTimeout: o.upstreamIdleTimeout ?? d.upstreamIdleTimeout,
+    upstreamPing:
+      o.upstreamPing === false
+        ? undefined
+        : {
+            interval: o.upstreamPing?.interval ?? d.upstreamPingInterval,
+            timeout: o.upstreamPing?.timeout ?? d.upstreamPingTimeout,
+          },
     trust: compileTrustProxy(o.trustProxy ?? d.trustProxy),
     forwarded: o.forwarded ?? d.forwarded,
     via: o.via ?? d.via,

@@ -6,13 +6,14 @@ import type { ClientRequestHandler } from '../downstream/clientListener.js';
 import type { DownstreamExchange } from '../downstream/downstreamExchange.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
+import { clipGrpcMessage } from '../protocol/grpc/grpcMessage.js';
 import { buildRequestHeaders, type ForwardedRequestHeaders } from '../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import { clientAddressOf } from '../protocol/http1/trustProxy.js';
 import { httpLogEntry } from './httpLogEntry.js';
 import { ProxyExchange } from './proxyExchange.js';
 import type { ProxyHooks } from './proxyHooks.js';
-import { RequestHookRun } from './requestHookRun.js';
+import { isGrpcAnswer, RequestHookRun } from './requestHookRun.js';
 import { applyTracing } from './requestIds.js';
 import { tunnelUpgrade } from './upgradeTunnel.js';
 
@@ -129,6 +130,13 @@ export class RequestEntry implements ClientRequestHandler {
       return;
     }
     const answer = run.answer;
+    if (answer !== undefined && exchange.grpc === true && !isGrpcAnswer(answer)) {
+      // A gRPC client reads no body: the status stands for what the hook meant, its body is the message.
+      const message =
+        answer.body === '' ? `the balancer answered HTTP ${answer.status}` : clipGrpcMessage(answer.body);
+      this.refused(exchange, exchange.sendError(answer.status, message));
+      return;
+    }
     if (answer !== undefined) {
       const body = Buffer.from(answer.body, 'utf8');
       exchange.writeHead(

@@ -1,5 +1,6 @@
 import { LbError } from '@lb/core';
 import type { OnResponseHook, RequestHookContext, ResponseHookContext } from '../options/requestHooks.js';
+import { fieldValue, isGrpcContentType } from '../protocol/grpc/grpcRequest.js';
 import { headerList } from './headerList.js';
 
 /** A direct answer set by an `onRequest` hook. */
@@ -7,6 +8,18 @@ export interface HookAnswer {
   readonly status: number;
   readonly headers: readonly string[];
   readonly body: string;
+}
+
+/**
+ * Whether a hook answered in gRPC's own terms, a trailers-only answer (a gRPC `content-type` and a
+ * `grpc-status`), so it is relayed as it stands; a gRPC type without a status would reach the client as a call
+ * that never ends properly.
+ */
+export function isGrpcAnswer(answer: HookAnswer): boolean {
+  const type = fieldValue(answer.headers, 'content-type');
+  return (
+    type !== undefined && isGrpcContentType(type) && fieldValue(answer.headers, 'grpc-status') !== undefined
+  );
 }
 
 const framing = new Set(['content-length', 'transfer-encoding']);

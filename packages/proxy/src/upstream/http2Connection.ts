@@ -2,6 +2,7 @@ import type { ClientHttp2Session } from 'node:http2';
 import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { connectSession, sessionFailureReason } from '../protocol/http2/connectSession.js';
 import type { Http2Exchange, StreamHost } from './http2Exchange.js';
+import { SessionPing, type SessionPingTimes } from './sessionPing.js';
 
 /** Our own cap on concurrent streams per session, whatever the backend allows (nghttp2's and Envoy's default is 100). */
 export const MAX_STREAMS_PER_SESSION = 100;
@@ -38,11 +39,14 @@ export class Http2Connection implements StreamHost {
   private pending: Http2Exchange[] = [];
   private lastError: Error | undefined;
   private everReady = false;
+  /** PINGs the session once ready, when `upstreamPing` is on. */
+  private keepalive: SessionPing | undefined;
 
   constructor(
     backend: Backend,
     tls: UpstreamTlsOptions | undefined,
     private readonly owner: SessionOwner,
+    private readonly ping: SessionPingTimes | undefined = undefined,
   ) {
     const opened = connectSession(backend, tls, { enablePush: false });
     this.session = opened.session;
@@ -81,6 +85,7 @@ export class Http2Connection implements StreamHost {
     }
     this.idleTicks = 0;
     this.streams.add(exchange);
+    this.keepalive?.streamOpened();
     exchange.start(this);
   }
 
@@ -128,6 +133,7 @@ export class Http2Connection implements StreamHost {
     if (this.state !== 'connecting') return;
     this.state = 'ready';
     this.everReady = true;
+    if (this.ping !== undefined) this.keepalive = new SessionPing(this.session, this.ping);
     this.owner.ready(this);
     const pending = this.pending.splice(0);
     let room = this.capacity;
@@ -151,6 +157,7 @@ export class Http2Connection implements StreamHost {
 
   private onClose(): void {
     this.state = 'closed';
+    this.keepalive?.stop();
     const pending = this.pending.splice(0);
     for (const exchange of pending) {
       const reason = sessionFailureReason(this.lastError);

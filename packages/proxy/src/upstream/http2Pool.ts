@@ -57,7 +57,7 @@ class BackendSessions implements SessionOwner, ExchangeOwner {
       }
     }
     if (this.retired || this.live() >= this.options.maxConnections) return false;
-    const session = new Http2Connection(this.backend, this.tls, this);
+    const session = new Http2Connection(this.backend, this.tls, this, this.options.ping);
     this.opened++;
     this.sessions.push(session);
     session.assign(exchange);

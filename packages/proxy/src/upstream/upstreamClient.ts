@@ -67,6 +67,8 @@ export interface UpstreamPoolOptions {
   readonly tls: UpstreamTlsOptions | undefined;
   /** The protocol of backends without a `protocol` of their own. @default 'http1' */
   readonly protocol?: UpstreamProtocol;
+  /** When HTTP/2 sessions are PINGed and how long the backend has to answer; none when undefined. */
+  readonly ping?: { readonly interval: number; readonly timeout: number } | undefined;
 }
 
 /** Told when a connection to a backend opens (connects) and when an opened one closes, for metrics. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeGrpcMessage, encodeGrpcMessage } from './grpcMessage.js';
+import { clipGrpcMessage, decodeGrpcMessage, encodeGrpcMessage } from './grpcMessage.js';
 
 describe('grpc-message percent-encoding', () => {
   it('leaves printable ASCII as it is, except %', () => {
@@ -28,5 +28,23 @@ describe('grpc-message percent-encoding', () => {
     expect(decodeGrpcMessage('%FF')).toBe('\ufffd');
     expect(decodeGrpcMessage('%C3')).toBe('\ufffd');
     expect(decodeGrpcMessage('plain')).toBe('plain');
+  });
+});
+
+describe('clipGrpcMessage', () => {
+  it('keeps a message that fits and clips one that does not, on whole characters', () => {
+    expect(clipGrpcMessage('short')).toBe('short');
+    expect(clipGrpcMessage('x'.repeat(1024))).toBe('x'.repeat(1024));
+    const clipped = clipGrpcMessage('x'.repeat(1025));
+    expect(clipped).toBe(`${'x'.repeat(1015)}…`);
+    expect(encodeGrpcMessage(clipped).length).toBe(1024);
+    for (const text of ['✓'.repeat(500), '😀'.repeat(300), `a${'%'.repeat(600)}`, 'é\r\n'.repeat(400)]) {
+      const out = clipGrpcMessage(text, 100);
+      expect(encodeGrpcMessage(out).length).toBeLessThanOrEqual(100);
+      expect(out.endsWith('…')).toBe(true);
+      expect(text.startsWith(out.slice(0, -1))).toBe(true);
+      // No half of a surrogate pair is left behind.
+      expect(decodeGrpcMessage(encodeGrpcMessage(out))).toBe(out);
+    }
   });
 });

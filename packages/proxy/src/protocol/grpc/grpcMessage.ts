@@ -54,3 +54,25 @@ export function decodeGrpcMessage(value: string): string {
   }
   return utf8.decode(Uint8Array.from(bytes));
 }
+
+/** Percent-encoded bytes of a `grpc-message` the balancer writes from text it did not make (a hook's answer). */
+const MAX_ENCODED_GRPC_MESSAGE = 1024;
+
+/**
+ * Shortens `message` (whole characters, ending in `…`) so that its percent-encoded form fits in `limit` bytes:
+ * a client refuses a header block past its metadata limit (8 KiB in grpc-js) by resetting the stream, and the
+ * status would be lost with it.
+ */
+export function clipGrpcMessage(message: string, limit = MAX_ENCODED_GRPC_MESSAGE): string {
+  if (encodeGrpcMessage(message).length <= limit) return message;
+  const ellipsis = encodeGrpcMessage('…').length;
+  let used = 0;
+  let end = 0;
+  for (const char of message) {
+    const size = encodeGrpcMessage(char).length;
+    if (used + size + ellipsis > limit) break;
+    used += size;
+    end += char.length;
+  }
+  return `${message.slice(0, end)}…`;
+}
