@@ -27,6 +27,14 @@ const connectionSpecific: ReadonlySet<string> = new Set([
   'te',
 ]);
 
+/** `respond()` options, shared: Node copies them and never keeps or changes the object given. */
+const respondPlain = Object.freeze({});
+const respondEnded = Object.freeze({ endStream: true });
+const respondTrailered = Object.freeze({ waitForTrailers: true });
+
+/** The stream's `error` listener: a reset or a session error ends the exchange through `close`. */
+function ignore(): void {}
+
 /** What the exchange tells the session it belongs to. */
 export interface Http2StreamOwner extends DownstreamConnection {
   /** The stream is gone; `abandoned`: the client reset it (or the session died) before the response ended. */
@@ -81,7 +89,18 @@ export class Http2StreamExchange implements DownstreamExchange {
   grpcStatus: number | undefined = undefined;
   /** The response head already ended the stream (a trailers-only gRPC answer): body bytes are dropped. */
   private headOnly = false;
-  private readonly flushPending = (): void => this.flushHead();
+  /** Whether a `drain` listener is on the stream: added the first time a write reports a full buffer. */
+  private drainWatched = false;
+  /**
+   * Exchanges whose head waits for the end of the tick (see {@link Http2StreamExchange.writeHead}): one queue and
+   * one microtask for all of them, rather than a closure and a microtask per stream.
+   */
+  private static heads: Http2StreamExchange[] = [];
+  private static readonly flushHeads = (): void => {
+    const heads = Http2StreamExchange.heads;
+    Http2StreamExchange.heads = [];
+    for (const exchange of heads) exchange.flushHead();
+  };
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -95,16 +114,18 @@ export class Http2StreamExchange implements DownstreamExchange {
   ) {
     this.grpc = isGrpcRequest(rawHeaders);
     stream.on('close', () => this.closed());
-    stream.on('error', () => {});
-    stream.on('drain', () => this.handlers?.onClientDrain());
-    // Trailers may come before the body is asked for (they are not held back with it).
-    stream.on('trailers', (fields: Record<string, string | string[] | undefined>) => {
-      for (const name of Object.keys(fields)) {
-        const value = fields[name];
-        if (value === undefined) continue;
-        for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
-      }
-    });
+    stream.on('error', ignore);
+    // Trailers may come before the body is asked for (they are not held back with it). A request without a body
+    // ended with its HEADERS frame, so no trailers can follow.
+    if (framing.kind !== 'none') {
+      stream.on('trailers', (fields: Record<string, string | string[] | undefined>) => {
+        for (const name of Object.keys(fields)) {
+          const value = fields[name];
+          if (value === undefined) continue;
+          for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
+        }
+      });
+    }
     // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window. A
     // `pause()` here would cost an error object per stream when the stream is later resumed and ended.
   }
@@ -188,14 +209,19 @@ export class Http2StreamExchange implements DownstreamExchange {
     this.trailered = !this.bodyless && contentLength === undefined;
     this.pendingHead = toHttp2Fields(headers, { ':status': status });
     // Sent with the first body bytes, or at the end of this tick for a streamed body.
-    queueMicrotask(this.flushPending);
+    if (Http2StreamExchange.heads.push(this) === 1) queueMicrotask(Http2StreamExchange.flushHeads);
   }
 
   write(chunk: Buffer): boolean {
     if (this.finished || this.headOnly || this.stream.destroyed) return true;
     this.flushHead();
-    if (this.bodyless || chunk.length === 0) return !this.stream.writableNeedDrain;
-    return this.stream.write(chunk);
+    const ok =
+      this.bodyless || chunk.length === 0 ? !this.stream.writableNeedDrain : this.stream.write(chunk);
+    if (!ok && !this.drainWatched) {
+      this.drainWatched = true;
+      this.stream.on('drain', () => this.handlers?.onClientDrain());
+    }
+    return ok;
   }
 
   end(chunk?: Buffer, rawTrailers: readonly string[] = []): void {
@@ -211,7 +237,7 @@ export class Http2StreamExchange implements DownstreamExchange {
     const body = chunk !== undefined && chunk.length > 0 && !this.bodyless ? chunk : undefined;
     if (head !== undefined && body === undefined && rawTrailers.length === 0) {
       this.pendingHead = undefined;
-      this.respond(head, { endStream: true });
+      this.respond(head, respondEnded);
     } else {
       this.trailers = rawTrailers;
       // Known now, though the trailers leave once the body has: the access log reads it when the call ends.
@@ -268,14 +294,14 @@ export class Http2StreamExchange implements DownstreamExchange {
     }
     this.grpcStatus = plan.status;
     this.headOnly = true;
-    this.respond(toHttp2Fields(headers, { ':status': 200 }), { endStream: true });
+    this.respond(toHttp2Fields(headers, { ':status': 200 }), respondEnded);
     return true;
   }
 
   private answerHeadOnly(status: number, message: string): void {
     this.grpcStatus = status;
     this.headOnly = true;
-    this.respond(grpcTrailersOnly(status, message), { endStream: true });
+    this.respond(grpcTrailersOnly(status, message), respondEnded);
   }
 
   private flushHead(): void {
@@ -283,16 +309,16 @@ export class Http2StreamExchange implements DownstreamExchange {
     if (head === undefined || this.stream.destroyed) return;
     this.pendingHead = undefined;
     if (this.bodyless) {
-      this.respond(head, { endStream: true });
+      this.respond(head, respondEnded);
       return;
     }
-    this.respond(head, this.trailered ? { waitForTrailers: true } : {});
+    this.respond(head, this.trailered ? respondTrailered : respondPlain);
     if (this.trailered) this.stream.once('wantTrailers', () => this.sendTrailers());
   }
 
   private respond(
     head: OutgoingHttpHeaders,
-    options: { endStream?: boolean; waitForTrailers?: boolean },
+    options: { readonly endStream?: boolean; readonly waitForTrailers?: boolean },
   ): void {
     try {
       this.stream.respond(head, options);
