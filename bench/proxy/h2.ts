@@ -10,6 +10,10 @@
 //   node --import tsx bench/proxy/h2.ts                 # 3 interleaved rounds of 10 s
 //   node --import tsx bench/proxy/h2.ts --quick         # 1 round of 3 s
 //   node --import tsx bench/proxy/h2.ts --rounds 5 --seconds 8 --only lb-h2c,haproxy-h2c
+//   node --import tsx bench/proxy/h2.ts --rate 4000 --only lb-h2c,lb-h2c@main --baseline main=DIR
+//       h2load paced at 4,000 requests/s in all (`--rps` per connection) instead of flat out: every row then
+//       serves the same rate, so CPU per request compares at the same batching even when other work takes
+//       CPU 0 (a row that cannot keep up serves fewer and says so in its rps)
 //   node --import tsx bench/proxy/h2.ts --baseline main=DIR
 //       adds an lb-h2c@main row: the balancer built in DIR (a copy of packages/proxy/dist whose node_modules
 //       resolve @lb/core and @lb/strategies) measured in the same run, interleaved with the others
@@ -36,6 +40,7 @@ const baselines = (option('--baseline') ?? '')
     return { label: label!, dir: resolve(dir!) };
   });
 const pinned = !args.includes('--no-pin') && canPin;
+const rate = option('--rate') ? Number(option('--rate')) : undefined;
 const SUT_CPU = 0;
 const LOAD_CPU = 1;
 /** h2load's load: 8 connections with up to 8 streams each, 64 in flight as wrk's 64 connections in run.ts. */
@@ -192,6 +197,7 @@ function runH2load(port: number, seconds: number): { done: number; rps: number }
     `-c${CLIENTS}`,
     `-m${STREAMS}`,
     `-D${seconds}`,
+    ...(rate ? [`--rps=${rate / CLIENTS}`] : []),
     `http://127.0.0.1:${port}/`,
   ];
   const [cmd, ...rest] = pinned ? ['taskset', '-c', String(LOAD_CPU), ...command] : command;
@@ -268,7 +274,7 @@ try {
 
 console.log(
   `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${rounds} round(s) of ` +
-    `${duration} s, h2load -t1 -c${CLIENTS} -m${STREAMS} (h2c); ` +
+    `${duration} s, h2load -t1 -c${CLIENTS} -m${STREAMS}${rate ? ` --rps=${rate / CLIENTS}` : ''} (h2c); ` +
     `${pinned ? `pinned (process under test on CPU ${SUT_CPU}, h2load and backends on CPU ${LOAD_CPU})` : 'unpinned'}; ` +
     `one-minute load average at the end: ${loadavg()[0]!.toFixed(2)}.\n`,
 );

@@ -16,3 +16,5 @@ server.on('session', (session) => {
   session.on('error', () => {});
 });
 server.listen(port, '127.0.0.1', () => process.send?.('ready'));
+// Exit when the parent lets go, so a run under `--cpu-prof` (h2Profile.ts) writes its profile.
+process.on('disconnect', () => process.exit(0));

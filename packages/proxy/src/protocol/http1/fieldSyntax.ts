@@ -36,6 +36,42 @@ function isBlank(code: number): boolean {
  */
 export function parseFieldLines(text: string): string[] {
   const out: string[] = [];
+  const length = text.length;
+  let start = 0;
+  // One pass over each line's characters, every check made on the way; a line that fails any of them is left
+  // to `explainFieldLines`, which says which rule it broke.
+  while (start < length) {
+    let at = start;
+    while (tchar[text.charCodeAt(at)] === 1) at++;
+    if (at === start || text.charCodeAt(at) !== 0x3a) return explainFieldLines(text);
+    const colon = at;
+    at++;
+    while (isBlank(text.charCodeAt(at))) at++;
+    const from = at;
+    let to = from;
+    let end = length;
+    for (; at < length; at++) {
+      const c = text.charCodeAt(at);
+      if (c === 13) {
+        if (text.charCodeAt(at + 1) !== 10) return explainFieldLines(text);
+        end = at;
+        break;
+      }
+      if ((c < 0x20 && c !== 9) || c === 0x7f) return explainFieldLines(text);
+      if (c !== 32 && c !== 9) to = at + 1;
+    }
+    out.push(text.slice(start, colon), text.slice(from, to));
+    start = end + 2;
+  }
+  return out;
+}
+
+/**
+ * The field lines parsed a rule at a time, for text {@link parseFieldLines} refused: it throws the error that
+ * names the first rule broken (and would return the same list, were the text valid).
+ */
+export function explainFieldLines(text: string): string[] {
+  const out: string[] = [];
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\r\n', start);
