@@ -10,22 +10,10 @@ import type {
   DownstreamExchangeHandlers,
 } from '../downstreamExchange.js';
 import { fieldsByName } from '../fieldsByName.js';
+import { toHttp2Fields } from '../../protocol/http2/responseFields.js';
 import { grpcTrailersOnly, planGrpcHead } from './grpcAnswer.js';
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
-
-/**
- * Response fields HTTP/2 forbids (RFC 9113 §8.2.2). The response builder already drops the hop-by-hop ones;
- * this is the last guard, since Node throws on them rather than dropping them.
- */
-const connectionSpecific: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-]);
 
 /** `respond()` options, shared: Node copies them and never keeps or changes the object given. */
 const respondPlain = Object.freeze({});
@@ -39,23 +27,6 @@ function ignore(): void {}
 export interface Http2StreamOwner extends DownstreamConnection {
   /** The stream is gone; `abandoned`: the client reset it (or the session died) before the response ended. */
   streamClosed(abandoned: boolean): void;
-}
-
-/**
- * Flat `[name, value, …]` fields as an HTTP/2 field block: names lower-cased, connection-specific fields left
- * out, repeated fields joined with `, ` except `set-cookie`, which stays a list (RFC 9110 §5.3).
- */
-function toHttp2Fields(raw: readonly string[], into: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (connectionSpecific.has(name) || name.charCodeAt(0) === 0x3a) continue;
-    const value = raw[i + 1]!;
-    const seen = into[name];
-    if (seen === undefined) into[name] = name === 'set-cookie' ? [value] : value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else into[name] = `${String(seen)}, ${value}`;
-  }
-  return into;
 }
 
 /**

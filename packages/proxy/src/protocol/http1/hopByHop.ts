@@ -43,16 +43,23 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
-    for (const part of rawHeaders[i + 1]!.split(',')) {
-      const token = part.trim().toLowerCase();
-      // Leaving out what is dropped anyway keeps the common `Connection: keep-alive` message on the shared
-      // empty set, and its other names un-lower-cased.
-      if (token === '' || ignoredTokens.has(token)) continue;
-      tokens ??= new Set();
-      tokens.add(token);
-    }
+    const value = rawHeaders[i + 1]!;
+    // One token, as nearly every message has (`keep-alive`, `close`): no list to split.
+    if (value.indexOf(',') === -1) tokens = withToken(tokens, value);
+    else for (const part of value.split(',')) tokens = withToken(tokens, part);
   }
   return tokens ?? noTokens;
+}
+
+/** `tokens` with `part` added, made on the first token kept. */
+function withToken(tokens: Set<string> | undefined, part: string): Set<string> | undefined {
+  const token = part.trim().toLowerCase();
+  // Leaving out what is dropped anyway keeps the common `Connection: keep-alive` message on the shared empty
+  // set, and its other names un-lower-cased.
+  if (token === '' || ignoredTokens.has(token)) return tokens;
+  const out = tokens ?? new Set<string>();
+  out.add(token);
+  return out;
 }
 
 /** Whether a field must be dropped because its message's `Connection` header names it. */
