@@ -47,6 +47,10 @@ describe('parseFieldLines', () => {
       'Sun, 06 Dec 2026 10:05:41 GMT',
     ]);
     expect(parseFieldLines('')).toEqual([]);
+    const status = 'HTTP/1.1 200 OK\r\n';
+    expect(parseFieldLines(`${status}A: b\r\nC:d`, status.length)).toEqual(['A', 'b', 'C', 'd']);
+    expect(parseFieldLines(status, status.length)).toEqual([]);
+    expect(() => parseFieldLines(`${status}A b`, status.length)).toThrow('header line without a name');
   });
 
   it('agrees with the rule-at-a-time parser on every character inserted or replaced, and every cut', () => {
@@ -63,6 +67,8 @@ describe('parseFieldLines', () => {
       const expected = outcome(explainFieldLines, text);
       if (expected.startsWith('error: ')) refused++;
       expect(outcome(parseFieldLines, text), JSON.stringify(text)).toBe(expected);
+      // The same lines after a start line the parser is told to skip.
+      expect(outcome((t) => parseFieldLines(`GET / HTTP/1.1\r\n${t}`, 16), text)).toBe(expected);
     }
     // Both outcomes were exercised.
     expect(refused).toBeGreaterThan(100);

@@ -32,35 +32,36 @@ function isBlank(code: number): boolean {
 /**
  * Parses CRLF-separated field lines into a flat `[name, value, …]` list. Strict: a bare CR or LF, obs-fold (a
  * line starting with whitespace), whitespace before the colon, an invalid name or a control character in a value
- * is an {@link HttpParseError}, never a guess (RFC 9112 §5).
+ * is an {@link HttpParseError}, never a guess (RFC 9112 §5). The lines start at `from` (after a start line):
+ * the caller need not slice the head.
  */
-export function parseFieldLines(text: string): string[] {
+export function parseFieldLines(text: string, from = 0): string[] {
   const out: string[] = [];
   const length = text.length;
-  let start = 0;
+  let start = from;
   // One pass over each line's characters, every check made on the way; a line that fails any of them is left
   // to `explainFieldLines`, which says which rule it broke.
   while (start < length) {
     let at = start;
     while (tchar[text.charCodeAt(at)] === 1) at++;
-    if (at === start || text.charCodeAt(at) !== 0x3a) return explainFieldLines(text);
+    if (at === start || text.charCodeAt(at) !== 0x3a) return explainFieldLines(text.slice(from));
     const colon = at;
     at++;
     while (isBlank(text.charCodeAt(at))) at++;
-    const from = at;
-    let to = from;
+    const valueStart = at;
+    let to = valueStart;
     let end = length;
     for (; at < length; at++) {
       const c = text.charCodeAt(at);
       if (c === 13) {
-        if (text.charCodeAt(at + 1) !== 10) return explainFieldLines(text);
+        if (text.charCodeAt(at + 1) !== 10) return explainFieldLines(text.slice(from));
         end = at;
         break;
       }
-      if ((c < 0x20 && c !== 9) || c === 0x7f) return explainFieldLines(text);
+      if ((c < 0x20 && c !== 9) || c === 0x7f) return explainFieldLines(text.slice(from));
       if (c !== 32 && c !== 9) to = at + 1;
     }
-    out.push(text.slice(start, colon), text.slice(from, to));
+    out.push(text.slice(start, colon), text.slice(valueStart, to));
     start = end + 2;
   }
   return out;
