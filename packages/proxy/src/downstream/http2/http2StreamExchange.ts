@@ -4,13 +4,13 @@ import { fieldValue, isGrpcRequest } from '../../protocol/grpc/grpcRequest.js';
 import { parseGrpcStatus } from '../../protocol/grpc/grpcStatus.js';
 import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../../protocol/http1/statusReasons.js';
+import { toHttp2Fields } from '../../protocol/http2/responseFields.js';
 import type {
   DownstreamConnection,
   DownstreamExchange,
   DownstreamExchangeHandlers,
 } from '../downstreamExchange.js';
 import { fieldsByName } from '../fieldsByName.js';
-import { toHttp2Fields } from '../../protocol/http2/responseFields.js';
 import { grpcTrailersOnly, planGrpcHead } from './grpcAnswer.js';
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
@@ -19,6 +19,9 @@ const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
 const respondPlain = Object.freeze({});
 const respondEnded = Object.freeze({ endStream: true });
 const respondTrailered = Object.freeze({ waitForTrailers: true });
+
+/** No fields: the response trailers of an exchange that has none, shared. */
+const noFields: readonly string[] = [];
 
 /** The stream's `error` listener: a reset or a session error ends the exchange through `close`. */
 function ignore(): void {}
@@ -45,8 +48,9 @@ export class Http2StreamExchange implements DownstreamExchange {
   private bodyless = false;
   /** The response body has no length: it ends with trailers (or an empty DATA frame with END_STREAM). */
   private trailered = false;
-  private trailers: readonly string[] = [];
-  private requestTrailers: string[] = [];
+  private trailers: readonly string[] = noFields;
+  /** The request's trailers, made when they come (only a request with a body can have them). */
+  private requestTrailers: string[] | undefined = undefined;
   private received = 0;
   private reading = false;
   private bodyEnded = false;
@@ -93,6 +97,7 @@ export class Http2StreamExchange implements DownstreamExchange {
         for (const name of Object.keys(fields)) {
           const value = fields[name];
           if (value === undefined) continue;
+          this.requestTrailers ??= [];
           for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
         }
       });
@@ -124,7 +129,7 @@ export class Http2StreamExchange implements DownstreamExchange {
         this.bodyBroken();
         return;
       }
-      this.handlers?.onRequestEnd(this.requestTrailers);
+      this.handlers?.onRequestEnd(this.requestTrailers ?? []);
     });
     stream.resume();
   }
