@@ -2,23 +2,43 @@
 // `bind … proto h2`, `server … proto h2`): the CPU seconds the process under test spends per 100k calls.
 // Load: h2load (4 connections × 16 concurrent streams) posting one framed lbtest.Echo/Unary request; backends:
 // two grpc-js servers. Pinning as bench/proxy/run.ts: the process under test on CPU 0, h2load and the backends
-// on CPU 1. Run after `pnpm build`:
+// on CPU 1. Two floors run beside them: `node:http2 answers` (a node:http2 server answering the call itself, the
+// cost of Node's HTTP/2 server side) and `node:http2 forwarder` (server stream piped to a client stream, nothing
+// else: the floor of any gRPC proxy on node:http2). Run after `pnpm build`:
 //   node --import tsx bench/proxy/grpc.ts [--calls 40000] [--runs 3]
+//   node --import tsx bench/proxy/grpc.ts --quick                    # 4000 calls, one run
+//   node --import tsx bench/proxy/grpc.ts --only lb,forwarder        # rows by key: lb, haproxy, answer, forwarder
+//   node --import tsx bench/proxy/grpc.ts --baseline main=DIR,…
+//       adds `lb@main` rows: the balancer built in DIR (a copy of packages/proxy/dist whose node_modules resolve)
+//   node --import tsx bench/proxy/grpc.ts --cpu-prof DIR             # the Node rows write CPU profiles to DIR
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canPin, cpuSeconds, freePort, pinTo, waitForPort } from './processes.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
+const text = (name: string): string | undefined => {
   const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? args[i + 1] : undefined;
 };
-const CALLS = option('--calls', 40_000);
-const RUNS = option('--runs', 3);
+const option = (name: string, fallback: number): number => Number(text(name) ?? fallback);
+const quick = args.includes('--quick');
+const CALLS = option('--calls', quick ? 4_000 : 40_000);
+const RUNS = option('--runs', quick ? 1 : 3);
+const only = text('--only')?.split(',');
+const profileArg = text('--cpu-prof');
+const profileDir = profileArg === undefined ? undefined : resolve(profileArg);
+/** Other builds of the balancer measured in the same sitting, `label=dir` (a copy of packages/proxy/dist). */
+const baselines = (text('--baseline') ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((entry) => {
+    const [label, dir] = entry.includes('=') ? entry.split('=') : ['before', entry];
+    return { label: label!, dir: resolve(dir!) };
+  });
 const pinned = canPin;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
@@ -72,24 +92,46 @@ function h2load(port: number, bodyFile: string, calls: number): { ok: number; rp
 }
 
 interface Target {
+  /** What `--only` names it by. */
+  key: string;
   name: string;
   start(backends: number[]): Promise<{ pid: number; port: number; stop(): void }>;
 }
 
-const lb: Target = {
-  name: 'lb (h2c → h2c)',
-  async start(backends) {
-    const port = await freePort();
-    const child = fork(here('./lbGrpcProxy.mjs'), [String(port), ...backends.map(String)], {
-      stdio: 'ignore',
-    });
-    await started(child);
-    pin(child.pid!, 0);
-    return { pid: child.pid!, port, stop: () => child.kill() };
-  },
-};
+/** A Node process under test: `script` with the port and the backends' ports as arguments. */
+function nodeTarget(key: string, name: string, script: string, env: Record<string, string> = {}): Target {
+  return {
+    key,
+    name,
+    async start(backends) {
+      const port = await freePort();
+      const execArgv = profileDir
+        ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${key}-${Date.now()}.cpuprofile`]
+        : [];
+      const child = fork(here(script), [String(port), ...backends.map(String)], {
+        stdio: 'ignore',
+        execArgv,
+        env: { ...process.env, ...env },
+      });
+      await started(child);
+      pin(child.pid!, 0);
+      // Disconnecting lets it exit on its own, so a profile is written.
+      return { pid: child.pid!, port, stop: () => (profileDir ? child.disconnect() : child.kill()) };
+    },
+  };
+}
+
+const lb = nodeTarget('lb', 'lb (h2c → h2c)', './lbGrpcProxy.mjs');
+const lbBaselines = baselines.map((b) =>
+  nodeTarget(`lb@${b.label}`, `lb@${b.label} (h2c → h2c)`, './lbGrpcProxy.mjs', {
+    LB_MODULE: join(b.dir, 'index.js'),
+  }),
+);
+const answer = nodeTarget('answer', 'node:http2 answers (floor a)', './grpcAnswerFloor.mjs');
+const forwarder = nodeTarget('forwarder', 'node:http2 forwarder (floor b)', './grpcForwardFloor.mjs');
 
 const haproxy: Target = {
+  key: 'haproxy',
   name: 'HAProxy (proto h2 → proto h2)',
   async start(backends) {
     const port = await freePort();
@@ -141,11 +183,14 @@ const dir = mkdtempSync(join(tmpdir(), 'lb-bench-grpc-'));
 const bodyFile = join(dir, 'unary.bin');
 writeFileSync(bodyFile, requestBody());
 
+const targets = [lb, ...lbBaselines, haproxy, answer, forwarder].filter(
+  (t) => only === undefined || only.includes(t.key),
+);
 const results = new Map<string, { cpu: number[]; rps: number[] }>();
 try {
   for (let run = 0; run < RUNS; run++) {
     // Interleaved, so a change in the machine's load touches both alike.
-    for (const target of [lb, haproxy]) {
+    for (const target of targets) {
       const sut = await target.start(backendPorts);
       h2load(sut.port, bodyFile, 2000); // warm-up: sessions, JIT
       const before = cpuSeconds(sut.pid);
@@ -164,18 +209,24 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const lbCpu = median(results.get(lb.name)!.cpu);
-const haCpu = median(results.get(haproxy.name)!.cpu);
+const cpuOf = (target: Target) => {
+  const r = results.get(target.name);
+  return r === undefined ? undefined : median(r.cpu);
+};
+const haCpu = cpuOf(haproxy);
+const fwCpu = cpuOf(forwarder);
 console.log(
   `${CALLS} unary calls per run, ${RUNS} runs, h2load -c 4 -m 16, ${pinned ? 'pinned' : 'unpinned'}, ` +
     `load average ${loadavg()[0]!.toFixed(2)}`,
 );
-console.log('| process under test | calls/s (median) | CPU s per 100k calls (median) | runs | vs HAProxy |');
-console.log('|---|---|---|---|---|');
+const ratio = (cpu: number, to: number | undefined) => (to === undefined ? '–' : `${(cpu / to).toFixed(2)}×`);
+console.log(
+  '| process under test | calls/s (median) | CPU s per 100k calls (median) | runs | vs HAProxy | vs forwarder |',
+);
+console.log('|---|---|---|---|---|---|');
 for (const [name, r] of results) {
   const cpu = median(r.cpu);
   console.log(
-    `| ${name} | ${Math.round(median(r.rps))} | ${cpu.toFixed(2)} | ${r.cpu.map((c) => c.toFixed(2)).join(', ')} | ${(cpu / haCpu).toFixed(2)}× |`,
+    `| ${name} | ${Math.round(median(r.rps))} | ${cpu.toFixed(2)} | ${r.cpu.map((c) => c.toFixed(2)).join(', ')} | ${ratio(cpu, haCpu)} | ${ratio(cpu, fwCpu)} |`,
   );
 }
-console.log(`lb / HAProxy CPU per call: ${(lbCpu / haCpu).toFixed(2)}×`);

@@ -18,6 +18,18 @@ export const REPLAY_LIMIT = 64 * 1024;
 /** Times one request is sent again after the backend refused it unprocessed, before it fails. */
 const MAX_REPLAYS = 4;
 
+/**
+ * The options of `session.request`, one frozen object per body framing. Node copies them with a spread and adds
+ * its priority defaults to the copy; on Node 20 (V8 11.3) each property added to a spread copy of an ordinary
+ * object costs microseconds, while the copy of a frozen one gets an ordinary map and takes them at no cost.
+ */
+const requestOptions = {
+  none: Object.freeze({ endStream: true }),
+  length: Object.freeze({ endStream: false }),
+  // A chunked body may end with trailers, which HTTP/2 sends as a last HEADERS frame once asked.
+  chunked: Object.freeze({ endStream: false, waitForTrailers: true }),
+};
+
 /** Where a stream runs: the session and what its requests need of it. */
 export interface StreamHost {
   readonly session: ClientHttp2Session;
@@ -129,11 +141,7 @@ export class Http2Exchange implements UpstreamExchange {
     const replay = this.body.kept;
     let stream: ClientHttp2Stream;
     try {
-      stream = host.session.request(headers, {
-        endStream: init.framing.kind === 'none',
-        // A chunked body may end with trailers, which HTTP/2 sends as a last HEADERS frame once asked.
-        waitForTrailers: init.framing.kind === 'chunked',
-      });
+      stream = host.session.request(headers, requestOptions[init.framing.kind]);
     } catch (err) {
       // A session that is closing or out of stream ids: not processed, try another one.
       if (host.session.closed || host.session.destroyed) {

@@ -15,10 +15,15 @@ import { grpcTrailersOnly, planGrpcHead } from './grpcAnswer.js';
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
 
-/** `respond()` options, shared: Node copies them and never keeps or changes the object given. */
-const respondPlain = Object.freeze({});
+/**
+ * The options of `respond`, shared and frozen: Node copies them with a spread and sets `endStream` on the copy,
+ * and on Node 20 (V8 11.3) a property added to the spread copy of an ordinary object costs microseconds, to that
+ * of a frozen one nothing. Every response without trailers (nearly all of them) passes `noOptions`.
+ */
+const noOptions = Object.freeze({});
 const respondEnded = Object.freeze({ endStream: true });
-const respondTrailered = Object.freeze({ waitForTrailers: true });
+/** For a body that ends with trailers (every gRPC answer). */
+const withTrailers = Object.freeze({ waitForTrailers: true });
 
 /** No fields: the response trailers of an exchange that has none, shared. */
 const noFields: readonly string[] = [];
@@ -288,7 +293,7 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.respond(head, respondEnded);
       return;
     }
-    this.respond(head, this.trailered ? respondTrailered : respondPlain);
+    this.respond(head, this.trailered ? withTrailers : noOptions);
     if (this.trailered) this.stream.once('wantTrailers', () => this.sendTrailers());
   }
 

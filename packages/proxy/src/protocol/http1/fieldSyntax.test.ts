@@ -1,5 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { explainFieldLines, parseFieldLines } from './fieldSyntax.js';
+import { HttpParseError, isFieldValue, isToken, parseFieldLines } from './fieldSyntax.js';
+
+/**
+ * The reference: field lines parsed a rule at a time, as before the one-pass parser (each rule its own scan, in
+ * the order that decides which error a line with several faults gets).
+ */
+function ruleAtATime(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\r\n', start);
+    if (end === -1) end = text.length;
+    const colon = text.indexOf(':', start);
+    const cr = text.indexOf('\r', start);
+    const lf = text.indexOf('\n', start);
+    if ((cr !== -1 && cr < end) || (lf !== -1 && lf < end))
+      throw new HttpParseError('bare CR or LF in a header');
+    if (colon <= start || colon > end) throw new HttpParseError('header line without a name');
+    if (!isToken(text, start, colon))
+      throw new HttpParseError(
+        `invalid header name ${JSON.stringify(text.slice(start, Math.min(colon, start + 64)))}`,
+      );
+    let from = colon + 1;
+    let to = end;
+    while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+    while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+    if (!isFieldValue(text, from, to))
+      throw new HttpParseError(`invalid value in ${text.slice(start, colon)}`);
+    out.push(text.slice(start, colon), text.slice(from, to));
+    start = end + 2;
+  }
+  return out;
+}
 
 /** The list, or the error message: what a caller of either parser sees. */
 function outcome(parse: (text: string) => string[], text: string): string {
@@ -64,7 +96,7 @@ describe('parseFieldLines', () => {
     }
     let refused = 0;
     for (const text of variants) {
-      const expected = outcome(explainFieldLines, text);
+      const expected = outcome(ruleAtATime, text);
       if (expected.startsWith('error: ')) refused++;
       expect(outcome(parseFieldLines, text), JSON.stringify(text)).toBe(expected);
       // The same lines after a start line the parser is told to skip.

@@ -39,4 +39,14 @@ describe('FieldTable', () => {
       expect(table.get(name), name).toBeUndefined();
     }
   });
+
+  it('folds only A-Z: punctuation one bit apart from a letter or a dash never matches', () => {
+    const dashed = new FieldTable([['a-b', 1]]);
+    // '\r' is '-' without the 0x20 bit, '^' is '~' without it: neither may pass for the other.
+    expect(dashed.get('A-B')).toBe(1);
+    expect(dashed.get('a\rb')).toBeUndefined();
+    expect(new FieldTable([['a~', 1]]).get('a^')).toBeUndefined();
+    // Outside ASCII no letter folds to an ASCII one (toLowerCase would turn the Kelvin sign into 'k').
+    expect(new FieldTable([['keep', 1]]).get('\u212aeep')).toBeUndefined();
+  });
 });

@@ -1,3 +1,5 @@
+import { FieldTable } from './fieldTable.js';
+
 /**
  * Hop-by-hop header rules (RFC 9110 §7.6.1): these fields describe one connection, never the message, so a proxy
  * drops them together with every field the `Connection` header names.
@@ -32,6 +34,12 @@ const ignoredTokens: ReadonlySet<string> = new Set([
 ]);
 
 const noTokens: ReadonlySet<string> = new Set();
+const connectionName = new FieldTable([['connection', true]]);
+/** `Connection` values that name nothing the message loses, looked up in any letter case. */
+const soleToken = new FieldTable([
+  ['keep-alive', true],
+  ['close', true],
+]);
 
 /**
  * The lower-case field names listed in every `Connection` header of a raw header list that the message loses
@@ -42,24 +50,20 @@ export function connectionTokens(rawHeaders: readonly string[]): ReadonlySet<str
   let tokens: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    if (name.length !== 10 || !connectionName.get(name)) continue;
     const value = rawHeaders[i + 1]!;
-    // One token, as nearly every message has (`keep-alive`, `close`): no list to split.
-    if (value.indexOf(',') === -1) tokens = withToken(tokens, value);
-    else for (const part of value.split(',')) tokens = withToken(tokens, part);
+    // What nearly every message says, settled without splitting or lower-casing.
+    if (soleToken.get(value)) continue;
+    for (const part of value.split(',')) {
+      const token = part.trim().toLowerCase();
+      // Leaving out what is dropped anyway keeps the common `Connection: keep-alive` message on the shared
+      // empty set, and its other names un-lower-cased.
+      if (token === '' || ignoredTokens.has(token)) continue;
+      tokens ??= new Set();
+      tokens.add(token);
+    }
   }
   return tokens ?? noTokens;
-}
-
-/** `tokens` with `part` added, made on the first token kept. */
-function withToken(tokens: Set<string> | undefined, part: string): Set<string> | undefined {
-  const token = part.trim().toLowerCase();
-  // Leaving out what is dropped anyway keeps the common `Connection: keep-alive` message on the shared empty
-  // set, and its other names un-lower-cased.
-  if (token === '' || ignoredTokens.has(token)) return tokens;
-  const out = tokens ?? new Set<string>();
-  out.add(token);
-  return out;
 }
 
 /** Whether a field must be dropped because its message's `Connection` header names it. */

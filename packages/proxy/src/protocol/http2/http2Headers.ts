@@ -28,8 +28,18 @@ export interface Http2RequestLine {
  * lower-cased, repeated fields as one list. `CONNECT` has no `:scheme` or `:path` (RFC 9113 §8.5).
  */
 export function toHttp2Request(line: Http2RequestLine, headers: readonly string[]): OutgoingHttpHeaders {
+  // One object, pseudo-headers first, fields added to it: no spread. On Node 20 (V8 11.3) every property added to
+  // an object made by spreading a non-empty one costs microseconds, and this runs once per request.
+  const out: Record<string, string | string[]> =
+    line.method === 'CONNECT'
+      ? { ':method': line.method, ':authority': line.defaultAuthority }
+      : {
+          ':method': line.method,
+          ':scheme': line.scheme,
+          ':authority': line.defaultAuthority,
+          ':path': line.path,
+        };
   let authority: string | undefined;
-  const fields: Record<string, string | string[]> = {};
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!.toLowerCase();
     const value = headers[i + 1]!;
@@ -39,26 +49,18 @@ export function toHttp2Request(line: Http2RequestLine, headers: readonly string[
     if (name === 'te') {
       // The one TE value HTTP/2 allows (RFC 9113 §8.2.2); gRPC servers require it.
       if (value.split(',').some((t) => t.split(';')[0]!.trim().toLowerCase() === 'trailers')) {
-        fields.te = 'trailers';
+        out.te = 'trailers';
       }
       continue;
     }
     if (notForwarded.get(name)) continue;
-    const seen = fields[name];
-    if (seen === undefined) fields[name] = value;
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
     else if (Array.isArray(seen)) seen.push(value);
-    else fields[name] = [seen, value];
+    else out[name] = [seen, value];
   }
-  const pseudo: OutgoingHttpHeaders =
-    line.method === 'CONNECT'
-      ? { ':method': line.method, ':authority': authority ?? line.defaultAuthority }
-      : {
-          ':method': line.method,
-          ':scheme': line.scheme,
-          ':authority': authority ?? line.defaultAuthority,
-          ':path': line.path,
-        };
-  return { ...pseudo, ...fields };
+  if (authority !== undefined) out[':authority'] = authority;
+  return out;
 }
 
 /** Flattens an HTTP/2 header object to `[name, value, …]`, leaving out the pseudo-headers. */
