@@ -1,18 +1,27 @@
 // HTTP/2 ingress benchmark: h2load (h2c, prior knowledge) against HAProxy (`bind … proto h2`), nginx
 // (`listen … http2`), a naive Node proxy (node:http2 compatibility server → http.request + Agent(64)) and our
-// LoadBalancer with `http2: true`; every backend is the same plain HTTP/1.1 Node server as in run.ts. Reports rps
-// and the CPU seconds the process under test spends per 100k requests (utime + stime from /proc/<pid>/stat).
+// LoadBalancer with `http2: true`; every backend is the same plain HTTP/1.1 Node server as in run.ts. The
+// `node-h2-floor` row is a `node:http2` server answering each stream itself (no proxying): Node's own HTTP/2 cost
+// per request, below any Node HTTP/2 proxy. Reports rps and the CPU seconds the process under test spends per
+// 100k requests (utime + stime from /proc/<pid>/stat).
 //
 // Pinning as run.ts: the process under test on CPU 0, h2load and both backends on CPU 1.
 //
 //   node --import tsx bench/proxy/h2.ts                 # 3 interleaved rounds of 10 s
 //   node --import tsx bench/proxy/h2.ts --quick         # 1 round of 3 s
 //   node --import tsx bench/proxy/h2.ts --rounds 5 --seconds 8 --only lb-h2c,haproxy-h2c
+//   node --import tsx bench/proxy/h2.ts --rate 4000 --only lb-h2c,lb-h2c@main --baseline main=DIR
+//       h2load paced at 4,000 requests/s in all (`--rps` per connection) instead of flat out: every row then
+//       serves the same rate, so CPU per request compares at the same batching even when other work takes
+//       CPU 0 (a row that cannot keep up serves fewer and says so in its rps)
+//   node --import tsx bench/proxy/h2.ts --baseline main=DIR
+//       adds an lb-h2c@main row: the balancer built in DIR (a copy of packages/proxy/dist whose node_modules
+//       resolve @lb/core and @lb/strategies) measured in the same run, interleaved with the others
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canPin, cpuSeconds, freePort, pinTo, stopChild, waitForPort } from './processes.js';
 
@@ -23,7 +32,15 @@ const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) 
 const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
 const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
 const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
+const baselines = (option('--baseline') ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((entry) => {
+    const [label, dir] = entry.includes('=') ? entry.split('=') : ['before', entry];
+    return { label: label!, dir: resolve(dir!) };
+  });
 const pinned = !args.includes('--no-pin') && canPin;
+const rate = option('--rate') ? Number(option('--rate')) : undefined;
 const SUT_CPU = 0;
 const LOAD_CPU = 1;
 /** h2load's load: 8 connections with up to 8 streams each, 64 in flight as wrk's 64 connections in run.ts. */
@@ -130,7 +147,9 @@ ${servers}
 function nginx(): Config {
   return {
     name: 'nginx-h2c',
-    what: 'nginx, 1 worker, listen … http2 (h2c), upstream keepalive 64',
+    // nginx 1.22 ends an HTTP/2 connection after `keepalive_requests` streams (1,000 by default; the older
+    // `http2_max_requests` is obsolete since 1.19.7 and only warns): h2load would count the streams cut off.
+    what: 'nginx, 1 worker, listen … http2 (h2c), keepalive_requests 1e9, upstream keepalive 64',
     async start(backends) {
       const port = await freePort();
       const dir = mkdtempSync(join(tmpdir(), 'lb-bench-nginx-h2-'));
@@ -141,6 +160,7 @@ function nginx(): Config {
 events { worker_connections 4096; }
 http { access_log off; upstream b { ${upstreams} keepalive 64; }
   server { listen 127.0.0.1:${port} http2; http2_max_concurrent_streams 128;
+    keepalive_requests 1000000000; keepalive_timeout 60s;
     location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`,
       );
       const master = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
@@ -177,6 +197,7 @@ function runH2load(port: number, seconds: number): { done: number; rps: number }
     `-c${CLIENTS}`,
     `-m${STREAMS}`,
     `-D${seconds}`,
+    ...(rate ? [`--rps=${rate / CLIENTS}`] : []),
     `http://127.0.0.1:${port}/`,
   ];
   const [cmd, ...rest] = pinned ? ['taskset', '-c', String(LOAD_CPU), ...command] : command;
@@ -220,9 +241,19 @@ const configs: Config[] = [
     [],
     {},
   ),
+  nodeConfig('node-h2-floor', 'node:http2 stream API answering itself, no proxying', 'h2Floor.mjs', [], {}),
   nodeConfig('lb-h2c', '@lb/proxy LoadBalancer, roundRobin, http2: true', 'lbProxy.mjs', ['roundRobin'], {
     LB_HTTP2: '1',
   }),
+  ...baselines.map(({ label, dir }) =>
+    nodeConfig(
+      `lb-h2c@${label}`,
+      `@lb/proxy LoadBalancer (build ${label}), roundRobin, http2: true`,
+      'lbProxy.mjs',
+      ['roundRobin'],
+      { LB_HTTP2: '1', LB_MODULE: join(dir, 'index.js') },
+    ),
+  ),
 ].filter((c) => !only || only.has(c.name));
 
 const backendPorts = [await freePort(), await freePort()];
@@ -243,7 +274,7 @@ try {
 
 console.log(
   `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${rounds} round(s) of ` +
-    `${duration} s, h2load -t1 -c${CLIENTS} -m${STREAMS} (h2c); ` +
+    `${duration} s, h2load -t1 -c${CLIENTS} -m${STREAMS}${rate ? ` --rps=${rate / CLIENTS}` : ''} (h2c); ` +
     `${pinned ? `pinned (process under test on CPU ${SUT_CPU}, h2load and backends on CPU ${LOAD_CPU})` : 'unpinned'}; ` +
     `one-minute load average at the end: ${loadavg()[0]!.toFixed(2)}.\n`,
 );

@@ -4,6 +4,7 @@ import { fieldValue, isGrpcRequest } from '../../protocol/grpc/grpcRequest.js';
 import { parseGrpcStatus } from '../../protocol/grpc/grpcStatus.js';
 import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
 import { reasonPhrase } from '../../protocol/http1/statusReasons.js';
+import { toHttp2Fields } from '../../protocol/http2/responseFields.js';
 import type {
   DownstreamConnection,
   DownstreamExchange,
@@ -15,46 +16,25 @@ import { grpcTrailersOnly, planGrpcHead } from './grpcAnswer.js';
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
 
 /**
- * Response fields HTTP/2 forbids (RFC 9113 §8.2.2). The response builder already drops the hop-by-hop ones;
- * this is the last guard, since Node throws on them rather than dropping them.
+ * The options of `respond`, shared and frozen: Node copies them with a spread and sets `endStream` on the copy,
+ * and on Node 20 (V8 11.3) a property added to the spread copy of an ordinary object costs microseconds, to that
+ * of a frozen one nothing. Every response without trailers (nearly all of them) passes `noOptions`.
  */
-const connectionSpecific: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-]);
-
-/**
- * The options of `respond` for a body that ends with trailers (every gRPC answer), frozen: Node copies them with a
- * spread and sets `endStream` on the copy, and on Node 20 (V8 11.3) a property added to the spread copy of an
- * ordinary object costs microseconds, to that of a frozen one nothing.
- */
+const noOptions = Object.freeze({});
+const respondEnded = Object.freeze({ endStream: true });
+/** For a body that ends with trailers (every gRPC answer). */
 const withTrailers = Object.freeze({ waitForTrailers: true });
+
+/** No fields: the response trailers of an exchange that has none, shared. */
+const noFields: readonly string[] = [];
+
+/** The stream's `error` listener: a reset or a session error ends the exchange through `close`. */
+function ignore(): void {}
 
 /** What the exchange tells the session it belongs to. */
 export interface Http2StreamOwner extends DownstreamConnection {
   /** The stream is gone; `abandoned`: the client reset it (or the session died) before the response ended. */
   streamClosed(abandoned: boolean): void;
-}
-
-/**
- * Flat `[name, value, …]` fields as an HTTP/2 field block: names lower-cased, connection-specific fields left
- * out, repeated fields joined with `, ` except `set-cookie`, which stays a list (RFC 9110 §5.3).
- */
-function toHttp2Fields(raw: readonly string[], into: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (connectionSpecific.has(name) || name.charCodeAt(0) === 0x3a) continue;
-    const value = raw[i + 1]!;
-    const seen = into[name];
-    if (seen === undefined) into[name] = name === 'set-cookie' ? [value] : value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else into[name] = `${String(seen)}, ${value}`;
-  }
-  return into;
 }
 
 /**
@@ -73,8 +53,9 @@ export class Http2StreamExchange implements DownstreamExchange {
   private bodyless = false;
   /** The response body has no length: it ends with trailers (or an empty DATA frame with END_STREAM). */
   private trailered = false;
-  private trailers: readonly string[] = [];
-  private requestTrailers: string[] = [];
+  private trailers: readonly string[] = noFields;
+  /** The request's trailers, made when they come (only a request with a body can have them). */
+  private requestTrailers: string[] | undefined = undefined;
   private received = 0;
   private reading = false;
   private bodyEnded = false;
@@ -88,7 +69,18 @@ export class Http2StreamExchange implements DownstreamExchange {
   grpcStatus: number | undefined = undefined;
   /** The response head already ended the stream (a trailers-only gRPC answer): body bytes are dropped. */
   private headOnly = false;
-  private readonly flushPending = (): void => this.flushHead();
+  /** Whether a `drain` listener is on the stream: added the first time a write reports a full buffer. */
+  private drainWatched = false;
+  /**
+   * Exchanges whose head waits for the end of the tick (see {@link Http2StreamExchange.writeHead}): one queue and
+   * one microtask for all of them, rather than a closure and a microtask per stream.
+   */
+  private static heads: Http2StreamExchange[] = [];
+  private static readonly flushHeads = (): void => {
+    const heads = Http2StreamExchange.heads;
+    Http2StreamExchange.heads = [];
+    for (const exchange of heads) exchange.flushHead();
+  };
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -102,16 +94,19 @@ export class Http2StreamExchange implements DownstreamExchange {
   ) {
     this.grpc = isGrpcRequest(rawHeaders);
     stream.on('close', () => this.closed());
-    stream.on('error', () => {});
-    stream.on('drain', () => this.handlers?.onClientDrain());
-    // Trailers may come before the body is asked for (they are not held back with it).
-    stream.on('trailers', (fields: Record<string, string | string[] | undefined>) => {
-      for (const name of Object.keys(fields)) {
-        const value = fields[name];
-        if (value === undefined) continue;
-        for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
-      }
-    });
+    stream.on('error', ignore);
+    // Trailers may come before the body is asked for (they are not held back with it). A request without a body
+    // ended with its HEADERS frame, so no trailers can follow.
+    if (framing.kind !== 'none') {
+      stream.on('trailers', (fields: Record<string, string | string[] | undefined>) => {
+        for (const name of Object.keys(fields)) {
+          const value = fields[name];
+          if (value === undefined) continue;
+          this.requestTrailers ??= [];
+          for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
+        }
+      });
+    }
     // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window. A
     // `pause()` here would cost an error object per stream when the stream is later resumed and ended.
   }
@@ -139,7 +134,7 @@ export class Http2StreamExchange implements DownstreamExchange {
         this.bodyBroken();
         return;
       }
-      this.handlers?.onRequestEnd(this.requestTrailers);
+      this.handlers?.onRequestEnd(this.requestTrailers ?? []);
     });
     stream.resume();
   }
@@ -195,14 +190,19 @@ export class Http2StreamExchange implements DownstreamExchange {
     this.trailered = !this.bodyless && contentLength === undefined;
     this.pendingHead = toHttp2Fields(headers, { ':status': status });
     // Sent with the first body bytes, or at the end of this tick for a streamed body.
-    queueMicrotask(this.flushPending);
+    if (Http2StreamExchange.heads.push(this) === 1) queueMicrotask(Http2StreamExchange.flushHeads);
   }
 
   write(chunk: Buffer): boolean {
     if (this.finished || this.headOnly || this.stream.destroyed) return true;
     this.flushHead();
-    if (this.bodyless || chunk.length === 0) return !this.stream.writableNeedDrain;
-    return this.stream.write(chunk);
+    const ok =
+      this.bodyless || chunk.length === 0 ? !this.stream.writableNeedDrain : this.stream.write(chunk);
+    if (!ok && !this.drainWatched) {
+      this.drainWatched = true;
+      this.stream.on('drain', () => this.handlers?.onClientDrain());
+    }
+    return ok;
   }
 
   end(chunk?: Buffer, rawTrailers: readonly string[] = []): void {
@@ -218,7 +218,7 @@ export class Http2StreamExchange implements DownstreamExchange {
     const body = chunk !== undefined && chunk.length > 0 && !this.bodyless ? chunk : undefined;
     if (head !== undefined && body === undefined && rawTrailers.length === 0) {
       this.pendingHead = undefined;
-      this.respond(head, { endStream: true });
+      this.respond(head, respondEnded);
     } else {
       this.trailers = rawTrailers;
       // Known now, though the trailers leave once the body has: the access log reads it when the call ends.
@@ -275,14 +275,14 @@ export class Http2StreamExchange implements DownstreamExchange {
     }
     this.grpcStatus = plan.status;
     this.headOnly = true;
-    this.respond(toHttp2Fields(headers, { ':status': 200 }), { endStream: true });
+    this.respond(toHttp2Fields(headers, { ':status': 200 }), respondEnded);
     return true;
   }
 
   private answerHeadOnly(status: number, message: string): void {
     this.grpcStatus = status;
     this.headOnly = true;
-    this.respond(grpcTrailersOnly(status, message), { endStream: true });
+    this.respond(grpcTrailersOnly(status, message), respondEnded);
   }
 
   private flushHead(): void {
@@ -290,16 +290,16 @@ export class Http2StreamExchange implements DownstreamExchange {
     if (head === undefined || this.stream.destroyed) return;
     this.pendingHead = undefined;
     if (this.bodyless) {
-      this.respond(head, { endStream: true });
+      this.respond(head, respondEnded);
       return;
     }
-    this.respond(head, this.trailered ? withTrailers : {});
+    this.respond(head, this.trailered ? withTrailers : noOptions);
     if (this.trailered) this.stream.once('wantTrailers', () => this.sendTrailers());
   }
 
   private respond(
     head: OutgoingHttpHeaders,
-    options: { endStream?: boolean; waitForTrailers?: boolean },
+    options: { readonly endStream?: boolean; readonly waitForTrailers?: boolean },
   ): void {
     try {
       this.stream.respond(head, options);

@@ -36,20 +36,21 @@ function isBlank(code: number): boolean {
  *
  * One pass over each line's characters: the name's tchars up to the colon, then the value up to its CR. Any
  * character that breaks the grammar sends the line to {@link fieldLineError}, which finds what is wrong with it;
- * the common case pays no second scan.
+ * the common case pays no second scan. The lines start at `from` (after a start line), so the caller need not
+ * slice the head.
  */
-export function parseFieldLines(text: string): string[] {
+export function parseFieldLines(text: string, from = 0): string[] {
   const out: string[] = [];
   const length = text.length;
-  let start = 0;
+  let start = from;
   while (start < length) {
     let at = start;
     while (at < length && tchar[text.charCodeAt(at)] === 1) at++;
     if (at === start || at === length || text.charCodeAt(at) !== 0x3a) throw fieldLineError(text, start);
     const colon = at++;
     while (at < length && isBlank(text.charCodeAt(at))) at++;
-    const from = at;
-    let to = from;
+    const valueStart = at;
+    let to = valueStart;
     for (; at < length; at++) {
       const c = text.charCodeAt(at);
       if (c === 0x0d) break;
@@ -57,7 +58,7 @@ export function parseFieldLines(text: string): string[] {
       if (c !== 0x20 && c !== 9) to = at + 1;
     }
     if (at < length && text.charCodeAt(at + 1) !== 0x0a) throw fieldLineError(text, start);
-    out.push(text.slice(start, colon), text.slice(from, to));
+    out.push(text.slice(start, colon), text.slice(valueStart, to));
     start = at + 2;
   }
   return out;

@@ -6,6 +6,8 @@ describe('FieldTable', () => {
     ['host', 1],
     ['x-forwarded-for', 2],
     ['te', 3],
+    ['keep-alive', 4],
+    ['hosu', 5],
   ]);
 
   it('finds a name in any letter case', () => {
@@ -13,6 +15,10 @@ describe('FieldTable', () => {
     expect(table.get('HOST')).toBe(1);
     expect(table.get('X-Forwarded-For')).toBe(2);
     expect(table.get('tE')).toBe(3);
+    expect(table.get('Keep-Alive')).toBe(4);
+    // Two names of one length and first letter are told apart.
+    expect(table.get('HOSU')).toBe(5);
+    expect(table.get('Host')).toBe(1);
   });
 
   it('misses names it does not hold, including ones that share a length and first letter', () => {
@@ -24,6 +30,11 @@ describe('FieldTable', () => {
       'X_Forwarded_For',
       'tx',
       'a-very-long-field-name',
+      // Only letters fold: `\r` is `-` with the case bit cleared.
+      'x\rforwarded-for',
+      'X\rForwarded\rFor',
+      // Characters outside ASCII never match, even ones whose lower case is an ASCII letter (KELVIN SIGN).
+      '\u212aeep-alive',
     ]) {
       expect(table.get(name), name).toBeUndefined();
     }

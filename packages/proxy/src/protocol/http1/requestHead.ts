@@ -53,7 +53,7 @@ export function parseRequestHead(text: string): RequestHead {
   let rawHeaders: string[] = [];
   if (lineEnd !== -1) {
     try {
-      rawHeaders = parseFieldLines(text.slice(lineEnd + 2));
+      rawHeaders = parseFieldLines(text, lineEnd + 2);
     } catch (err) {
       throw new RequestParseError(400, err instanceof Error ? err.message : String(err));
     }

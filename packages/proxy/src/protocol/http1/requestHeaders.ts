@@ -135,6 +135,9 @@ function trustedForwarded(values: readonly string[], peer: string, trust: TrustP
   return elements.slice(index) as string[];
 }
 
+/** The forwarding claims of a request that made none, or of an untrusted peer. */
+const noClaims: readonly string[] = [];
+
 /**
  * Builds the headers a request carries to the backend: hop-by-hop fields and those named in `Connection` are
  * dropped, `Host` is kept, framing is re-emitted in canonical form, and `X-Forwarded-*` (plus `Forwarded` and
@@ -152,8 +155,9 @@ export function buildRequestHeaders(
 ): ForwardedRequestHeaders {
   const tokens = connectionTokens(rawHeaders);
   const rest: string[] = [];
-  const claimedFor: string[] = [];
-  const claimedForwarded: string[] = [];
+  // Allocated by the first claim: most requests carry none.
+  let claimedFor: string[] | undefined;
+  let claimedForwarded: string[] | undefined;
   let claimedProto: string | undefined;
   let claimedHost: string | undefined;
   let claimedPort: string | undefined;
@@ -174,10 +178,13 @@ export function buildRequestHeaders(
       case 'for':
         for (const part of value.split(',')) {
           const address = part.trim();
-          if (address !== '') claimedFor.push(address);
+          if (address === '') continue;
+          claimedFor ??= [];
+          claimedFor.push(address);
         }
         break;
       case 'forwarded':
+        claimedForwarded ??= [];
         claimedForwarded.push(value);
         break;
       case 'proto':
@@ -199,7 +206,7 @@ export function buildRequestHeaders(
   }
   const peerTrusted = context.trust(context.peerAddress, 0);
   const { client, chain } = resolveClientChain(
-    peerTrusted ? claimedFor : [],
+    (peerTrusted && claimedFor) || noClaims,
     context.peerAddress,
     context.trust,
   );
@@ -214,7 +221,7 @@ export function buildRequestHeaders(
     const own = `for=${forwardedNode(chain[chain.length - 1]!)};proto=${ownProto}`;
     const withHost = host === undefined ? own : `${own};host=${quoted(host)}`;
     const believed = peerTrusted
-      ? trustedForwarded(claimedForwarded, context.peerAddress, context.trust)
+      ? trustedForwarded(claimedForwarded ?? noClaims, context.peerAddress, context.trust)
       : [];
     out.push('Forwarded', [...believed, withHost].join(', '));
   }

@@ -184,7 +184,7 @@ export class ResponseParser {
       throw new ResponseParseError(`invalid status line ${JSON.stringify(line.slice(0, 64))}`);
     const httpVersion = line.charCodeAt(7) === 0x31 ? '1.1' : '1.0';
     const status = Number(line.slice(9, 12));
-    const rawHeaders = lineEnd === -1 ? [] : parseFieldLines(text.slice(lineEnd + 2));
+    const rawHeaders = lineEnd === -1 ? [] : parseFieldLines(text, lineEnd + 2);
     if (status === 101) {
       this.switchProtocols(line, httpVersion, rawHeaders);
       return;

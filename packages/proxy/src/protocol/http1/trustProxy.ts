@@ -61,6 +61,11 @@ export function resolveClientChain(
   peer: string,
   trust: TrustPredicate,
 ): { client: string; chain: string[] } {
+  if (forwardedFor.length === 0) {
+    // No hop before the peer, as in nearly every request: the peer is the client.
+    const client = normalizeAddress(peer);
+    return { client, chain: [client] };
+  }
   const chain = [...forwardedFor.map(normalizeAddress), normalizeAddress(peer)];
   let index = chain.length - 1;
   // A malformed entry ends the walk: nothing a trusted proxy would write, so it cannot be believed.

@@ -1,5 +1,4 @@
 import { HttpParseError } from '../http1/fieldSyntax.js';
-import { FieldTable } from '../http1/fieldTable.js';
 
 /**
  * An HTTP/2 request that RFC 9113 §8.1.1 calls malformed: the stream is reset with `PROTOCOL_ERROR` and nothing
@@ -25,8 +24,11 @@ export interface Http2RequestHead {
 /** What a field name means to the checks: pseudo-header, connection-specific, or one with a rule. */
 type FieldRule = 'connection' | 'te' | 'host' | 'cookie' | 'contentLength' | 'expect';
 
-/** RFC 9113 §8.2.2: fields that describe one HTTP/1.1 connection and are malformed in HTTP/2. */
-const fieldRules = new FieldTable<FieldRule>([
+/**
+ * RFC 9113 §8.2.2: fields that describe one HTTP/1.1 connection and are malformed in HTTP/2. Keyed by the
+ * lower-case name itself: a name is looked up only once it passed `isName`, which admits no upper case.
+ */
+const fieldRules: ReadonlyMap<string, FieldRule> = new Map<string, FieldRule>([
   ['connection', 'connection'],
   ['keep-alive', 'connection'],
   ['proxy-connection', 'connection'],
@@ -87,7 +89,9 @@ export function checkRequestFields(raw: readonly string[]): Http2RequestHead {
   let contentLength: number | undefined;
   let expect: string | undefined;
   let regular = false;
-  const rest: string[] = [];
+  // `Host` comes first (from `:authority`, or the `host` field): its slot is kept from the start, so the list
+  // is not copied to put it there.
+  const rest: string[] = ['Host', ''];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -144,7 +148,7 @@ export function checkRequestFields(raw: readonly string[]): Http2RequestHead {
   }
   if (method === undefined) throw new MalformedRequestError('no :method');
   if (method === 'CONNECT') {
-    return { method, path: '', authority, rawHeaders: rest, contentLength, expect };
+    return { method, path: '', authority, rawHeaders: rest.slice(2), contentLength, expect };
   }
   if (scheme === undefined || path === undefined) throw new MalformedRequestError('no :scheme or :path');
   if (path === '') throw new MalformedRequestError('empty :path');
@@ -153,7 +157,9 @@ export function checkRequestFields(raw: readonly string[]): Http2RequestHead {
     throw new MalformedRequestError('invalid :path');
   // §8.3.1: the authority, when given, wins over Host; a Host alone still names the target.
   const target = authority ?? host;
-  const rawHeaders = target === undefined ? rest : ['Host', target, ...rest];
+  let rawHeaders = rest;
+  if (target === undefined) rawHeaders = rest.slice(2);
+  else rest[1] = target;
   if (cookie !== undefined) rawHeaders.push('Cookie', cookie);
   return { method, path, authority: target, rawHeaders, contentLength, expect };
 }
