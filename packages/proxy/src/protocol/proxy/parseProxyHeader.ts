@@ -43,29 +43,50 @@ export function parseProxyHeader(bytes: Buffer): ProxyParseResult {
 /** Where a v1 line's fields start: after `PROXY ` and after `PROXY TCP4 ` (or `TCP6 `). */
 const v1FieldsAt = v1Prefix.length;
 const v1AddressesAt = v1FieldsAt + 5;
+const tooLong = 'v1 header longer than 107 bytes';
+const controlByte = 'v1 header has a control byte';
+/** Where the first four spaces of the line being read are (scratch: a parse runs to its end synchronously). */
+const spaces = new Int32Array(4);
 
 /**
- * Reads a v1 line straight from the bytes: every byte of the line must be printable ASCII (so a header parses
- * the same at every split), and the fields are checked where they lie, without a string of the line, a split or
- * a regular expression; only the two addresses become strings, for the result.
+ * Reads a v1 line straight from the bytes, in one pass that finds its end and its spaces: every byte of the line
+ * must be printable ASCII (so a header parses the same at every split), and the fields are checked where they
+ * lie, without a string of the line, a split or a regular expression; only the addresses become a string, for
+ * the result.
  */
 function parseV1(bytes: Buffer): ProxyParseResult {
-  const end = v1LineEnd(bytes);
-  if (end < 0)
-    return end === lineIncomplete ? incomplete : invalid(end === lineTooLong ? tooLong : controlByte);
+  const received = bytes.length;
+  let end = -1;
+  let spaceCount = 0;
+  for (let i = v1FieldsAt; i < received; i++) {
+    const b = bytes[i]!;
+    if (b === 0x0d) {
+      if (i + 1 === received) return received >= v1MaxLength ? invalid(tooLong) : incomplete;
+      if (bytes[i + 1] !== 0x0a) return invalid(controlByte);
+      if (i + 2 > v1MaxLength) return invalid(tooLong);
+      end = i;
+      break;
+    }
+    if (b === 0x20) {
+      if (spaceCount < 4) spaces[spaceCount] = i;
+      spaceCount++;
+    } else if (b < 0x20 || b > 0x7e) return invalid(controlByte);
+    // 107 bytes and no CRLF yet.
+    if (i + 1 >= v1MaxLength) return invalid(tooLong);
+  }
+  if (end === -1) return incomplete;
   const length = end + 2;
   if (isWord(bytes, v1FieldsAt, end, unknownWord)) {
     // The sender does not know the client: keep the connection's addresses (the rest of the line is ignored).
     return { kind: 'complete', length, header: v1Header('unknown', undefined, undefined) };
   }
-  const family = v1Family(bytes, end);
+  // `TCP4` or `TCP6`, then four fields one space apart: source and destination address, source and
+  // destination port.
+  const family = spaceCount === 4 && spaces[0] === v1AddressesAt - 1 ? v1Family(bytes) : undefined;
   if (family === undefined) return invalid('malformed v1 header');
-  // Four fields, one space apart: source address, destination address, source port, destination port.
-  const sourceEnd = bytes.indexOf(0x20, v1AddressesAt);
-  const destinationEnd = sourceEnd === -1 ? -1 : bytes.indexOf(0x20, sourceEnd + 1);
-  const sourcePortEnd = destinationEnd === -1 ? -1 : bytes.indexOf(0x20, destinationEnd + 1);
-  // A fifth field would be a space inside the destination port, which `portAt` refuses.
-  if (sourcePortEnd === -1 || sourcePortEnd > end) return invalid('malformed v1 header');
+  const sourceEnd = spaces[1]!;
+  const destinationEnd = spaces[2]!;
+  const sourcePortEnd = spaces[3]!;
   const valid = family === 'tcp4' ? isIPv4Bytes : isIPv6Bytes;
   const sourcePort = portAt(bytes, destinationEnd + 1, sourcePortEnd);
   const destinationPort = portAt(bytes, sourcePortEnd + 1, end);
@@ -76,40 +97,12 @@ function parseV1(bytes: Buffer): ProxyParseResult {
     !valid(bytes, sourceEnd + 1, destinationEnd)
   )
     return invalid('malformed v1 address or port');
-  const source = { address: bytes.toString('latin1', v1AddressesAt, sourceEnd), port: sourcePort };
-  const destination = {
-    address: bytes.toString('latin1', sourceEnd + 1, destinationEnd),
-    port: destinationPort,
-  };
+  // One string for both addresses: making a string from bytes costs more than anything else here.
+  const addresses = bytes.toString('latin1', v1AddressesAt, destinationEnd);
+  const split = sourceEnd - v1AddressesAt;
+  const source = { address: addresses.slice(0, split), port: sourcePort };
+  const destination = { address: addresses.slice(split + 1), port: destinationPort };
   return { kind: 'complete', length, header: v1Header(family, source, destination) };
-}
-
-const tooLong = 'v1 header longer than 107 bytes';
-const controlByte = 'v1 header has a control byte';
-/** What {@link v1LineEnd} returns when the line is not (yet) there. */
-const lineIncomplete = -1;
-const lineTooLong = -2;
-const lineControlByte = -3;
-
-/**
- * Where the CR of the v1 line's CRLF is, or why there is none yet: {@link lineIncomplete} while the bytes can
- * still become a line, {@link lineTooLong} once it cannot end within 107 bytes, {@link lineControlByte} at a
- * byte that is not printable ASCII (a lone CR, a bare LF, a tab, anything above 0x7e).
- */
-function v1LineEnd(bytes: Buffer): number {
-  const length = bytes.length;
-  for (let i = v1FieldsAt; i < length; i++) {
-    const b = bytes[i]!;
-    if (b === 0x0d) {
-      if (i + 1 === length) return length >= v1MaxLength ? lineTooLong : lineIncomplete;
-      if (bytes[i + 1] !== 0x0a) return lineControlByte;
-      return i + 2 > v1MaxLength ? lineTooLong : i;
-    }
-    if (b < 0x20 || b > 0x7e) return lineControlByte;
-    // 107 bytes and no CRLF yet.
-    if (i + 1 >= v1MaxLength) return lineTooLong;
-  }
-  return lineIncomplete;
 }
 
 const unknownWord = Buffer.from('UNKNOWN', 'latin1');
@@ -123,8 +116,7 @@ function isWord(bytes: Buffer, at: number, end: number, word: Buffer): boolean {
   return matches(bytes, at, word);
 }
 
-function v1Family(bytes: Buffer, end: number): 'tcp4' | 'tcp6' | undefined {
-  if (v1AddressesAt > end) return undefined;
+function v1Family(bytes: Buffer): 'tcp4' | 'tcp6' | undefined {
   if (matches(bytes, v1FieldsAt, tcp4Word)) return 'tcp4';
   if (matches(bytes, v1FieldsAt, tcp6Word)) return 'tcp6';
   return undefined;
