@@ -60,36 +60,70 @@ interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
+  /** Samples with this node innermost, by line (1-based); code V8 inlined here keeps its own lines. */
+  positionTicks?: { line: number; ticks: number }[];
 }
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
 }
 
-/** The source file of each line of a bundle, from the `// src/…` markers tsup leaves between files. */
-function sourceFiles(bundle: string): (line: number) => string {
+/** The lines (0-based) of a bundle: the source file of each, and the range of a few PROXY methods. */
+interface BundleLines {
+  fileOf(line: number): string;
+  /** The method (`readProxyHeader`, `acceptProxied`) whose body holds `line`, if it is one of them. */
+  methodAt(line: number): string | undefined;
+}
+
+/** Reads a bundle's `// src/…` markers (tsup leaves them between files) and the PROXY methods' bodies. */
+function bundleLines(bundle: string): BundleLines {
   const starts: [line: number, file: string][] = [];
-  readFileSync(bundle, 'utf8')
-    .split('\n')
-    .forEach((text, line) => {
-      if (text.startsWith('// src/')) starts.push([line, text.slice(3)]);
-    });
-  return (line) => {
-    let file = '';
-    for (const [start, name] of starts) {
-      if (start > line) break;
-      file = name;
-    }
-    return file;
+  const methods: [from: number, to: number, name: string][] = [];
+  const lines = readFileSync(bundle, 'utf8').split('\n');
+  lines.forEach((text, line) => {
+    if (text.startsWith('// src/')) starts.push([line, text.slice(3)]);
+    const method = /^ {2}(readProxyHeader|acceptProxied)\(/.exec(text);
+    if (method === null) return;
+    let end = line;
+    while (end < lines.length && lines[end] !== '  }') end++;
+    methods.push([line, end, method[1]!]);
+  });
+  return {
+    fileOf: (line) => {
+      let file = '';
+      for (const [start, name] of starts) {
+        if (start > line) break;
+        file = name;
+      }
+      return file;
+    },
+    methodAt: (line) => methods.find(([from, to]) => line >= from && line <= to)?.[2],
   };
+}
+
+/**
+ * What the code at one line of the bundle is: a share, `other`, or undefined for the trust list, which is
+ * asked on accept (under `acceptProxied`) and for forwarded headers (every request), so is what its caller is.
+ */
+function lineKind(line: number, lines: BundleLines): string | undefined {
+  const file = lines.fileOf(line);
+  if (file.startsWith('src/protocol/proxy/')) return file.endsWith('relayedAddress.ts') ? 'reading' : 'parse';
+  if (file === 'src/downstream/proxyHeaderReader.ts') return 'reading';
+  const method = lines.methodAt(line);
+  if (method === 'readProxyHeader') return 'reading';
+  if (method === 'acceptProxied') return 'trust check';
+  if (file === 'src/protocol/http1/trustProxy.ts') return undefined;
+  // Everything else of the balancer, the hand-over to the HTTP connection included: every connection has it.
+  return 'other';
 }
 
 /**
  * What one frame is, as far as PROXY work goes: a share, `other` (the balancer's own work, or the peer address
  * a connection without PROXY reads too), or undefined for Node's internals (the sample belongs to the frame
- * that called them).
+ * that called them). Callers are whole frames in a profile even when V8 inlined them, so a frame of the bundle
+ * is known by the line it starts at.
  */
-function frameKind(frame: CallFrame, fileOf: (line: number) => string, bundle: string): string | undefined {
+function frameKind(frame: CallFrame, lines: BundleLines, bundle: string): string | undefined {
   const { functionName: name, url } = frame;
   if (url !== bundle) {
     if (name === 'Socket._getpeername' || name === 'remoteAddress') return 'other';
@@ -97,24 +131,20 @@ function frameKind(frame: CallFrame, fileOf: (line: number) => string, bundle: s
     if (name === 'resume_') return 'resume';
     return undefined;
   }
-  const file = fileOf(frame.lineNumber);
-  if (file.startsWith('src/protocol/proxy/')) return file.endsWith('relayedAddress.ts') ? 'reading' : 'parse';
-  if (file === 'src/downstream/proxyHeaderReader.ts') return 'reading';
-  if (file === 'src/downstream/clientConnection.ts' && name === 'readProxyHeader') return 'reading';
-  if (file === 'src/downstream/clientListener.ts' && name === 'acceptProxied') return 'trust check';
-  // The trust list is asked on accept (under `acceptProxied`) and for forwarded headers (every request).
-  if (file === 'src/protocol/http1/trustProxy.ts') return undefined;
-  // Everything else of the balancer, the hand-over to the HTTP connection included: every connection has it.
-  return 'other';
+  return lineKind(frame.lineNumber, lines);
 }
 
-/** Shares of the busy samples, in percent, by the innermost PROXY frame of each sample's stack. */
+/**
+ * Shares of the busy samples, in percent, by the innermost frame of each sample's stack that is the balancer's
+ * code. A sample in the balancer's own code goes by its line: code V8 inlined into another function is counted
+ * in that function's frame, but with its own lines.
+ */
 function shares(
   profile: Profile,
   bundle: string,
   side: string,
 ): Record<Share, number> & { resume: number; busy: number } {
-  const fileOf = sourceFiles(fileURLToPath(bundle));
+  const lines = bundleLines(fileURLToPath(bundle));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -123,19 +153,26 @@ function shares(
     const known = kindOf.get(id);
     if (known !== undefined) return known;
     const node = byId.get(id)!;
-    const own = frameKind(node.callFrame, fileOf, bundle);
+    const own = frameKind(node.callFrame, lines, bundle);
     const up = parent.get(id);
     const kind = own ?? (up === undefined ? 'other' : classify(up));
     kindOf.set(id, kind);
     return kind;
   };
   const counts = new Map<string, number>();
+  const add = (kind: string, n: number) => counts.set(kind, (counts.get(kind) ?? 0) + n);
   let busy = 0;
+  for (const node of profile.nodes) {
+    if (node.callFrame.url !== bundle || node.positionTicks === undefined) continue;
+    for (const { line, ticks } of node.positionTicks)
+      add(lineKind(line - 1, lines) ?? classify(node.id), ticks);
+  }
   for (const id of profile.samples) {
-    if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+    const node = byId.get(id)!;
+    if (node.callFrame.functionName === '(idle)') continue;
     busy++;
     const kind = classify(id);
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    if (node.callFrame.url !== bundle || node.positionTicks === undefined) add(kind, 1);
     if (explain && kind !== 'other') {
       const stack: string[] = [];
       for (let at: number | undefined = id; at !== undefined && stack.length < 6; at = parent.get(at))

@@ -226,25 +226,30 @@ export class ClientConnection implements BodySink {
   }
 
   private read(chunk: Buffer): void {
-    const data = this.proxyHeaderTimeout === undefined ? chunk : this.readProxyHeader(chunk);
-    if (data === undefined) return;
+    if (this.proxyHeaderTimeout !== undefined) {
+      const start = this.readProxyHeader(chunk);
+      // What follows the header starts the first request: the connection has read nothing else yet.
+      if (start < chunk.length) this.readHead(chunk, start);
+      return;
+    }
     const phase = this.phase;
-    if (phase === 'idle' || phase === 'head') this.readHead(data);
-    else if (phase === 'body' && this.bodyAttached) this.decodeBody(data);
-    else if (phase !== 'closed') this.hold(data);
+    if (phase === 'idle' || phase === 'head') this.readHead(chunk);
+    else if (phase === 'body' && this.bodyAttached) this.decodeBody(chunk);
+    else if (phase !== 'closed') this.hold(chunk);
   }
 
   /**
-   * Takes the PROXY header from the connection's first bytes: the bytes after it, to be read as HTTP, or
-   * undefined while it is incomplete, when nothing follows it, or when it was refused (the connection is closed).
+   * Takes the PROXY header from the connection's first bytes. Returns where in `chunk` the bytes after the
+   * header start, or `chunk.length` when there are none: the header is incomplete, ends with the chunk, or was
+   * refused (the connection is closed).
    */
-  private readProxyHeader(chunk: Buffer): Buffer | undefined {
+  private readProxyHeader(chunk: Buffer): number {
     const before = this.proxyHeaderReceived;
     const received = before === undefined ? chunk : Buffer.concat([before, chunk]);
     const result = parseProxyHeader(received);
     if (result.kind === 'incomplete') {
       this.proxyHeaderReceived = received;
-      return undefined;
+      return chunk.length;
     }
     this.proxyHeaderTimeout = undefined;
     this.proxyHeaderReceived = undefined;
@@ -252,13 +257,16 @@ export class ClientConnection implements BodySink {
       this.phase = 'closed';
       this.socket.destroy();
       this.owner.onProxyHeaderRefused();
-      return undefined;
+      return chunk.length;
     }
     const client = relayedAddress(result.header);
     if (client !== undefined) this.remoteAddress = client;
-    // The request deadlines start now, as they would on a connection handed on after its header.
-    this.since = Date.now();
-    return result.length < received.length ? received.subarray(result.length) : undefined;
+    // The bytes held before were all header (it was incomplete without this chunk), so it ends in this chunk.
+    const start = result.length - (before === undefined ? 0 : before.length);
+    // The wait for a request starts now. When a request follows in this chunk, reading its first byte sets the
+    // time anyway, and the clock is not read twice (a measurable share of the header's cost).
+    if (start === chunk.length) this.since = Date.now();
+    return start;
   }
 
   private hold(chunk: Buffer): void {
@@ -275,10 +283,11 @@ export class ClientConnection implements BodySink {
     this.socket.resume();
   }
 
-  private readHead(chunk: Buffer): void {
+  /** `start`: where the request starts in `chunk` (after a PROXY header; nothing is held then). */
+  private readHead(chunk: Buffer, start = 0): void {
     const data = this.held === undefined ? chunk : Buffer.concat([this.held, chunk]);
     this.held = undefined;
-    let offset = 0;
+    let offset = start;
     if (this.phase === 'idle') {
       // RFC 9112 §2.2: empty lines before a request line are ignored.
       while (data[offset] === 13 && data[offset + 1] === 10) offset += 2;

@@ -56,25 +56,26 @@ const spaces = new Int32Array(4);
  */
 function parseV1(bytes: Buffer): ProxyParseResult {
   const received = bytes.length;
+  const limit = Math.min(received, v1MaxLength);
   let end = -1;
   let spaceCount = 0;
-  for (let i = v1FieldsAt; i < received; i++) {
+  for (let i = v1FieldsAt; i < limit; i++) {
     const b = bytes[i]!;
-    if (b === 0x0d) {
-      if (i + 1 === received) return received >= v1MaxLength ? invalid(tooLong) : incomplete;
-      if (bytes[i + 1] !== 0x0a) return invalid(controlByte);
-      if (i + 2 > v1MaxLength) return invalid(tooLong);
-      end = i;
-      break;
-    }
+    if (b > 0x20 && b < 0x7f) continue;
     if (b === 0x20) {
       if (spaceCount < 4) spaces[spaceCount] = i;
       spaceCount++;
-    } else if (b < 0x20 || b > 0x7e) return invalid(controlByte);
-    // 107 bytes and no CRLF yet.
-    if (i + 1 >= v1MaxLength) return invalid(tooLong);
+      continue;
+    }
+    if (b !== 0x0d) return invalid(controlByte);
+    if (i + 1 === received) break;
+    if (bytes[i + 1] !== 0x0a) return invalid(controlByte);
+    if (i + 2 > v1MaxLength) return invalid(tooLong);
+    end = i;
+    break;
   }
-  if (end === -1) return incomplete;
+  // No CRLF (or a CR last): more may come, unless 107 bytes came without one.
+  if (end === -1) return received >= v1MaxLength ? invalid(tooLong) : incomplete;
   const length = end + 2;
   if (isWord(bytes, v1FieldsAt, end, unknownWord)) {
     // The sender does not know the client: keep the connection's addresses (the rest of the line is ignored).
