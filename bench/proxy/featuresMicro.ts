@@ -10,20 +10,14 @@
  * - `hooks`: an `onRequest` that sets one header on the forwarded header list and an `onResponse` that sets one
  *   response header, through the same objects the request path uses.
  * - `proxy v1` / `proxy v2`: parsing one PROXY header as the listener does once per connection.
- * - `proxy v1 read`: what reading the header adds per connection on top of the parse, where a
- *   `ProxyHeaderReader` reads it (TLS and HTTP/2 listeners, TCP mode): registering the connection with the
- *   reader, its listeners, and handing the socket on with the bytes after the header put back. Each iteration
- *   makes a `net.Socket` (not connected) and feeds it the header as one `data` event; the cost of the socket and
- *   of the parse (measured alike without the reader) is subtracted.
- * - `proxy v1, HTTP/1.1 listener`: all that a v1 header adds to a new connection of the plain HTTP/1.1 listener,
- *   the parse included: a `ClientConnection` that reads the header inline and then its request, from one `data`
- *   event of header and request, against one of the request alone on a connection expecting no header.
+ * - `proxy v1 read`: what reading the header adds per connection on top of the parse where a `ProxyHeaderReader`
+ *   reads it (TLS and HTTP/2 listeners, `TcpLoadBalancer`; the plain HTTP/1.1 listener's connections read it
+ *   inline, which `proxyProfile.ts` measures): registering the connection with the reader, its listeners, and
+ *   handing the socket on with the bytes after the header put back. Each iteration makes a `net.Socket` (not
+ *   connected) and feeds it the header as one `data` event; the cost of the socket and of the parse (measured
+ *   alike without the reader) is subtracted.
  */
 import { Socket } from 'node:net';
-import {
-  ClientConnection,
-  type ClientConnectionOwner,
-} from '../../packages/proxy/src/downstream/clientConnection.js';
 import { ProxyHeaderReader } from '../../packages/proxy/src/downstream/proxyHeaderReader.js';
 import { parseProxyHeader } from '../../packages/proxy/src/protocol/proxy/parseProxyHeader.js';
 import { RequestHookRun } from '../../packages/proxy/src/router/requestHookRun.js';
@@ -125,38 +119,6 @@ const socketAndParse = () => {
   return parseProxyHeader(v1);
 };
 
-/** A listener that takes every request and drops it: only the connection's own reading is measured. */
-const owner: ClientConnectionOwner = {
-  limits: {
-    headersTimeout: 60_000,
-    requestTimeout: 0,
-    keepAliveTimeout: 5_000,
-    maxHeaderSize: 16 * 1024,
-    maxHeaderCount: 100,
-    allowTrace: false,
-    underscoreHeaders: 'allow',
-  },
-  stopping: false,
-  onRequest: () => {},
-  onUpgrade: () => {},
-  onError: () => {},
-  onRejected: () => {},
-  onProxyHeaderRefused: () => {},
-  connectionClosed: () => {},
-};
-const get = Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n', 'latin1');
-const v1AndGet = Buffer.concat([v1.subarray(0, v1.indexOf('\r\n') + 2), get]);
-const connectionWithV1 = () => {
-  const socket = new Socket();
-  new ClientConnection(socket, owner, Date.now(), undefined, 10_000);
-  socket.emit('data', v1AndGet);
-};
-const connectionWithout = () => {
-  const socket = new Socket();
-  new ClientConnection(socket, owner, Date.now());
-  socket.emit('data', get);
-};
-
 const rows: [string, number][] = [
   ['route (100 routes, the last matches)', nsPer(() => lookup('/app/x', 'app.example.com'))],
   ['route, spread (each route in turn)', nsPer(() => lookup(...spread[next++ % 100]!))],
@@ -167,10 +129,6 @@ const rows: [string, number][] = [
   [
     'proxy v1 read (per connection, beyond the parse)',
     (await nsPerWithTicks(readV1)) - (await nsPerWithTicks(socketAndParse)),
-  ],
-  [
-    'proxy v1, HTTP/1.1 listener (per connection, read inline, parse included)',
-    (await nsPerWithTicks(connectionWithV1)) - (await nsPerWithTicks(connectionWithout)),
   ],
 ];
 console.log(

@@ -19,8 +19,8 @@
  * `readProxyHeader`), the trust check (`acceptProxied` and the trust list, but for the peer's address, which a
  * connection without PROXY reads too). The rest, the hand-over to the HTTP connection included, is not PROXY
  * work: every connection has it. A stream's next-tick `resume_` is shown apart: every connection has one
- * (attaching a `data` listener), and one more when a reader handed it over. Prints the medians and ranges of
- * each share per build.
+ * (attaching a `data` listener starts the socket flowing), and the reader's hand-over resumes it once more.
+ * Prints the medians and ranges of each share per build.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -127,7 +127,7 @@ function frameKind(frame: CallFrame, lines: BundleLines, bundle: string): string
   const { functionName: name, url } = frame;
   if (url !== bundle) {
     if (name === 'Socket._getpeername' || name === 'remoteAddress') return 'other';
-    // A stream starting to flow on the next tick: the reader's hand-over resumes the socket a second time.
+    // A stream starting to flow on the next tick: shown apart, as every connection has one.
     if (name === 'resume_') return 'resume';
     return undefined;
   }
@@ -274,8 +274,8 @@ for (const name of shareNames) {
 const total = (r: Record<Share, number>) => shareNames.reduce((sum, name) => sum + r[name], 0);
 console.log(`| what PROXY v1 adds | ${cell(runs.before.map(total))} | ${cell(runs.after.map(total))} |`);
 console.log(
-  `| (not counted above) a stream's next-tick resume, once per connection with or without PROXY, twice ` +
-    `after a hand-over | ${cell(runs.before.map((r) => r.resume))} | ${cell(runs.after.map((r) => r.resume))} |`,
+  `| (not counted above) a stream's next-tick \`resume_\`, which every connection has | ` +
+    `${cell(runs.before.map((r) => r.resume))} | ${cell(runs.after.map((r) => r.resume))} |`,
 );
 if (explain) {
   const top = [...explained].sort((a, b) => b[1] - a[1]).slice(0, 40);

@@ -150,14 +150,16 @@ describe('ClientConnection reading a PROXY header inline', () => {
     }
   });
 
-  it('refuses once a connection closed before its header was complete', async () => {
-    const { owner, client, socket, send } = await connection();
-    await send(v1.subarray(0, 20));
-    const closed = once(socket, 'close');
-    client.destroy();
-    await closed;
-    expect(owner.refused).toBe(1);
-    expect(owner.requests).toEqual([]);
+  it('refuses once a connection closed or half-closed before its header was complete', async () => {
+    for (const close of ['destroy', 'end'] as const) {
+      const { owner, client, socket, send } = await connection();
+      await send(v1.subarray(0, 20));
+      const closed = once(socket, 'close');
+      client[close]();
+      await closed;
+      expect(owner.refused, close).toBe(1);
+      expect(owner.requests).toEqual([]);
+    }
   });
 
   it('closes at the header deadline, not the request one, which starts once the header is read', async () => {
