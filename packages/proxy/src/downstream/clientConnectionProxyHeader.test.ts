@@ -124,6 +124,23 @@ describe('ClientConnection reading a PROXY header inline', () => {
     expect(owner.requests).toEqual([{ url: '/x', client: '203.0.113.7' }]);
   });
 
+  it('reads the request from where the header ends: empty lines skipped, a refusal counts its bytes only', async () => {
+    const skipped = await connection();
+    await skipped.send(Buffer.concat([v1, Buffer.from(`\r\n\r\n${get('/after')}`, 'latin1')]));
+    expect(skipped.owner.requests).toEqual([{ url: '/after', client: '203.0.113.7' }]);
+    const refused = await connection();
+    const noHost = 'GET / HTTP/1.1\r\n\r\n';
+    // The 400 is read (and dropped) so that the client sees the end and closes.
+    refused.client.resume();
+    const closed = once(refused.client, 'close');
+    await refused.send(Buffer.concat([v1, Buffer.from(noHost, 'latin1')]));
+    await closed;
+    expect(refused.owner.rejected).toMatchObject([
+      { status: 400, remoteAddress: '203.0.113.7', bytesIn: noHost.length },
+    ]);
+    expect(refused.owner.refused).toBe(0);
+  });
+
   it('keeps the socket address for a v2 LOCAL header and a v1 UNKNOWN one', async () => {
     for (const header of [v2Local, Buffer.from('PROXY UNKNOWN\r\n')]) {
       const { owner, send } = await connection();
