@@ -10,10 +10,12 @@
  * - `hooks`: an `onRequest` that sets one header on the forwarded header list and an `onResponse` that sets one
  *   response header, through the same objects the request path uses.
  * - `proxy v1` / `proxy v2`: parsing one PROXY header as the listener does once per connection.
- * - `proxy v1 read`: what reading the header adds per connection on top of the parse: registering the connection
- *   with the listener's `ProxyHeaderReader`, its listeners, and handing the socket on with the bytes after the
- *   header put back. Each iteration makes a `net.Socket` (not connected) and feeds it the header as one `data`
- *   event; the cost of the socket and of the parse (measured alike without the reader) is subtracted.
+ * - `proxy v1 read`: what reading the header adds per connection on top of the parse where a `ProxyHeaderReader`
+ *   reads it (TLS and HTTP/2 listeners, `TcpLoadBalancer`; the plain HTTP/1.1 listener's connections read it
+ *   inline, which `proxyProfile.ts` measures): registering the connection with the reader, its listeners, and
+ *   handing the socket on with the bytes after the header put back. Each iteration makes a `net.Socket` (not
+ *   connected) and feeds it the header as one `data` event; the cost of the socket and of the parse (measured
+ *   alike without the reader) is subtracted.
  */
 import { Socket } from 'node:net';
 import { ProxyHeaderReader } from '../../packages/proxy/src/downstream/proxyHeaderReader.js';

@@ -4,7 +4,9 @@
 //   over two groups, plus an `onRequest` and an `onResponse` hook that each set one header;
 // - `proxy`: the plain balancer with `proxyProtocol` trusting 127.0.0.1, so every connection must open with a
 //   PROXY header.
-const { LoadBalancer } = await import('../../packages/proxy/dist/index.js');
+// `LB_PROXY_DIST` may name another build of @lb/proxy (a copy of an earlier `dist/index.js`, for before/after
+// profiles). The process exits when its parent disconnects, so that `--cpu-prof` can write its profile.
+const { LoadBalancer } = await import(process.env.LB_PROXY_DIST ?? '../../packages/proxy/dist/index.js');
 const [portText, mode, ...ports] = process.argv.slice(2);
 const backends = ports.map((port, i) => ({ id: `b${i}`, host: '127.0.0.1', port: Number(port) }));
 const base = { loadBalancerPort: Number(portText), loadBalancerHost: '127.0.0.1', strategy: 'roundRobin' };
@@ -35,3 +37,4 @@ const lb =
       );
 await lb.start();
 process.send?.('ready');
+process.once('disconnect', () => process.exit(0));

@@ -75,7 +75,7 @@ describe('LoadBalancer and the PROXY protocol', () => {
 
   it('closes a trusted connection whose header is garbage, truncated or late, and never reaches a backend', async () => {
     const backend = await echoBackend();
-    const { port } = await startBalancer([backend.backend], {
+    const { lb, port } = await startBalancer([backend.backend], {
       proxyProtocol: { trusted: ['127.0.0.1'], timeout: 200 },
     });
     // Garbage: a plain request where the header must be.
@@ -87,6 +87,10 @@ describe('LoadBalancer and the PROXY protocol', () => {
     // Late: nothing at all.
     expect(await exchange(port, [])).toBe('');
     expect(backend.requests).toHaveLength(0);
+    // Each connection counted once, whether refused at once or when its deadline closed it.
+    await until(() => lb.metrics().includes('lb_proxy_protocol_rejected_total 4\n'));
+    expect(await exchange(port, [`PROXY TCP4 203.0.113.7 10.0.0.1 1 2\r\n${request()}`])).toContain('xff=');
+    expect(lb.metrics()).toContain('lb_proxy_protocol_rejected_total 4\n');
   });
 
   it('serves an untrusted peer as any client: its PROXY line is a bad request', async () => {

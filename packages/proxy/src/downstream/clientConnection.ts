@@ -7,6 +7,8 @@ import { type RequestFacts, requestFacts } from '../protocol/http1/requestFacts.
 import { parseRequestHead, type RequestHead, RequestParseError } from '../protocol/http1/requestHead.js';
 import { applyRequestRules, type CheckedRequest, type RequestRules } from '../protocol/http1/requestRules.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
+import { parseProxyHeader } from '../protocol/proxy/parseProxyHeader.js';
+import { relayedAddress } from '../protocol/proxy/relayedAddress.js';
 import { ClientExchange } from './clientExchange.js';
 
 /** The client-side limits, in milliseconds and bytes (a timeout of 0 is none), and the request rules. */
@@ -42,6 +44,8 @@ export interface ClientConnectionOwner {
   onError(error: Error): void;
   /** A request was refused before it was handed on; the connection closes after its answer. */
   onRejected(rejection: RejectedRequest): void;
+  /** The connection was closed for its PROXY header: malformed, another protocol, closed early or too late. */
+  onProxyHeaderRefused(): void;
   connectionClosed(connection: ClientConnection): void;
 }
 
@@ -72,8 +76,11 @@ const LINGER_MS = 2000;
  */
 export class ClientConnection implements BodySink {
   current: ClientExchange | undefined = undefined;
-  /** The client's address: the socket's peer, or the client a trusted peer's PROXY header relayed. */
-  readonly remoteAddress: string;
+  /**
+   * The client's address: the socket's peer, or the client a trusted peer's PROXY header relayed (set when the
+   * header is read, before any request).
+   */
+  remoteAddress: string;
   readonly localPort: number;
   private phase: Phase = 'idle';
   private held: Buffer | undefined = undefined;
@@ -85,6 +92,13 @@ export class ClientConnection implements BodySink {
   private ending = false;
   private readonly decoder: BodyDecoder;
   private flushQueued: ClientExchange | undefined = undefined;
+  /**
+   * While the PROXY header a trusted peer must open with is awaited, how many milliseconds it may take from the
+   * accept; undefined once it is read, or when none is expected.
+   */
+  private proxyHeaderTimeout: number | undefined;
+  /** The bytes of an unfinished PROXY header, when it came in more than one chunk. */
+  private proxyHeaderReceived: Buffer | undefined = undefined;
   private readonly onData = (chunk: Buffer): void => {
     try {
       this.read(chunk);
@@ -115,8 +129,15 @@ export class ClientConnection implements BodySink {
     private readonly owner: ClientConnectionOwner,
     now: number,
     clientAddress?: string,
+    /**
+     * Set for a trusted peer on a listener with the PROXY protocol: its header must come first, within this many
+     * milliseconds. It is read here, from the same chunks as the requests after it, so the socket is never
+     * paused, put back or handed on for it.
+     */
+    proxyHeaderTimeout?: number,
   ) {
     this.since = now;
+    this.proxyHeaderTimeout = proxyHeaderTimeout;
     this.remoteAddress = clientAddress ?? socket.remoteAddress ?? '';
     this.localPort = socket.localPort ?? 0;
     this.decoder = new BodyDecoder(this, owner.limits.maxHeaderSize);
@@ -142,6 +163,12 @@ export class ClientConnection implements BodySink {
 
   /** Applies the deadline of the current phase; called by the listener's sweep. */
   check(now: number): void {
+    const proxyHeaderTimeout = this.proxyHeaderTimeout;
+    if (proxyHeaderTimeout !== undefined) {
+      // Refused when its `close` event comes.
+      if (now - this.since >= proxyHeaderTimeout) this.socket.destroy();
+      return;
+    }
     const { headersTimeout, requestTimeout, keepAliveTimeout } = this.owner.limits;
     if (this.phase === 'idle') {
       const limit = this.served === 0 ? headersTimeout : keepAliveTimeout;
@@ -199,10 +226,47 @@ export class ClientConnection implements BodySink {
   }
 
   private read(chunk: Buffer): void {
+    if (this.proxyHeaderTimeout !== undefined) {
+      const start = this.readProxyHeader(chunk);
+      // What follows the header starts the first request: the connection has read nothing else yet.
+      if (start < chunk.length) this.readHead(chunk, start);
+      return;
+    }
     const phase = this.phase;
     if (phase === 'idle' || phase === 'head') this.readHead(chunk);
     else if (phase === 'body' && this.bodyAttached) this.decodeBody(chunk);
     else if (phase !== 'closed') this.hold(chunk);
+  }
+
+  /**
+   * Takes the PROXY header from the connection's first bytes. Returns where in `chunk` the bytes after the
+   * header start, or `chunk.length` when there are none: the header is incomplete, ends with the chunk, or was
+   * refused (the connection is closed).
+   */
+  private readProxyHeader(chunk: Buffer): number {
+    const before = this.proxyHeaderReceived;
+    const received = before === undefined ? chunk : Buffer.concat([before, chunk]);
+    const result = parseProxyHeader(received);
+    if (result.kind === 'incomplete') {
+      this.proxyHeaderReceived = received;
+      return chunk.length;
+    }
+    this.proxyHeaderTimeout = undefined;
+    this.proxyHeaderReceived = undefined;
+    if (result.kind === 'invalid') {
+      this.phase = 'closed';
+      this.socket.destroy();
+      this.owner.onProxyHeaderRefused();
+      return chunk.length;
+    }
+    const client = relayedAddress(result.header);
+    if (client !== undefined) this.remoteAddress = client;
+    // The bytes held before were all header (it was incomplete without this chunk), so it ends in this chunk.
+    const start = result.length - (before === undefined ? 0 : before.length);
+    // The wait for a request starts now. When a request follows in this chunk, reading its first byte sets the
+    // time anyway, and the clock is not read twice (a measurable share of the header's cost).
+    if (start === chunk.length) this.since = Date.now();
+    return start;
   }
 
   private hold(chunk: Buffer): void {
@@ -219,10 +283,11 @@ export class ClientConnection implements BodySink {
     this.socket.resume();
   }
 
-  private readHead(chunk: Buffer): void {
+  /** `start`: where the request starts in `chunk` (after a PROXY header; nothing is held then). */
+  private readHead(chunk: Buffer, start = 0): void {
     const data = this.held === undefined ? chunk : Buffer.concat([this.held, chunk]);
     this.held = undefined;
-    let offset = 0;
+    let offset = start;
     if (this.phase === 'idle') {
       // RFC 9112 §2.2: empty lines before a request line are ignored.
       while (data[offset] === 13 && data[offset + 1] === 10) offset += 2;
@@ -370,6 +435,10 @@ export class ClientConnection implements BodySink {
   }
 
   private closed(): void {
+    if (this.proxyHeaderTimeout !== undefined) {
+      this.proxyHeaderTimeout = undefined;
+      this.owner.onProxyHeaderRefused();
+    }
     const exchange = this.current;
     this.phase = 'closed';
     this.current = undefined;

@@ -8,7 +8,7 @@ import {
 import type { TlsOptions } from '@lb/core';
 import type { TrustPredicate } from '../protocol/http1/trustProxy.js';
 import { prefaceVerdict } from '../protocol/http2/connectionPreface.js';
-import type { ProxyHeader } from '../protocol/proxy/proxyHeader.js';
+import { relayedAddress } from '../protocol/proxy/relayedAddress.js';
 import {
   ClientConnection,
   type ClientConnectionOwner,
@@ -45,15 +45,20 @@ export interface ListenerProxyProtocol {
  * deadlines, instead of a timer per connection.
  *
  * With `proxyProtocol`, a connection from a trusted peer must first send a PROXY header, whose client address
- * then stands for the peer's. The header precedes any TLS handshake, so such a listener accepts plain TCP and
- * starts TLS itself once the header is read; without `proxyProtocol`, TLS stays on Node's `tls.Server`.
+ * then stands for the peer's. On a plain HTTP/1.1 listener the connection reads it itself, from the same chunks
+ * as its first request. The header precedes any TLS handshake, so a TLS listener accepts plain TCP, reads the
+ * header first and starts TLS itself; without `proxyProtocol`, TLS stays on Node's `tls.Server`. With HTTP/2
+ * on, the header is read first too, before the bytes that tell the two protocols apart.
  */
 export class ClientListener implements ClientConnectionOwner {
   readonly server: Server;
   /** The ALPN list of TLS started after a PROXY header. */
   private alpn: string[] | undefined = undefined;
   private readonly connections = new Set<ClientConnection>();
-  /** Reads trusted peers' PROXY headers; it holds the connections whose header has not arrived yet. */
+  /**
+   * Reads trusted peers' PROXY headers before TLS or the HTTP/2 sniff; it holds the connections whose header has
+   * not arrived yet. A plain HTTP/1.1 listener has none: its connections read their header themselves.
+   */
   private readonly proxyHeaders: ProxyHeaderReader | undefined;
   /**
    * With HTTP/2 on: cleartext connections whose first bytes do not yet tell HTTP/1.1 from the HTTP/2 preface,
@@ -74,11 +79,12 @@ export class ClientListener implements ClientConnectionOwner {
     const accept = (socket: Socket): void => this.accept(socket);
     const context = tls && proxyProtocol && createSecureContext({ key: pem(tls.key), cert: pem(tls.cert) });
     this.proxyHeaders =
-      proxyProtocol &&
-      new ProxyHeaderReader(proxyProtocol.timeout, {
-        onHeader: (socket, header) => this.serve(socket, context, relayedAddress(header)),
-        onRefused: () => handler.onProxyHeaderRefused(),
-      });
+      proxyProtocol && (context || http2)
+        ? new ProxyHeaderReader(proxyProtocol.timeout, {
+            onHeader: (socket, header) => this.serve(socket, context, relayedAddress(header)),
+            onRefused: () => handler.onProxyHeaderRefused(),
+          })
+        : undefined;
     const alpn = http2 === undefined ? {} : { ALPNProtocols: ['h2', 'http/1.1'] };
     if (tls && proxyProtocol) {
       this.alpn = alpn.ALPNProtocols;
@@ -135,6 +141,10 @@ export class ClientListener implements ClientConnectionOwner {
     this.handler.onRejected(rejection);
   }
 
+  onProxyHeaderRefused(): void {
+    this.handler.onProxyHeaderRefused();
+  }
+
   connectionClosed(connection: ClientConnection): void {
     this.connections.delete(connection);
   }
@@ -155,7 +165,8 @@ export class ClientListener implements ClientConnectionOwner {
     this.http2?.closeAll();
   }
 
-  private accept(socket: Socket, clientAddress?: string): void {
+  /** With `proxyHeaderTimeout`, the connection must open with a PROXY header, which it reads itself. */
+  private accept(socket: Socket, clientAddress?: string, proxyHeaderTimeout?: number): void {
     if (this.stopping) {
       socket.destroy();
       return;
@@ -168,7 +179,7 @@ export class ClientListener implements ClientConnectionOwner {
       return;
     }
     // Every server here sets TCP_NODELAY on accept; setting it again on a TLS socket would cost a system call.
-    this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress));
+    this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress, proxyHeaderTimeout));
   }
 
   /**
@@ -189,7 +200,9 @@ export class ClientListener implements ClientConnectionOwner {
       this.serve(socket, context, undefined);
       return;
     }
-    this.proxyHeaders!.read(socket);
+    const proxyHeaders = this.proxyHeaders;
+    if (proxyHeaders !== undefined) proxyHeaders.read(socket);
+    else this.accept(socket, undefined, proxyProtocol.timeout);
   }
 
   /**
@@ -281,17 +294,6 @@ export class ClientListener implements ClientConnectionOwner {
     const limit = this.limits.headersTimeout;
     if (limit > 0) for (const [socket, since] of this.undecided) if (now - since >= limit) socket.destroy();
   }
-}
-
-/**
- * The client a PROXY header relays: its source address for a proxied TCP connection over IPv4 or IPv6. A `LOCAL`
- * header (the proxy's own health check), `UNKNOWN` or a Unix socket relays no IP client, so the connection's own
- * peer address stays the client's, as the specification asks of a receiver.
- */
-function relayedAddress(header: ProxyHeader): string | undefined {
-  if (header.command !== 'proxy') return undefined;
-  if (header.family !== 'tcp4' && header.family !== 'tcp6') return undefined;
-  return header.source?.address;
 }
 
 function pem(value: string | Uint8Array): string | Buffer {

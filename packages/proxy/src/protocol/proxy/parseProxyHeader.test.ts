@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from './crc32c.js';
@@ -242,5 +243,143 @@ describe('parseProxyHeader against arbitrary bytes', () => {
 
   it('knows the CRC-32C check value', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+  });
+});
+
+/**
+ * The v1 parser as it was before it read bytes in place (a string of the line, `split`, `net.isIP*` and a port
+ * regular expression), kept as the oracle the byte parser must agree with.
+ */
+function formerV1(bytes: Buffer): ProxyParseResult['kind'] | { source: unknown; destination: unknown } {
+  let end = bytes.indexOf(0x0d);
+  if (end !== -1 && bytes[end + 1] !== 0x0a) end = end + 1 < bytes.length ? -2 : -1;
+  if (end === -2) return 'invalid';
+  if (end === -1) {
+    if (bytes.length >= 107) return 'invalid';
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if ((b < 0x20 && !(b === 0x0d && i === bytes.length - 1)) || b > 0x7e) return 'invalid';
+    }
+    return 'incomplete';
+  }
+  if (end + 2 > 107) return 'invalid';
+  const parts = bytes.toString('latin1', 6, end).split(' ');
+  if (parts[0] === 'UNKNOWN') return 'complete';
+  if (parts.length !== 5 || (parts[0] !== 'TCP4' && parts[0] !== 'TCP6')) return 'invalid';
+  const endpoint = (address: string, port: string) => {
+    const valid = parts[0] === 'TCP4' ? isIPv4(address) : isIPv6(address) && !address.includes('%');
+    if (!valid || !/^(?:0|[1-9]\d{0,4})$/.test(port) || Number(port) > 65535) return undefined;
+    return { address, port: Number(port) };
+  };
+  const source = endpoint(parts[1]!, parts[3]!);
+  const destination = endpoint(parts[2]!, parts[4]!);
+  if (source === undefined || destination === undefined) return 'invalid';
+  return { source, destination };
+}
+
+function summary(result: ProxyParseResult): ReturnType<typeof formerV1> {
+  if (result.kind !== 'complete') return result.kind;
+  if (result.header.family === 'unknown') return 'complete';
+  return { source: result.header.source, destination: result.header.destination };
+}
+
+/** Anything but printable ASCII in the line, which the former parser let through only after `UNKNOWN `. */
+const hasControlByte = (line: Buffer) => line.some((b) => b < 0x20 || b > 0x7e);
+
+describe('parseProxyHeader, version 1, read in place', () => {
+  const address = fc.oneof(
+    fc.constantFrom('192.0.2.1', '0.0.0.0', '255.255.255.255', '01.2.3.4', '256.0.0.1', '1.2.3', ''),
+    fc.constantFrom('::1', '::', '2001:db8::7', '::ffff:1.2.3.4', '1:2:3:4:5:6:7:8', 'fe80::1%eth0', ':::'),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef.:'), maxLength: 20 }),
+  );
+  const port = fc.oneof(
+    fc.integer({ min: 0, max: 70_000 }).map(String),
+    fc.constantFrom('', '00', '080', '65535', '65536', '99999', '123456', '+1', '1e3', ' '),
+  );
+  const separator = fc.constantFrom(' ', ' ', ' ', ' ', '  ', '\t', '');
+  const family = fc.constantFrom('TCP4', 'TCP6', 'TCP4', 'TCP6', 'UNKNOWN', 'UNKNOWNX', 'TCP', 'tcp4', '');
+  const oddByte = fc.constantFrom('', '', '', '\0', '\x7f', '\x80', '\xff', '\n', '\r', '\t');
+  const line = fc
+    .tuple(
+      family,
+      fc.array(fc.tuple(separator, fc.oneof(address, port)), { maxLength: 6 }),
+      oddByte,
+      fc.constantFrom('\r\n', '\r\n', '\r\n', '\n', '\r', ''),
+      fc.constantFrom('', 'GET / HTTP/1.1\r\n\r\n', 'x'.repeat(120)),
+    )
+    .map(([name, fields, odd, crlf, payload]) => {
+      const text = `PROXY ${name}${fields.map(([sep, field]) => sep + field).join('')}`;
+      const at = Math.floor(text.length / 2);
+      return Buffer.from(`${text.slice(0, at)}${odd}${text.slice(at)}${crlf}${payload}`, 'latin1');
+    });
+
+  const v4Address = fc
+    .array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 })
+    .map((parts) => parts.join('.'));
+  const v6Address = fc.oneof(
+    fc.constantFrom('::1', '::', '2001:db8::7', '::ffff:1.2.3.4', '1:2:3:4:5:6:7:8'),
+    fc
+      .array(
+        fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16)),
+        { minLength: 8, maxLength: 8 },
+      )
+      .map((groups) => groups.join(':')),
+  );
+  const goodPort = fc.integer({ min: 0, max: 65535 }).map(String);
+  /** Valid TCP4 and TCP6 lines, some with one field replaced by a flawed one or an odd byte at the end. */
+  const wellFormed = fc
+    .tuple(
+      fc.oneof(
+        fc.tuple(fc.constant('TCP4'), v4Address, v4Address, goodPort, goodPort),
+        fc.tuple(fc.constant('TCP6'), v6Address, v6Address, goodPort, goodPort),
+      ),
+      fc.integer({ min: -3, max: 4 }),
+      fc.oneof(address, port),
+      oddByte,
+    )
+    .map(([fields, flaw, replacement, odd]) => {
+      const parts: string[] = [...fields];
+      if (flaw >= 0) parts[flaw] = replacement;
+      return Buffer.from(`PROXY ${parts.join(' ')}${odd}\r\nGET / HTTP/1.1\r\n\r\n`, 'latin1');
+    });
+  const anyLine = fc.oneof(line, wellFormed);
+
+  it('agrees with the former string parser on lines with every kind of flaw', () => {
+    fc.assert(
+      fc.property(anyLine, (bytes) => {
+        const expected = formerV1(bytes);
+        const actual = summary(parseProxyHeader(bytes));
+        const end = bytes.indexOf('\r\n');
+        if (expected === 'complete' && hasControlByte(bytes.subarray(0, end))) {
+          // The one place they differ: the former parser took `UNKNOWN <control bytes>` in one chunk but
+          // refused it at a split; the byte parser refuses it at every split.
+          expect(actual).toBe('invalid');
+          expect(formerV1(bytes.subarray(0, end))).toBe('invalid');
+          return;
+        }
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 30_000 },
+    );
+  });
+
+  it('says the same at every split: incomplete, then the answer the whole bytes get', () => {
+    fc.assert(
+      fc.property(anyLine, (bytes) => {
+        const whole = summary(parseProxyHeader(bytes));
+        let first: ReturnType<typeof formerV1> = 'incomplete';
+        for (let n = 0; n <= bytes.length && first === 'incomplete'; n++)
+          first = summary(parseProxyHeader(bytes.subarray(0, n)));
+        expect(first).toEqual(whole);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('refuses a control byte after UNKNOWN whether or not the line comes whole', () => {
+    const text = Buffer.from('PROXY UNKNOWN \x00\r\nGET / HTTP/1.1\r\n\r\n', 'latin1');
+    for (let n = 15; n <= text.length; n++)
+      expect(parseProxyHeader(text.subarray(0, n)).kind).toBe('invalid');
+    expect(parseProxyHeader(Buffer.from('PROXY UNKNOWN x\nGET / HTTP/1.1\r\n\r\n')).kind).toBe('invalid');
   });
 });

@@ -1,5 +1,5 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { crc32c } from './crc32c.js';
+import { isIPv4Bytes, isIPv6Bytes } from './ipBytes.js';
 import { ipv4Text, ipv6Text } from './ipText.js';
 import type { ProxyEndpoint, ProxyHeader, ProxyParseResult } from './proxyHeader.js';
 
@@ -40,43 +40,106 @@ export function parseProxyHeader(bytes: Buffer): ProxyParseResult {
   return invalid('not a PROXY protocol header');
 }
 
-const port = /^(?:0|[1-9]\d{0,4})$/;
+/** Where a v1 line's fields start: after `PROXY ` and after `PROXY TCP4 ` (or `TCP6 `). */
+const v1FieldsAt = v1Prefix.length;
+const v1AddressesAt = v1FieldsAt + 5;
+const tooLong = 'v1 header longer than 107 bytes';
+const controlByte = 'v1 header has a control byte';
+/** Where the first four spaces of the line being read are (scratch: a parse runs to its end synchronously). */
+const spaces = new Int32Array(4);
 
-function endpoint(address: string, portText: string, family: 'tcp4' | 'tcp6'): ProxyEndpoint | undefined {
-  const valid = family === 'tcp4' ? isIPv4(address) : isIPv6(address) && !address.includes('%');
-  if (!valid || !port.test(portText) || Number(portText) > 65535) return undefined;
-  return { address, port: Number(portText) };
-}
-
+/**
+ * Reads a v1 line straight from the bytes, in one pass that finds its end and its spaces: every byte of the line
+ * must be printable ASCII (so a header parses the same at every split), and the fields are checked where they
+ * lie, without a string of the line, a split or a regular expression; only the addresses become a string, for
+ * the result.
+ */
 function parseV1(bytes: Buffer): ProxyParseResult {
-  // A byte search: a string needle would be converted on every call.
-  let end = bytes.indexOf(0x0d);
-  if (end !== -1 && bytes[end + 1] !== 0x0a) end = end + 1 < bytes.length ? -2 : -1;
-  if (end === -2) return invalid('v1 header has a control byte');
-  if (end === -1) {
-    if (bytes.length >= v1MaxLength) return invalid('v1 header longer than 107 bytes');
-    // A bare LF or any control byte can never become a valid line.
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]!;
-      if ((b < 0x20 && !(b === 0x0d && i === bytes.length - 1)) || b > 0x7e)
-        return invalid('v1 header has a control byte');
+  const received = bytes.length;
+  const limit = Math.min(received, v1MaxLength);
+  let end = -1;
+  let spaceCount = 0;
+  for (let i = v1FieldsAt; i < limit; i++) {
+    const b = bytes[i]!;
+    if (b > 0x20 && b < 0x7f) continue;
+    if (b === 0x20) {
+      if (spaceCount < 4) spaces[spaceCount] = i;
+      spaceCount++;
+      continue;
     }
-    return incomplete;
+    if (b !== 0x0d) return invalid(controlByte);
+    if (i + 1 === received) break;
+    if (bytes[i + 1] !== 0x0a) return invalid(controlByte);
+    if (i + 2 > v1MaxLength) return invalid(tooLong);
+    end = i;
+    break;
   }
+  // No CRLF (or a CR last): more may come, unless 107 bytes came without one.
+  if (end === -1) return received >= v1MaxLength ? invalid(tooLong) : incomplete;
   const length = end + 2;
-  if (length > v1MaxLength) return invalid('v1 header longer than 107 bytes');
-  const parts = bytes.toString('latin1', v1Prefix.length, end).split(' ');
-  if (parts[0] === 'UNKNOWN') {
+  if (isWord(bytes, v1FieldsAt, end, unknownWord)) {
     // The sender does not know the client: keep the connection's addresses (the rest of the line is ignored).
     return { kind: 'complete', length, header: v1Header('unknown', undefined, undefined) };
   }
-  if (parts.length !== 5 || (parts[0] !== 'TCP4' && parts[0] !== 'TCP6'))
-    return invalid('malformed v1 header');
-  const family = parts[0] === 'TCP4' ? 'tcp4' : 'tcp6';
-  const source = endpoint(parts[1]!, parts[3]!, family);
-  const destination = endpoint(parts[2]!, parts[4]!, family);
-  if (source === undefined || destination === undefined) return invalid('malformed v1 address or port');
+  // `TCP4` or `TCP6`, then four fields one space apart: source and destination address, source and
+  // destination port.
+  const family = spaceCount === 4 && spaces[0] === v1AddressesAt - 1 ? v1Family(bytes) : undefined;
+  if (family === undefined) return invalid('malformed v1 header');
+  const sourceEnd = spaces[1]!;
+  const destinationEnd = spaces[2]!;
+  const sourcePortEnd = spaces[3]!;
+  const valid = family === 'tcp4' ? isIPv4Bytes : isIPv6Bytes;
+  const sourcePort = portAt(bytes, destinationEnd + 1, sourcePortEnd);
+  const destinationPort = portAt(bytes, sourcePortEnd + 1, end);
+  if (
+    sourcePort < 0 ||
+    destinationPort < 0 ||
+    !valid(bytes, v1AddressesAt, sourceEnd) ||
+    !valid(bytes, sourceEnd + 1, destinationEnd)
+  )
+    return invalid('malformed v1 address or port');
+  // One string for both addresses: making a string from bytes costs more than anything else here.
+  const addresses = bytes.toString('latin1', v1AddressesAt, destinationEnd);
+  const split = sourceEnd - v1AddressesAt;
+  const source = { address: addresses.slice(0, split), port: sourcePort };
+  const destination = { address: addresses.slice(split + 1), port: destinationPort };
   return { kind: 'complete', length, header: v1Header(family, source, destination) };
+}
+
+const unknownWord = Buffer.from('UNKNOWN', 'latin1');
+const tcp4Word = Buffer.from('TCP4 ', 'latin1');
+const tcp6Word = Buffer.from('TCP6 ', 'latin1');
+
+/** Whether the field at `at` is `word`: followed by a space or the line's end. */
+function isWord(bytes: Buffer, at: number, end: number, word: Buffer): boolean {
+  const after = at + word.length;
+  if (after > end || (after < end && bytes[after] !== 0x20)) return false;
+  return matches(bytes, at, word);
+}
+
+function v1Family(bytes: Buffer): 'tcp4' | 'tcp6' | undefined {
+  if (matches(bytes, v1FieldsAt, tcp4Word)) return 'tcp4';
+  if (matches(bytes, v1FieldsAt, tcp6Word)) return 'tcp6';
+  return undefined;
+}
+
+/** Whether `word` is at `at` (a loop: for a few bytes, cheaper than a native compare). */
+function matches(bytes: Buffer, at: number, word: Buffer): boolean {
+  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word[i]) return false;
+  return true;
+}
+
+/** A decimal port from `start` to `end`: 0, or 1 to 5 digits without a leading zero, at most 65535; else -1. */
+function portAt(bytes: Buffer, start: number, end: number): number {
+  const digits = end - start;
+  if (digits < 1 || digits > 5 || (digits > 1 && bytes[start] === 0x30)) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value > 65535 ? -1 : value;
 }
 
 function v1Header(
