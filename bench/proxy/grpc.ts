@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineBuilds } from './baselineBuilds.js';
 import { canPin, cpuSeconds, freePort, pinTo, waitForPort } from './processes.js';
 
 const args = process.argv.slice(2);
@@ -32,13 +33,7 @@ const only = text('--only')?.split(',');
 const profileArg = text('--cpu-prof');
 const profileDir = profileArg === undefined ? undefined : resolve(profileArg);
 /** Other builds of the balancer measured in the same sitting, `label=dir` (a copy of packages/proxy/dist). */
-const baselines = (text('--baseline') ?? '')
-  .split(',')
-  .filter(Boolean)
-  .map((entry) => {
-    const [label, dir] = entry.includes('=') ? entry.split('=') : ['before', entry];
-    return { label: label!, dir: resolve(dir!) };
-  });
+const baselines = baselineBuilds(text('--baseline'));
 const pinned = canPin;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 

@@ -21,8 +21,9 @@ import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineBuilds } from './baselineBuilds.js';
 import { canPin, cpuSeconds, freePort, pinTo, stopChild, waitForPort } from './processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -32,13 +33,7 @@ const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) 
 const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
 const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
 const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
-const baselines = (option('--baseline') ?? '')
-  .split(',')
-  .filter(Boolean)
-  .map((entry) => {
-    const [label, dir] = entry.includes('=') ? entry.split('=') : ['before', entry];
-    return { label: label!, dir: resolve(dir!) };
-  });
+const baselines = baselineBuilds(option('--baseline'));
 const pinned = !args.includes('--no-pin') && canPin;
 const rate = option('--rate') ? Number(option('--rate')) : undefined;
 const SUT_CPU = 0;

@@ -23,8 +23,9 @@ import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:ch
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineBuilds } from './baselineBuilds.js';
 import { startNginx } from './nginx.js';
 import { canPin, cpuTimes, freePort, has, pinTo, stopChild, waitForPort } from './processes.js';
 import { parseWrk, type WrkResult, wrkCommand } from './wrk.js';
@@ -38,13 +39,7 @@ const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
 const warmup = quick ? 1 : 2;
 const only = option('--only') ? new Set(option('--only')!.split(',')) : undefined;
 /** Other builds of the balancer to run beside this one, `label=dir` (a copy of packages/proxy/dist), comma-separated. */
-const baselines = (option('--baseline') ?? '')
-  .split(',')
-  .filter(Boolean)
-  .map((entry) => {
-    const [label, dir] = entry.includes('=') ? entry.split('=') : ['before', entry];
-    return { label: label!, dir: resolve(dir!) };
-  });
+const baselines = baselineBuilds(option('--baseline'));
 const withTls = !args.includes('--no-tls');
 const gate = args.includes('--gate');
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
