@@ -132,20 +132,28 @@ function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
   });
 }
 
+/**
+ * A balancer in a child process (so its RSS is its own) in front of the backend on `port`, a client of it, and
+ * the child's RSS once a first call has warmed the session: what the memory checks measure from.
+ */
+async function childBalancer(port: number) {
+  const child = fork(
+    fileURLToPath(new URL('./fixtures/balancerChild.ts', import.meta.url)),
+    [String(port), 'h2c'],
+    { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  onCleanup(() => child.kill('SIGKILL'));
+  const [hello] = (await once(child, 'message')) as [{ port: number }];
+  const client = echoClient(hello.port);
+  expect((await unary(client, { text: 'warm' }, soon())).error).toBeUndefined();
+  const baseline = await ask<number>(child, 'reset', 'reset');
+  return { child, client, baseline };
+}
+
 describe('gRPC backpressure', () => {
   it('a server stream of 128 MiB to a client that does not read: the balancer’s memory stays bounded', async () => {
     const server = await startEchoServer('firehose');
-    const child = fork(
-      fileURLToPath(new URL('./fixtures/balancerChild.ts', import.meta.url)),
-      [String(server.backend.port), 'h2c'],
-      { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    onCleanup(() => child.kill('SIGKILL'));
-    const [hello] = (await once(child, 'message')) as [{ port: number }];
-    const client = echoClient(hello.port);
-    // Warm the session, then measure from there.
-    expect((await unary(client, { text: 'warm' }, soon())).error).toBeUndefined();
-    const baseline = await ask<number>(child, 'reset', 'reset');
+    const { child, client, baseline } = await childBalancer(server.backend.port);
 
     const messageBytes = 64 * 1024;
     const count = 2048;
@@ -174,16 +182,7 @@ describe('gRPC backpressure', () => {
   }, 90_000);
   it('a client stream of 128 MiB to a backend that stops reading: the client waits, the balancer’s memory stays bounded', async () => {
     const server = await startEchoServer('sink');
-    const child = fork(
-      fileURLToPath(new URL('./fixtures/balancerChild.ts', import.meta.url)),
-      [String(server.backend.port), 'h2c'],
-      { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    onCleanup(() => child.kill('SIGKILL'));
-    const [hello] = (await once(child, 'message')) as [{ port: number }];
-    const client = echoClient(hello.port);
-    expect((await unary(client, { text: 'warm' }, soon())).error).toBeUndefined();
-    const baseline = await ask<number>(child, 'reset', 'reset');
+    const { child, client, baseline } = await childBalancer(server.backend.port);
 
     const messageBytes = 64 * 1024;
     const count = 2048;
