@@ -203,7 +203,16 @@ describe('upstreamPing', () => {
     expect(refusal({ upstreamPing: { interval: 0 } }).field).toBe('upstreamPing.interval');
     expect(refusal({ upstreamPing: { timeout: '5s' } }).field).toBe('upstreamPing.timeout');
     expect(refusal({ groups: { api: { upstreamPing: { timeout: -1 } } } }).field).toBe(
-      'upstreamPing.timeout',
+      'groups.api.upstreamPing.timeout',
+    );
+    expect(refusal({ groups: { api: { upstreamPing: { timeout: -1 } } } }).message).toMatch(
+      /^groups\.api\.upstreamPing\.timeout must be/,
+    );
+    expect(refusal({ groups: { api: { healthCheck: { intervall: 5 } } } }).message).toMatch(
+      /^Group 'api': healthCheck has no option 'intervall'\. Did you mean 'interval'\?/,
+    );
+    expect(refusal({ groups: { api: { backends: [{ id: 1, host: 'h', port: 0 }] } } }).field).toMatch(
+      /^groups\.api\.backends\[0\]\.port$/,
     );
     expect(refusal({ upstreamPing: false }, 'TcpLoadBalancer').message).toMatch(/HTTP option/);
   });

@@ -1,5 +1,6 @@
 import {
   type Backend,
+  ConfigError,
   type DiscoverySource,
   type LoadBalancerOptions,
   type LoadBalancingStrategyName,
@@ -82,16 +83,16 @@ export function validateGroupConfig(name: string, config: BackendGroupConfig): v
   }
   assertKnownKeys(config, groupKeys, `Group '${name}'`);
   const { strategy, backends, discovery, upstreamTls, upstreamProtocol, ...rest } = config;
-  validateLoadBalancerOptions(rest);
+  inGroup(name, () => validateLoadBalancerOptions(rest));
   if (upstreamTls !== undefined) validateUpstreamTls(upstreamTls, `groups.${name}.upstreamTls`);
   if (upstreamProtocol !== undefined) {
     validateUpstreamProtocol(upstreamProtocol, `groups.${name}.upstreamProtocol`);
   }
-  if (strategy !== undefined) validateStrategyOption(strategy);
+  if (strategy !== undefined) inGroup(name, () => validateStrategyOption(strategy));
   if (backends !== undefined) {
     if (!Array.isArray(backends))
       fail('LB_ERR_INVALID_OPTION', `groups.${name}.backends`, 'must be a list', backends);
-    validateBackends(backends);
+    inGroup(name, () => validateBackends(backends));
   }
   if (discovery !== undefined) {
     if (typeof discovery?.subscribe !== 'function')
@@ -109,5 +110,21 @@ export function validateGroupConfig(name: string, config: BackendGroupConfig): v
         'cannot be given with backends: the source fills the group, so list its backends there instead',
         '…',
       );
+  }
+}
+
+/**
+ * Runs a check shared with the balancer's own options and puts the group's path in front of the field of any
+ * `ConfigError` it throws, so `upstreamPing.timeout` in group `api` is reported as `groups.api.upstreamPing.timeout`.
+ */
+function inGroup(name: string, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const message = err.message.startsWith(err.field)
+      ? `groups.${name}.${err.message}`
+      : `Group '${name}': ${err.message}`;
+    throw new ConfigError(err.code, `groups.${name}.${err.field}`, message, { cause: err });
   }
 }
