@@ -1,10 +1,10 @@
 import { keepIfQueued } from '../io/reusableReadBuffer.js';
 import { httpDate } from '../protocol/http1/httpDate.js';
 import type { BodyFraming } from '../protocol/http1/requestHeaders.js';
-import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import type { ClientConnection } from './clientConnection.js';
 import type { DownstreamExchange, DownstreamExchangeHandlers } from './downstreamExchange.js';
 import { fieldsByName } from './fieldsByName.js';
+import { sendTextPage } from './textPage.js';
 
 /** Bodies up to this size go out in one buffer with the head: one copy is cheaper than a vectored write. */
 const JOIN_LIMIT = 16 * 1024;
@@ -183,14 +183,7 @@ export class ClientExchange implements DownstreamExchange {
       return status;
     }
     if (close) this.keepAlive = false;
-    const body = Buffer.from(`${message}\n`, 'utf8');
-    this.writeHead(
-      status,
-      reasonPhrase(status),
-      [...extraHeaders, 'Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length)],
-      body.length,
-    );
-    this.end(body);
+    sendTextPage(this, status, message, extraHeaders);
     return status;
   }
 

@@ -3,7 +3,6 @@ import { grpcStatusForBalancerError } from '../../protocol/grpc/grpcErrorStatus.
 import { fieldValue, isGrpcRequest } from '../../protocol/grpc/grpcRequest.js';
 import { parseGrpcStatus } from '../../protocol/grpc/grpcStatus.js';
 import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
-import { reasonPhrase } from '../../protocol/http1/statusReasons.js';
 import { toHttp2Fields } from '../../protocol/http2/responseFields.js';
 import type {
   DownstreamConnection,
@@ -11,6 +10,7 @@ import type {
   DownstreamExchangeHandlers,
 } from '../downstreamExchange.js';
 import { fieldsByName } from '../fieldsByName.js';
+import { sendTextPage } from '../textPage.js';
 import { grpcTrailersOnly, planGrpcHead } from './grpcAnswer.js';
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
@@ -245,14 +245,7 @@ export class Http2StreamExchange implements DownstreamExchange {
       this.end();
       return status;
     }
-    const body = Buffer.from(`${message}\n`, 'utf8');
-    this.writeHead(
-      status,
-      reasonPhrase(status),
-      [...extraHeaders, 'content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)],
-      body.length,
-    );
-    this.end(body);
+    sendTextPage(this, status, message, extraHeaders);
     return status;
   }
 
