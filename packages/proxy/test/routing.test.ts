@@ -153,7 +153,7 @@ describe('routes to backend groups', () => {
     ).toBe('LB_ERR_UNKNOWN_GROUP');
     expect(refusal(() => new LoadBalancer({ ...base, groups: { a: {}, b: {} } })).field).toBe('routes');
     expect(refusal(() => new LoadBalancer({ ...base, groups: { a: { tls: {} } as never } })).field).toBe(
-      'tls',
+      'groups.a.tls',
     );
     expect(refusal(() => new LoadBalancer({ ...base, groups: { 'bad name': {} } })).field).toBe(
       'groups.bad name',

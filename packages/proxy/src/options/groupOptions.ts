@@ -81,7 +81,7 @@ export function validateGroupConfig(name: string, config: BackendGroupConfig): v
   if (typeof config !== 'object' || config === null) {
     fail('LB_ERR_INVALID_OPTION', `groups.${name}`, 'must be an object of group options', config);
   }
-  assertKnownKeys(config, groupKeys, `Group '${name}'`);
+  inGroup(name, () => assertKnownKeys(config, groupKeys, `Group '${name}'`));
   const { strategy, backends, discovery, upstreamTls, upstreamProtocol, ...rest } = config;
   inGroup(name, () => validateLoadBalancerOptions(rest));
   if (upstreamTls !== undefined) validateUpstreamTls(upstreamTls, `groups.${name}.upstreamTls`);
@@ -122,9 +122,10 @@ function inGroup(name: string, check: () => void): void {
     check();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const message = err.message.startsWith(err.field)
-      ? `groups.${name}.${err.message}`
-      : `Group '${name}': ${err.message}`;
+    const group = `Group '${name}'`;
+    let message = `${group}: ${err.message}`;
+    if (err.message.startsWith(err.field)) message = `groups.${name}.${err.message}`;
+    else if (err.message.startsWith(group)) message = err.message;
     throw new ConfigError(err.code, `groups.${name}.${err.field}`, message, { cause: err });
   }
 }
