@@ -11,14 +11,15 @@
 //   node --import tsx bench/proxy/grpc.ts --baseline main=DIR,…
 //       adds `lb@main` rows: the balancer built in DIR (a copy of packages/proxy/dist whose node_modules resolve)
 //   node --import tsx bench/proxy/grpc.ts --cpu-prof DIR             # the Node rows write CPU profiles to DIR
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baselineBuilds } from './baselineBuilds.js';
-import { canPin, cpuSeconds, freePort, pinTo, waitForPort } from './processes.js';
+import { startHaproxy } from './haproxy.js';
+import { canPin, cpuSeconds, freePort, pinTo } from './processes.js';
 
 const args = process.argv.slice(2);
 const text = (name: string): string | undefined => {
@@ -130,38 +131,9 @@ const haproxy: Target = {
   name: 'HAProxy (proto h2 → proto h2)',
   async start(backends) {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'lb-bench-grpc-haproxy-'));
-    const servers = backends.map((p, i) => `  server s${i} 127.0.0.1:${p} proto h2`).join('\n');
-    writeFileSync(
-      join(dir, 'haproxy.cfg'),
-      `global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  http-reuse always
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-frontend f
-  bind 127.0.0.1:${port} proto h2
-  default_backend b
-backend b
-  balance roundrobin
-${servers}
-`,
-    );
-    const proc = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
-    await waitForPort(port, proc);
-    pin(proc.pid!, 0);
-    return {
-      pid: proc.pid!,
-      port,
-      stop: () => {
-        proc.kill();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    const peer = await startHaproxy({ port, backends, bind: ' proto h2', server: ' proto h2' });
+    pin(peer.pid, 0);
+    return { pid: peer.pid, port, stop: peer.stop };
   },
 };
 

@@ -24,6 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baselineBuilds } from './baselineBuilds.js';
+import { startHaproxy } from './haproxy.js';
 import { canPin, cpuSeconds, freePort, pinTo, stopChild, waitForPort } from './processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -102,39 +103,9 @@ function haproxy(): Config {
     what: 'HAProxy, nbthread 1, bind … proto h2, http-reuse always',
     async start(backends) {
       const port = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), 'lb-bench-haproxy-h2-'));
-      const servers = backends.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n');
-      writeFileSync(
-        join(dir, 'haproxy.cfg'),
-        `global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-frontend f
-  bind 127.0.0.1:${port} proto h2
-  default_backend b
-backend b
-  balance roundrobin
-${servers}
-`,
-      );
-      const proc = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
-      await waitForPort(port, proc);
-      pin(proc.pid!, SUT_CPU);
-      return {
-        pid: proc.pid!,
-        port,
-        stop: async () => {
-          await stopChild(proc);
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      const peer = await startHaproxy({ port, backends, bind: ' proto h2' });
+      pin(peer.pid, SUT_CPU);
+      return { pid: peer.pid, port, stop: peer.stop };
     },
   };
 }

@@ -19,15 +19,16 @@
 //   node --import tsx bench/proxy/run.ts --baseline old=DIR,head=DIR2
 //       adds lb-roundRobin@old rows (plain and TLS): the balancer built in DIR (a copy of packages/proxy/dist
 //       whose node_modules resolve, for instance built from `git archive`) measured in the same run
-import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baselineBuilds } from './baselineBuilds.js';
+import { startHaproxy } from './haproxy.js';
 import { startNginx } from './nginx.js';
-import { canPin, cpuTimes, freePort, has, pinTo, stopChild, waitForPort } from './processes.js';
+import { canPin, cpuTimes, freePort, has, pinTo, stopChild } from './processes.js';
 import { parseWrk, type WrkResult, wrkCommand } from './wrk.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -199,39 +200,10 @@ function haproxy(cert: Cert | undefined): Config {
     tls: cert !== undefined,
     async start(backends) {
       const port = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), 'lb-bench-haproxy-'));
-      const servers = backends.map((p, i) => `  server s${i} 127.0.0.1:${p}`).join('\n');
-      // No `log` line anywhere: HAProxy logs nothing.
-      writeFileSync(
-        join(dir, 'haproxy.cfg'),
-        `global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  timeout http-keep-alive 30s
-frontend f
-  bind 127.0.0.1:${port}${cert ? ` ssl crt ${cert.combined}` : ''}
-  default_backend b
-backend b
-  balance roundrobin
-${servers}
-`,
-      );
-      // -db: foreground, one process (no master), so its pid is the one doing the work.
-      const proc = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' });
-      await waitForPort(port, proc);
-      pin(proc.pid!, SUT_CPU);
-      const stop = async (): Promise<void> => {
-        await stopChild(proc);
-        rmSync(dir, { recursive: true, force: true });
-      };
-      return { pid: proc.pid!, port, stop };
+      const bind = cert ? ` ssl crt ${cert.combined}` : '';
+      const peer = await startHaproxy({ port, backends, bind });
+      pin(peer.pid, SUT_CPU);
+      return { pid: peer.pid, port, stop: peer.stop };
     },
   };
 }
