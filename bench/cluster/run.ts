@@ -7,24 +7,18 @@
 //   node --import tsx bench/cluster/run.ts --quick    # 3 s wrk runs, 2 crashes: checks that everything works
 //
 // Needs `pnpm build` first (the cluster runs from dist) and wrk on the PATH.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { ClusterManager } from '@lb/all';
+import { childPids, freePort, here, pm2, pm2Home, sleep, spawnReady, stopChild } from './processes.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const quick = process.argv.includes('--quick');
 const duration = quick ? 3 : 10;
 const crashes = quick ? 2 : 5;
 const workers = 2;
-const pm2Bin = join(here, '..', 'node_modules', '.bin', 'pm2');
-const pm2Home = mkdtempSync(join(tmpdir(), 'lb-bench-pm2-'));
 
 interface Setup {
   name: string;
@@ -32,43 +26,6 @@ interface Setup {
   start(port: number): Promise<{ pids: () => number[]; stop: () => Promise<void> }>;
   /** Whether a crashed worker comes back (a bare process does not). */
   restarts: boolean;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Spawns a node script that prints `{"pids":[…]}` when ready. */
-async function spawnReady(
-  script: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; pids: number[] }> {
-  const child = spawn(process.execPath, [join(here, script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
-    if (line.startsWith('{')) return { child, pids: (JSON.parse(line) as { pids: number[] }).pids };
-  }
-  throw new Error(`${script} exited before it was ready`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function pm2(args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(pm2Bin, args, { env: { ...process.env, ...env, PM2_HOME: pm2Home }, encoding: 'utf8' });
 }
 
 function pm2Pids(): number[] {
@@ -89,15 +46,6 @@ function ourSetup(name: string, mode: 'proxy' | 'shared'): Setup {
       return { pids: () => childPids(child.pid as number), stop: () => stopChild(child) };
     },
   };
-}
-
-/** Live children of a primary (its workers), from `ps`. */
-function childPids(parent: number): number[] {
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' }).stdout;
-  return out
-    .split('\n')
-    .map(Number)
-    .filter((pid) => pid > 0);
 }
 
 const setups: Setup[] = [
@@ -140,8 +88,6 @@ const setups: Setup[] = [
   ourSetup(`@lb proxy mode (${workers} workers)`, 'proxy'),
   ourSetup(`@lb shared-port mode (${workers} workers)`, 'shared'),
 ];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitServing(port: number): Promise<void> {
   const deadline = Date.now() + 15_000;

@@ -9,24 +9,28 @@
 //   node --import tsx bench/cluster/underLoad.ts --quick    # 1 round, 5 s wrk runs
 //
 // Needs `pnpm build` first (our cluster runs from dist), wrk on the PATH, and PM2 (a dev dependency of bench/).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import {
+  childPids,
+  freePort,
+  here,
+  pm2,
+  pm2Bin,
+  pm2Home,
+  sleep,
+  spawnReady,
+  stopChild,
+} from './processes.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const quick = process.argv.includes('--quick');
 const duration = quick ? 5 : 10;
 const rounds = quick ? 1 : 3;
 const eventAt = 3_000;
 const workers = 2;
-const pm2Bin = join(here, '..', 'node_modules', '.bin', 'pm2');
-const pm2Home = mkdtempSync(join(tmpdir(), 'lb-bench-pm2-'));
 
 type Event = 'crash' | 'reload';
 
@@ -53,50 +57,11 @@ interface Outcome {
   replacedMs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function childPids(parent: number): number[] {
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' }).stdout;
-  return out
-    .split('\n')
-    .map(Number)
-    .filter((pid) => pid > 0);
-}
-
-async function spawnReady(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(here, script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
-    if (line.startsWith('{')) return child;
-  }
-  throw new Error(`${script} exited before it was ready`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 function primaryPeer(name: string, script: string, env: NodeJS.ProcessEnv): Peer {
   return {
     name,
     async start(port) {
-      const child = await spawnReady(script, { ...env, PORT: String(port), WORKERS: String(workers) });
+      const { child } = await spawnReady(script, { ...env, PORT: String(port), WORKERS: String(workers) });
       return {
         parent: () => child.pid as number,
         reload: () => child.kill('SIGHUP'),
@@ -104,10 +69,6 @@ function primaryPeer(name: string, script: string, env: NodeJS.ProcessEnv): Peer
       };
     },
   };
-}
-
-function pm2(args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(pm2Bin, args, { env: { ...process.env, ...env, PM2_HOME: pm2Home }, encoding: 'utf8' });
 }
 
 const peers: Peer[] = [
