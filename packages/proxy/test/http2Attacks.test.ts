@@ -181,7 +181,7 @@ describe('HTTP/2 abuse costs only the abuser its connection', () => {
     expect(lb.metrics()).toMatch(/lb_http2_sessions_refused_total\{reason="malformed"\} 1\n/);
   });
 
-  it('advertises 100 concurrent streams and closes the session of a client that opens more', async () => {
+  it('advertises 100 concurrent streams and resets the stream of a client that opens more', async () => {
     const hold = await startBackend('hold', () => {});
     const { stillServed } = await setUp();
     const { port } = await startBalancer([hold.backend], { http2: true });
@@ -196,10 +196,12 @@ describe('HTTP/2 abuse costs only the abuser its connection', () => {
     const burst: Buffer[] = [];
     for (let i = 0; i < 101; i++) burst.push(headers(1 + 2 * i, block(getFields(`/c/${i}`))));
     raw.write(Buffer.concat(burst));
-    // nghttp2 resets stream 201 with PROTOCOL_ERROR and Node then ends the whole session (RFC 9113 §5.1.2
-    // allows a stream error; a client that ignores the limit it acknowledged loses its connection here).
-    await until(() => raw.closed);
+    // RFC 9113 §5.1.2: a stream error. The client acknowledged the limit, so it is PROTOCOL_ERROR (counted
+    // towards the session's abuse limit), not REFUSED_STREAM; the 100 streams within it go on.
+    expect(await raw.reset(201)).toBe(NGHTTP2_PROTOCOL_ERROR);
+    await until(() => hold.requests.length === 100);
     expect(raw.frames.some((f) => f.type === FrameType.HEADERS && f.stream === 201)).toBe(false);
+    expect(hold.requests.some((req) => req.url === '/c/100')).toBe(false);
     await stillServed();
   });
 

@@ -235,9 +235,6 @@ export class ClientListener implements ClientConnectionOwner {
     secure.once('close', () => this.undecided.delete(secure));
     secure.once('secure', () => {
       this.undecided.delete(secure);
-      // What a `tls.Server` does when its socket is secure: `node:http2` waits for the handshake while this flag
-      // is set, and would never start a session on a socket whose `secure` event it missed.
-      (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
       this.accept(secure, clientAddress);
     });
     // Nothing reads the TLS socket before its protocol is known; `read(0)` starts the handshake without taking

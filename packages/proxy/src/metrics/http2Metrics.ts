@@ -1,7 +1,7 @@
 import { PrometheusWriter } from './prometheusText.js';
 
 /** Why a session was closed with `GOAWAY ENHANCE_YOUR_CALM`. */
-export type Http2RefusalReason = 'rapidReset' | 'malformed';
+export type Http2RefusalReason = 'rapidReset' | 'malformed' | 'flood';
 
 /**
  * The HTTP/2 side's counters. They are series of their own, so the request, response and latency series every
@@ -11,7 +11,7 @@ export class Http2Metrics {
   sessions = 0;
   activeSessions = 0;
   requests = 0;
-  private readonly refused: Record<Http2RefusalReason, number> = { rapidReset: 0, malformed: 0 };
+  private readonly refused: Record<Http2RefusalReason, number> = { rapidReset: 0, malformed: 0, flood: 0 };
 
   sessionRefused(reason: Http2RefusalReason): void {
     this.refused[reason]++;
@@ -41,6 +41,7 @@ export class Http2Metrics {
     );
     out.sample('lb_http2_sessions_refused_total', { reason: 'rapid_reset' }, this.refused.rapidReset);
     out.sample('lb_http2_sessions_refused_total', { reason: 'malformed' }, this.refused.malformed);
+    out.sample('lb_http2_sessions_refused_total', { reason: 'flood' }, this.refused.flood);
     return out.toString();
   }
 }

@@ -36,12 +36,8 @@ export function planGrpcHead(status: number, headers: readonly string[]): GrpcHe
  * A trailers-only answer as HTTP/2 fields: `:status 200`, `content-type: application/grpc`, the status and
  * the percent-encoded message.
  */
-export function grpcTrailersOnly(status: number, message: string): Record<string, string | number> {
-  const fields: Record<string, string | number> = {
-    ':status': 200,
-    'content-type': 'application/grpc',
-    'grpc-status': String(status),
-  };
-  if (message !== '') fields['grpc-message'] = encodeGrpcMessage(message);
+export function grpcTrailersOnly(status: number, message: string): string[] {
+  const fields = [':status', '200', 'content-type', 'application/grpc', 'grpc-status', String(status)];
+  if (message !== '') fields.push('grpc-message', encodeGrpcMessage(message));
   return fields;
 }

@@ -1,20 +1,13 @@
-import {
-  constants,
-  createServer,
-  type Http2Server,
-  type IncomingHttpHeaders,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
-} from 'node:http2';
 import type { Socket } from 'node:net';
 import { RequestParseError } from '../../protocol/http1/requestHead.js';
 import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
 import { applyRequestRules, type RequestRules } from '../../protocol/http1/requestRules.js';
+import { ErrorCode } from '../../protocol/http2/frames/frameKinds.js';
 import { checkRequestFields, MalformedRequestError } from '../../protocol/http2/requestFields.js';
+import { Http2Session, type Http2SessionEvents } from '../../protocol/http2/session/http2Session.js';
+import type { Http2Stream } from '../../protocol/http2/session/http2Stream.js';
 import type { DownstreamExchange } from '../downstreamExchange.js';
 import { Http2StreamExchange, type Http2StreamOwner } from './http2StreamExchange.js';
-
-const { NGHTTP2_PROTOCOL_ERROR, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLAG_END_STREAM } = constants;
 
 /** The limits of the HTTP/2 side, in milliseconds and bytes (a timeout of 0 is none). */
 export interface Http2Limits extends RequestRules {
@@ -35,8 +28,8 @@ export interface Http2IngressOwner {
   onRequest(exchange: DownstreamExchange): void;
   /** A session was opened (`opened`) or closed. */
   sessionChanged(opened: boolean): void;
-  /** A session was closed with `ENHANCE_YOUR_CALM` for abuse: rapid resets or malformed streams. */
-  sessionRefused(reason: 'rapidReset' | 'malformed'): void;
+  /** A session was closed with `ENHANCE_YOUR_CALM` for abuse: rapid resets, malformed streams or a flood. */
+  sessionRefused(reason: 'rapidReset' | 'malformed' | 'flood'): void;
 }
 
 /**
@@ -52,7 +45,7 @@ export const defaultMaxConcurrentStreams = 100;
 /**
  * One client's HTTP/2 session: its address, its open streams, and the counts that tell abuse from use.
  */
-class ClientSession implements Http2StreamOwner {
+class ClientSession implements Http2StreamOwner, Http2SessionEvents {
   open = 0;
   opened = 0;
   abandoned = 0;
@@ -61,14 +54,25 @@ class ClientSession implements Http2StreamOwner {
   served = 0;
   /** Streams whose request body may still be coming, for the request timeout. */
   readonly bodies = new Set<Http2StreamExchange>();
+  readonly session: Http2Session;
 
   constructor(
-    readonly session: ServerHttp2Session,
+    socket: Socket,
+    limits: Http2Limits,
     readonly remoteAddress: string,
     readonly localPort: number,
     private readonly ingress: Http2Ingress,
   ) {
     this.since = Date.now();
+    this.session = new Http2Session(
+      socket,
+      {
+        role: 'server',
+        maxConcurrentStreams: limits.maxConcurrentStreams,
+        maxHeaderListSize: limits.maxHeaderSize,
+      },
+      this,
+    );
   }
 
   streamClosed(abandoned: boolean): void {
@@ -80,49 +84,47 @@ class ClientSession implements Http2StreamOwner {
       this.ingress.checkAbuse(this, 'rapidReset', this.abandoned);
     }
   }
+
+  onStream(stream: Http2Stream, fields: string[] | undefined, endStream: boolean): void {
+    this.ingress.onStream(this, stream, fields, endStream);
+  }
+
+  onReady(): void {}
+
+  onGoaway(): void {}
+
+  onAbuse(kind: 'malformed' | 'flood'): void {
+    this.ingress.refused(kind);
+  }
+
+  onClose(): void {
+    this.ingress.sessionClosed(this);
+  }
 }
 
 /**
- * The HTTP/2 side of the listener: sockets the listener recognised as HTTP/2 (by ALPN or by the preface) are
- * handed to a `node:http2` server that never listens itself, and every stream becomes an
- * {@link Http2StreamExchange} on the same request path as an HTTP/1.1 request. Streams are checked against RFC
- * 9113 §8 here; sessions that abuse the protocol are closed with `GOAWAY ENHANCE_YOUR_CALM`, which costs only
- * that client its connection.
+ * The HTTP/2 side of the listener: sockets the listener recognised as HTTP/2 (by ALPN or by the preface) get
+ * an {@link Http2Session} of our own, and every stream becomes an {@link Http2StreamExchange} on the same request
+ * path as an HTTP/1.1 request. Streams are checked against RFC 9113 §8 here; sessions that abuse the protocol
+ * are closed with `GOAWAY ENHANCE_YOUR_CALM`, which costs only that client its connection.
  */
 export class Http2Ingress {
-  private readonly server: Http2Server;
   private readonly sessions = new Set<ClientSession>();
-  /** The address of the socket being handed over: the server's `session` event comes synchronously. */
-  private handing: { address: string; port: number } | undefined = undefined;
 
   constructor(
     private readonly limits: Http2Limits,
     private readonly owner: Http2IngressOwner,
-  ) {
-    this.server = createServer({
-      settings: {
-        maxConcurrentStreams: limits.maxConcurrentStreams,
-        maxHeaderListSize: limits.maxHeaderSize,
-        enablePush: false,
-      },
-      maxHeaderListPairs: limits.maxHeaderCount + 8,
-      // Node's defaults, stated: 10 MB of nghttp2 memory per session, 10 unanswered pings, 32 SETTINGS entries.
-      maxSessionMemory: 10,
-      maxOutstandingPings: 10,
-      maxSettings: 32,
-      // nghttp2 resets the streams it finds malformed (an upper-case name, a connection field, …) without the
-      // stream ever being seen here; Node counts them as invalid frames and closes the session past this many
-      // (its default is 1,000).
-      maxSessionInvalidFrames: ABUSE_FLOOR,
-    });
-    this.server.on('session', (session: ServerHttp2Session) => this.sessionOpened(session));
-  }
+  ) {}
 
   /** Serves `socket` (after the preface check or an `h2` ALPN) as an HTTP/2 connection. */
   accept(socket: Socket, clientAddress: string | undefined): void {
-    this.handing = { address: clientAddress ?? socket.remoteAddress ?? '', port: socket.localPort ?? 0 };
-    this.server.emit('connection', socket);
-    this.handing = undefined;
+    const address = clientAddress ?? socket.remoteAddress ?? '';
+    const client = new ClientSession(socket, this.limits, address, socket.localPort ?? 0, this);
+    this.sessions.add(client);
+    this.owner.sessionChanged(true);
+    if (this.owner.stopping) client.session.close();
+    // The listener paused the socket when it put back the bytes it looked at.
+    socket.resume();
   }
 
   /** Closes sessions with no open stream; the others are told GOAWAY and close when their streams end. */
@@ -131,7 +133,7 @@ export class Http2Ingress {
   }
 
   closeAll(): void {
-    for (const client of this.sessions) client.session.destroy();
+    for (const client of this.sessions) client.session.socket.destroy();
   }
 
   /** Closes sessions idle past their deadline; called by the listener's sweep. */
@@ -155,64 +157,56 @@ export class Http2Ingress {
   checkAbuse(client: ClientSession, reason: 'rapidReset' | 'malformed', count: number): void {
     if (count < ABUSE_FLOOR || count * 4 < client.opened || client.session.destroyed) return;
     this.owner.sessionRefused(reason);
-    // `destroy(undefined, code)` ends with a GOAWAY of NO_ERROR in Node 20; the GOAWAY submitted first is the
-    // one the client reads.
-    client.session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
-    client.session.destroy();
+    client.session.destroy(ErrorCode.ENHANCE_YOUR_CALM, reason === 'rapidReset' ? 'rapid reset' : 'malformed streams');
   }
 
-  private sessionOpened(session: ServerHttp2Session): void {
-    const handing = this.handing;
-    const client = new ClientSession(session, handing?.address ?? '', handing?.port ?? 0, this);
-    this.sessions.add(client);
-    this.owner.sessionChanged(true);
-    session.on(
-      'stream',
-      (stream: ServerHttp2Stream, _headers: IncomingHttpHeaders, flags: number, raw: string[]) =>
-        this.onStream(client, stream, flags, raw),
-    );
-    // A session error (a flood nghttp2 caught, a bad frame) ends that session only.
-    session.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ERR_HTTP2_TOO_MANY_INVALID_FRAMES') this.owner.sessionRefused('malformed');
-    });
-    session.on('close', () => {
-      this.sessions.delete(client);
-      this.owner.sessionChanged(false);
-    });
-    if (this.owner.stopping) session.close();
+  /** The session ended a client's connection for abuse it found in the frames themselves. */
+  refused(kind: 'malformed' | 'flood'): void {
+    this.owner.sessionRefused(kind);
   }
 
-  private onStream(client: ClientSession, stream: ServerHttp2Stream, flags: number, raw: string[]): void {
+  sessionClosed(client: ClientSession): void {
+    if (!this.sessions.delete(client)) return;
+    this.owner.sessionChanged(false);
+  }
+
+  onStream(client: ClientSession, stream: Http2Stream, fields: string[] | undefined, ended: boolean): void {
     client.opened++;
-    if (stream.destroyed) {
+    if (stream.closed) {
       // Reset in the same read as its HEADERS (the rapid-reset pattern): no backend ever hears of it.
       client.abandoned++;
       this.checkAbuse(client, 'rapidReset', client.abandoned);
       return;
     }
     client.open++;
-    let head: ReturnType<typeof checkRequestFields>;
-    try {
-      head = checkRequestFields(raw);
-    } catch (err) {
-      if (!(err instanceof MalformedRequestError)) throw err;
-      this.malformed(client, stream);
-      return;
-    }
-    const ended = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
-    const framing: BodyFraming =
-      head.contentLength !== undefined
-        ? head.contentLength === 0 && ended
-          ? { kind: 'none' }
-          : { kind: 'length', length: head.contentLength }
-        : ended
-          ? { kind: 'none' }
-          : { kind: 'chunked' };
-    const expect = head.expect?.toLowerCase();
-    let target = head.path;
-    let rawHeaders = head.rawHeaders;
+    let head: ReturnType<typeof checkRequestFields> | undefined;
     let refusal: RequestParseError | undefined;
-    if (head.method === 'CONNECT') refusal = new RequestParseError(405, 'CONNECT is not supported');
+    if (fields === undefined) {
+      refusal = new RequestParseError(431, 'the request header fields are too large');
+    } else {
+      try {
+        head = checkRequestFields(fields);
+      } catch (err) {
+        if (!(err instanceof MalformedRequestError)) throw err;
+        this.malformed(client, stream);
+        return;
+      }
+    }
+    let framing: BodyFraming = { kind: 'none' };
+    if (head?.contentLength !== undefined) {
+      if (ended && head.contentLength > 0) {
+        // END_STREAM on the HEADERS, yet a body was promised (RFC 9113 §8.1.1).
+        this.malformed(client, stream);
+        return;
+      }
+      if (!ended) framing = { kind: 'length', length: head.contentLength };
+    } else if (head !== undefined && !ended) framing = { kind: 'chunked' };
+    const expect = head?.expect?.toLowerCase();
+    let target = head?.path ?? '/';
+    let rawHeaders = head?.rawHeaders ?? [];
+    if (head === undefined) {
+      // Refused already: the exchange only carries the answer.
+    } else if (head.method === 'CONNECT') refusal = new RequestParseError(405, 'CONNECT is not supported');
     else if (expect !== undefined && expect !== '100-continue') {
       refusal = new RequestParseError(417, `Unsupported expectation ${head.expect}`);
     } else {
@@ -229,11 +223,11 @@ export class Http2Ingress {
     const exchange = new Http2StreamExchange(
       stream,
       client,
-      head.method,
+      head?.method ?? 'GET',
       target,
       rawHeaders,
       framing,
-      head.authority !== undefined,
+      head?.authority !== undefined,
       expect === '100-continue',
     );
     if (refusal !== undefined) {
@@ -245,14 +239,18 @@ export class Http2Ingress {
   }
 
   /** A malformed stream is reset; a client that keeps sending them loses its session. */
-  private malformed(client: ClientSession, stream: ServerHttp2Stream): void {
+  private malformed(client: ClientSession, stream: Http2Stream): void {
     client.malformed++;
-    stream.on('error', () => {});
-    stream.once('close', () => {
-      client.open--;
-      if (client.open === 0) client.since = Date.now();
-    });
-    stream.close(NGHTTP2_PROTOCOL_ERROR);
+    stream.handler = {
+      onHeaders() {},
+      onData() {},
+      onDrain() {},
+      onClose() {
+        client.open--;
+        if (client.open === 0) client.since = Date.now();
+      },
+    };
+    stream.reset(ErrorCode.PROTOCOL_ERROR);
     this.checkAbuse(client, 'malformed', client.malformed);
   }
 }

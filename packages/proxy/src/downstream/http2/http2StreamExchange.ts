@@ -1,9 +1,10 @@
-import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { grpcStatusForBalancerError } from '../../protocol/grpc/grpcErrorStatus.js';
 import { fieldValue, isGrpcRequest } from '../../protocol/grpc/grpcRequest.js';
 import { parseGrpcStatus } from '../../protocol/grpc/grpcStatus.js';
 import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
+import { ErrorCode } from '../../protocol/http2/frames/frameKinds.js';
 import { toHttp2Fields } from '../../protocol/http2/responseFields.js';
+import type { Http2Stream, Http2StreamHandler } from '../../protocol/http2/session/http2Stream.js';
 import type {
   DownstreamConnection,
   DownstreamExchange,
@@ -13,23 +14,8 @@ import { fieldsByName } from '../fieldsByName.js';
 import { sendTextPage } from '../textPage.js';
 import { grpcTrailersOnly, planGrpcHead } from './grpcAnswer.js';
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR } = constants;
-
-/**
- * The options of `respond`, shared and frozen: Node copies them with a spread and sets `endStream` on the copy,
- * and on Node 20 (V8 11.3) a property added to the spread copy of an ordinary object costs microseconds, to that
- * of a frozen one nothing. Every response without trailers (nearly all of them) passes `noOptions`.
- */
-const noOptions = Object.freeze({});
-const respondEnded = Object.freeze({ endStream: true });
-/** For a body that ends with trailers (every gRPC answer). */
-const withTrailers = Object.freeze({ waitForTrailers: true });
-
-/** No fields: the response trailers of an exchange that has none, shared. */
+/** No fields: the trailers of an exchange that has none, shared. */
 const noFields: readonly string[] = [];
-
-/** The stream's `error` listener: a reset or a session error ends the exchange through `close`. */
-function ignore(): void {}
 
 /** What the exchange tells the session it belongs to. */
 export interface Http2StreamOwner extends DownstreamConnection {
@@ -40,24 +26,23 @@ export interface Http2StreamOwner extends DownstreamConnection {
 /**
  * One HTTP/2 stream as a {@link DownstreamExchange}: the request arrives checked and in HTTP/1.1 terms
  * (`Http2Ingress` did that), the response goes back as HEADERS, DATA and, for a backend's chunked body,
- * trailers. It uses the stream API of `node:http2` directly (no compatibility request/response objects).
- * Flow control is the stream's: a client that reads slowly fills its window, `write` returns `false` and the
- * backend is paused, so nothing is buffered without bound.
+ * trailers. Flow control is the stream's: a client that reads slowly uses up its window, `write` returns
+ * `false` and the backend is paused, so nothing is buffered without bound.
  */
-export class Http2StreamExchange implements DownstreamExchange {
+export class Http2StreamExchange implements DownstreamExchange, Http2StreamHandler {
   handlers: DownstreamExchangeHandlers | undefined = undefined;
   statusCode = 0;
   headersSent = false;
   finished = false;
-  private pendingHead: OutgoingHttpHeaders | undefined = undefined;
+  /** The response head, held until the body's first bytes or the end of the tick (see `writeHead`). */
+  private pendingHead: string[] | undefined = undefined;
   private bodyless = false;
-  /** The response body has no length: it ends with trailers (or an empty DATA frame with END_STREAM). */
-  private trailered = false;
-  private trailers: readonly string[] = noFields;
-  /** The request's trailers, made when they come (only a request with a body can have them). */
+  /** The request's trailers, when they come. */
   private requestTrailers: string[] | undefined = undefined;
   private received = 0;
   private reading = false;
+  /** The body is read only to be dropped (the response ended before anyone asked for it). */
+  private discarding = false;
   private bodyEnded = false;
   /** When the stream arrived, for the request timeout. */
   readonly startedAt = Date.now();
@@ -69,8 +54,6 @@ export class Http2StreamExchange implements DownstreamExchange {
   grpcStatus: number | undefined = undefined;
   /** The response head already ended the stream (a trailers-only gRPC answer): body bytes are dropped. */
   private headOnly = false;
-  /** Whether a `drain` listener is on the stream: added the first time a write reports a full buffer. */
-  private drainWatched = false;
   /**
    * Exchanges whose head waits for the end of the tick (see {@link Http2StreamExchange.writeHead}): one queue and
    * one microtask for all of them, rather than a closure and a microtask per stream.
@@ -83,7 +66,7 @@ export class Http2StreamExchange implements DownstreamExchange {
   };
 
   constructor(
-    private readonly stream: ServerHttp2Stream,
+    private readonly stream: Http2Stream,
     readonly connection: Http2StreamOwner,
     readonly method: string,
     readonly url: string,
@@ -93,22 +76,8 @@ export class Http2StreamExchange implements DownstreamExchange {
     readonly expectContinue: boolean,
   ) {
     this.grpc = isGrpcRequest(rawHeaders);
-    stream.on('close', () => this.closed());
-    stream.on('error', ignore);
-    // Trailers may come before the body is asked for (they are not held back with it). A request without a body
-    // ended with its HEADERS frame, so no trailers can follow.
-    if (framing.kind !== 'none') {
-      stream.on('trailers', (fields: Record<string, string | string[] | undefined>) => {
-        for (const name of Object.keys(fields)) {
-          const value = fields[name];
-          if (value === undefined) continue;
-          this.requestTrailers ??= [];
-          for (const one of Array.isArray(value) ? value : [value]) this.requestTrailers.push(name, one);
-        }
-      });
-    }
-    // Nothing of the body is read until `readBody`: the stream's buffer fills, and then the client's window. A
-    // `pause()` here would cost an error object per stream when the stream is later resumed and ended.
+    // The stream holds the body (it arrived paused) until `readBody`: its window, then the client, wait.
+    stream.handler = this;
   }
 
   get headers(): Record<string, string | string[]> {
@@ -119,24 +88,7 @@ export class Http2StreamExchange implements DownstreamExchange {
   readBody(): void {
     if (this.reading || this.finished) return;
     this.reading = true;
-    const stream = this.stream;
-    stream.on('data', (chunk: Buffer) => {
-      this.received += chunk.length;
-      if (this.framing.kind === 'length' && this.received > this.framing.length) {
-        this.bodyBroken();
-        return;
-      }
-      this.handlers?.onRequestBody(chunk);
-    });
-    stream.on('end', () => {
-      this.bodyEnded = true;
-      if (this.framing.kind === 'length' && this.received !== this.framing.length) {
-        this.bodyBroken();
-        return;
-      }
-      this.handlers?.onRequestEnd(this.requestTrailers ?? []);
-    });
-    stream.resume();
+    this.stream.resume();
   }
 
   /** Whether a request body is still expected from the client. */
@@ -146,8 +98,7 @@ export class Http2StreamExchange implements DownstreamExchange {
 
   /**
    * The request body took longer than `requestTimeout`: the backend request is abandoned, and the client gets
-   * 408 if nothing was answered yet (the stream is reset otherwise). Whatever body still comes is read and
-   * dropped. A reset right after the 408 (RFC 9113 §8.1) would overtake the response in nghttp2's queue.
+   * 408 if nothing was answered yet (the stream is reset otherwise). Whatever body still comes is dropped.
    */
   timeOut(): void {
     const headersSent = this.headersSent;
@@ -155,7 +106,8 @@ export class Http2StreamExchange implements DownstreamExchange {
     this.handlers = undefined;
     if (headersSent) this.destroy();
     else this.sendError(408, 'Request timeout');
-    if (!this.stream.destroyed) this.stream.resume();
+    this.discarding = true;
+    this.stream.resume();
   }
 
   pauseBody(): void {
@@ -167,69 +119,68 @@ export class Http2StreamExchange implements DownstreamExchange {
   }
 
   writeContinue(): void {
-    if (this.headersSent || this.finished || this.stream.destroyed) return;
-    this.stream.additionalHeaders({ ':status': 100 });
+    if (this.headersSent || this.finished) return;
+    this.stream.sendHeaders([':status', '100'], false);
   }
 
   writeEarlyHints(links: readonly string[]): void {
-    if (this.headersSent || this.finished || this.stream.destroyed) return;
-    this.stream.additionalHeaders({ ':status': 103, link: [...links] });
+    if (this.headersSent || this.finished) return;
+    const fields = [':status', '103'];
+    for (const link of links) fields.push('link', link);
+    this.stream.sendHeaders(fields, false);
   }
 
   writeHead(
     status: number,
     _reason: string,
     headers: readonly string[],
-    contentLength: number | undefined,
+    _contentLength: number | undefined,
   ): void {
     if (this.headersSent || this.finished) return;
     this.headersSent = true;
     this.statusCode = status;
     if (this.grpc && this.grpcHead(status, headers)) return;
     this.bodyless = this.method === 'HEAD' || status === 204 || status === 304;
-    this.trailered = !this.bodyless && contentLength === undefined;
-    this.pendingHead = toHttp2Fields(headers, { ':status': status });
-    // Sent with the first body bytes, or at the end of this tick for a streamed body.
+    this.pendingHead = toHttp2Fields(headers, [':status', String(status)]);
+    // Sent with the first body bytes or the end (one HEADERS frame with END_STREAM for an empty body), or at the
+    // end of this tick for a body that streams.
     if (Http2StreamExchange.heads.push(this) === 1) queueMicrotask(Http2StreamExchange.flushHeads);
   }
 
   write(chunk: Buffer): boolean {
-    if (this.finished || this.headOnly || this.stream.destroyed) return true;
+    if (this.finished || this.headOnly || this.stream.closed) return true;
     this.flushHead();
-    const ok =
-      this.bodyless || chunk.length === 0 ? !this.stream.writableNeedDrain : this.stream.write(chunk);
-    if (!ok && !this.drainWatched) {
-      this.drainWatched = true;
-      this.stream.on('drain', () => this.handlers?.onClientDrain());
-    }
-    return ok;
+    if (this.bodyless || chunk.length === 0) return true;
+    return this.stream.sendData(chunk, false);
   }
 
-  end(chunk?: Buffer, rawTrailers: readonly string[] = []): void {
+  end(chunk?: Buffer, rawTrailers: readonly string[] = noFields): void {
     if (this.finished) return;
     this.finished = true;
     const stream = this.stream;
-    if (stream.destroyed) return;
-    if (this.headOnly) {
-      if (!this.reading && stream.readable) stream.resume();
-      return;
+    if (stream.closed) return;
+    if (!this.headOnly) {
+      const head = this.pendingHead;
+      const body = chunk !== undefined && chunk.length > 0 && !this.bodyless ? chunk : undefined;
+      if (head !== undefined && body === undefined && rawTrailers.length === 0) {
+        this.pendingHead = undefined;
+        stream.sendHeaders(head, true);
+      } else {
+        // Known now, though the trailers leave once the body has: the access log reads it when the call ends.
+        if (this.grpc) this.grpcStatus = parseGrpcStatus(fieldValue(rawTrailers, 'grpc-status'));
+        this.flushHead();
+        if (rawTrailers.length === 0 || this.bodyless) stream.sendData(body, true);
+        else {
+          if (body !== undefined) stream.sendData(body, false);
+          stream.sendTrailers(toHttp2Fields(rawTrailers, []));
+        }
+      }
     }
-    const head = this.pendingHead;
-    const body = chunk !== undefined && chunk.length > 0 && !this.bodyless ? chunk : undefined;
-    if (head !== undefined && body === undefined && rawTrailers.length === 0) {
-      this.pendingHead = undefined;
-      this.respond(head, respondEnded);
-    } else {
-      this.trailers = rawTrailers;
-      // Known now, though the trailers leave once the body has: the access log reads it when the call ends.
-      if (this.grpc) this.grpcStatus = parseGrpcStatus(fieldValue(rawTrailers, 'grpc-status'));
-      this.flushHead();
-      if (body === undefined) stream.end();
-      else stream.end(body);
+    // A request body nobody will read (the answer came first) is drained, so the stream can close.
+    if (!this.reading) {
+      this.discarding = true;
+      stream.resume();
     }
-    // A request body nobody will read (the answer came first) is drained, so the stream can close. A request
-    // without a body (END_STREAM on its HEADERS) is left alone: its readable side is already done.
-    if (!this.reading && this.framing.kind !== 'none' && stream.readable) stream.resume();
   }
 
   sendError(status: number, message: string, extraHeaders: readonly string[] = []): number {
@@ -252,7 +203,44 @@ export class Http2StreamExchange implements DownstreamExchange {
   /** Resets the stream (never the session): the other streams of the connection go on. */
   destroy(): void {
     this.finished = true;
-    if (!this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
+    this.stream.reset(ErrorCode.INTERNAL_ERROR);
+  }
+
+  // --- Http2StreamHandler ------------------------------------------------------------------------------------
+
+  onHeaders(fields: string[] | undefined, _endStream: boolean): void {
+    // The session lets only trailers (with END_STREAM) follow a request's head.
+    this.requestTrailers = fields ?? [];
+    this.bodyDone();
+  }
+
+  onData(chunk: Buffer, endStream: boolean): void {
+    if (this.discarding) {
+      if (endStream) this.bodyEnded = true;
+      return;
+    }
+    if (chunk.length > 0) {
+      this.received += chunk.length;
+      if (this.framing.kind === 'length' && this.received > this.framing.length) {
+        this.bodyBroken();
+        return;
+      }
+      this.handlers?.onRequestBody(chunk);
+    }
+    if (endStream) this.bodyDone();
+  }
+
+  onDrain(): void {
+    this.handlers?.onClientDrain();
+  }
+
+  onClose(_code: number): void {
+    const abandoned = !this.finished;
+    if (abandoned) {
+      this.finished = true;
+      this.handlers?.onClientAbort(499);
+    }
+    this.connection.streamClosed(abandoned);
   }
 
   /**
@@ -268,64 +256,38 @@ export class Http2StreamExchange implements DownstreamExchange {
     }
     this.grpcStatus = plan.status;
     this.headOnly = true;
-    this.respond(toHttp2Fields(headers, { ':status': 200 }), respondEnded);
+    this.stream.sendHeaders(toHttp2Fields(headers, [':status', '200']), true);
     return true;
   }
 
   private answerHeadOnly(status: number, message: string): void {
     this.grpcStatus = status;
     this.headOnly = true;
-    this.respond(grpcTrailersOnly(status, message), respondEnded);
+    this.stream.sendHeaders(grpcTrailersOnly(status, message), true);
   }
 
   private flushHead(): void {
     const head = this.pendingHead;
-    if (head === undefined || this.stream.destroyed) return;
+    if (head === undefined) return;
     this.pendingHead = undefined;
-    if (this.bodyless) {
-      this.respond(head, respondEnded);
+    this.stream.sendHeaders(head, this.bodyless);
+  }
+
+  private bodyDone(): void {
+    this.bodyEnded = true;
+    if (this.discarding) return;
+    if (this.framing.kind === 'length' && this.received !== this.framing.length) {
+      this.bodyBroken();
       return;
     }
-    this.respond(head, this.trailered ? withTrailers : noOptions);
-    if (this.trailered) this.stream.once('wantTrailers', () => this.sendTrailers());
-  }
-
-  private respond(
-    head: OutgoingHttpHeaders,
-    options: { readonly endStream?: boolean; readonly waitForTrailers?: boolean },
-  ): void {
-    try {
-      this.stream.respond(head, options);
-    } catch {
-      // A field value Node will not encode (the backend's, already past the HTTP/1.1 parser): cut the stream.
-      this.destroy();
-    }
-  }
-
-  /** Trailers of a chunked backend body; with none, Node ends the stream with an empty DATA frame. */
-  private sendTrailers(): void {
-    if (this.stream.destroyed) return;
-    try {
-      this.stream.sendTrailers(toHttp2Fields(this.trailers, {}));
-    } catch {
-      this.stream.close(NGHTTP2_INTERNAL_ERROR);
-    }
+    this.handlers?.onRequestEnd(this.requestTrailers ?? []);
   }
 
   /** The body broke its `content-length` (RFC 9113 §8.1.1): the stream is malformed. */
   private bodyBroken(): void {
     const handlers = this.handlers;
     this.finished = true;
-    if (!this.stream.destroyed) this.stream.close(NGHTTP2_PROTOCOL_ERROR);
+    this.stream.reset(ErrorCode.PROTOCOL_ERROR);
     handlers?.onClientAbort(400);
-  }
-
-  private closed(): void {
-    const abandoned = !this.finished;
-    if (abandoned) {
-      this.finished = true;
-      this.handlers?.onClientAbort(499);
-    }
-    this.connection.streamClosed(abandoned);
   }
 }

@@ -1,8 +1,6 @@
-import type { OutgoingHttpHeaders } from 'node:http2';
-
 /**
  * Response fields HTTP/2 forbids (RFC 9113 §8.2.2). The response builder already drops the hop-by-hop ones;
- * this is the last guard, since Node throws on them rather than dropping them.
+ * this is the last guard, since a peer must treat them as malformed.
  */
 const connectionSpecific: ReadonlySet<string> = new Set([
   'connection',
@@ -14,18 +12,15 @@ const connectionSpecific: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Flat `[name, value, …]` fields as an HTTP/2 field block: names lower-cased, connection-specific fields left
- * out, repeated fields joined with `, ` except `set-cookie`, which stays a list (RFC 9110 §5.3).
+ * Flat `[name, value, …]` fields as an HTTP/2 field list appended to `into` (which may start with `:status`):
+ * names lower-cased, connection-specific fields and pseudo-header look-alikes left out, repeated fields kept as
+ * repeated fields (RFC 9113 §8.2.3 allows it, and `set-cookie` needs it).
  */
-export function toHttp2Fields(raw: readonly string[], into: OutgoingHttpHeaders): OutgoingHttpHeaders {
+export function toHttp2Fields(raw: readonly string[], into: string[]): string[] {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (connectionSpecific.has(name) || name.charCodeAt(0) === 0x3a) continue;
-    const value = raw[i + 1]!;
-    const seen = into[name];
-    if (seen === undefined) into[name] = name === 'set-cookie' ? [value] : value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else into[name] = `${String(seen)}, ${value}`;
+    into.push(name, raw[i + 1]!);
   }
   return into;
 }
