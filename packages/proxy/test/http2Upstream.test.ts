@@ -97,7 +97,8 @@ describe('HTTP/1.1 clients to HTTP/2 backends', () => {
     ],
     [
       'picks no protocol (a TLS server without ALPN)',
-      () => createTlsServer(pki.server, (socket) => socket.end()),
+      // It never reads, so it would never see the balancer's FIN: it closes its side and goes.
+      () => createTlsServer(pki.server, (socket) => socket.destroySoon()),
     ],
   ])('fails h2 as a connect failure, saying so, when the backend %s', async (_name, make) => {
     const server = make();

@@ -1,11 +1,12 @@
-import type { ClientHttp2Session } from 'node:http2';
 import type { Backend, UpstreamTlsOptions } from '@lb/core';
-import { connectSession, sessionFailureReason } from '../protocol/http2/connectSession.js';
+import {
+  connectSession,
+  MAX_STREAMS_PER_SESSION,
+  sessionFailureReason,
+} from '../protocol/http2/connectSession.js';
+import type { Http2Session, Http2SessionEvents } from '../protocol/http2/session/http2Session.js';
 import type { Http2Exchange, StreamHost } from './http2Exchange.js';
 import { SessionPing, type SessionPingTimes } from './sessionPing.js';
-
-/** Our own cap on concurrent streams per session, whatever the backend allows (nghttp2's and Envoy's default is 100). */
-export const MAX_STREAMS_PER_SESSION = 100;
 
 /** What a session tells its pool. */
 export interface SessionOwner {
@@ -27,8 +28,8 @@ export interface SessionOwner {
  * SETTINGS arrive; a session that never gets there fails them as `connect`. After a GOAWAY it takes nothing
  * new and closes once its streams end; streams above the GOAWAY's last stream id go back to the pool.
  */
-export class Http2Connection implements StreamHost {
-  readonly session: ClientHttp2Session;
+export class Http2Connection implements StreamHost, Http2SessionEvents {
+  readonly session: Http2Session;
   readonly scheme: 'http' | 'https';
   readonly authority: string;
   state: 'connecting' | 'ready' | 'draining' | 'closed' = 'connecting';
@@ -37,7 +38,6 @@ export class Http2Connection implements StreamHost {
   idleTicks = 0;
   private readonly streams = new Set<Http2Exchange>();
   private pending: Http2Exchange[] = [];
-  private lastError: Error | undefined;
   private everReady = false;
   /** PINGs the session once ready, when `upstreamPing` is on. */
   private keepalive: SessionPing | undefined;
@@ -48,27 +48,19 @@ export class Http2Connection implements StreamHost {
     private readonly owner: SessionOwner,
     private readonly ping: SessionPingTimes | undefined = undefined,
   ) {
-    const opened = connectSession(backend, tls, { enablePush: false });
+    const opened = connectSession(backend, tls, this);
     this.session = opened.session;
     this.scheme = opened.scheme;
     this.authority = opened.authority;
-    const session = this.session;
-    session.on('remoteSettings', () => this.onSettings());
-    session.on('goaway', (_code, lastStreamId) => this.onGoaway(lastStreamId));
-    session.on('error', (err) => {
-      this.lastError = err;
-    });
-    session.on('close', () => this.onClose());
     // The pool's reaper decides when an idle session closes; an idle one must not hold the process open.
-    session.unref();
+    this.session.socket.unref();
   }
 
   /** Streams it can take now; a connecting session counts on our own cap until the backend says its own. */
   get capacity(): number {
     if (this.state === 'connecting') return MAX_STREAMS_PER_SESSION - this.pending.length;
     if (this.state !== 'ready') return 0;
-    const peer = this.session.remoteSettings.maxConcurrentStreams ?? MAX_STREAMS_PER_SESSION;
-    return Math.min(peer, MAX_STREAMS_PER_SESSION) - this.streams.size;
+    return Math.min(this.session.peer.maxConcurrentStreams, MAX_STREAMS_PER_SESSION) - this.streams.size;
   }
 
   /** Streams running now. */
@@ -104,7 +96,7 @@ export class Http2Connection implements StreamHost {
   streamClosed(exchange: Http2Exchange, replay: boolean): void {
     this.streams.delete(exchange);
     // A session found closed before its `close` event takes nothing more, or the replay would come back here.
-    if (this.state === 'ready' && (this.session.closed || this.session.destroyed)) {
+    if (this.state === 'ready' && this.session.closing) {
       this.state = 'draining';
       this.owner.draining(this);
     }
@@ -121,7 +113,7 @@ export class Http2Connection implements StreamHost {
     }
     const pending = this.pending.splice(0);
     if (pending.length > 0) this.owner.requeue(pending);
-    if (!this.session.closed) this.session.close();
+    this.session.close();
   }
 
   /** Closes at once, failing whatever runs on it. */
@@ -129,7 +121,13 @@ export class Http2Connection implements StreamHost {
     this.session.destroy();
   }
 
-  private onSettings(): void {
+  onStream(): void {
+    // A client session: the backend cannot open streams (push is off, and the session refuses PUSH_PROMISE).
+  }
+
+  onAbuse(): void {}
+
+  onReady(): void {
     if (this.state !== 'connecting') return;
     this.state = 'ready';
     this.everReady = true;
@@ -150,18 +148,17 @@ export class Http2Connection implements StreamHost {
     if (overflow.length > 0) this.owner.requeue(overflow);
   }
 
-  private onGoaway(lastStreamId: number): void {
+  onGoaway(lastStreamId: number): void {
     this.goawayLastStreamId = Math.min(this.goawayLastStreamId, lastStreamId);
     this.close();
   }
 
-  private onClose(): void {
+  onClose(_code: number, reason: string | undefined, error: Error | undefined): void {
     this.state = 'closed';
     this.keepalive?.stop();
     const pending = this.pending.splice(0);
     for (const exchange of pending) {
-      const reason = sessionFailureReason(this.lastError);
-      exchange.failWaiting('connect', `connection failed: ${reason}`, this.lastError);
+      exchange.failWaiting('connect', `connection failed: ${sessionFailureReason(reason, error)}`, error);
     }
     this.owner.closed(this, this.everReady);
   }

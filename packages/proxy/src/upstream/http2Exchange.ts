@@ -1,10 +1,13 @@
-import { type ClientHttp2Session, type ClientHttp2Stream, constants } from 'node:http2';
+import { ErrorCode } from '../protocol/http2/frames/frameKinds.js';
 import {
-  flattenHttp2Headers,
   fromHttp2Response,
+  fromHttp2Trailers,
+  MalformedResponseError,
   toHttp2Request,
   toHttp2Trailers,
 } from '../protocol/http2/http2Headers.js';
+import type { Http2Session } from '../protocol/http2/session/http2Session.js';
+import type { Http2Stream, Http2StreamHandler } from '../protocol/http2/session/http2Stream.js';
 import { ReplayableBody } from './replayableBody.js';
 import type {
   UpstreamExchange,
@@ -18,25 +21,11 @@ export const REPLAY_LIMIT = 64 * 1024;
 /** Times one request is sent again after the backend refused it unprocessed, before it fails. */
 const MAX_REPLAYS = 4;
 
-/**
- * The options of `session.request`, one frozen object per body framing. Node copies them with a spread and adds
- * its priority defaults to the copy; on Node 20 (V8 11.3) each property added to a spread copy of an ordinary
- * object costs microseconds, while the copy of a frozen one gets an ordinary map and takes them at no cost.
- */
-const requestOptions = {
-  none: Object.freeze({ endStream: true }),
-  length: Object.freeze({ endStream: false }),
-  // A chunked body may end with trailers, which HTTP/2 sends as a last HEADERS frame once asked.
-  chunked: Object.freeze({ endStream: false, waitForTrailers: true }),
-};
-
 /** Where a stream runs: the session and what its requests need of it. */
 export interface StreamHost {
-  readonly session: ClientHttp2Session;
+  readonly session: Http2Session;
   readonly scheme: 'http' | 'https';
   readonly authority: string;
-  /** The last stream id a GOAWAY from the backend said it processes; `Infinity` before one. */
-  readonly goawayLastStreamId: number;
   /** The stream of `exchange` closed (its slot is free); `replay` when it must go out again elsewhere. */
   streamClosed(exchange: Http2Exchange, replay: boolean): void;
 }
@@ -52,24 +41,29 @@ export interface ExchangeOwner {
  * (`REFUSED_STREAM`) or dropped under GOAWAY (above its last stream id) is replayed on another session without
  * the caller seeing it; past the limit such a stream fails as `reset`.
  */
-export class Http2Exchange implements UpstreamExchange {
+export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
   host: StreamHost | undefined;
-  private stream: ClientHttp2Stream | undefined;
+  private stream: Http2Stream | undefined;
   private readonly body = new ReplayableBody(REPLAY_LIMIT);
   private sent = false;
   private headSeen = false;
   private ended = false;
   private trailers: readonly string[] = [];
-  private responseTrailers: string[] = [];
   private paused = false;
   private replays = 0;
   /** Settled: completed, failed or aborted; nothing is reported afterwards. */
   private finished = false;
   private aborted = false;
   private idle = false;
+  /** Cancels the stream when nothing arrives for `idleTimeout`; refreshed by every frame of the response. */
+  private idleTimer: NodeJS.Timeout | undefined;
   /** A write between two streams asked the caller to wait: the next stream owes it `onDrain`. */
   private drainOwed = false;
-  private lastError: Error | undefined;
+  /** Why the stream failed, when the backend's frames were at fault. */
+  private malformed: MalformedResponseError | undefined;
+  /** The body length the response head promised (RFC 9113 §8.1.1), when it promised one and has a body. */
+  private expectedLength: number | undefined;
+  private receivedLength = 0;
 
   constructor(
     readonly init: UpstreamRequestInit,
@@ -95,14 +89,14 @@ export class Http2Exchange implements UpstreamExchange {
       return !this.drainOwed;
     }
     if (!this.headSeen) this.body.keep(chunk);
-    return stream.write(chunk);
+    return stream.sendData(chunk, false);
   }
 
   end(rawTrailers: readonly string[] = []): void {
     if (this.finished || this.ended) return;
     this.ended = true;
     this.trailers = rawTrailers;
-    this.stream?.end();
+    if (this.stream !== undefined) this.endStream(this.stream);
   }
 
   pause(): void {
@@ -119,9 +113,10 @@ export class Http2Exchange implements UpstreamExchange {
     if (this.aborted) return;
     this.aborted = true;
     this.finished = true;
+    clearTimeout(this.idleTimer);
     const stream = this.stream;
     if (stream === undefined) this.owner.dequeue(this);
-    else if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    else stream.reset(ErrorCode.CANCEL);
   }
 
   /** Fails the exchange before it has a stream (a session that never connected, a full queue). */
@@ -134,42 +129,24 @@ export class Http2Exchange implements UpstreamExchange {
     this.host = host;
     if (this.finished) return;
     const { init } = this;
-    const headers = toHttp2Request(
+    const fields = toHttp2Request(
       { method: init.method, path: init.path, scheme: host.scheme, defaultAuthority: host.authority },
       init.headers,
     );
     const replay = this.body.kept;
-    let stream: ClientHttp2Stream;
-    try {
-      stream = host.session.request(headers, requestOptions[init.framing.kind]);
-    } catch (err) {
+    const stream = host.session.request(fields, init.framing.kind === 'none', this);
+    if (stream === undefined) {
       // A session that is closing or out of stream ids: not processed, try another one.
-      if (host.session.closed || host.session.destroyed) {
-        this.host = undefined;
-        host.streamClosed(this, true);
-        return;
-      }
-      // Its slot on the session is free again: no stream was opened.
-      host.streamClosed(this, false);
-      this.fail(
-        'protocol',
-        `the request cannot be sent over HTTP/2: ${(err as Error).message}`,
-        err as Error,
-      );
+      this.host = undefined;
+      host.streamClosed(this, true);
       return;
     }
     this.stream = stream;
-    this.wire(stream);
     if (this.paused) stream.pause();
-    if (init.idleTimeout > 0) {
-      stream.setTimeout(init.idleTimeout, () => {
-        this.idle = true;
-        if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
-      });
-    }
-    for (const chunk of replay) stream.write(chunk);
+    if (init.idleTimeout > 0) this.idleTimer = setTimeout(onIdle, init.idleTimeout, this);
+    for (const chunk of replay) stream.sendData(chunk, false);
     if (this.body.bytes > REPLAY_LIMIT) this.body.release();
-    if (this.ended && init.framing.kind !== 'none') stream.end();
+    if (this.ended && init.framing.kind !== 'none') this.endStream(stream);
     if (!this.sent) {
       this.sent = true;
       this.handlers.onSent();
@@ -179,62 +156,97 @@ export class Http2Exchange implements UpstreamExchange {
     }
   }
 
-  private wire(stream: ClientHttp2Stream): void {
-    stream.on('response', (headers) => {
-      if (this.finished) return;
+  /** Nothing arrived within the idle timeout: the stream is cancelled and the exchange fails as `idle`. */
+  timedOut(): void {
+    this.idle = true;
+    this.stream?.reset(ErrorCode.CANCEL);
+  }
+
+  // --- Http2StreamHandler ------------------------------------------------------------------------------------
+
+  onHeaders(fields: string[] | undefined, endStream: boolean): void {
+    this.idleTimer?.refresh();
+    if (this.finished) return;
+    try {
+      if (fields === undefined) throw new MalformedResponseError('a response header list over the limit');
+      if (this.headSeen) {
+        // Trailers: they end the stream (the session let only END_STREAM through on a later block of a request).
+        if (!endStream) throw new MalformedResponseError('a header block after the head that does not end the stream');
+        const trailers = fromHttp2Trailers(fields);
+        this.checkLength();
+        this.complete(trailers);
+        return;
+      }
+      const head = fromHttp2Response(fields);
+      if (head.status < 200) {
+        if (endStream || head.status === 101) throw new MalformedResponseError(`an informational ${head.status} that ends the stream`);
+        this.handlers.onInformation(head.status, head.rawHeaders);
+        return;
+      }
       this.headSeen = true;
       this.body.release();
-      this.handlers.onHead(fromHttp2Response(headers));
-    });
-    stream.on('headers', (headers) => {
-      if (this.finished) return;
-      const status = Number(headers[':status']);
-      if (status >= 100 && status < 200) this.handlers.onInformation(status, flattenHttp2Headers(headers));
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (!this.finished) this.handlers.onBody(chunk, false);
-    });
-    stream.on('trailers', (headers) => {
-      this.responseTrailers = flattenHttp2Headers(headers);
-    });
-    stream.on('wantTrailers', () => {
-      stream.sendTrailers(toHttp2Trailers(this.trailers));
-    });
-    stream.on('drain', () => {
-      if (!this.finished) this.handlers.onDrain();
-    });
-    stream.on('end', () => this.complete(stream));
-    stream.on('error', (err) => {
-      this.lastError = err;
-    });
-    stream.on('close', () => this.closed(stream));
+      const bodyless = this.init.method === 'HEAD' || head.status === 204 || head.status === 304;
+      if (!bodyless) this.expectedLength = head.contentLength;
+      if (endStream) this.checkLength();
+      this.handlers.onHead(head);
+      if (endStream) this.complete([]);
+    } catch (err) {
+      if (!(err instanceof MalformedResponseError)) throw err;
+      this.malformed = err;
+      this.stream?.reset(ErrorCode.PROTOCOL_ERROR);
+    }
   }
 
-  private complete(stream: ClientHttp2Stream): void {
-    // Node ends the readable side of a reset stream too: only an END_STREAM from the backend completes it.
-    const reset = stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR;
-    if (this.finished || !this.headSeen || reset) return;
-    this.finished = true;
-    // The backend answered before the whole request went out: stop sending (RFC 9113 §8.1).
-    if (!this.ended && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
-    this.handlers.onComplete(this.responseTrailers);
+  onData(chunk: Buffer, endStream: boolean): void {
+    this.idleTimer?.refresh();
+    if (this.finished) return;
+    if (!this.headSeen) {
+      this.malformed = new MalformedResponseError('DATA before the response head');
+      this.stream?.reset(ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    try {
+      this.receivedLength += chunk.length;
+      if (this.expectedLength !== undefined && this.receivedLength > this.expectedLength) {
+        throw new MalformedResponseError(`more DATA than its content-length of ${this.expectedLength}`);
+      }
+      if (endStream) this.checkLength();
+    } catch (err) {
+      if (!(err instanceof MalformedResponseError)) throw err;
+      this.malformed = err;
+      this.stream?.reset(ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    if (chunk.length > 0) this.handlers.onBody(chunk, false);
+    if (endStream) this.complete([]);
   }
 
-  private closed(stream: ClientHttp2Stream): void {
+  /** The body ended: it must be as long as its content-length said. */
+  private checkLength(): void {
+    if (this.expectedLength !== undefined && this.receivedLength !== this.expectedLength) {
+      throw new MalformedResponseError(`${this.receivedLength} bytes of DATA for a content-length of ${this.expectedLength}`);
+    }
+  }
+
+  onDrain(): void {
+    if (!this.finished) this.handlers.onDrain();
+  }
+
+  onClose(code: number): void {
+    clearTimeout(this.idleTimer);
+    const stream = this.stream!;
     const host = this.host!;
     this.stream = undefined;
     if (this.finished) {
       host.streamClosed(this, false);
       return;
     }
-    const code = stream.rstCode;
-    // Never processed: refused, above the last stream id of a GOAWAY, or never given an id at all.
+    // Never processed: refused, or above the last stream id of a GOAWAY.
     const unprocessed =
       !this.headSeen &&
       !this.idle &&
-      (code === constants.NGHTTP2_REFUSED_STREAM ||
-        stream.id === undefined ||
-        stream.id > host.goawayLastStreamId);
+      this.malformed === undefined &&
+      ((stream.resetByPeer && code === ErrorCode.REFUSED_STREAM) || stream.unprocessed);
     if (unprocessed && this.body.replayable && this.replays < MAX_REPLAYS) {
       this.replays++;
       this.host = undefined;
@@ -242,6 +254,7 @@ export class Http2Exchange implements UpstreamExchange {
       return;
     }
     host.streamClosed(this, false);
+    const cause = host.session.error;
     if (this.idle) {
       this.fail('idle', 'no data within the idle timeout');
     } else if (unprocessed) {
@@ -249,25 +262,43 @@ export class Http2Exchange implements UpstreamExchange {
         ? `it was refused ${this.replays + 1} times`
         : `its body (${this.body.bytes} bytes) is over the ${REPLAY_LIMIT} bytes kept to send it again`;
       this.fail('reset', `the backend did not process the stream and it cannot be replayed: ${why}`);
-    } else if (code === constants.NGHTTP2_PROTOCOL_ERROR) {
-      this.fail('protocol', this.lastError?.message ?? 'HTTP/2 protocol error', this.lastError);
+    } else if (this.malformed !== undefined) {
+      this.fail('protocol', `the backend sent a malformed response: ${this.malformed.message}`, this.malformed);
+    } else if (code === ErrorCode.PROTOCOL_ERROR) {
+      this.fail('protocol', host.session.reason ?? 'HTTP/2 protocol error', cause);
     } else {
       const what = this.headSeen ? 'the response was complete' : 'a response';
-      this.fail(
-        'reset',
-        `the stream closed before ${what} (${this.lastError?.message ?? `code ${code}`})`,
-        this.lastError,
-      );
+      const detail = stream.resetByPeer ? `the backend reset it, code ${code}` : (host.session.reason ?? `code ${code}`);
+      this.fail('reset', `the stream closed before ${what} (${detail})`, cause);
     }
+  }
+
+  private endStream(stream: Http2Stream): void {
+    if (this.trailers.length > 0) stream.sendTrailers(toHttp2Trailers(this.trailers));
+    else stream.sendData(undefined, true);
+  }
+
+  private complete(trailers: string[]): void {
+    this.finished = true;
+    clearTimeout(this.idleTimer);
+    const stream = this.stream;
+    // The backend answered before the whole request went out: stop sending (RFC 9113 §8.1).
+    if (stream !== undefined && !stream.localEnded) stream.reset(ErrorCode.NO_ERROR);
+    this.handlers.onComplete(trailers);
   }
 
   private fail(failure: UpstreamFailure, message: string, cause?: Error): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.idleTimer);
     // Reported on the next tick: a failure found inside `request()` must not reach the caller before it
     // holds the exchange, and an abort in between silences it.
     process.nextTick(() => {
       if (!this.aborted) this.handlers.onError(failure, message, cause);
     });
   }
+}
+
+function onIdle(exchange: Http2Exchange): void {
+  exchange.timedOut();
 }

@@ -1,6 +1,7 @@
 import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { backendProtocol, http2Tls } from '../protocol/http2/backendProtocol.js';
-import { Http2Connection, MAX_STREAMS_PER_SESSION, type SessionOwner } from './http2Connection.js';
+import { MAX_STREAMS_PER_SESSION } from '../protocol/http2/connectSession.js';
+import { Http2Connection, type SessionOwner } from './http2Connection.js';
 import { type ExchangeOwner, Http2Exchange } from './http2Exchange.js';
 import { PerBackendPools } from './perBackendPools.js';
 import type {
@@ -167,7 +168,7 @@ class BackendSessions implements SessionOwner, ExchangeOwner {
 }
 
 /**
- * The upstream HTTP/2 client (`h2c` and `h2` backends), on `node:http2` sessions: per backend up to
+ * The upstream HTTP/2 client (`h2c` and `h2` backends), on our own HTTP/2 sessions: per backend up to
  * `maxConnections` sessions, each carrying up to min(the backend's SETTINGS_MAX_CONCURRENT_STREAMS, 100)
  * streams; a new session opens when every one is full, then requests queue (at most 100 per allowed session).
  * Sessions without a stream close after the idle timeout. Streams a GOAWAY or `REFUSED_STREAM` shows were never

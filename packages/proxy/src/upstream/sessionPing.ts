@@ -1,5 +1,6 @@
-import type { ClientHttp2Session } from 'node:http2';
 import { LbError } from '@lb/core';
+import { ErrorCode } from '../protocol/http2/frames/frameKinds.js';
+import type { Http2Session } from '../protocol/http2/session/http2Session.js';
 
 /** Checks per interval: a session is PINGed between 1 and 1 + 1/TICKS intervals after its last byte. */
 const TICKS = 4;
@@ -31,7 +32,7 @@ export class SessionPing {
   private armed = true;
 
   constructor(
-    private readonly session: ClientHttp2Session,
+    private readonly session: Http2Session,
     private readonly times: SessionPingTimes,
   ) {
     this.bytesSeen = this.bytesRead();
@@ -50,14 +51,13 @@ export class SessionPing {
   }
 
   private bytesRead(): number {
-    // The session's socket is gone once it is destroyed.
-    return this.session.socket?.bytesRead ?? this.bytesSeen;
+    return this.session.socket.bytesRead;
   }
 
   private tick(): void {
-    // Node cancels a PING on a closing session (after a GOAWAY, or reaped): its last streams are bounded by
+    // A closing session (after a GOAWAY, or reaped) is not PINGed: its last streams are bounded by
     // `responseTimeout` and `idleTimeout` alone.
-    if (this.deadline !== undefined || this.session.destroyed || this.session.closed) return;
+    if (this.deadline !== undefined || this.session.closing) return;
     const read = this.bytesRead();
     if (read !== this.bytesSeen) {
       this.bytesSeen = read;
@@ -69,21 +69,20 @@ export class SessionPing {
   }
 
   private ping(): void {
-    const sent = this.session.ping((err) => {
+    this.session.ping((acknowledged) => {
       clearTimeout(this.deadline);
       this.deadline = undefined;
-      if (err !== null) return;
+      if (!acknowledged) return;
       // The acknowledgement itself was read: silence is counted from it.
       this.bytesSeen = this.bytesRead();
       this.silentTicks = 0;
       this.armed = false;
     });
-    if (!sent) return;
     const { timeout } = this.times;
     this.deadline = setTimeout(() => {
       this.deadline = undefined;
       const message = `the backend did not acknowledge an HTTP/2 PING within ${timeout} ms`;
-      this.session.destroy(new LbError('LB_ERR_UPSTREAM_PING_TIMEOUT', message));
+      this.session.destroy(ErrorCode.CANCEL, message, new LbError('LB_ERR_UPSTREAM_PING_TIMEOUT', message));
     }, timeout).unref();
   }
 }

@@ -1,4 +1,3 @@
-import { type ClientHttp2Stream, constants, type IncomingHttpHeaders } from 'node:http2';
 import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { encodeGrpcFrame, GrpcFrameDecoder } from '../../protocol/grpc/grpcFraming.js';
 import { decodeGrpcMessage } from '../../protocol/grpc/grpcMessage.js';
@@ -9,6 +8,9 @@ import {
   ServingStatus,
 } from '../../protocol/grpc/healthMessages.js';
 import { connectSession } from '../../protocol/http2/connectSession.js';
+import { ErrorCode } from '../../protocol/http2/frames/frameKinds.js';
+import type { Http2Session, Http2SessionEvents } from '../../protocol/http2/session/http2Session.js';
+import type { Http2StreamHandler } from '../../protocol/http2/session/http2Stream.js';
 
 /** The result of one probe: `ok`, or the reason it failed. */
 export type Http2ProbeResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -25,6 +27,140 @@ const servingNames = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 
 const passed: Http2ProbeResult = { ok: true };
 
+/** The value of `name` in a field list. */
+function field(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** One probe: its session's events and its stream's, reduced to a verdict. */
+class Probe implements Http2SessionEvents {
+  private finished = false;
+  private readonly session: Http2Session;
+  private readonly decoder = new GrpcFrameDecoder(MAX_HEALTH_MESSAGE);
+  private serving: number | undefined;
+  private headSeen = false;
+
+  constructor(
+    backend: Backend,
+    tls: UpstreamTlsOptions | undefined,
+    private readonly check: Http2ProbeCheck,
+    private readonly done: (result: Http2ProbeResult) => void,
+  ) {
+    const { session, authority, scheme } = connectSession(backend, tls, this);
+    this.session = session;
+    const grpc = check.kind === 'grpc';
+    const fields = [
+      ':method',
+      grpc ? 'POST' : 'GET',
+      ':scheme',
+      scheme,
+      ':authority',
+      authority,
+      ':path',
+      grpc ? HEALTH_CHECK_PATH : check.path,
+      'user-agent',
+      'lb-health-check',
+    ];
+    if (grpc) fields.push('content-type', 'application/grpc', 'te', 'trailers');
+    const handler: Http2StreamHandler = {
+      onHeaders: (block) => this.onHeaders(block),
+      onData: (chunk, endStream) => this.onData(chunk, endStream),
+      onDrain() {},
+      onClose: (code) => this.onStreamClose(code),
+    };
+    const stream = session.request(fields, !grpc, handler);
+    if (check.kind === 'grpc') stream?.sendData(encodeGrpcFrame(encodeHealthCheckRequest(check.service)), true);
+  }
+
+  finish(result: Http2ProbeResult): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.session.destroy(ErrorCode.NO_ERROR, 'the probe ended');
+    this.done(result);
+  }
+
+  cancel(): void {
+    this.finished = true;
+    this.session.destroy(ErrorCode.NO_ERROR, 'the probe ended');
+  }
+
+  onStream(): void {}
+
+  onReady(): void {}
+
+  onGoaway(): void {}
+
+  onAbuse(): void {}
+
+  onClose(): void {
+    this.finish({ ok: false, reason: this.lost() });
+  }
+
+  /** Why the session ended, short: the socket's error code (`ECONNREFUSED`), else the session's reason. */
+  private lost(): string {
+    const error = this.session.error as (Error & { code?: string }) | undefined;
+    return error?.code ?? this.session.reason ?? 'connection closed before a response';
+  }
+
+  private onHeaders(fields: string[] | undefined): void {
+    if (fields === undefined) return this.finish({ ok: false, reason: 'response header list too large' });
+    const status = field(fields, ':status');
+    if (this.check.kind === 'http') {
+      const code = Number(status);
+      if (code >= 100 && code < 200) return;
+      this.finish(code >= 200 && code < 300 ? passed : { ok: false, reason: `status ${status}` });
+      return;
+    }
+    if (!this.headSeen && status !== undefined) {
+      this.headSeen = true;
+      const type = field(fields, 'content-type') ?? '';
+      if (status !== '200') return this.finish({ ok: false, reason: `status ${status}` });
+      if (!/^application\/grpc(?:[+;]|$)/.test(type)) {
+        return this.finish({ ok: false, reason: `not a gRPC answer (content-type ${type || 'none'})` });
+      }
+    }
+    this.verdict(fields);
+  }
+
+  private onData(chunk: Buffer, endStream: boolean): void {
+    if (this.check.kind === 'grpc' && chunk.length > 0) {
+      try {
+        for (const frame of this.decoder.push(chunk)) {
+          // The probe asks for no compression, so a compressed answer cannot be read.
+          if (frame.compressed) this.finish({ ok: false, reason: 'compressed health answer' });
+          else this.serving = decodeHealthCheckResponse(frame.message).status;
+        }
+      } catch (err) {
+        this.finish({ ok: false, reason: `invalid health answer: ${(err as Error).message}` });
+      }
+    }
+    if (endStream) this.finish({ ok: false, reason: 'no grpc-status in the answer' });
+  }
+
+  private onStreamClose(code: number): void {
+    if (code === ErrorCode.NO_ERROR) return;
+    this.finish({ ok: false, reason: this.session.destroyed ? this.lost() : `stream reset (code ${code})` });
+  }
+
+  /** The verdict of a gRPC answer: the serving status from the message, the result from `grpc-status`. */
+  private verdict(fields: readonly string[]): void {
+    const raw = field(fields, 'grpc-status');
+    if (raw === undefined) return;
+    const code = parseGrpcStatus(raw);
+    if (code !== GrpcStatus.OK) {
+      const message = field(fields, 'grpc-message');
+      const detail = message !== undefined && message !== '' ? `: ${decodeGrpcMessage(message)}` : '';
+      this.finish({ ok: false, reason: `grpc-status ${grpcStatusName(code)}${detail}` });
+    } else if (this.serving === ServingStatus.SERVING) {
+      this.finish(passed);
+    } else {
+      const name = this.serving === undefined ? 'no answer' : (servingNames[this.serving] ?? `status ${this.serving}`);
+      this.finish({ ok: false, reason: `health ${name}` });
+    }
+  }
+}
+
 /**
  * Probes one HTTP/2 backend once on a session of its own (closed after the answer, so a probe never holds
  * one): `http` passes on a 2xx; `grpc` calls `grpc.health.v1.Health/Check` and passes only on `SERVING` with
@@ -37,92 +173,6 @@ export function probeHttp2(
   check: Http2ProbeCheck,
   done: (result: Http2ProbeResult) => void,
 ): () => void {
-  let finished = false;
-  const { session, authority, scheme } = connectSession(backend, tls, { enablePush: false });
-  const finish = (result: Http2ProbeResult): void => {
-    if (finished) return;
-    finished = true;
-    session.destroy();
-    done(result);
-  };
-  session.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, reason: err.code ?? err.message }));
-  session.on('close', () => finish({ ok: false, reason: 'connection closed before a response' }));
-  const grpc = check.kind === 'grpc';
-  const stream = session.request(
-    {
-      ':method': grpc ? 'POST' : 'GET',
-      ':scheme': scheme,
-      ':authority': authority,
-      ':path': grpc ? HEALTH_CHECK_PATH : check.path,
-      'user-agent': 'lb-health-check',
-      ...(grpc && { 'content-type': 'application/grpc', te: 'trailers' }),
-    },
-    { endStream: !grpc },
-  );
-  // A stream lost with its session carries the session's error (a refused connection, a bad certificate).
-  let lost: NodeJS.ErrnoException | undefined;
-  stream.on('error', (err: Error) => {
-    lost = (err.cause as NodeJS.ErrnoException | undefined) ?? err;
-  });
-  if (grpc) {
-    stream.end(encodeGrpcFrame(encodeHealthCheckRequest(check.service)));
-    readGrpcAnswer(stream, finish);
-  } else {
-    stream.on('response', (headers) => {
-      const status = Number(headers[':status']);
-      finish(status >= 200 && status < 300 ? passed : { ok: false, reason: `status ${status}` });
-    });
-  }
-  stream.on('close', () => {
-    if (stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
-      const reason = lost?.code ?? lost?.message ?? `stream reset (code ${stream.rstCode})`;
-      finish({ ok: false, reason });
-    }
-  });
-  return () => {
-    finished = true;
-    session.destroy();
-  };
-}
-
-/** Reads a health answer: the serving status from the message, the verdict from `grpc-status`. */
-function readGrpcAnswer(stream: ClientHttp2Stream, finish: (result: Http2ProbeResult) => void): void {
-  const decoder = new GrpcFrameDecoder(MAX_HEALTH_MESSAGE);
-  let serving: number | undefined;
-  const verdict = (headers: IncomingHttpHeaders): void => {
-    const raw = headers['grpc-status'];
-    if (raw === undefined) return;
-    const code = parseGrpcStatus(typeof raw === 'string' ? raw : undefined);
-    if (code !== GrpcStatus.OK) {
-      const message = headers['grpc-message'];
-      const detail = typeof message === 'string' && message !== '' ? `: ${decodeGrpcMessage(message)}` : '';
-      finish({ ok: false, reason: `grpc-status ${grpcStatusName(code)}${detail}` });
-    } else if (serving === ServingStatus.SERVING) {
-      finish(passed);
-    } else {
-      const name = serving === undefined ? 'no answer' : (servingNames[serving] ?? `status ${serving}`);
-      finish({ ok: false, reason: `health ${name}` });
-    }
-  };
-  stream.on('response', (headers) => {
-    const httpStatus = Number(headers[':status']);
-    const type = headers['content-type'] ?? '';
-    if (httpStatus !== 200) finish({ ok: false, reason: `status ${httpStatus}` });
-    else if (!/^application\/grpc(?:[+;]|$)/.test(type)) {
-      finish({ ok: false, reason: `not a gRPC answer (content-type ${type || 'none'})` });
-    } else verdict(headers);
-  });
-  stream.on('data', (chunk: Buffer) => {
-    try {
-      for (const frame of decoder.push(chunk)) {
-        // The probe asks for no compression, so a compressed answer cannot be read.
-        if (frame.compressed) finish({ ok: false, reason: 'compressed health answer' });
-        else serving = decodeHealthCheckResponse(frame.message).status;
-      }
-    } catch (err) {
-      finish({ ok: false, reason: `invalid health answer: ${(err as Error).message}` });
-    }
-  });
-  stream.on('trailers', (headers) => verdict(headers));
-  stream.on('end', () => finish({ ok: false, reason: 'no grpc-status in the answer' }));
+  const probe = new Probe(backend, tls, check, done);
+  return () => probe.cancel();
 }

@@ -1,4 +1,5 @@
 import { HttpParseError } from '../http1/fieldSyntax.js';
+import { isName, isValue } from './fieldChecks.js';
 
 /**
  * An HTTP/2 request that RFC 9113 §8.1.1 calls malformed: the stream is reset with `PROTOCOL_ERROR` and nothing
@@ -40,34 +41,6 @@ const fieldRules: ReadonlyMap<string, FieldRule> = new Map<string, FieldRule>([
   ['content-length', 'contentLength'],
   ['expect', 'expect'],
 ]);
-
-/** Lower-case tchar (RFC 9110 §5.6.2); an upper-case letter in an HTTP/2 name is malformed (§8.2.1). */
-const nameChar = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") nameChar[c.charCodeAt(0)] = 1;
-
-function isName(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) if (nameChar[name.charCodeAt(i)] !== 1) return false;
-  return true;
-}
-
-/**
- * §8.2.1: no NUL, CR or LF anywhere, and no leading or trailing space or tab. Other controls are refused too,
- * as the HTTP/1.1 parser refuses them: the value is forwarded on an HTTP/1.1 connection.
- */
-function isValue(value: string): boolean {
-  const last = value.length - 1;
-  if (last >= 0) {
-    const first = value.charCodeAt(0);
-    const end = value.charCodeAt(last);
-    if (first === 32 || first === 9 || end === 32 || end === 9) return false;
-  }
-  for (let i = 0; i <= last; i++) {
-    const c = value.charCodeAt(i);
-    if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) return false;
-  }
-  return true;
-}
 
 const digits = /^[0-9]{1,15}$/;
 

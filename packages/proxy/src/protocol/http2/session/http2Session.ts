@@ -50,8 +50,11 @@ export interface Http2SessionEvents {
    * for nothing, or too many streams that broke the protocol (`malformed`); `reason` says which in words.
    */
   onAbuse(kind: 'malformed' | 'flood', reason: string): void;
-  /** The connection is gone; `code` is the GOAWAY that ended it (either side's), `reason` says why in words. */
-  onClose(code: number, reason: string | undefined): void;
+  /**
+   * The connection is gone; `code` is the GOAWAY that ended it (either side's), `reason` says why in words, and
+   * `error` is the socket's error when it failed (a refused connection, a TLS alert).
+   */
+  onClose(code: number, reason: string | undefined, error: Error | undefined): void;
 }
 
 /**
@@ -166,6 +169,8 @@ export class Http2Session implements StreamTransport, FrameSink {
   private pingCount = 0;
   private endCode: number = ErrorCode.NO_ERROR;
   private endReason: string | undefined = undefined;
+  private socketError: Error | undefined = undefined;
+  private cause: Error | undefined = undefined;
   private grace: NodeJS.Timeout | undefined = undefined;
 
   constructor(
@@ -179,7 +184,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('drain', () => this.drained());
     socket.on('error', (err: Error) => {
-      this.endReason ??= err.message;
+      this.socketError ??= err;
     });
     socket.on('end', () => this.finish());
     socket.on('close', () => this.socketClosed());
@@ -247,9 +252,21 @@ export class Http2Session implements StreamTransport, FrameSink {
     if (this.streams.size === 0) this.finish();
   }
 
-  /** Ends the connection now with GOAWAY `code`; open streams close with it. */
-  destroy(code: number = ErrorCode.CANCEL, reason?: string): void {
-    this.fail(code, reason ?? 'the session was closed');
+  /** Ends the connection now with GOAWAY `code`; open streams close with it, and `cause` is the session's error. */
+  destroy(code: number = ErrorCode.CANCEL, reason?: string, cause?: Error): void {
+    if (this.destroyed) return;
+    this.cause = cause;
+    this.fail(code, reason ?? cause?.message ?? 'the session was closed');
+  }
+
+  /** Why the connection failed, as an error: the one it was destroyed with, or the socket's. */
+  get error(): Error | undefined {
+    return this.cause ?? this.socketError;
+  }
+
+  /** Why the connection ended, in words, once it has. */
+  get reason(): string | undefined {
+    return this.endReason ?? this.socketError?.message;
   }
 
   // --- StreamTransport ---------------------------------------------------------------------------------------
@@ -831,7 +848,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     for (const stream of [...this.streams.values()]) this.closeStream(stream, code);
     for (const done of this.pings.values()) done(false);
     this.pings.clear();
-    this.events.onClose(this.endCode, this.endReason);
+    this.events.onClose(this.endCode, this.reason, this.error);
   }
 }
 
