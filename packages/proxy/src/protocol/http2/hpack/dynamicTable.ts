@@ -7,8 +7,9 @@ const ENTRY_OVERHEAD = 32;
  * evicting move no entries.
  */
 export class DynamicTable {
-  private names: string[] = new Array<string>(16).fill('');
-  private values: string[] = new Array<string>(16).fill('');
+  /** Empty until the first entry: many connections never index a field. */
+  private names: string[] = [];
+  private values: string[] = [];
   /** Slot of the newest entry. */
   private newest = 0;
   private count = 0;
@@ -69,8 +70,9 @@ export class DynamicTable {
 
   /** Doubles the ring, the entries laid out oldest first from slot 0. */
   private grow(): void {
-    const names = new Array<string>(this.names.length * 2).fill('');
-    const values = new Array<string>(this.names.length * 2).fill('');
+    const length = Math.max(16, this.names.length * 2);
+    const names = new Array<string>(length).fill('');
+    const values = new Array<string>(length).fill('');
     for (let k = 0; k < this.count; k++) {
       names[this.count - 1 - k] = this.name(k);
       values[this.count - 1 - k] = this.value(k);

@@ -1,11 +1,11 @@
 import { STATIC_COUNT, staticNames, staticValues } from './staticTable.js';
 
-// The encoder's view of the static table, built once at module load: by name, the first index with that name
-// and, for names with values in the table, the index of each value.
+// The encoder's view of the static table, built once at module load: by name, its entries' values and indexes.
+// A name has at most 7 (:status), so a scan of them costs less than a second Map lookup.
 
 interface StaticName {
-  readonly index: number;
-  readonly values: Map<string, number>;
+  readonly values: string[];
+  readonly indexes: number[];
 }
 
 const byName = new Map<string, StaticName>();
@@ -13,10 +13,11 @@ for (let index = 1; index <= STATIC_COUNT; index++) {
   const name = staticNames[index]!;
   let entry = byName.get(name);
   if (entry === undefined) {
-    entry = { index, values: new Map() };
+    entry = { values: [], indexes: [] };
     byName.set(name, entry);
   }
-  if (!entry.values.has(staticValues[index]!)) entry.values.set(staticValues[index]!, index);
+  entry.values.push(staticValues[index]!);
+  entry.indexes.push(index);
 }
 
 /**
@@ -26,5 +27,7 @@ for (let index = 1; index <= STATIC_COUNT; index++) {
 export function staticMatch(name: string, value: string): number {
   const entry = byName.get(name);
   if (entry === undefined) return 0;
-  return entry.values.get(value) ?? -entry.index;
+  const { values, indexes } = entry;
+  for (let i = 0; i < values.length; i++) if (values[i] === value) return indexes[i]!;
+  return -indexes[0]!;
 }
