@@ -64,8 +64,10 @@ function buildTables(): void {
   }
 }
 
-/** Where decoded bytes are gathered before they become one string; grown when a longer string comes. */
+/** Where decoded bytes are gathered before they become one string; grown up to SCRATCH_MOST for longer ones. */
 let scratch = Buffer.allocUnsafe(4096);
+/** Longer strings get a buffer of their own: one hostile header must not leave a large buffer held forever. */
+const SCRATCH_MOST = 64 * 1024;
 
 /**
  * Decodes the Huffman-coded string in `bytes[start..end)` (RFC 7541 §5.2) as a latin1 string. Throws HpackError
@@ -74,8 +76,8 @@ let scratch = Buffer.allocUnsafe(4096);
 export function huffmanDecode(bytes: Uint8Array, start: number, end: number): string {
   // Every symbol has at least 5 bits, so 8 bits of input make at most 8/5 bytes of output.
   const most = Math.ceil(((end - start) * 8) / 5);
-  if (most > scratch.length) scratch = Buffer.allocUnsafe(Math.max(most, scratch.length * 2));
-  const out = scratch;
+  if (most > scratch.length && most <= SCRATCH_MOST) scratch = Buffer.allocUnsafe(SCRATCH_MOST);
+  const out = most <= scratch.length ? scratch : Buffer.allocUnsafe(most);
   let length = 0;
   let state = 0;
   for (let i = start; i < end; i++) {
@@ -93,6 +95,7 @@ export function huffmanDecode(bytes: Uint8Array, start: number, end: number): st
     }
     state = entry & 0xff;
   }
-  if (mayEnd[state] === 0) throw new HpackError('a Huffman-coded string ends in padding that is not EOS');
+  if (mayEnd[state] === 0)
+    throw new HpackError('a Huffman-coded string ends in padding longer than 7 bits or not all ones');
   return latin1(out, 0, length);
 }
