@@ -9,7 +9,8 @@
  * the fields each of those clients sends, twice, to a raw TCP server here that keeps the HEADERS payloads.
  * - `first`: the first request of a connection, on a fresh decoder: literals, Huffman-coded, entering the
  *   dynamic table.
- * - `repeat`: the same request again on the decoder that read the first: dynamic-table hits.
+ * - `repeat`: the same request again on the decoder that read the first: dynamic-table hits, and for grpc-js
+ *   the `:path` nghttp2 sends as a literal each time (the decoder remembers the last such value).
  * - `encode`: `encodeFieldBlock` of a response head as the balancer sends it (HTTP/1.1 backend answer, gRPC
  *   response head and trailers).
  */

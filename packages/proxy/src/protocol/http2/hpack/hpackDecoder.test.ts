@@ -456,3 +456,47 @@ describe('HpackDecoder: hostile bytes', () => {
     }
   });
 });
+
+describe('HpackDecoder: the last value not indexed, remembered', () => {
+  /** `:path` (static name 4) as a literal without indexing, raw. */
+  const path = (value: string) =>
+    Buffer.concat([Buffer.from([0x04, value.length]), Buffer.from(value, 'latin1')]);
+
+  it('decodes a repeated value, a value of the same length that differs, and a longer one alike', () => {
+    const decoder = new HpackDecoder();
+    const values = [
+      '/pkg.Service/Method',
+      '/pkg.Service/Method',
+      '/pkg.Service/Methoe',
+      '/pkg.Service/Method/x',
+    ];
+    for (const value of values) expect(decoder.decode(path(value), NO_LIMIT)).toEqual([':path', value]);
+    // The same bytes under another name, and Huffman-coded values, are decoded as such.
+    const other = Buffer.concat([
+      Buffer.from([0x00, 3]),
+      Buffer.from('x-a'),
+      path('/pkg.Service/Method').subarray(1),
+    ]);
+    expect(decoder.decode(other, NO_LIMIT)).toEqual(['x-a', '/pkg.Service/Method']);
+    const huffman = hex('0496 d07a be94 1054 d444 a820 0595 040b 8166 e082 a62d 1bff');
+    expect(decoder.decode(huffman, NO_LIMIT)).toEqual([':path', 'Mon, 21 Oct 2013 20:13:21 GMT']);
+    expect(decoder.decode(huffman, NO_LIMIT)).toEqual([':path', 'Mon, 21 Oct 2013 20:13:21 GMT']);
+  });
+
+  it('keeps its own copy: a block buffer reused for the next block is read afresh', () => {
+    const decoder = new HpackDecoder();
+    const buffer = path('/first/value/abc');
+    expect(decoder.decode(buffer, NO_LIMIT)).toEqual([':path', '/first/value/abc']);
+    path('/other/value/xyz').copy(buffer);
+    expect(decoder.decode(buffer, NO_LIMIT)).toEqual([':path', '/other/value/xyz']);
+  });
+
+  it('a remembered value cut short by the end of the block still throws', () => {
+    const decoder = new HpackDecoder();
+    const block = path('/pkg.Service/Method');
+    decoder.decode(block, NO_LIMIT);
+    for (let cut = 1; cut < block.length; cut++) {
+      expect(() => decoder.decode(block.subarray(0, cut), NO_LIMIT)).toThrow(HpackError);
+    }
+  });
+});

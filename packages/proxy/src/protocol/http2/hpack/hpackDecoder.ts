@@ -13,6 +13,9 @@ const MAX_SHIFT = 28;
 /** Per field, what RFC 9113 §6.5.2 adds to name and value when sizing a field list. */
 const FIELD_OVERHEAD = 32;
 const EMPTY = Buffer.alloc(0);
+/** Coded values remembered (see `unindexedValue`): shorter ones decode about as fast as they compare. */
+const MIN_REMEMBERED = 8;
+const MAX_REMEMBERED = 256;
 
 /** The decoding side of one connection's HPACK context (RFC 7541): its dynamic table lives across blocks. */
 export class HpackDecoder {
@@ -21,6 +24,10 @@ export class HpackDecoder {
   /** The block being decoded, and the read position in it: set by `decode` for the helpers below. */
   private bytes: Buffer = EMPTY;
   private pos = 0;
+  /** The last value of a field not indexed, as coded (its length prefix included) and as text. */
+  private readonly lastValue = Buffer.allocUnsafeSlow(MAX_REMEMBERED);
+  private lastCodedLength = 0;
+  private lastText = '';
 
   /**
    * @param tableSize the SETTINGS_HEADER_TABLE_SIZE we advertise: the most the peer's dynamic table may hold
@@ -95,7 +102,7 @@ export class HpackDecoder {
         // §6.2.2 without indexing, §6.2.3 never indexed: alike to a decoder.
         const index = this.integer(4);
         name = index === 0 ? this.string() : this.nameAt(index);
-        value = this.string();
+        value = this.unindexedValue();
       }
       fieldSeen = true;
       if (fields === undefined) continue;
@@ -138,6 +145,33 @@ export class HpackDecoder {
     }
     this.pos = pos;
     return value;
+  }
+
+  /**
+   * The value of a field not indexed: the same as last time when its coded bytes are (the `:path` of every call
+   * to one gRPC method: nghttp2 never indexes `:path`), which a comparison tells for less than a decode costs.
+   */
+  private unindexedValue(): string {
+    const bytes = this.bytes;
+    const start = this.pos;
+    const last = this.lastValue;
+    const length = this.lastCodedLength;
+    if (length > 0 && length <= bytes.length - start) {
+      let i = 0;
+      while (i < length && bytes[start + i] === last[i]) i++;
+      if (i === length) {
+        this.pos = start + length;
+        return this.lastText;
+      }
+    }
+    const text = this.string();
+    const coded = this.pos - start;
+    if (coded >= MIN_REMEMBERED && coded <= this.lastValue.length) {
+      bytes.copy(last, 0, start, this.pos);
+      this.lastCodedLength = coded;
+      this.lastText = text;
+    }
+    return text;
   }
 
   /** A string literal at the read position (RFC 7541 §5.2), raw or Huffman-coded. */
