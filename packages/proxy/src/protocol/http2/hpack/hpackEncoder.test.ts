@@ -31,6 +31,14 @@ describe('encodeFieldBlock', () => {
     expect(new HpackDecoder().decode(block, NO_LIMIT)).toEqual([name, value, 'grpc-status', '0']);
   });
 
+  it('encodes lists of any length (500 fields)', () => {
+    const fields = Array.from({ length: 500 }, (_, i) => [
+      i % 2 === 0 ? ':status' : `x-${i}`,
+      String(i),
+    ]).flat();
+    expect(new HpackDecoder().decode(encodeFieldBlock(fields), NO_LIMIT)).toEqual(fields);
+  });
+
   it('encodes the empty list as an empty block', () => {
     expect(encodeFieldBlock([])).toHaveLength(0);
   });
