@@ -15,6 +15,10 @@ const allowed: Record<string, { count: number; why: string }> = {
     count: 1,
     why: 'HttpParseError is internal and always caught: the client side answers 400, the upstream side rethrows it as ResponseParseError (an LbError)',
   },
+  'packages/proxy/src/protocol/http2/hpack/hpackError.ts': {
+    count: 1,
+    why: 'HpackError is internal and always caught: the HTTP/2 session ends the connection with COMPRESSION_ERROR',
+  },
   'packages/proxy/src/router/requestEntry.ts': {
     count: 1,
     why: "a hook's non-Error throw, wrapped to be reported through the error event",

@@ -1,0 +1,84 @@
+/** What each entry costs against the table size besides its bytes (RFC 7541 §4.1). */
+const ENTRY_OVERHEAD = 32;
+
+/**
+ * The decoder's dynamic table (RFC 7541 §2.3.2, §4): newest entry first, the oldest evicted while the entries'
+ * size (name + value + 32 each) is over the capacity. A ring of two arrays, grown by doubling, so adding and
+ * evicting move no entries.
+ */
+export class DynamicTable {
+  /** Empty until the first entry: many connections never index a field. */
+  private names: string[] = [];
+  private values: string[] = [];
+  /** Slot of the newest entry. */
+  private newest = 0;
+  private count = 0;
+  private size = 0;
+  private capacity: number;
+
+  /** @param capacity the most the entries may take, in RFC 7541 §4.1 size */
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  /** How many entries the table holds. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** The name of entry `k`, 0 being the newest (`k` below `length`). */
+  name(k: number): string {
+    return this.names[(this.newest - k) & (this.names.length - 1)]!;
+  }
+
+  /** The value of entry `k`, 0 being the newest (`k` below `length`). */
+  value(k: number): string {
+    return this.values[(this.newest - k) & (this.values.length - 1)]!;
+  }
+
+  /** Adds an entry, evicting the oldest to make room; one bigger than the capacity empties the table (§4.4). */
+  add(name: string, value: string): void {
+    const size = name.length + value.length + ENTRY_OVERHEAD;
+    this.evictTo(this.capacity - size);
+    if (size > this.capacity) return;
+    if (this.count === this.names.length) this.grow();
+    this.newest = (this.newest + 1) & (this.names.length - 1);
+    this.names[this.newest] = name;
+    this.values[this.newest] = value;
+    this.count++;
+    this.size += size;
+  }
+
+  /** Sets a new capacity (a dynamic table size update, §6.3), evicting what no longer fits. */
+  resize(capacity: number): void {
+    this.capacity = capacity;
+    this.evictTo(capacity);
+  }
+
+  /** Drops the oldest entries until the entries take at most `size` (all of them when `size` is negative). */
+  private evictTo(size: number): void {
+    const mask = this.names.length - 1;
+    while (this.count > 0 && this.size > size) {
+      const oldest = (this.newest - this.count + 1) & mask;
+      this.size -= this.names[oldest]!.length + this.values[oldest]!.length + ENTRY_OVERHEAD;
+      // Let go of the strings: a table holds on to nothing it evicted.
+      this.names[oldest] = '';
+      this.values[oldest] = '';
+      this.count--;
+    }
+  }
+
+  /** Doubles the ring, the entries laid out oldest first from slot 0. */
+  private grow(): void {
+    const length = Math.max(16, this.names.length * 2);
+    const names = new Array<string>(length).fill('');
+    const values = new Array<string>(length).fill('');
+    for (let k = 0; k < this.count; k++) {
+      names[this.count - 1 - k] = this.name(k);
+      values[this.count - 1 - k] = this.value(k);
+    }
+    this.names = names;
+    this.values = values;
+    this.newest = this.count - 1;
+  }
+}
