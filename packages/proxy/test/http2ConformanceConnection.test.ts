@@ -13,6 +13,7 @@ import {
   frame,
   getFields,
   headers,
+  PREFACE,
   ping,
   RawH2,
   Setting,
@@ -49,6 +50,20 @@ describe('RFC 9113 §3.4 connection preface', () => {
     expect(await client.response(1)).toMatchObject({ status: 200 });
   });
 
+  it('serves a connection whose preface, SETTINGS and request arrive one byte at a time', async () => {
+    const client = await RawH2.connect(port);
+    const fields = block(getFields('/bytes'));
+    const bytes = Buffer.concat([
+      PREFACE,
+      settings(),
+      frame(FrameType.HEADERS, Flag.END_STREAM, 1, fields.subarray(0, 7)),
+      frame(FrameType.CONTINUATION, Flag.END_HEADERS, 1, fields.subarray(7)),
+    ]);
+    for (const byte of bytes)
+      await new Promise((resolve) => client.socket.write(Buffer.from([byte]), resolve));
+    expect(await client.response(1)).toMatchObject({ status: 200, body: 'served GET /bytes' });
+  });
+
   // A cleartext port tells HTTP/2 from HTTP/1.1 by the preface; anything else is an HTTP/1.1 request, and
   // `PRI * HTTP/2.0` with the wrong tail is not a valid one: answered 400 and closed, never served as HTTP/2.
   it('closes a connection whose preface is wrong, with an HTTP/1.1 error and no HTTP/2 frame', async () => {
@@ -59,9 +74,7 @@ describe('RFC 9113 §3.4 connection preface', () => {
 
   it('treats a preface followed by a frame other than SETTINGS as a connection error (PROTOCOL_ERROR)', async () => {
     const client = await RawH2.connect(port);
-    client.write(
-      Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), ping(Buffer.alloc(8))]),
-    );
+    client.write(Buffer.concat([PREFACE, ping(Buffer.alloc(8))]));
     expect(isConnectionError(await client.outcome())).toBe(true);
   });
 });

@@ -236,6 +236,14 @@ describe('RFC 9113 §6.10 CONTINUATION', () => {
     expect(connectionError('PROTOCOL_ERROR')).toContain(await client.outcome());
   });
 
+  it('treats CONTINUATION on a closed stream as a connection error PROTOCOL_ERROR', async () => {
+    const client = await RawH2.handshake(port);
+    client.write(headers(1, block(getFields())));
+    expect(await client.response(1)).toMatchObject({ status: 200 });
+    client.write(frame(FrameType.CONTINUATION, Flag.END_HEADERS, 1, block([['x-late', 'v']])));
+    expect(connectionError('PROTOCOL_ERROR')).toContain(await client.outcome());
+  });
+
   it('treats CONTINUATION on another stream as a connection error PROTOCOL_ERROR', async () => {
     const fields = block(getFields());
     const bytes = Buffer.concat([

@@ -8,7 +8,8 @@ import { HpackDecoder, huffmanEncode } from './http2Hpack.js';
  * what no well-behaved client library would: malformed field blocks, floods, resets and bombs.
  */
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** The client connection preface (RFC 9113 §3.4). */
+export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 export const FrameType = {
   DATA: 0,
