@@ -69,10 +69,7 @@ describe('RFC 9113 §6.9 WINDOW_UPDATE', () => {
     const client = await RawH2.handshake(port);
     client.write(headers(1, block(getFields('/hold/overflow'))));
     client.write(Buffer.concat([windowUpdate(1, 2 ** 31 - 1), windowUpdate(1, 2 ** 31 - 1)]));
-    const outcome = await client.outcome(1);
-    expect(isStreamErrorOrAnyConnectionError(streamError('FLOW_CONTROL_ERROR', 1), outcome), outcome).toBe(
-      true,
-    );
+    expect(streamError('FLOW_CONTROL_ERROR', 1)).toContain(await client.outcome(1));
   });
 
   it('treats WINDOW_UPDATE with a length other than 4 as a connection error FRAME_SIZE_ERROR', async () => {

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, rawBackend, startBalancer } from './helpers.js';
-import {
-  answerTo,
-  conformanceBalancer,
-  connectionError,
-  isStreamErrorOrAnyConnectionError,
-  streamError,
-} from './http2Conformance.js';
+import { answerTo, conformanceBalancer, connectionError, streamError } from './http2Conformance.js';
 import {
   block,
   data,
@@ -134,10 +128,7 @@ describe('RFC 9113 §8.1 trailers, content-length and field sections', () => {
   it.each(malformed)(
     'treats a request with %s as malformed: PROTOCOL_ERROR (stream or connection)',
     async (_n, bytes) => {
-      const outcome = await answerTo(port, bytes, 1);
-      expect(isStreamErrorOrAnyConnectionError(streamError('PROTOCOL_ERROR', 1), outcome), outcome).toBe(
-        true,
-      );
+      expect(streamError('PROTOCOL_ERROR', 1)).toContain(await answerTo(port, bytes, 1));
     },
   );
 
