@@ -4,8 +4,8 @@ import { onCleanup } from './helpers.js';
 import { HpackDecoder, huffmanEncode } from './http2Hpack.js';
 
 /**
- * HTTP/2 frames written by hand (RFC 9113 §4, §6; HPACK RFC 7541 without Huffman coding), for tests that send
- * what no well-behaved client library would: malformed field blocks, floods, resets and bombs.
+ * HTTP/2 frames written by hand (RFC 9113 §4, §6; HPACK RFC 7541, its Huffman code in `http2Hpack.ts`), for tests
+ * that send what no well-behaved client library would: malformed field blocks, floods, resets and bombs.
  */
 
 /** The client connection preface (RFC 9113 §3.4). */
@@ -17,7 +17,6 @@ export const FrameType = {
   PRIORITY: 2,
   RST_STREAM: 3,
   SETTINGS: 4,
-  PUSH_PROMISE: 5,
   PING: 6,
   GOAWAY: 7,
   WINDOW_UPDATE: 8,
