@@ -1,17 +1,20 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { onCleanup } from './helpers.js';
+import { HpackDecoder, huffmanEncode } from './http2Hpack.js';
 
 /**
- * HTTP/2 frames written by hand (RFC 9113 §4, §6; HPACK RFC 7541 without Huffman coding), for tests that send
- * what no well-behaved client library would: malformed field blocks, floods, resets and bombs.
+ * HTTP/2 frames written by hand (RFC 9113 §4, §6; HPACK RFC 7541, its Huffman code in `http2Hpack.ts`), for tests
+ * that send what no well-behaved client library would: malformed field blocks, floods, resets and bombs.
  */
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** The client connection preface (RFC 9113 §3.4). */
+export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 export const FrameType = {
   DATA: 0,
   HEADERS: 1,
+  PRIORITY: 2,
   RST_STREAM: 3,
   SETTINGS: 4,
   PING: 6,
@@ -20,7 +23,39 @@ export const FrameType = {
   CONTINUATION: 9,
 } as const;
 
-export const Flag = { END_STREAM: 1, ACK: 1, END_HEADERS: 4 } as const;
+export const Flag = { END_STREAM: 1, ACK: 1, END_HEADERS: 4, PADDED: 8, PRIORITY: 0x20 } as const;
+
+/** The error codes of RFC 9113 §7, by the names a test asserts on. */
+const errorNames = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+] as const;
+
+function errorName(code: number): string {
+  return errorNames[code] ?? `error 0x${code.toString(16)}`;
+}
+
+/** The SETTINGS parameters of RFC 9113 §6.5.2. */
+export const Setting = {
+  HEADER_TABLE_SIZE: 1,
+  ENABLE_PUSH: 2,
+  MAX_CONCURRENT_STREAMS: 3,
+  INITIAL_WINDOW_SIZE: 4,
+  MAX_FRAME_SIZE: 5,
+  MAX_HEADER_LIST_SIZE: 6,
+} as const;
 
 export function frame(
   type: number,
@@ -70,6 +105,20 @@ export function indexed(index: number): Buffer {
   return integer(index, 7, 0x80);
 }
 
+/** A literal field without indexing, new name, name and value Huffman-coded (RFC 7541 §5.2). */
+export function huffmanLiteral(name: string, value: string): Buffer {
+  const coded = (s: string) => {
+    const bytes = huffmanEncode(s);
+    return Buffer.concat([integer(bytes.length, 7, 0x80), bytes]);
+  };
+  return Buffer.concat([Buffer.from([0]), coded(name), coded(value)]);
+}
+
+/** A dynamic table size update (RFC 7541 §6.3). */
+export function tableSizeUpdate(size: number): Buffer {
+  return integer(size, 5, 0x20);
+}
+
 /** A field block from name-value pairs, as literals. */
 export function block(fields: readonly (readonly [string, string])[]): Buffer {
   return Buffer.concat(fields.map(([name, value]) => literal(name, value)));
@@ -89,10 +138,35 @@ export function headers(stream: number, fieldBlock: Buffer, endStream = true): B
   return frame(FrameType.HEADERS, Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), stream, fieldBlock);
 }
 
-export function rstStream(stream: number, code: number): Buffer {
+export function data(stream: number, body: Buffer | string, endStream = true): Buffer {
+  return frame(FrameType.DATA, endStream ? Flag.END_STREAM : 0, stream, Buffer.from(body));
+}
+
+/** A 32-bit big-endian payload: the body of RST_STREAM and WINDOW_UPDATE. */
+function word(value: number): Buffer {
   const payload = Buffer.alloc(4);
-  payload.writeUInt32BE(code);
-  return frame(FrameType.RST_STREAM, 0, stream, payload);
+  payload.writeUInt32BE(value >>> 0);
+  return payload;
+}
+
+export function windowUpdate(stream: number, increment: number): Buffer {
+  return frame(FrameType.WINDOW_UPDATE, 0, stream, word(increment));
+}
+
+/** A PRIORITY frame (RFC 9113 §6.3): deprecated, but a server must still parse it. */
+export function priority(stream: number, dependsOn: number, weight = 15, exclusive = false): Buffer {
+  const payload = Buffer.alloc(5);
+  payload.writeUInt32BE((dependsOn | (exclusive ? 0x80000000 : 0)) >>> 0);
+  payload[4] = weight;
+  return frame(FrameType.PRIORITY, 0, stream, payload);
+}
+
+export function ping(opaque: Buffer, ack = false): Buffer {
+  return frame(FrameType.PING, ack ? Flag.ACK : 0, 0, opaque);
+}
+
+export function rstStream(stream: number, code: number): Buffer {
+  return frame(FrameType.RST_STREAM, 0, stream, word(code));
 }
 
 export function settings(entries: readonly (readonly [number, number])[] = []): Buffer {
@@ -116,6 +190,7 @@ export interface ReadFrame {
 export class RawH2 {
   readonly frames: ReadFrame[] = [];
   closed = false;
+  private pings = 0;
   private pending = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
 
@@ -142,13 +217,30 @@ export class RawH2 {
     });
   }
 
-  /** Connects and sends the preface and an empty SETTINGS frame. */
-  static async open(port: number): Promise<RawH2> {
+  /** Connects and sends the preface and a SETTINGS frame (empty unless `entries` are given). */
+  static async open(port: number, entries: readonly (readonly [number, number])[] = []): Promise<RawH2> {
+    const raw = await RawH2.connect(port);
+    raw.write(Buffer.concat([PREFACE, settings(entries)]));
+    return raw;
+  }
+
+  /** Connects and sends nothing: the test writes the preface itself, or something else. */
+  static async connect(port: number): Promise<RawH2> {
     const socket = connect(port, '127.0.0.1');
     onCleanup(() => socket.destroy());
     await once(socket, 'connect');
-    const raw = new RawH2(socket);
-    socket.write(Buffer.concat([PREFACE, settings()]));
+    return new RawH2(socket);
+  }
+
+  /**
+   * Opens a connection as a well-behaved client does (RFC 9113 §3.4): preface and SETTINGS sent, the server's
+   * SETTINGS acknowledged, and ours acknowledged by the server, so what follows is judged on its own.
+   */
+  static async handshake(port: number, entries: readonly (readonly [number, number])[] = []): Promise<RawH2> {
+    const raw = await RawH2.open(port, entries);
+    await raw.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0);
+    raw.write(frame(FrameType.SETTINGS, Flag.ACK, 0));
+    await raw.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
     return raw;
   }
 
@@ -186,7 +278,105 @@ export class RawH2 {
     return f?.payload.readUInt32BE(0);
   }
 
+  /**
+   * What the server did, as a value to assert on: `GOAWAY <code>`, `RST_STREAM <code> on stream <n>` (only for
+   * `stream`), `closed` (without a GOAWAY), or `no answer` once `timeoutMs` passed. (RFC 9113 §5.4.1 wants the
+   * connection closed after an error's GOAWAY; Node 20 leaves it open, so this does not wait for the close.)
+   */
+  async outcome(stream?: number, timeoutMs = 5000): Promise<string> {
+    let found: ReadFrame | undefined;
+    try {
+      found = await this.waitFor(
+        (f) => f.type === FrameType.GOAWAY || (f.type === FrameType.RST_STREAM && f.stream === stream),
+        timeoutMs,
+      );
+    } catch {
+      return 'no answer';
+    }
+    if (found === undefined) return 'closed';
+    if (found.type === FrameType.RST_STREAM)
+      return `RST_STREAM ${errorName(found.payload.readUInt32BE(0))} on stream ${found.stream}`;
+    return `GOAWAY ${errorName(found.payload.readUInt32BE(4))}`;
+  }
+
+  /**
+   * Sends a PING and waits for its ACK: `PING ACK` when the connection is still served (whatever was sent before
+   * was accepted or ignored), else what {@link outcome} reports.
+   */
+  async alive(timeoutMs = 5000): Promise<string> {
+    const opaque = Buffer.alloc(8);
+    opaque.writeUInt32BE(++this.pings);
+    opaque.write('live', 4, 'latin1');
+    this.write(ping(opaque));
+    try {
+      const answer = await this.waitFor(
+        (f) =>
+          f.type === FrameType.GOAWAY ||
+          (f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0 && f.payload.equals(opaque)),
+        timeoutMs,
+      );
+      if (answer?.type === FrameType.PING) return 'PING ACK';
+    } catch {
+      return 'no answer';
+    }
+    return this.outcome(undefined, timeoutMs);
+  }
+
+  /**
+   * The response on `stream` once it ended (`END_STREAM`): its `:status`, decoded whatever HPACK representation
+   * the server chose, and its body. If the stream or connection ended otherwise, what {@link outcome} reports.
+   */
+  async response(stream: number, timeoutMs = 5000): Promise<{ status: number; body: string } | string> {
+    try {
+      const end = await this.waitFor(
+        (f) =>
+          f.type === FrameType.GOAWAY ||
+          (f.stream === stream &&
+            (f.type === FrameType.RST_STREAM ||
+              ((f.type === FrameType.HEADERS || f.type === FrameType.DATA) &&
+                (f.flags & Flag.END_STREAM) !== 0))),
+        timeoutMs,
+      );
+      if (end === undefined || end.type === FrameType.GOAWAY || end.type === FrameType.RST_STREAM)
+        return this.outcome(stream, timeoutMs);
+    } catch {
+      return 'no answer';
+    }
+    const status = this.fieldBlocks()
+      .find((b) => b.stream === stream)
+      ?.fields.find(([n]) => n === ':status');
+    const body = this.frames
+      .filter((f) => f.type === FrameType.DATA && f.stream === stream)
+      .map((f) => unpad(f))
+      .join('');
+    return { status: Number(status?.[1]), body };
+  }
+
+  /** Every field block the server sent so far, decoded in order (CONTINUATION joined to its HEADERS). */
+  fieldBlocks(): { stream: number; fields: [string, string][] }[] {
+    const decoder = new HpackDecoder();
+    const blocks: { stream: number; fields: [string, string][] }[] = [];
+    let parts: Buffer[] = [];
+    for (const f of this.frames) {
+      if (f.type === FrameType.HEADERS) {
+        let fragment = Buffer.from(unpad(f), 'latin1');
+        if (f.flags & Flag.PRIORITY) fragment = fragment.subarray(5);
+        parts = [fragment];
+      } else if (f.type === FrameType.CONTINUATION) parts.push(f.payload);
+      else continue;
+      if (f.flags & Flag.END_HEADERS)
+        blocks.push({ stream: f.stream, fields: decoder.decode(Buffer.concat(parts)) });
+    }
+    return blocks;
+  }
+
   private wake(): void {
     for (const waiter of this.waiters.splice(0)) waiter();
   }
+}
+
+/** The payload of a DATA or HEADERS frame without its padding (RFC 9113 §6.1), as latin1 text. */
+function unpad(f: ReadFrame): string {
+  if ((f.flags & Flag.PADDED) === 0) return f.payload.toString('latin1');
+  return f.payload.subarray(1, f.payload.length - f.payload[0]!).toString('latin1');
 }
