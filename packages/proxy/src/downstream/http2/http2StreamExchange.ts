@@ -3,6 +3,7 @@ import { fieldValue, isGrpcRequest } from '../../protocol/grpc/grpcRequest.js';
 import { parseGrpcStatus } from '../../protocol/grpc/grpcStatus.js';
 import type { BodyFraming } from '../../protocol/http1/requestHeaders.js';
 import { ErrorCode } from '../../protocol/http2/frames/frameKinds.js';
+import { checkRequestTrailers, MalformedRequestError } from '../../protocol/http2/requestFields.js';
 import { toHttp2Fields } from '../../protocol/http2/responseFields.js';
 import type { Http2Stream, Http2StreamHandler } from '../../protocol/http2/session/http2Stream.js';
 import type {
@@ -210,7 +211,13 @@ export class Http2StreamExchange implements DownstreamExchange, Http2StreamHandl
 
   onHeaders(fields: string[] | undefined, _endStream: boolean): void {
     // The session lets only trailers (with END_STREAM) follow a request's head.
-    this.requestTrailers = fields ?? [];
+    try {
+      this.requestTrailers = checkRequestTrailers(fields ?? []);
+    } catch (err) {
+      if (!(err instanceof MalformedRequestError)) throw err;
+      this.bodyBroken();
+      return;
+    }
     this.bodyDone();
   }
 
@@ -283,7 +290,7 @@ export class Http2StreamExchange implements DownstreamExchange, Http2StreamHandl
     this.handlers?.onRequestEnd(this.requestTrailers ?? []);
   }
 
-  /** The body broke its `content-length` (RFC 9113 §8.1.1): the stream is malformed. */
+  /** The body broke its `content-length` or its trailers are malformed (RFC 9113 §8.1.1): the stream is reset. */
   private bodyBroken(): void {
     const handlers = this.handlers;
     this.finished = true;
