@@ -464,10 +464,14 @@ describe('HpackDecoder: the last value not indexed, remembered', () => {
 
   it('decodes a repeated value, a value of the same length that differs, and a longer one alike', () => {
     const decoder = new HpackDecoder();
+    const long = `/${'l'.repeat(100)}`; // over the 64 coded bytes remembered
     const values = [
       '/pkg.Service/Method',
       '/pkg.Service/Method',
       '/pkg.Service/Methoe',
+      '/pkg.Service/Method/x',
+      long,
+      long,
       '/pkg.Service/Method/x',
     ];
     for (const value of values) expect(decoder.decode(path(value), NO_LIMIT)).toEqual([':path', value]);

@@ -13,9 +13,12 @@ const MAX_SHIFT = 28;
 /** Per field, what RFC 9113 §6.5.2 adds to name and value when sizing a field list. */
 const FIELD_OVERHEAD = 32;
 const EMPTY = Buffer.alloc(0);
-/** Coded values remembered (see `unindexedValue`): shorter ones decode about as fast as they compare. */
+/**
+ * Coded values remembered (see `unindexedValue`): shorter ones decode about as fast as they compare; 64 bytes
+ * hold a gRPC method path of 80 characters or so, and V8 keeps a typed array that small on its own heap.
+ */
 const MIN_REMEMBERED = 8;
-const MAX_REMEMBERED = 256;
+const MAX_REMEMBERED = 64;
 
 /** The decoding side of one connection's HPACK context (RFC 7541): its dynamic table lives across blocks. */
 export class HpackDecoder {
@@ -24,8 +27,8 @@ export class HpackDecoder {
   /** The block being decoded, and the read position in it: set by `decode` for the helpers below. */
   private bytes: Buffer = EMPTY;
   private pos = 0;
-  /** The last value of a field not indexed, as coded (its length prefix included) and as text. */
-  private readonly lastValue = Buffer.allocUnsafeSlow(MAX_REMEMBERED);
+  /** The last value of a field not indexed, as coded (its length prefix included) and as text; made when needed. */
+  private lastValue: Uint8Array | undefined;
   private lastCodedLength = 0;
   private lastText = '';
 
@@ -154,9 +157,9 @@ export class HpackDecoder {
   private unindexedValue(): string {
     const bytes = this.bytes;
     const start = this.pos;
-    const last = this.lastValue;
+    let last = this.lastValue;
     const length = this.lastCodedLength;
-    if (length > 0 && length <= bytes.length - start) {
+    if (last !== undefined && length <= bytes.length - start) {
       let i = 0;
       while (i < length && bytes[start + i] === last[i]) i++;
       if (i === length) {
@@ -166,8 +169,12 @@ export class HpackDecoder {
     }
     const text = this.string();
     const coded = this.pos - start;
-    if (coded >= MIN_REMEMBERED && coded <= this.lastValue.length) {
-      bytes.copy(last, 0, start, this.pos);
+    if (coded >= MIN_REMEMBERED && coded <= MAX_REMEMBERED) {
+      if (last === undefined) {
+        last = new Uint8Array(MAX_REMEMBERED);
+        this.lastValue = last;
+      }
+      for (let i = 0; i < coded; i++) last[i] = bytes[start + i]!;
       this.lastCodedLength = coded;
       this.lastText = text;
     }

@@ -250,6 +250,7 @@ describe('HPACK interop with nghttp2 (node:http2)', () => {
   }, 60_000);
 
   it('node:http2 decodes our encodeFieldBlock blocks as sent, CONTINUATION and all', async () => {
+    const requests = 300;
     const received = new Map<number, string[]>();
     const server = createHttp2Server({ maxHeaderListPairs: 200 });
     const allDone = new Promise<void>((resolve) => {
@@ -277,7 +278,6 @@ describe('HPACK interop with nghttp2 (node:http2)', () => {
     const pick = random(7541);
     const names = Array.from({ length: 30 }, () => randomName(pick));
     const values = Array.from({ length: 60 }, () => randomValue(pick, pick(80)));
-    const requests = 300;
     const sent = new Map<number, string[]>();
     for (let i = 0; i < requests; i++) {
       const stream = 1 + 2 * i;
