@@ -778,7 +778,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.outBytes += buffer.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      process.nextTick(flush, this);
+      setImmediate(flush, this);
     }
   }
 
