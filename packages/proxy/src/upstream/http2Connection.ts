@@ -8,6 +8,13 @@ import type { Http2Session, Http2SessionEvents } from '../protocol/http2/session
 import type { Http2Exchange, StreamHost } from './http2Exchange.js';
 import { SessionPing, type SessionPingTimes } from './sessionPing.js';
 
+/**
+ * Idle checks per idle timeout: a stream whose backend sent nothing for `idleTimeout` is cancelled between 1 and
+ * 1 + 1/IDLE_SWEEPS idle timeouts after the backend's last frame. One interval per busy session, and a counter per
+ * stream that every frame resets, cost less than a timer armed and refreshed for every request.
+ */
+const IDLE_SWEEPS = 8;
+
 /** What a session tells its pool. */
 export interface SessionOwner {
   /** The backend's SETTINGS arrived: the session carries requests. */
@@ -39,6 +46,9 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
   private readonly streams = new Set<Http2Exchange>();
   private pending: Http2Exchange[] = [];
   private everReady = false;
+  /** Checks its streams for idleness while it has any (see {@link IDLE_SWEEPS}). */
+  private idleSweep: NodeJS.Timeout | undefined;
+  private sweepPeriod = 0;
   /** PINGs the session once ready, when `upstreamPing` is on. */
   private keepalive: SessionPing | undefined;
 
@@ -77,6 +87,7 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
     }
     this.idleTicks = 0;
     this.streams.add(exchange);
+    this.watchIdle(exchange.init.idleTimeout);
     this.keepalive?.streamOpened();
     exchange.start(this);
   }
@@ -155,11 +166,34 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
 
   onClose(_code: number, reason: string | undefined, error: Error | undefined): void {
     this.state = 'closed';
+    clearInterval(this.idleSweep);
     this.keepalive?.stop();
     const pending = this.pending.splice(0);
     for (const exchange of pending) {
       exchange.failWaiting('connect', `connection failed: ${sessionFailureReason(reason, error)}`, error);
     }
     this.owner.closed(this, this.everReady);
+  }
+
+  /** Sweeps often enough for `timeout`: a shorter timeout than the sweep serves restarts it faster. */
+  private watchIdle(timeout: number): void {
+    if (timeout <= 0) return;
+    const period = timeout / IDLE_SWEEPS;
+    if (this.idleSweep !== undefined && period >= this.sweepPeriod) return;
+    clearInterval(this.idleSweep);
+    this.sweepPeriod = period;
+    this.idleSweep = setInterval(() => this.sweepIdle(), period).unref();
+  }
+
+  private sweepIdle(): void {
+    if (this.streams.size === 0) {
+      clearInterval(this.idleSweep);
+      this.idleSweep = undefined;
+      return;
+    }
+    for (const exchange of this.streams) {
+      const timeout = exchange.init.idleTimeout;
+      if (timeout > 0 && ++exchange.idleSweeps * this.sweepPeriod > timeout) exchange.timedOut();
+    }
   }
 }

@@ -55,8 +55,11 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
   private finished = false;
   private aborted = false;
   private idle = false;
-  /** Cancels the stream when nothing arrives for `idleTimeout`; refreshed by every frame of the response. */
-  private idleTimer: NodeJS.Timeout | undefined;
+  /**
+   * Sweeps of its connection's idle check since the backend last sent anything on the stream (see
+   * `Http2Connection`): one counter per stream, reset by every frame, instead of a timer per request.
+   */
+  idleSweeps = 0;
   /** A write between two streams asked the caller to wait: the next stream owes it `onDrain`. */
   private drainOwed = false;
   /** Why the stream failed, when the backend's frames were at fault. */
@@ -113,7 +116,6 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
     if (this.aborted) return;
     this.aborted = true;
     this.finished = true;
-    clearTimeout(this.idleTimer);
     const stream = this.stream;
     if (stream === undefined) this.owner.dequeue(this);
     else stream.reset(ErrorCode.CANCEL);
@@ -142,8 +144,8 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
       return;
     }
     this.stream = stream;
+    this.idleSweeps = 0;
     if (this.paused) stream.pause();
-    if (init.idleTimeout > 0) this.idleTimer = setTimeout(onIdle, init.idleTimeout, this);
     for (const chunk of replay) stream.sendData(chunk, false);
     if (this.body.bytes > REPLAY_LIMIT) this.body.release();
     if (this.ended && init.framing.kind !== 'none') this.endStream(stream);
@@ -165,7 +167,7 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
   // --- Http2StreamHandler ------------------------------------------------------------------------------------
 
   onHeaders(fields: string[] | undefined, endStream: boolean): void {
-    this.idleTimer?.refresh();
+    this.idleSweeps = 0;
     if (this.finished) return;
     try {
       if (fields === undefined) throw new MalformedResponseError('a response header list over the limit');
@@ -198,7 +200,7 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
   }
 
   onData(chunk: Buffer, endStream: boolean): void {
-    this.idleTimer?.refresh();
+    this.idleSweeps = 0;
     if (this.finished) return;
     if (!this.headSeen) {
       this.malformed = new MalformedResponseError('DATA before the response head');
@@ -233,7 +235,6 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
   }
 
   onClose(code: number): void {
-    clearTimeout(this.idleTimer);
     const stream = this.stream!;
     const host = this.host!;
     this.stream = undefined;
@@ -280,7 +281,6 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
 
   private complete(trailers: string[]): void {
     this.finished = true;
-    clearTimeout(this.idleTimer);
     const stream = this.stream;
     // The backend answered before the whole request went out: stop sending (RFC 9113 §8.1).
     if (stream !== undefined && !stream.localEnded) stream.reset(ErrorCode.NO_ERROR);
@@ -290,15 +290,10 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
   private fail(failure: UpstreamFailure, message: string, cause?: Error): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.idleTimer);
     // Reported on the next tick: a failure found inside `request()` must not reach the caller before it
     // holds the exchange, and an abort in between silences it.
     process.nextTick(() => {
       if (!this.aborted) this.handlers.onError(failure, message, cause);
     });
   }
-}
-
-function onIdle(exchange: Http2Exchange): void {
-  exchange.timedOut();
 }

@@ -86,7 +86,10 @@ const CHAFF_PER_STREAM = 100;
  * the session ends: nghttp2's and Node's limit on invalid frames serves the same purpose.
  */
 const STREAM_ERROR_FLOOR = 100;
-/** Closed stream ids remembered so the peer's frames still in flight for them are ignored (RFC 9113 §5.1). */
+/**
+ * Ids of streams we reset, remembered so the peer's frames still in flight for them are ignored (RFC 9113 §5.1):
+ * the last this many.
+ */
 const REMEMBERED_CLOSED = 1024;
 /** How long a closing connection may take to flush its last frames before the socket is destroyed. */
 const CLOSE_GRACE = 2_000;
@@ -149,8 +152,10 @@ export class Http2Session implements StreamTransport, FrameSink {
   private readonly blocked = new Set<Http2Stream>();
   /** Streams owed `onDrain` once the socket drains. */
   private readonly drainWaiters = new Set<Http2Stream>();
-  /** Ids of streams closed recently, whose in-flight frames are ignored. */
-  private readonly recentlyClosed = new Set<number>();
+  /** Ids of streams we reset lately, whose in-flight frames are ignored; `resetRing` drops the oldest. */
+  private readonly recentlyReset = new Set<number>();
+  private readonly resetRing = new Int32Array(REMEMBERED_CLOSED);
+  private resetRingAt = 0;
   private out: Buffer[] = [];
   private outBytes = 0;
   private flushQueued = false;
@@ -326,6 +331,7 @@ export class Http2Session implements StreamTransport, FrameSink {
   reset(stream: Http2Stream, code: number): void {
     if (stream.closed) return;
     if (!this.destroyed) this.send(rstStreamFrame(stream.id, code));
+    this.remember(stream.id);
     this.closeStream(stream, code);
   }
 
@@ -631,7 +637,7 @@ export class Http2Session implements StreamTransport, FrameSink {
   /** A frame for a stream that is closed (or never opened by us): ignored if we closed it lately (§5.1). */
   private onClosedStream(id: number, type: number): void {
     if (this.isIdle(id)) return this.fail(ErrorCode.PROTOCOL_ERROR, `frame type ${type} on idle stream ${id}`);
-    if (this.recentlyClosed.has(id)) return;
+    if (this.recentlyReset.has(id)) return;
     if (type === FrameType.HEADERS) return this.fail(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
     this.streamErrorById(id, ErrorCode.STREAM_CLOSED);
   }
@@ -678,13 +684,11 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private remember(id: number): void {
-    this.recentlyClosed.add(id);
-    if (this.recentlyClosed.size > REMEMBERED_CLOSED) {
-      for (const oldest of this.recentlyClosed) {
-        this.recentlyClosed.delete(oldest);
-        break;
-      }
-    }
+    const oldest = this.resetRing[this.resetRingAt]!;
+    if (oldest !== 0) this.recentlyReset.delete(oldest);
+    this.resetRing[this.resetRingAt] = id;
+    this.resetRingAt = (this.resetRingAt + 1) % REMEMBERED_CLOSED;
+    this.recentlyReset.add(id);
   }
 
   private closeStream(stream: Http2Stream, code: number): void {
@@ -694,7 +698,6 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.streams.delete(stream.id);
     this.blocked.delete(stream);
     this.drainWaiters.delete(stream);
-    this.remember(stream.id);
     stream.handler?.onClose(code);
     if (this.closing && this.streams.size === 0) this.finish();
   }
