@@ -2,17 +2,18 @@ import { integerLength, writeInteger } from './hpackInteger.js';
 import { writeLatin1 } from './latin1.js';
 import { staticMatch } from './staticLookup.js';
 
-/** Each field's static-table standing (see `staticMatch`), kept between the sizing pass and the writing pass. */
+/** Each field's static-table standing (see `staticMatch`), kept from the sizing pass for the writing pass. */
 let matches = new Int32Array(64);
 
 /**
- * Encodes [name, value, …] (names already lower-case and valid) as one field block: a whole static-table match
- * as an indexed field, a static name match as a literal without indexing with that name index, anything else as
- * a literal without indexing with a new name. No dynamic table (always legal whatever the peer's
+ * The size of [name, value, …] (names already lower-case and valid) as one field block: a whole static-table
+ * match as an indexed field, a static name match as a literal without indexing with that name index, anything
+ * else as a literal without indexing with a new name. No dynamic table (always legal whatever the peer's
  * SETTINGS_HEADER_TABLE_SIZE, and nothing to keep in sync), no Huffman (CPU over bytes on our links).
- * Values are written as latin1 bytes.
+ * {@link writeFieldBlock} must follow for the same fields: this pass keeps each field's static-table standing
+ * for it.
  */
-export function encodeFieldBlock(fields: readonly string[]): Buffer {
+export function fieldBlockSize(fields: readonly string[]): number {
   const count = fields.length >> 1;
   if (count > matches.length) matches = new Int32Array(Math.max(count, matches.length * 2));
   let size = 0;
@@ -29,8 +30,15 @@ export function encodeFieldBlock(fields: readonly string[]): Buffer {
     size += match < 0 ? integerLength(-match, 4) : 1 + integerLength(name.length, 7) + name.length;
     size += integerLength(value.length, 7) + value.length;
   }
-  const out = Buffer.allocUnsafe(size);
-  let pos = 0;
+  return size;
+}
+
+/**
+ * Writes the field block {@link fieldBlockSize} just sized into `out` at `pos` (room for it is the caller's
+ * business); returns the end. Values are written as latin1 bytes.
+ */
+export function writeFieldBlock(fields: readonly string[], out: Buffer, pos: number): number {
+  const count = fields.length >> 1;
   for (let i = 0; i < count; i++) {
     const match = matches[i]!;
     if (match > 0) {
@@ -46,5 +54,12 @@ export function encodeFieldBlock(fields: readonly string[]): Buffer {
     const value = fields[2 * i + 1]!;
     pos = writeLatin1(out, writeInteger(out, pos, value.length, 7, 0), value);
   }
+  return pos;
+}
+
+/** [name, value, …] as one field block of its own (see {@link fieldBlockSize}). */
+export function encodeFieldBlock(fields: readonly string[]): Buffer {
+  const out = Buffer.allocUnsafe(fieldBlockSize(fields));
+  writeFieldBlock(fields, out, 0);
   return out;
 }

@@ -17,11 +17,11 @@ import {
   rstStreamFrame,
   settingsFrame,
   windowUpdateFrame,
-  writeFrameHeader,
 } from '../frames/frameWriter.js';
 import { HpackDecoder } from '../hpack/hpackDecoder.js';
-import { encodeFieldBlock } from '../hpack/hpackEncoder.js';
+import { encodeFieldBlock, fieldBlockSize, writeFieldBlock } from '../hpack/hpackEncoder.js';
 import { HpackError } from '../hpack/hpackError.js';
+import { FrameOutput } from './frameOutput.js';
 import { applySettings, defaultPeerSettings, type PeerSettings } from './peerSettings.js';
 import { Http2Stream, type Http2StreamHandler, type StreamTransport } from './http2Stream.js';
 
@@ -156,8 +156,7 @@ export class Http2Session implements StreamTransport, FrameSink {
   private readonly recentlyReset = new Set<number>();
   private readonly resetRing = new Int32Array(REMEMBERED_CLOSED);
   private resetRingAt = 0;
-  private out: Buffer[] = [];
-  private outBytes = 0;
+  private readonly output = new FrameOutput();
   private flushQueued = false;
   private chaff = 0;
   /** Acknowledgements asked of us since the last write. */
@@ -208,7 +207,7 @@ export class Http2Session implements StreamTransport, FrameSink {
 
   /** Whether the socket holds more than it should: writers wait for `onDrain`. */
   get congested(): boolean {
-    return this.outBytes + this.socket.writableLength > HIGH_WATER;
+    return this.output.bytes + this.socket.writableLength > HIGH_WATER;
   }
 
   /** Streams the peer lets us open now (client). */
@@ -737,7 +736,7 @@ export class Http2Session implements StreamTransport, FrameSink {
 
   /** A frame the peer made us send (an acknowledgement): refused as a flood when the peer does not read. */
   private answer(frame: Buffer): boolean {
-    if (++this.answers > ANSWERS_PER_READ || this.outBytes + this.socket.writableLength > ANSWER_BACKLOG) {
+    if (++this.answers > ANSWERS_PER_READ || this.output.bytes + this.socket.writableLength > ANSWER_BACKLOG) {
       this.abuse('flood', 'a flood of frames to acknowledge');
       return false;
     }
@@ -746,58 +745,59 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private writeHeaders(id: number, fields: readonly string[], endStream: boolean): void {
-    const block = encodeFieldBlock(fields);
+    if (this.grace !== undefined) return;
     const maxFrame = this.peer.maxFrameSize;
     const end = endStream ? Flag.END_STREAM : 0;
-    if (block.length <= maxFrame) {
-      const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
-      writeFrameHeader(head, 0, block.length, FrameType.HEADERS, Flag.END_HEADERS | end, id);
-      this.send(head);
-      this.send(block);
+    const output = this.output;
+    const size = fieldBlockSize(fields);
+    if (size <= maxFrame) {
+      output.frameHeader(size, FrameType.HEADERS, Flag.END_HEADERS | end, id);
+      const at = output.reserve(size);
+      writeFieldBlock(fields, output.target, at);
+      this.scheduleFlush();
       return;
     }
+    const block = encodeFieldBlock(fields);
     for (let at = 0; at < block.length; at += maxFrame) {
       const piece = block.subarray(at, at + maxFrame);
       const type = at === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
       const flags = (at === 0 ? end : 0) | (at + maxFrame >= block.length ? Flag.END_HEADERS : 0);
-      const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
-      writeFrameHeader(head, 0, piece.length, type, flags, id);
-      this.send(head);
-      this.send(piece);
+      output.frameHeader(piece.length, type, flags, id);
+      output.append(piece);
     }
+    this.scheduleFlush();
   }
 
   private writeData(id: number, payload: Buffer, end: boolean): void {
-    const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
-    writeFrameHeader(head, 0, payload.length, FrameType.DATA, end ? Flag.END_STREAM : 0, id);
-    this.send(head);
-    if (payload.length > 0) this.send(payload);
+    if (this.grace !== undefined) return;
+    this.output.frameHeader(payload.length, FrameType.DATA, end ? Flag.END_STREAM : 0, id);
+    if (payload.length > 0) this.output.append(payload);
+    this.scheduleFlush();
   }
 
-  private send(buffer: Buffer): void {
+  /** A frame built whole (a control frame). */
+  private send(frame: Buffer): void {
     // Once the socket is ending nothing more can go out.
     if (this.grace !== undefined) return;
-    this.out.push(buffer);
-    this.outBytes += buffer.length;
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      setImmediate(flush, this);
-    }
+    this.output.append(frame);
+    this.scheduleFlush();
   }
 
-  /** Writes what the turn gathered: one buffer, copied together when small, else corked into one `writev`. */
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(flush, this);
+  }
+
+  /** Writes what the turn gathered: one buffer, or several in one corked `writev`. */
   flush(): void {
     this.flushQueued = false;
     this.answers = 0;
-    const out = this.out;
-    const bytes = this.outBytes;
-    if (out.length === 0) return;
-    this.out = [];
-    this.outBytes = 0;
+    if (this.output.bytes === 0) return;
+    const out = this.output.take();
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
     if (out.length === 1) socket.write(out[0]!);
-    else if (bytes <= HIGH_WATER) socket.write(Buffer.concat(out, bytes));
     else {
       socket.cork();
       for (const buffer of out) socket.write(buffer);
@@ -832,9 +832,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     if (this.grace !== undefined) return;
     this.destroyed = true;
     this.closing = true;
-    const out = this.out;
-    this.out = [];
-    this.outBytes = 0;
+    const out = this.output.take();
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
     this.grace = setTimeout(() => socket.destroy(), CLOSE_GRACE).unref();
