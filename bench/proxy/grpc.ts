@@ -2,12 +2,15 @@
 // `bind … proto h2`, `server … proto h2`): the CPU seconds the process under test spends per 100k calls.
 // Load: h2load (4 connections × 16 concurrent streams) posting one framed lbtest.Echo/Unary request; backends:
 // two grpc-js servers. Pinning as bench/proxy/run.ts: the process under test on CPU 0, h2load and the backends
-// on CPU 1. Two floors run beside them: `node:http2 answers` (a node:http2 server answering the call itself, the
-// cost of Node's HTTP/2 server side) and `node:http2 forwarder` (server stream piped to a client stream, nothing
-// else: the floor of any gRPC proxy on node:http2). Run after `pnpm build`:
-//   node --import tsx bench/proxy/grpc.ts [--calls 40000] [--runs 3]
+// on CPU 1. Three floors run beside them: `node:http2 answers` (a node:http2 server answering the call itself, the
+// cost of Node's HTTP/2 server side), `node:http2 forwarder` (server stream piped to a client stream, nothing
+// else: the floor of any gRPC proxy on node:http2) and `own session forwarder` (the same on the balancer's own
+// HTTP/2 session: what our codec costs before any balancing). Each process is measured after `--warmup` calls
+// (10,000 by default), so the JIT has compiled the hot path: the steady state a long-running balancer lives in.
+// Run after `pnpm build`:
+//   node --import tsx bench/proxy/grpc.ts [--calls 40000] [--runs 3] [--warmup 10000]
 //   node --import tsx bench/proxy/grpc.ts --quick                    # 4000 calls, one run
-//   node --import tsx bench/proxy/grpc.ts --only lb,forwarder        # rows by key: lb, haproxy, answer, forwarder
+//   node --import tsx bench/proxy/grpc.ts --only lb,own              # rows by key: lb, haproxy, answer, forwarder, own
 //   node --import tsx bench/proxy/grpc.ts --baseline main=DIR,…
 //       adds `lb@main` rows: the balancer built in DIR (a copy of packages/proxy/dist whose node_modules resolve)
 //   node --import tsx bench/proxy/grpc.ts --cpu-prof DIR             # the Node rows write CPU profiles to DIR
@@ -30,6 +33,7 @@ const option = (name: string, fallback: number): number => Number(text(name) ?? 
 const quick = args.includes('--quick');
 const CALLS = option('--calls', quick ? 4_000 : 40_000);
 const RUNS = option('--runs', quick ? 1 : 3);
+const WARMUP = option('--warmup', quick ? 2_000 : 10_000);
 const only = text('--only')?.split(',');
 const profileArg = text('--cpu-prof');
 const profileDir = profileArg === undefined ? undefined : resolve(profileArg);
@@ -95,7 +99,13 @@ interface Target {
 }
 
 /** A Node process under test: `script` with the port and the backends' ports as arguments. */
-function nodeTarget(key: string, name: string, script: string, env: Record<string, string> = {}): Target {
+function nodeTarget(
+  key: string,
+  name: string,
+  script: string,
+  env: Record<string, string> = {},
+  loader: string[] = [],
+): Target {
   return {
     key,
     name,
@@ -106,7 +116,7 @@ function nodeTarget(key: string, name: string, script: string, env: Record<strin
         : [];
       const child = fork(here(script), [String(port), ...backends.map(String)], {
         stdio: 'ignore',
-        execArgv,
+        execArgv: [...loader, ...execArgv],
         env: { ...process.env, ...env },
       });
       await started(child);
@@ -125,6 +135,8 @@ const lbBaselines = baselines.map((b) =>
 );
 const answer = nodeTarget('answer', 'node:http2 answers (floor a)', './grpcAnswerFloor.mjs');
 const forwarder = nodeTarget('forwarder', 'node:http2 forwarder (floor b)', './grpcForwardFloor.mjs');
+// Straight from the sources (the session is not exported from the package), so it runs under tsx.
+const own = nodeTarget('own', 'own session forwarder (floor c)', './grpcOwnFloor.ts', {}, ['--import', 'tsx']);
 
 const haproxy: Target = {
   key: 'haproxy',
@@ -150,7 +162,7 @@ const dir = mkdtempSync(join(tmpdir(), 'lb-bench-grpc-'));
 const bodyFile = join(dir, 'unary.bin');
 writeFileSync(bodyFile, requestBody());
 
-const targets = [lb, ...lbBaselines, haproxy, answer, forwarder].filter(
+const targets = [lb, ...lbBaselines, haproxy, answer, forwarder, own].filter(
   (t) => only === undefined || only.includes(t.key),
 );
 const results = new Map<string, { cpu: number[]; rps: number[] }>();
@@ -159,7 +171,7 @@ try {
     // Interleaved, so a change in the machine's load touches both alike.
     for (const target of targets) {
       const sut = await target.start(backendPorts);
-      h2load(sut.port, bodyFile, 2000); // warm-up: sessions, JIT
+      h2load(sut.port, bodyFile, WARMUP); // sessions open, hot path compiled
       const before = cpuSeconds(sut.pid);
       const { ok, rps } = h2load(sut.port, bodyFile, CALLS);
       const spent = cpuSeconds(sut.pid) - before;
@@ -183,7 +195,8 @@ const cpuOf = (target: Target) => {
 const haCpu = cpuOf(haproxy);
 const fwCpu = cpuOf(forwarder);
 console.log(
-  `${CALLS} unary calls per run, ${RUNS} runs, h2load -c 4 -m 16, ${pinned ? 'pinned' : 'unpinned'}, ` +
+  `${CALLS} unary calls per run after ${WARMUP} to warm up, ${RUNS} runs, h2load -c 4 -m 16, ` +
+    `${pinned ? 'pinned' : 'unpinned'}, ` +
     `load average ${loadavg()[0]!.toFixed(2)}`,
 );
 const ratio = (cpu: number, to: number | undefined) => (to === undefined ? '–' : `${(cpu / to).toFixed(2)}×`);
