@@ -52,8 +52,6 @@ class ClientSession implements Http2StreamOwner, Http2SessionEvents {
   malformed = 0;
   since: number;
   served = 0;
-  /** Streams whose request body may still be coming, for the request timeout. */
-  readonly bodies = new Set<Http2StreamExchange>();
   readonly session: Http2Session;
 
   constructor(
@@ -140,11 +138,13 @@ export class Http2Ingress {
   check(now: number): void {
     const { headersTimeout, keepAliveTimeout, requestTimeout } = this.limits;
     for (const client of this.sessions) {
-      for (const exchange of client.bodies) {
-        if (!exchange.bodyPending) client.bodies.delete(exchange);
-        else if (requestTimeout > 0 && now - exchange.startedAt >= requestTimeout) {
-          client.bodies.delete(exchange);
-          exchange.timeOut();
+      // The session's open streams are the ones whose request body may still be coming: no set of its own to
+      // keep (and churn) per request.
+      if (requestTimeout > 0) {
+        for (const stream of client.session.streams.values()) {
+          const exchange = stream.handler;
+          if (!(exchange instanceof Http2StreamExchange) || !exchange.bodyPending) continue;
+          if (now - exchange.startedAt >= requestTimeout) exchange.timeOut();
         }
       }
       if (client.open > 0) continue;
@@ -234,7 +234,6 @@ export class Http2Ingress {
       exchange.sendError(refusal.status, `Bad request: ${refusal.message}`);
       return;
     }
-    if (framing.kind !== 'none') client.bodies.add(exchange);
     this.owner.onRequest(exchange);
   }
 
