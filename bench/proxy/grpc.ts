@@ -136,7 +136,10 @@ const lbBaselines = baselines.map((b) =>
 const answer = nodeTarget('answer', 'node:http2 answers (floor a)', './grpcAnswerFloor.mjs');
 const forwarder = nodeTarget('forwarder', 'node:http2 forwarder (floor b)', './grpcForwardFloor.mjs');
 // Straight from the sources (the session is not exported from the package), so it runs under tsx.
-const own = nodeTarget('own', 'own session forwarder (floor c)', './grpcOwnFloor.ts', {}, ['--import', 'tsx']);
+const own = nodeTarget('own', 'own session forwarder (floor c)', './grpcOwnFloor.ts', {}, [
+  '--import',
+  'tsx',
+]);
 
 const haproxy: Target = {
   key: 'haproxy',

@@ -7,7 +7,10 @@ import {
   Http2Session,
   type Http2SessionEvents,
 } from '../../packages/proxy/src/protocol/http2/session/http2Session.js';
-import type { Http2Stream, Http2StreamHandler } from '../../packages/proxy/src/protocol/http2/session/http2Stream.js';
+import type {
+  Http2Stream,
+  Http2StreamHandler,
+} from '../../packages/proxy/src/protocol/http2/session/http2Stream.js';
 
 const limits = { maxConcurrentStreams: 100, maxHeaderListSize: 65_536 };
 const quiet: Omit<Http2SessionEvents, 'onStream'> = {

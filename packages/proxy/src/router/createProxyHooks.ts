@@ -3,6 +3,7 @@ import type { AccessLog } from '../accessLog/accessLog.js';
 import type { GrpcMetrics } from '../metrics/grpcMetrics.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
+import { DeadlineList } from './deadlineList.js';
 import type { ProxyHooks } from './proxyHooks.js';
 import type { RequestPath } from './requestPath.js';
 import { RetryBudget } from './retry/retryBudget.js';
@@ -30,6 +31,10 @@ export function createProxyHooks(
     connections,
     budget,
     maxRetries: retries?.attempts ?? 0,
+    deadlines: {
+      connect: options.connectTimeout > 0 ? new DeadlineList(options.connectTimeout) : undefined,
+      response: options.responseTimeout > 0 ? new DeadlineList(options.responseTimeout) : undefined,
+    },
     accessLog,
     group,
     grpcMetrics,

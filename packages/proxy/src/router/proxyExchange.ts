@@ -8,6 +8,7 @@ import { buildResponseHeaders, filterTrailers } from '../protocol/http1/response
 import type { ResponseHead } from '../protocol/http1/responseParser.js';
 import { reasonPhrase } from '../protocol/http1/statusReasons.js';
 import type { UpstreamExchange, UpstreamFailure, UpstreamHandlers } from '../upstream/upstreamClient.js';
+import type { Deadlined, DeadlineList } from './deadlineList.js';
 import { type FailureKind, failureCodes } from './failureKind.js';
 import { GrpcCall } from './grpc/grpcCall.js';
 import { type HttpLogMeasures, httpLogEntry } from './httpLogEntry.js';
@@ -51,12 +52,16 @@ class RequestPickContext implements PickContext {
  * One attempt: a request to one backend. It is its own upstream handler set, so an attempt costs one object
  * rather than a closure per callback.
  */
-class Attempt implements UpstreamHandlers {
+class Attempt implements UpstreamHandlers, Deadlined {
   upstream: UpstreamExchange = notYetSent;
   phase: 'connect' | 'sent' = 'connect';
   settled = false;
-  timer: NodeJS.Timeout | undefined = undefined;
   expectTimer: NodeJS.Timeout | undefined = undefined;
+  /** In the connect or the response deadline list, by phase (see `ProxyHooks.deadlines`). */
+  deadlinePrev: Deadlined | undefined = undefined;
+  deadlineNext: Deadlined | undefined = undefined;
+  deadlineAt = 0;
+  deadlineList: DeadlineList | undefined = undefined;
 
   constructor(
     private readonly exchange: ProxyExchange,
@@ -91,14 +96,15 @@ class Attempt implements UpstreamHandlers {
   onError(failure: UpstreamFailure, message: string, cause?: Error): void {
     this.exchange.fail(this, failureKinds[failure], message, cause);
   }
-}
 
-function connectTimedOut(attempt: Attempt, exchange: ProxyExchange): void {
-  exchange.fail(attempt, 'connectTimeout');
-}
+  expired(): void {
+    this.exchange.fail(this, this.phase === 'connect' ? 'connectTimeout' : 'responseTimeout');
+  }
 
-function responseTimedOut(attempt: Attempt, exchange: ProxyExchange): void {
-  exchange.fail(attempt, 'responseTimeout');
+  /** Clears whichever deadline it has. */
+  clearDeadline(): void {
+    this.deadlineList?.remove(this);
+  }
 }
 
 /**
@@ -163,7 +169,7 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
       return;
     }
     this.hooks.attemptStarted(backend);
-    const { connectTimeout, idleTimeout } = this.hooks.options;
+    const { idleTimeout } = this.hooks.options;
     // The first attempt starts with the request; one clock read serves both.
     const attempt = new Attempt(this, backend, this.retries === 0 ? this.startedAt : performance.now());
     this.current = attempt;
@@ -188,7 +194,7 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
     }
     // A reused connection sends at once, so the connect deadline only matters for a new or queued one.
     if (attempt.phase === 'connect' && !attempt.settled) {
-      attempt.timer = setTimeout(connectTimedOut, connectTimeout, attempt, this);
+      this.hooks.deadlines.connect?.add(attempt, attempt.startedAt);
     }
   }
 
@@ -204,13 +210,10 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
 
   onSent(attempt: Attempt): void {
     if (attempt.settled) return;
-    clearTimeout(attempt.timer);
+    attempt.clearDeadline();
     attempt.phase = 'sent';
     if (this.hooks.accessLog !== undefined) this.connectMs = performance.now() - attempt.startedAt;
-    const { responseTimeout } = this.hooks.options;
-    if (responseTimeout > 0) {
-      attempt.timer = setTimeout(responseTimedOut, responseTimeout, attempt, this);
-    }
+    this.hooks.deadlines.response?.add(attempt, performance.now());
     if (this.grpc !== undefined && this.bodyStreamed) {
       this.replayBody(attempt);
       return;
@@ -277,7 +280,7 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
 
   onHead(attempt: Attempt, head: ResponseHead): void {
     if (attempt.settled) return;
-    clearTimeout(attempt.timer);
+    attempt.clearDeadline();
     clearTimeout(attempt.expectTimer);
     if (this.grpc !== undefined && this.retriedUnavailable(attempt, head)) return;
     if (this.hooks.accessLog !== undefined) {
@@ -435,7 +438,7 @@ export class ProxyExchange implements DownstreamExchangeHandlers {
   private settle(attempt: Attempt, ok: boolean, status: number | undefined, now = performance.now()): void {
     if (attempt.settled) return;
     attempt.settled = true;
-    clearTimeout(attempt.timer);
+    attempt.clearDeadline();
     clearTimeout(attempt.expectTimer);
     this.hooks.attemptEnded(attempt.backend, {
       ok,

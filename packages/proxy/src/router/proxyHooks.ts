@@ -4,6 +4,7 @@ import type { AttemptOutcome } from '../backends/attemptOutcome.js';
 import type { GrpcMetrics } from '../metrics/grpcMetrics.js';
 import type { ResolvedProxyOptions } from '../options/resolveOptions.js';
 import type { UpstreamClient, UpstreamConnectionObserver } from '../upstream/upstreamClient.js';
+import type { DeadlineList } from './deadlineList.js';
 import type { FailureKind } from './failureKind.js';
 import type { RetryBudget } from './retry/retryBudget.js';
 
@@ -23,6 +24,11 @@ export interface ProxyHooks {
   readonly accessLog: AccessLog | undefined;
   /** The group's name, for the access log; `undefined` for a balancer without `groups`. */
   readonly group: string | undefined;
+  /** The attempts waiting for a connection and for a response head, by their timeout option (none at 0). */
+  readonly deadlines: {
+    readonly connect: DeadlineList | undefined;
+    readonly response: DeadlineList | undefined;
+  };
   /** Counts gRPC calls by status; `undefined` without `http2` (no gRPC client can arrive). */
   readonly grpcMetrics?: GrpcMetrics | undefined;
   pick(context: PickContext): Backend | undefined;

@@ -173,7 +173,8 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
       if (fields === undefined) throw new MalformedResponseError('a response header list over the limit');
       if (this.headSeen) {
         // Trailers: they end the stream (the session let only END_STREAM through on a later block of a request).
-        if (!endStream) throw new MalformedResponseError('a header block after the head that does not end the stream');
+        if (!endStream)
+          throw new MalformedResponseError('a header block after the head that does not end the stream');
         const trailers = fromHttp2Trailers(fields);
         this.checkLength();
         this.complete(trailers);
@@ -181,7 +182,8 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
       }
       const head = fromHttp2Response(fields);
       if (head.status < 200) {
-        if (endStream || head.status === 101) throw new MalformedResponseError(`an informational ${head.status} that ends the stream`);
+        if (endStream || head.status === 101)
+          throw new MalformedResponseError(`an informational ${head.status} that ends the stream`);
         this.handlers.onInformation(head.status, head.rawHeaders);
         return;
       }
@@ -226,7 +228,9 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
   /** The body ended: it must be as long as its content-length said. */
   private checkLength(): void {
     if (this.expectedLength !== undefined && this.receivedLength !== this.expectedLength) {
-      throw new MalformedResponseError(`${this.receivedLength} bytes of DATA for a content-length of ${this.expectedLength}`);
+      throw new MalformedResponseError(
+        `${this.receivedLength} bytes of DATA for a content-length of ${this.expectedLength}`,
+      );
     }
   }
 
@@ -264,12 +268,18 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
         : `its body (${this.body.bytes} bytes) is over the ${REPLAY_LIMIT} bytes kept to send it again`;
       this.fail('reset', `the backend did not process the stream and it cannot be replayed: ${why}`);
     } else if (this.malformed !== undefined) {
-      this.fail('protocol', `the backend sent a malformed response: ${this.malformed.message}`, this.malformed);
+      this.fail(
+        'protocol',
+        `the backend sent a malformed response: ${this.malformed.message}`,
+        this.malformed,
+      );
     } else if (code === ErrorCode.PROTOCOL_ERROR) {
       this.fail('protocol', host.session.reason ?? 'HTTP/2 protocol error', cause);
     } else {
       const what = this.headSeen ? 'the response was complete' : 'a response';
-      const detail = stream.resetByPeer ? `the backend reset it, code ${code}` : (host.session.reason ?? `code ${code}`);
+      const detail = stream.resetByPeer
+        ? `the backend reset it, code ${code}`
+        : (host.session.reason ?? `code ${code}`);
       this.fail('reset', `the stream closed before ${what} (${detail})`, cause);
     }
   }

@@ -70,7 +70,8 @@ class Probe implements Http2SessionEvents {
       onClose: (code) => this.onStreamClose(code),
     };
     const stream = session.request(fields, !grpc, handler);
-    if (check.kind === 'grpc') stream?.sendData(encodeGrpcFrame(encodeHealthCheckRequest(check.service)), true);
+    if (check.kind === 'grpc')
+      stream?.sendData(encodeGrpcFrame(encodeHealthCheckRequest(check.service)), true);
   }
 
   finish(result: Http2ProbeResult): void {
@@ -104,7 +105,10 @@ class Probe implements Http2SessionEvents {
   }
 
   private onHeaders(fields: string[] | undefined): void {
-    if (fields === undefined) return this.finish({ ok: false, reason: 'response header list too large' });
+    if (fields === undefined) {
+      this.finish({ ok: false, reason: 'response header list too large' });
+      return;
+    }
     const status = field(fields, ':status');
     if (this.check.kind === 'http') {
       const code = Number(status);
@@ -115,9 +119,13 @@ class Probe implements Http2SessionEvents {
     if (!this.headSeen && status !== undefined) {
       this.headSeen = true;
       const type = field(fields, 'content-type') ?? '';
-      if (status !== '200') return this.finish({ ok: false, reason: `status ${status}` });
+      if (status !== '200') {
+        this.finish({ ok: false, reason: `status ${status}` });
+        return;
+      }
       if (!/^application\/grpc(?:[+;]|$)/.test(type)) {
-        return this.finish({ ok: false, reason: `not a gRPC answer (content-type ${type || 'none'})` });
+        this.finish({ ok: false, reason: `not a gRPC answer (content-type ${type || 'none'})` });
+        return;
       }
     }
     this.verdict(fields);
@@ -155,7 +163,8 @@ class Probe implements Http2SessionEvents {
     } else if (this.serving === ServingStatus.SERVING) {
       this.finish(passed);
     } else {
-      const name = this.serving === undefined ? 'no answer' : (servingNames[this.serving] ?? `status ${this.serving}`);
+      const name =
+        this.serving === undefined ? 'no answer' : (servingNames[this.serving] ?? `status ${this.serving}`);
       this.finish({ ok: false, reason: `health ${name}` });
     }
   }

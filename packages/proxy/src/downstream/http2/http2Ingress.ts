@@ -157,7 +157,10 @@ export class Http2Ingress {
   checkAbuse(client: ClientSession, reason: 'rapidReset' | 'malformed', count: number): void {
     if (count < ABUSE_FLOOR || count * 4 < client.opened || client.session.destroyed) return;
     this.owner.sessionRefused(reason);
-    client.session.destroy(ErrorCode.ENHANCE_YOUR_CALM, reason === 'rapidReset' ? 'rapid reset' : 'malformed streams');
+    client.session.destroy(
+      ErrorCode.ENHANCE_YOUR_CALM,
+      reason === 'rapidReset' ? 'rapid reset' : 'malformed streams',
+    );
   }
 
   /** The session ended a client's connection for abuse it found in the frames themselves. */

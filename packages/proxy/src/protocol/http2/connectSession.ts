@@ -37,7 +37,11 @@ export function connectSession(
   const { socket, ready } = connectBackend(backend, tls, tls === undefined ? {} : { alpn: ['h2'] });
   const session = new Http2Session(
     socket,
-    { role: 'client', maxConcurrentStreams: MAX_STREAMS_PER_SESSION, maxHeaderListSize: MAX_RESPONSE_HEADER_LIST },
+    {
+      role: 'client',
+      maxConcurrentStreams: MAX_STREAMS_PER_SESSION,
+      maxHeaderListSize: MAX_RESPONSE_HEADER_LIST,
+    },
     events,
   );
   if (ready === 'secureConnect') {
@@ -45,7 +49,10 @@ export function connectSession(
       const chosen = (socket as TLSSocket).alpnProtocol;
       if (chosen === 'h2') return;
       const what = typeof chosen === 'string' ? `'${chosen}'` : 'no protocol';
-      session.destroy(ErrorCode.HTTP_1_1_REQUIRED, `${NOT_H2} (it chose ${what}): is it an HTTP/1.1-only server?`);
+      session.destroy(
+        ErrorCode.HTTP_1_1_REQUIRED,
+        `${NOT_H2} (it chose ${what}): is it an HTTP/1.1-only server?`,
+      );
     });
   }
   return { session, scheme, authority };
@@ -55,9 +62,15 @@ export function connectSession(
  * Why a session failed to open, in words: a TLS server that refused every offered protocol (alert 120) is
  * named as not speaking h2, as one that picked another protocol is.
  */
-export function sessionFailureReason(reason: string | undefined, error: (Error & { code?: string }) | undefined): string {
+export function sessionFailureReason(
+  reason: string | undefined,
+  error: (Error & { code?: string }) | undefined,
+): string {
   // Alert 120 (no_application_protocol) comes as its own code on a read, as EPROTO on a write.
-  if (error?.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' || /alert number 120\b/.test(error?.message ?? '')) {
+  if (
+    error?.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' ||
+    /alert number 120\b/.test(error?.message ?? '')
+  ) {
     return `${NOT_H2} (it refused the offer of h2): is it an HTTP/1.1-only server?`;
   }
   return reason ?? error?.message ?? 'the connection closed before HTTP/2 settings arrived';

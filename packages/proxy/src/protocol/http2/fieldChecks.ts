@@ -27,4 +27,3 @@ export function isValue(value: string): boolean {
   }
   return true;
 }
-

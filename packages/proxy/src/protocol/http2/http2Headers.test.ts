@@ -18,7 +18,14 @@ function get(fields: readonly string[], name: string): string | undefined {
 
 describe('HTTP/1.1 head to HTTP/2 fields', () => {
   it('puts the pseudo-headers first, Host as :authority, names lower-cased', () => {
-    const fields = toHttp2Request(line, ['Host', 'example.test', 'X-Forwarded-For', '1.2.3.4', 'Accept', '*/*']);
+    const fields = toHttp2Request(line, [
+      'Host',
+      'example.test',
+      'X-Forwarded-For',
+      '1.2.3.4',
+      'Accept',
+      '*/*',
+    ]);
     expect(fields).toEqual([
       ':method',
       'GET',

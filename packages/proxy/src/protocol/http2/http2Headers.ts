@@ -1,5 +1,5 @@
-import { FieldTable } from '../http1/fieldTable.js';
 import { HttpParseError } from '../http1/fieldSyntax.js';
+import { FieldTable } from '../http1/fieldTable.js';
 import { alwaysHopByHop } from '../http1/hopByHop.js';
 import type { ResponseHead } from '../http1/responseParser.js';
 import { reasonPhrase } from '../http1/statusReasons.js';
@@ -32,7 +32,16 @@ export function toHttp2Request(line: Http2RequestLine, headers: readonly string[
   const connect = line.method === 'CONNECT';
   const out: string[] = connect
     ? [':method', line.method, ':authority', line.defaultAuthority]
-    : [':method', line.method, ':scheme', line.scheme, ':authority', line.defaultAuthority, ':path', line.path];
+    : [
+        ':method',
+        line.method,
+        ':scheme',
+        line.scheme,
+        ':authority',
+        line.defaultAuthority,
+        ':path',
+        line.path,
+      ];
   let authority: string | undefined;
   let te = false;
   for (let i = 0; i < headers.length; i += 2) {
@@ -100,7 +109,8 @@ function checkFields(fields: readonly string[], head: boolean): { status: number
       continue;
     }
     regular = true;
-    if (!isName(name)) throw new MalformedResponseError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
+    if (!isName(name))
+      throw new MalformedResponseError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
     if (!isValue(value)) throw new MalformedResponseError(`invalid value of ${name}`);
     if (connectionSpecific.has(name)) throw new MalformedResponseError(`connection-specific field ${name}`);
     out.push(name, value);

@@ -161,10 +161,13 @@ function pseudo(name: string): 'method' | 'path' | 'scheme' | 'authority' | unde
 export function checkRequestTrailers(fields: readonly string[]): string[] {
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i]!;
-    if (name.charCodeAt(0) === 0x3a) throw new MalformedRequestError(`pseudo-header ${name.slice(0, 32)} in trailers`);
-    if (!isName(name)) throw new MalformedRequestError(`invalid trailer name ${JSON.stringify(name.slice(0, 32))}`);
+    if (name.charCodeAt(0) === 0x3a)
+      throw new MalformedRequestError(`pseudo-header ${name.slice(0, 32)} in trailers`);
+    if (!isName(name))
+      throw new MalformedRequestError(`invalid trailer name ${JSON.stringify(name.slice(0, 32))}`);
     if (!isValue(fields[i + 1]!)) throw new MalformedRequestError(`invalid value of trailer ${name}`);
-    if (fieldRules.get(name) === 'connection') throw new MalformedRequestError(`connection-specific trailer ${name}`);
+    if (fieldRules.get(name) === 'connection')
+      throw new MalformedRequestError(`connection-specific trailer ${name}`);
   }
   return fields as string[];
 }

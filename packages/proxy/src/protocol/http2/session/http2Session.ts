@@ -4,13 +4,12 @@ import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
   ErrorCode,
-  FRAME_HEADER_SIZE,
   Flag,
   FrameType,
   MAX_WINDOW,
   SettingId,
 } from '../frames/frameKinds.js';
-import { type FrameSink, FrameReader } from '../frames/frameReader.js';
+import { FrameReader, type FrameSink } from '../frames/frameReader.js';
 import {
   goawayFrame,
   pingFrame,
@@ -22,8 +21,8 @@ import { HpackDecoder } from '../hpack/hpackDecoder.js';
 import { encodeFieldBlock, fieldBlockSize, writeFieldBlock } from '../hpack/hpackEncoder.js';
 import { HpackError } from '../hpack/hpackError.js';
 import { FrameOutput } from './frameOutput.js';
-import { applySettings, defaultPeerSettings, type PeerSettings } from './peerSettings.js';
 import { Http2Stream, type Http2StreamHandler, type StreamTransport } from './http2Stream.js';
+import { applySettings, defaultPeerSettings, type PeerSettings } from './peerSettings.js';
 
 /** How a session is set up: which side it is, and the limits it announces and keeps. */
 export interface Http2SessionOptions {
@@ -220,7 +219,11 @@ export class Http2Session implements StreamTransport, FrameSink {
    * Client: opens a stream with the request header block `fields`; `undefined` when the session takes no new
    * streams (closing, or out of stream ids).
    */
-  request(fields: readonly string[], endStream: boolean, handler: Http2StreamHandler): Http2Stream | undefined {
+  request(
+    fields: readonly string[],
+    endStream: boolean,
+    handler: Http2StreamHandler,
+  ): Http2Stream | undefined {
     if (this.closing || this.destroyed || this.nextStreamId > MAX_WINDOW) return undefined;
     const id = this.nextStreamId;
     this.nextStreamId += 2;
@@ -357,7 +360,8 @@ export class Http2Session implements StreamTransport, FrameSink {
       chunk = chunk.subarray(n);
     }
     const result = this.reader.push(chunk, this);
-    if (result === 'tooLarge') this.fail(ErrorCode.FRAME_SIZE_ERROR, 'frame larger than SETTINGS_MAX_FRAME_SIZE');
+    if (result === 'tooLarge')
+      this.fail(ErrorCode.FRAME_SIZE_ERROR, 'frame larger than SETTINGS_MAX_FRAME_SIZE');
     if (this.arrivals.length === 0) return;
     const arrivals = this.arrivals;
     this.arrivals = [];
@@ -414,9 +418,15 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private onData(flags: number, id: number, payload: Buffer): void {
-    if (id === 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
+    if (id === 0) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
+      return;
+    }
     const size = payload.length;
-    if (size > this.recvWindow) return this.fail(ErrorCode.FLOW_CONTROL_ERROR, 'DATA past the connection window');
+    if (size > this.recvWindow) {
+      this.fail(ErrorCode.FLOW_CONTROL_ERROR, 'DATA past the connection window');
+      return;
+    }
     this.recvWindow -= size;
     this.recvUnacked += size;
     if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
@@ -426,13 +436,25 @@ export class Http2Session implements StreamTransport, FrameSink {
     }
     let data = payload;
     if ((flags & Flag.PADDED) !== 0) {
-      if (size === 0 || payload[0]! >= size) return this.fail(ErrorCode.PROTOCOL_ERROR, 'DATA padding too long');
+      if (size === 0 || payload[0]! >= size) {
+        this.fail(ErrorCode.PROTOCOL_ERROR, 'DATA padding too long');
+        return;
+      }
       data = payload.subarray(1, size - payload[0]!);
     }
     const stream = this.streams.get(id);
-    if (stream === undefined) return this.onClosedStream(id, FrameType.DATA);
-    if (stream.remoteEnded) return this.streamError(stream, ErrorCode.STREAM_CLOSED);
-    if (size > stream.recvWindow) return this.streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
+    if (stream === undefined) {
+      this.onClosedStream(id, FrameType.DATA);
+      return;
+    }
+    if (stream.remoteEnded) {
+      this.streamError(stream, ErrorCode.STREAM_CLOSED);
+      return;
+    }
+    if (size > stream.recvWindow) {
+      this.streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
     stream.recvWindow -= size;
     const end = (flags & Flag.END_STREAM) !== 0;
     if (data.length === 0 && !end && this.chaffed()) return;
@@ -442,17 +464,26 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private onHeaders(flags: number, id: number, payload: Buffer): void {
-    if (id === 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
+    if (id === 0) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
+      return;
+    }
     let start = 0;
     let end = payload.length;
     if ((flags & Flag.PADDED) !== 0) {
-      if (end === 0 || payload[0]! >= end) return this.fail(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding too long');
+      if (end === 0 || payload[0]! >= end) {
+        this.fail(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding too long');
+        return;
+      }
       start = 1;
       end -= payload[0]!;
     }
     let selfDependent = false;
     if ((flags & Flag.PRIORITY) !== 0) {
-      if (end - start < 5) return this.fail(ErrorCode.FRAME_SIZE_ERROR, 'HEADERS too short for its priority');
+      if (end - start < 5) {
+        this.fail(ErrorCode.FRAME_SIZE_ERROR, 'HEADERS too short for its priority');
+        return;
+      }
       selfDependent = (payload.readUInt32BE(start) & 0x7fffffff) === id;
       start += 5;
     }
@@ -467,13 +498,15 @@ export class Http2Session implements StreamTransport, FrameSink {
   private onContinuation(flags: number, id: number, payload: Buffer): void {
     const block = this.block;
     if (block === undefined || block.streamId !== id) {
-      return this.fail(ErrorCode.PROTOCOL_ERROR, 'CONTINUATION without a header block on its stream');
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'CONTINUATION without a header block on its stream');
+      return;
     }
     if (payload.length === 0 && (flags & Flag.END_HEADERS) === 0 && this.chaffed()) return;
     block.fragments.push(payload);
     block.bytes += payload.length;
     if (block.bytes > BLOCK_FACTOR * this.options.maxHeaderListSize + BLOCK_SLACK) {
-      return this.abuse('flood', 'a header block far larger than the header list limit');
+      this.abuse('flood', 'a header block far larger than the header list limit');
+      return;
     }
     if ((flags & Flag.END_HEADERS) === 0) return;
     this.block = undefined;
@@ -487,34 +520,58 @@ export class Http2Session implements StreamTransport, FrameSink {
       fields = this.decoder.decode(block, this.options.maxHeaderListSize);
     } catch (err) {
       if (!(err instanceof HpackError)) throw err;
-      return this.fail(ErrorCode.COMPRESSION_ERROR, `invalid field block: ${err.message}`);
+      this.fail(ErrorCode.COMPRESSION_ERROR, `invalid field block: ${err.message}`);
+      return;
     }
     const endStream = (flags & Flag.END_STREAM) !== 0;
     const stream = this.streams.get(id);
     if (stream !== undefined) {
-      if (stream.remoteEnded) return this.streamError(stream, ErrorCode.STREAM_CLOSED);
-      if (selfDependent) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR);
+      if (stream.remoteEnded) {
+        this.streamError(stream, ErrorCode.STREAM_CLOSED);
+        return;
+      }
+      if (selfDependent) {
+        this.streamError(stream, ErrorCode.PROTOCOL_ERROR);
+        return;
+      }
       // A request's second block must be its trailers (§8.1); a response's may be informational heads first.
-      if (this.server && !endStream) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR);
+      if (this.server && !endStream) {
+        this.streamError(stream, ErrorCode.PROTOCOL_ERROR);
+        return;
+      }
       if (endStream) stream.remoteEnded = true;
       stream.receivedHeaders(fields, endStream);
       this.settle(stream);
       return;
     }
     if (!this.server || (id & 1) === 0) {
-      if (this.isIdle(id)) return this.fail(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}, which nobody opened`);
-      return this.onClosedStream(id, FrameType.HEADERS);
+      if (this.isIdle(id)) {
+        this.fail(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}, which nobody opened`);
+        return;
+      }
+      this.onClosedStream(id, FrameType.HEADERS);
+      return;
     }
-    if (id <= this.lastPeerStreamId) return this.onClosedStream(id, FrameType.HEADERS);
+    if (id <= this.lastPeerStreamId) {
+      this.onClosedStream(id, FrameType.HEADERS);
+      return;
+    }
     this.lastPeerStreamId = id;
     // After our GOAWAY, new streams are ignored (§6.8): the client sends them again elsewhere.
     if (this.closing) return;
     this.streamsOpened++;
-    if (selfDependent) return this.refuse(id, ErrorCode.PROTOCOL_ERROR, true);
+    if (selfDependent) {
+      this.refuse(id, ErrorCode.PROTOCOL_ERROR, true);
+      return;
+    }
     if (this.streams.size >= this.options.maxConcurrentStreams) {
       // §5.1.2: a stream error. A client that acknowledged the limit broke it; one that had not may not know it.
-      if (this.settingsAcked) return this.refuse(id, ErrorCode.PROTOCOL_ERROR, true);
-      return this.refuse(id, ErrorCode.REFUSED_STREAM, false);
+      if (this.settingsAcked) {
+        this.refuse(id, ErrorCode.PROTOCOL_ERROR, true);
+        return;
+      }
+      this.refuse(id, ErrorCode.REFUSED_STREAM, false);
+      return;
     }
     const stream2 = new Http2Stream(id, this, this.peer.initialWindowSize, DEFAULT_WINDOW, true);
     if (endStream) stream2.remoteEnded = true;
@@ -523,15 +580,30 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private onPriority(id: number, payload: Buffer): void {
-    if (id === 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
-    if (payload.length !== 5) return this.streamErrorById(id, ErrorCode.FRAME_SIZE_ERROR);
-    if ((payload.readUInt32BE(0) & 0x7fffffff) === id) return this.streamErrorById(id, ErrorCode.PROTOCOL_ERROR);
+    if (id === 0) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
+      return;
+    }
+    if (payload.length !== 5) {
+      this.streamErrorById(id, ErrorCode.FRAME_SIZE_ERROR);
+      return;
+    }
+    if ((payload.readUInt32BE(0) & 0x7fffffff) === id) {
+      this.streamErrorById(id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
     this.chaffed();
   }
 
   private onReset(id: number, payload: Buffer): void {
-    if (id === 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
-    if (payload.length !== 4) return this.fail(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM of the wrong length');
+    if (id === 0) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
+      return;
+    }
+    if (payload.length !== 4) {
+      this.fail(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM of the wrong length');
+      return;
+    }
     const stream = this.streams.get(id);
     if (stream === undefined) {
       if (this.isIdle(id)) this.fail(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${id}`);
@@ -542,21 +614,34 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
-    if (id !== 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
+    if (id !== 0) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
+      return;
+    }
     if ((flags & Flag.ACK) !== 0) {
-      if (payload.length !== 0) this.fail(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS acknowledgement with a payload');
+      if (payload.length !== 0)
+        this.fail(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS acknowledgement with a payload');
       this.settingsAcked = true;
       return;
     }
-    if (payload.length % 6 !== 0) return this.fail(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS of the wrong length');
+    if (payload.length % 6 !== 0) {
+      this.fail(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS of the wrong length');
+      return;
+    }
     const before = this.peer.initialWindowSize;
     const error = applySettings(this.peer, payload);
-    if (error !== undefined) return this.fail(error, 'invalid SETTINGS value');
+    if (error !== undefined) {
+      this.fail(error, 'invalid SETTINGS value');
+      return;
+    }
     const delta = this.peer.initialWindowSize - before;
     if (delta !== 0) {
       for (const stream of this.streams.values()) {
         stream.sendWindow += delta;
-        if (stream.sendWindow > MAX_WINDOW) return this.fail(ErrorCode.FLOW_CONTROL_ERROR, 'a stream window past 2^31-1');
+        if (stream.sendWindow > MAX_WINDOW) {
+          this.fail(ErrorCode.FLOW_CONTROL_ERROR, 'a stream window past 2^31-1');
+          return;
+        }
       }
     }
     if (!this.answer(settingsFrame([], true))) return;
@@ -568,8 +653,14 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private onPing(flags: number, id: number, payload: Buffer): void {
-    if (id !== 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
-    if (payload.length !== 8) return this.fail(ErrorCode.FRAME_SIZE_ERROR, 'PING of the wrong length');
+    if (id !== 0) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
+      return;
+    }
+    if (payload.length !== 8) {
+      this.fail(ErrorCode.FRAME_SIZE_ERROR, 'PING of the wrong length');
+      return;
+    }
     if ((flags & Flag.ACK) === 0) {
       this.answer(pingFrame(payload, true));
       return;
@@ -582,8 +673,14 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private onGoaway(id: number, payload: Buffer): void {
-    if (id !== 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
-    if (payload.length < 8) return this.fail(ErrorCode.FRAME_SIZE_ERROR, 'GOAWAY too short');
+    if (id !== 0) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
+      return;
+    }
+    if (payload.length < 8) {
+      this.fail(ErrorCode.FRAME_SIZE_ERROR, 'GOAWAY too short');
+      return;
+    }
     const last = payload.readUInt32BE(0) & 0x7fffffff;
     const code = payload.readUInt32BE(4);
     this.goawayLastStreamId = Math.min(this.goawayLastStreamId, last);
@@ -601,11 +698,20 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private onWindowUpdate(id: number, payload: Buffer): void {
-    if (payload.length !== 4) return this.fail(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE of the wrong length');
+    if (payload.length !== 4) {
+      this.fail(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE of the wrong length');
+      return;
+    }
     const increment = payload.readUInt32BE(0) & 0x7fffffff;
     if (id === 0) {
-      if (increment === 0) return this.fail(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
-      if (this.sendWindow + increment > MAX_WINDOW) return this.fail(ErrorCode.FLOW_CONTROL_ERROR, 'window past 2^31-1');
+      if (increment === 0) {
+        this.fail(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
+        return;
+      }
+      if (this.sendWindow + increment > MAX_WINDOW) {
+        this.fail(ErrorCode.FLOW_CONTROL_ERROR, 'window past 2^31-1');
+        return;
+      }
       this.sendWindow += increment;
       this.unblock();
       return;
@@ -615,8 +721,14 @@ export class Http2Session implements StreamTransport, FrameSink {
       if (this.isIdle(id)) this.fail(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${id}`);
       return;
     }
-    if (increment === 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR);
-    if (stream.sendWindow + increment > MAX_WINDOW) return this.streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
+    if (increment === 0) {
+      this.streamError(stream, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    if (stream.sendWindow + increment > MAX_WINDOW) {
+      this.streamError(stream, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
     stream.sendWindow += increment;
     if (stream.outboundBytes > 0) {
       this.pump(stream);
@@ -635,9 +747,15 @@ export class Http2Session implements StreamTransport, FrameSink {
 
   /** A frame for a stream that is closed (or never opened by us): ignored if we closed it lately (§5.1). */
   private onClosedStream(id: number, type: number): void {
-    if (this.isIdle(id)) return this.fail(ErrorCode.PROTOCOL_ERROR, `frame type ${type} on idle stream ${id}`);
+    if (this.isIdle(id)) {
+      this.fail(ErrorCode.PROTOCOL_ERROR, `frame type ${type} on idle stream ${id}`);
+      return;
+    }
     if (this.recentlyReset.has(id)) return;
-    if (type === FrameType.HEADERS) return this.fail(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
+    if (type === FrameType.HEADERS) {
+      this.fail(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
+      return;
+    }
     this.streamErrorById(id, ErrorCode.STREAM_CLOSED);
   }
 
@@ -649,7 +767,10 @@ export class Http2Session implements StreamTransport, FrameSink {
   /** A stream error on an id that may have no open stream: RST_STREAM all the same. */
   private streamErrorById(id: number, code: number): void {
     const stream = this.streams.get(id);
-    if (stream !== undefined) return this.streamError(stream, code);
+    if (stream !== undefined) {
+      this.streamError(stream, code);
+      return;
+    }
     this.countStreamError();
     if (!this.destroyed) this.send(rstStreamFrame(id, code));
   }
@@ -736,7 +857,10 @@ export class Http2Session implements StreamTransport, FrameSink {
 
   /** A frame the peer made us send (an acknowledgement): refused as a flood when the peer does not read. */
   private answer(frame: Buffer): boolean {
-    if (++this.answers > ANSWERS_PER_READ || this.output.bytes + this.socket.writableLength > ANSWER_BACKLOG) {
+    if (
+      ++this.answers > ANSWERS_PER_READ ||
+      this.output.bytes + this.socket.writableLength > ANSWER_BACKLOG
+    ) {
       this.abuse('flood', 'a flood of frames to acknowledge');
       return false;
     }
@@ -845,7 +969,8 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.destroyed = true;
     this.closing = true;
     clearTimeout(this.grace);
-    const code = this.endCode === ErrorCode.NO_ERROR && this.streams.size > 0 ? ErrorCode.CANCEL : this.endCode;
+    const code =
+      this.endCode === ErrorCode.NO_ERROR && this.streams.size > 0 ? ErrorCode.CANCEL : this.endCode;
     for (const stream of [...this.streams.values()]) this.closeStream(stream, code);
     for (const done of this.pings.values()) done(false);
     this.pings.clear();
