@@ -5,6 +5,7 @@ import {
   conformanceBalancer,
   connectionError,
   streamError,
+  streamOrConnectionError,
 } from './http2Conformance.js';
 import {
   block,
@@ -14,6 +15,8 @@ import {
   frame,
   getFields,
   headers,
+  indexed,
+  indexedLiteral,
   priority,
   RawH2,
   rstStream,
@@ -88,6 +91,85 @@ describe('RFC 9113 §5.1 stream states', () => {
     const allowed = [...streamError('REFUSED_STREAM', last), ...streamError('PROTOCOL_ERROR', last)];
     expect(allowed).toContain(await client.outcome(last));
     expect(client.frames.some((f) => f.type === FrameType.HEADERS && f.stream === last)).toBe(false);
+  });
+});
+
+/** The RST_STREAM frames the server sent on `stream` so far. */
+function resets(client: RawH2, stream: number): number {
+  return client.frames.filter((f) => f.type === FrameType.RST_STREAM && f.stream === stream).length;
+}
+
+describe('RFC 9113 §5.1 closed streams, §5.1.1 stream identifiers', () => {
+  // §6.1 asks a stream error STREAM_CLOSED for DATA on a stream that is not open; §5.1 lets a closed stream's
+  // frames be a connection error STREAM_CLOSED instead. Either way the DATA is not ignored.
+  it('treats DATA after the client reset the stream as a STREAM_CLOSED error (stream or connection)', async () => {
+    const client = await RawH2.handshake(port);
+    client.write(Buffer.concat([openUpload(1, '/hold/reset-by-client'), rstStream(1, 8), data(1, 'late')]));
+    expect(streamOrConnectionError('STREAM_CLOSED', 1)).toContain(await client.outcome(1));
+  });
+
+  // §5.1: once it answered with RST_STREAM, what the client sent on the stream before hearing so is discarded.
+  it('answers DATA on a stream the client reset once, then discards what follows', async () => {
+    const client = await RawH2.handshake(port);
+    const late = [data(1, 'late', false), data(1, 'later', false), data(1, 'last')];
+    client.write(Buffer.concat([openUpload(1, '/hold/reset-then-data'), rstStream(1, 8), ...late]));
+    expect(streamError('STREAM_CLOSED', 1)).toContain(await client.outcome(1));
+    expect(await client.alive()).toBe('PING ACK');
+    expect(resets(client, 1)).toBe(1);
+  });
+
+  it('treats DATA on a stream that ended normally as a STREAM_CLOSED error (stream or connection)', async () => {
+    const client = await RawH2.handshake(port);
+    client.write(headers(1, block(getFields('/ended'))));
+    expect(await client.response(1)).toMatchObject({ status: 200 });
+    client.write(data(1, 'late'));
+    expect(streamOrConnectionError('STREAM_CLOSED', 1)).toContain(await client.outcome(1));
+  });
+
+  it('treats HEADERS on a stream that ended normally as a connection error STREAM_CLOSED', async () => {
+    const client = await RawH2.handshake(port);
+    client.write(headers(1, block(getFields('/ended'))));
+    expect(await client.response(1)).toMatchObject({ status: 200 });
+    client.write(headers(1, block(getFields('/again'))));
+    expect(connectionError('STREAM_CLOSED')).toContain(await client.outcome());
+  });
+
+  it('treats HEADERS after the client reset the stream as a connection error STREAM_CLOSED', async () => {
+    const client = await RawH2.handshake(port);
+    client.write(Buffer.concat([openUpload(1, '/hold/reset-then-headers'), rstStream(1, 8)]));
+    client.write(headers(1, block([['x-trailer', 'v']])));
+    expect(connectionError('STREAM_CLOSED')).toContain(await client.outcome());
+  });
+
+  // §5.1: the client may have sent frames before our RST_STREAM reached it; they are discarded, not errors.
+  it('discards DATA still in flight on a stream it reset, and goes on', async () => {
+    const client = await RawH2.handshake(port);
+    client.write(
+      Buffer.concat([openUpload(1, '/hold/reset-by-server'), priority(1, 1), data(1, 'in flight')]),
+    );
+    expect(streamError('PROTOCOL_ERROR', 1)).toContain(await client.outcome(1));
+    expect(await client.alive()).toBe('PING ACK');
+    expect(resets(client, 1)).toBe(1);
+  });
+
+  // §5.1: discarded, but decoded first, since the field block changed the connection's HPACK table.
+  it('decodes and discards trailers still in flight on a stream it reset', async () => {
+    const client = await RawH2.handshake(port);
+    const late = headers(1, Buffer.concat([indexedLiteral('x-kept', 'v'), block([['x-trailer', 'v']])]));
+    client.write(Buffer.concat([openUpload(1, '/hold/reset-trailers'), priority(1, 1), late]));
+    expect(streamError('PROTOCOL_ERROR', 1)).toContain(await client.outcome(1));
+    client.write(headers(3, Buffer.concat([block(getFields('/after-reset')), indexed(62)])));
+    expect(await client.response(3)).toMatchObject({ status: 200, body: 'served GET /after-reset' });
+    expect(resets(client, 1)).toBe(1);
+  });
+
+  it('§5.1.1 treats a new stream with an id below one already used as a connection error PROTOCOL_ERROR', async () => {
+    const client = await RawH2.handshake(port);
+    client.write(headers(5, block(getFields())));
+    expect(await client.response(5)).toMatchObject({ status: 200 });
+    client.write(headers(3, block(getFields('/lower'))));
+    expect(connectionError('PROTOCOL_ERROR')).toContain(await client.outcome());
+    expect(client.frames.some((f) => f.type === FrameType.HEADERS && f.stream === 3)).toBe(false);
   });
 });
 
