@@ -178,24 +178,24 @@ describe('RFC 9113 §6.5 SETTINGS', () => {
     expect(await client.alive()).toBe('PING ACK');
   });
 
-  const errors: [string, Buffer, string][] = [
-    ['an ACK with a payload', frame(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(6)), 'FRAME_SIZE_ERROR'],
-    ['a stream other than 0', frame(FrameType.SETTINGS, 0, 1, Buffer.alloc(6)), 'PROTOCOL_ERROR'],
+  const errors: [string, string, Buffer][] = [
+    ['an ACK with a payload', 'FRAME_SIZE_ERROR', frame(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(6))],
+    ['a stream other than 0', 'PROTOCOL_ERROR', frame(FrameType.SETTINGS, 0, 1, Buffer.alloc(6))],
     [
       'a length that is not a multiple of 6',
-      frame(FrameType.SETTINGS, 0, 0, Buffer.alloc(3)),
       'FRAME_SIZE_ERROR',
+      frame(FrameType.SETTINGS, 0, 0, Buffer.alloc(3)),
     ],
-    ['ENABLE_PUSH other than 0 or 1', settings([[Setting.ENABLE_PUSH, 2]]), 'PROTOCOL_ERROR'],
+    ['ENABLE_PUSH other than 0 or 1', 'PROTOCOL_ERROR', settings([[Setting.ENABLE_PUSH, 2]])],
     [
       'INITIAL_WINDOW_SIZE over 2^31-1',
-      settings([[Setting.INITIAL_WINDOW_SIZE, 2 ** 31]]),
       'FLOW_CONTROL_ERROR',
+      settings([[Setting.INITIAL_WINDOW_SIZE, 2 ** 31]]),
     ],
-    ['MAX_FRAME_SIZE under 2^14', settings([[Setting.MAX_FRAME_SIZE, 16_383]]), 'PROTOCOL_ERROR'],
-    ['MAX_FRAME_SIZE over 2^24-1', settings([[Setting.MAX_FRAME_SIZE, 2 ** 24]]), 'PROTOCOL_ERROR'],
+    ['MAX_FRAME_SIZE under 2^14', 'PROTOCOL_ERROR', settings([[Setting.MAX_FRAME_SIZE, 16_383]])],
+    ['MAX_FRAME_SIZE over 2^24-1', 'PROTOCOL_ERROR', settings([[Setting.MAX_FRAME_SIZE, 2 ** 24]])],
   ];
-  it.each(errors)('treats SETTINGS with %s as a connection error %s', async (_name, bytes, code) => {
+  it.each(errors)('treats SETTINGS with %s as a connection error %s', async (_name, code, bytes) => {
     expect(connectionError(code)).toContain(await answerTo(bytes));
   });
 });
