@@ -22,8 +22,8 @@ import {
 
 /**
  * The connection-level part of an h2spec-style conformance suite (RFC 9113 §3.4, §4, §5.4, §5.5, §6.5, §6.7,
- * §6.8) against the balancer's HTTP/2 ingress. Each case asserts what the RFC requires on the wire, and accepts
- * every outcome it permits (see `http2Conformance.ts`).
+ * §6.8) against the balancer's HTTP/2 ingress. Each case asserts what the RFC requires on the wire: the error code
+ * and level it names, both levels only where it names both (see `http2Conformance.ts`).
  */
 
 let port = 0;

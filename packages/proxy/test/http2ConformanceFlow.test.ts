@@ -16,8 +16,8 @@ import {
 } from './http2Frames.js';
 
 /**
- * WINDOW_UPDATE and flow control (RFC 9113 §5.2, §6.9): errors asserted as the RFC names them (accepting every
- * outcome it permits, see `http2Conformance.ts`), and the server's DATA held to the window the client grants.
+ * WINDOW_UPDATE and flow control (RFC 9113 §5.2, §6.9): errors asserted with the code and level the RFC names
+ * (see `http2Conformance.ts`), and the server's DATA held to the window the client grants.
  */
 
 let port = 0;

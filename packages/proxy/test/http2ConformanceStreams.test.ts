@@ -24,8 +24,8 @@ import {
 } from './http2Frames.js';
 
 /**
- * Streams and the frames that carry them (RFC 9113 §5.1, §5.1.2, §5.3, §6.1–§6.4, §6.10): each case asserts what
- * the RFC requires on the wire, and accepts every outcome it permits (see `http2Conformance.ts`).
+ * Streams and the frames that carry them (RFC 9113 §5.1, §5.1.1, §5.1.2, §5.3, §6.1–§6.4, §6.10): each case
+ * asserts the error code and level the RFC names, both levels only where it names both (see `http2Conformance.ts`).
  */
 
 let port = 0;
