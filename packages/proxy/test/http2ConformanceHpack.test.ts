@@ -126,7 +126,7 @@ describe('RFC 9113 §8.1 trailers, content-length and field sections', () => {
     ['content-length 5 and no DATA', headers(1, block([...getFields(), ['content-length', '5']]))],
   ];
   it.each(malformed)(
-    'treats a request with %s as malformed: PROTOCOL_ERROR (stream or connection)',
+    'treats a request with %s as malformed: stream error PROTOCOL_ERROR',
     async (_n, bytes) => {
       expect(streamError('PROTOCOL_ERROR', 1)).toContain(await answerTo(port, bytes, 1));
     },

@@ -280,8 +280,9 @@ export class RawH2 {
 
   /**
    * What the server did, as a value to assert on: `GOAWAY <code>`, `RST_STREAM <code> on stream <n>` (only for
-   * `stream`), `closed` (without a GOAWAY), or `no answer` once `timeoutMs` passed. (RFC 9113 §5.4.1 wants the
-   * connection closed after an error's GOAWAY; Node 20 leaves it open, so this does not wait for the close.)
+   * `stream`), `closed` (without a GOAWAY), or `no answer` once `timeoutMs` passed. After a GOAWAY with an error
+   * the server must close the connection (RFC 9113 §5.4.1): this waits for the close, and reports
+   * `GOAWAY <code>, left open` if it does not come within `timeoutMs`.
    */
   async outcome(stream?: number, timeoutMs = 5000): Promise<string> {
     let found: ReadFrame | undefined;
@@ -296,7 +297,19 @@ export class RawH2 {
     if (found === undefined) return 'closed';
     if (found.type === FrameType.RST_STREAM)
       return `RST_STREAM ${errorName(found.payload.readUInt32BE(0))} on stream ${found.stream}`;
-    return `GOAWAY ${errorName(found.payload.readUInt32BE(4))}`;
+    const code = found.payload.readUInt32BE(4);
+    if (code !== 0 && !(await this.closedWithin(timeoutMs))) return `GOAWAY ${errorName(code)}, left open`;
+    return `GOAWAY ${errorName(code)}`;
+  }
+
+  /** Waits (bounded) for the server to close the connection; `false` if it is still open after `timeoutMs`. */
+  async closedWithin(timeoutMs = 5000): Promise<boolean> {
+    try {
+      await this.waitFor(() => false, timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -90,6 +90,8 @@ const STREAM_ERROR_FLOOR = 100;
  * the last this many.
  */
 const REMEMBERED_CLOSED = 1024;
+/** Runs of stream ids a client skipped (§5.1.1) kept, to tell a reused id from a closed stream's: the last few. */
+const SKIPPED_KEPT = 16;
 /** How long a closing connection may take to flush its last frames before the socket is destroyed. */
 const CLOSE_GRACE = 2_000;
 /**
@@ -156,6 +158,8 @@ export class Http2Session implements StreamTransport, FrameSink {
   private readonly resetRing = new Int32Array(REMEMBERED_CLOSED);
   private resetRingAt = 0;
   private readonly output = new FrameOutput();
+  /** Server: the runs of ids the peer skipped, never opened, as `[first, last]` pairs, newest last. */
+  private readonly skipped: number[] = [];
   private flushQueued = false;
   private chaff = 0;
   /** Acknowledgements asked of us since the last write. */
@@ -556,6 +560,7 @@ export class Http2Session implements StreamTransport, FrameSink {
       this.onClosedStream(id, FrameType.HEADERS);
       return;
     }
+    if (id > this.lastPeerStreamId + 2) this.skip(this.lastPeerStreamId + 1, id - 1);
     this.lastPeerStreamId = id;
     // After our GOAWAY, new streams are ignored (§6.8): the client sends them again elsewhere.
     if (this.closing) return;
@@ -753,10 +758,27 @@ export class Http2Session implements StreamTransport, FrameSink {
     }
     if (this.recentlyReset.has(id)) return;
     if (type === FrameType.HEADERS) {
-      this.fail(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
+      // An id the client skipped was never opened, and cannot be now (§5.1.1).
+      if (this.wasSkipped(id)) this.fail(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}, out of order`);
+      else this.fail(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${id}`);
       return;
     }
     this.streamErrorById(id, ErrorCode.STREAM_CLOSED);
+    // We reset it now: what else the peer sent on it before it hears so is discarded (§5.1).
+    this.remember(id);
+  }
+
+  /** Records ids `first`..`last` as skipped by the peer. */
+  private skip(first: number, last: number): void {
+    if (this.skipped.length === 2 * SKIPPED_KEPT) this.skipped.splice(0, 2);
+    this.skipped.push(first, last);
+  }
+
+  private wasSkipped(id: number): boolean {
+    for (let i = 0; i < this.skipped.length; i += 2) {
+      if (id >= this.skipped[i]! && id <= this.skipped[i + 1]!) return true;
+    }
+    return false;
   }
 
   private streamError(stream: Http2Stream, code: number): void {
