@@ -207,7 +207,10 @@ describe('FrameReader', () => {
     it('stops at once when the stopping frame completes a split one, at every split', () => {
       const ends: number[] = [];
       let at = 0;
-      for (const frame of frames) ends.push((at += FRAME_HEADER_SIZE + frame.payload.length));
+      for (const frame of frames) {
+        at += FRAME_HEADER_SIZE + frame.payload.length;
+        ends.push(at);
+      }
       // Frame 12 is the one at the limit; stop on it, with the stream cut at every byte of it.
       for (let cut = ends[11]! + 1; cut < ends[12]!; cut++) {
         const reader = new FrameReader(LIMIT);
