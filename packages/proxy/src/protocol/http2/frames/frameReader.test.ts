@@ -151,7 +151,7 @@ describe('FrameReader', () => {
 
   it('masks the reserved bit of the stream id', () => {
     const chunk = encode({ type: FrameType.DATA, flags: 0, streamId: 1, payload: Buffer.alloc(0) });
-    chunk[5] |= 0x80;
+    chunk[5] = chunk[5]! | 0x80;
     expect(feed([chunk])[0]?.streamId).toBe(1);
   });
 
