@@ -45,6 +45,15 @@ export function until(condition: () => boolean, what: string, ms = 5_000): Promi
   });
 }
 
+/** `promise`, failing after `ms` saying `what` (for waits on node:http2 events, which `until` does not see). */
+export function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Everything a stream's handler hears, in order. */
 export class StreamLog implements Http2StreamHandler {
   readonly heads: (string[] | undefined)[] = [];
@@ -252,6 +261,10 @@ export async function nodeServer(
       // Streams reset on purpose end with an error; the test reads the outcome elsewhere.
     });
     onStream(stream, headers);
+    // What the test's handler records is then checked by `until`, as is what it records when the stream ends.
+    changed();
+    stream.on('close', changed);
+    stream.on('end', changed);
   });
   server.on('session', (session) => {
     session.on('error', () => {
@@ -267,7 +280,11 @@ export async function nodeServer(
 
 /** A node:http2 client to `port`. */
 export function nodeClient(port: number, settings: Settings = {}): ClientHttp2Session {
-  const client = connectHttp2(`http://127.0.0.1:${port}`, { settings, maxSessionMemory: 1_000 });
+  const client = connectHttp2(`http://127.0.0.1:${port}`, {
+    settings,
+    maxSessionMemory: 1_000,
+    maxSendHeaderBlockLength: 1 << 20,
+  });
   client.on('error', () => {
     // Read from the streams.
   });
