@@ -399,13 +399,19 @@ export class RawPeer {
     opaque.write('peer', 4, 'latin1');
     const from = this.frames.length;
     this.send(pingFrame(opaque, false));
-    await until(
-      () =>
-        this.frames
-          .slice(from)
-          .some((f) => f.type === FrameType.PING && f.flags === Flag.ACK && f.payload.equals(opaque)),
-      'the PING acknowledgement',
-    );
+    const acked = (): boolean =>
+      this.frames
+        .slice(from)
+        .some((f) => f.type === FrameType.PING && f.flags === Flag.ACK && f.payload.equals(opaque));
+    await until(() => acked() || this.ended, 'the PING acknowledgement');
+    if (!acked()) {
+      const goaway = this.seen(FrameType.GOAWAY).at(-1);
+      const why =
+        goaway === undefined
+          ? 'no GOAWAY'
+          : `GOAWAY ${goaway.payload.readUInt32BE(4)} '${goaway.payload.toString('latin1', 8)}'`;
+      throw new Error(`the connection ended before the PING acknowledgement (${why})`);
+    }
   }
 
   /** Frames of `type` (on `streamId` when given) seen so far. */
