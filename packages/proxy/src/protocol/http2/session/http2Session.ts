@@ -507,8 +507,12 @@ export class Http2Session implements StreamTransport, FrameSink {
     }
     if (id <= this.lastPeerStreamId) return this.onClosedStream(id, FrameType.HEADERS);
     this.lastPeerStreamId = id;
-    // After our GOAWAY, new streams are ignored (§6.8): the client sends them again elsewhere.
-    if (this.closing) return;
+    // After our GOAWAY, new streams are ignored (§6.8): the client sends them again elsewhere. Remembered as
+    // closed, so the rest of what it sent on them (DATA, trailers) is ignored too, not taken for errors.
+    if (this.closing) {
+      this.remember(id);
+      return;
+    }
     this.streamsOpened++;
     if (selfDependent) return this.refuse(id, ErrorCode.PROTOCOL_ERROR, true);
     if (this.streams.size >= this.options.maxConcurrentStreams) {
