@@ -266,6 +266,40 @@ describe('a peer that does not read', () => {
     expect(log.drains).toBe(0);
   }, 20_000);
 
+  it('answers PINGs from a peer that reads a large body behind a large window (as gRPC clients probe)', async () => {
+    const { peer, server } = await rawClient();
+    peer.settings([SettingId.INITIAL_WINDOW_SIZE, MAX_WINDOW]);
+    peer.send(windowUpdateFrame(0, MAX_WINDOW - 65_535));
+    peer.headers(1, request('/download'), true);
+    await until(() => server.log.arrivals.length === 1, 'the request');
+    const { stream, log } = server.log.arrivals[0]!;
+    const body = pattern(32 * 1024 * 1024, 16);
+    stream.sendHeaders([':status', '200'], false);
+    stream.sendData(body, true);
+    // One PING at a time, each sent once the previous one is answered, while the body arrives.
+    let sent = 0;
+    let answered = 0;
+    const probe = (): void => {
+      const acks = peer.seen(FrameType.PING).filter((f) => f.flags === Flag.ACK).length;
+      if (acks > answered) answered = acks;
+      if (sent === answered && sent < 20 && peer.dataBytes(1) > 0) {
+        sent++;
+        peer.send(pingFrame(Buffer.alloc(8, sent), false));
+      }
+    };
+    peer.socket.on('data', probe);
+    await until(
+      () => log.closeCode !== undefined || server.log.closed !== undefined,
+      'the body to be sent',
+      20_000,
+    );
+    await until(() => peer.dataBytes(1) === body.length || peer.ended, 'the body at the peer', 20_000);
+    expect(server.log.abuses).toEqual([]);
+    expect(log.closeCode).toBe(ErrorCode.NO_ERROR);
+    expect(peer.dataBytes(1)).toBe(body.length);
+    expect(sent).toBeGreaterThan(0);
+  }, 30_000);
+
   it('ends the session on a flood of frames that carry nothing', async () => {
     const { peer, server } = await rawClient();
     peer.settings();
