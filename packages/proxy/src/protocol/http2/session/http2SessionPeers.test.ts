@@ -243,7 +243,7 @@ describe('a peer that does not read', () => {
     expect(last.payload.readUInt32BE(4)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
   });
 
-  it('is congested while we write to it, and a PING then is a flood (the answer backlog is bounded)', async () => {
+  it('is congested while we write to it, and bounds the answers it queues (UNREAD_ANSWERS)', async () => {
     const { peer, server } = await rawClient();
     peer.settings([SettingId.INITIAL_WINDOW_SIZE, MAX_WINDOW]);
     peer.send(windowUpdateFrame(0, MAX_WINDOW - 65_535));
@@ -255,13 +255,19 @@ describe('a peer that does not read', () => {
     stream.sendHeaders([':status', '200'], false);
     expect(stream.sendData(pattern(32 * 1024 * 1024), false)).toBe(false);
     expect(server.session.congested).toBe(true);
-    // Once the socket holds what it was given (more than the kernel takes), one PING asks too much.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    expect(server.session.socket.writableLength).toBeGreaterThan(1024 * 1024);
-    peer.send(pingFrame(Buffer.alloc(8), false));
+    // 700 PINGs in one read are within the per-read limit; a new stream after them marks that they were read.
+    const pings = (n: number): Buffer[] =>
+      Array.from({ length: n }, (_, i) => pingFrame(Buffer.alloc(8, i), false));
+    peer.send(...pings(700));
+    peer.headers(3, request('/marker'), true);
+    await until(() => server.log.arrivals.length === 2, 'the marker stream');
+    expect(server.log.abuses).toEqual([]);
+    expect(server.session.congested).toBe(true);
+    // 700 more in later reads, still unread by the peer: past 1,000 queued answers, a flood.
+    peer.send(...pings(700));
     await until(() => server.log.abuses.length > 0, 'the flood to be seen');
-    expect(server.log.abuses[0]?.kind).toBe('flood');
-    await until(() => server.log.closed !== undefined || log.closeCode !== undefined, 'the stream to end');
+    expect(server.log.abuses).toEqual([{ kind: 'flood', reason: 'a flood of frames to acknowledge' }]);
+    await until(() => log.closeCode !== undefined, 'the stream to end');
     expect(log.closeCode).toBe(ErrorCode.ENHANCE_YOUR_CALM);
     expect(log.drains).toBe(0);
   }, 20_000);
