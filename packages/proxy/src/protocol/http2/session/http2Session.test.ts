@@ -1,6 +1,9 @@
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../frames/frameKinds.js';
-import { cleanup, ourPair, pattern, ping, request, StreamLog, until } from './sessionTestKit.js';
+import { Http2Session } from './http2Session.js';
+import { cleanup, ourPair, pattern, ping, request, SessionLog, StreamLog, until } from './sessionTestKit.js';
 
 // Two of our sessions, client role and server role, over a real loopback connection.
 
@@ -273,6 +276,25 @@ describe('Http2Session closing, ours to ours', () => {
     );
     expect(client.log.closed?.code).toBe(ErrorCode.NO_ERROR);
     expect(server.log.goaways).toEqual([{ lastStreamId: 0, code: ErrorCode.NO_ERROR }]);
+  });
+
+  it('tells onClose the socket error when the connection fails', async () => {
+    // A port that was free a moment ago: nothing listens on it now.
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    server.close();
+    await once(server, 'close');
+    const log = new SessionLog();
+    const options = { role: 'client', maxConcurrentStreams: 100, maxHeaderListSize: 65_536 } as const;
+    const refused = new Http2Session(connect(port, '127.0.0.1'), options, log);
+    await until(() => log.closed !== undefined, 'the close');
+    expect(log.ready).toBe(false);
+    expect((log.closed?.error as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNREFUSED');
+    expect(refused.error).toBe(log.closed?.error);
+    expect(refused.capacity).toBe(0);
+    expect(await ping(refused)).toBe(false);
   });
 
   it('destroy() closes open streams with its code on both sides', async () => {

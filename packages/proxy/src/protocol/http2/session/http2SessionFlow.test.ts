@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, Flag, FrameType, MAX_WINDOW, SettingId } from '../frames/frameKinds.js';
 import { windowUpdateFrame } from '../frames/frameWriter.js';
-import { cleanup, pattern, rawClient, rawServer, request, StreamLog, until } from './sessionTestKit.js';
+import {
+  cleanup,
+  frame,
+  pattern,
+  rawClient,
+  rawServer,
+  request,
+  StreamLog,
+  until,
+} from './sessionTestKit.js';
 
 // Flow control of our session against a peer written by hand, which decides every window and SETTINGS change
 // and sees every frame we send. A PING round trip (`barrier`) marks the point where our session has handled
@@ -204,6 +213,34 @@ describe('Http2Session flow control, receiving', () => {
     // What it consumed since was credited again, up to all of it.
     expect(credited()).toBeGreaterThan(more.length);
     expect(credited()).toBeLessThanOrEqual(first.length + more.length);
+  });
+
+  it('delivers padded DATA without its padding and counts the padding against the window', async () => {
+    const { peer, server } = await rawClient();
+    peer.settings();
+    peer.headers(1, request('/padded'), false);
+    await peer.barrier();
+    const arrival = server.log.arrivals[0]!;
+    arrival.stream.resume();
+    // Frames of 16,384 bytes on the wire: 1 for the pad length, 16,128 of data, 255 of padding.
+    const frames: Buffer[] = [];
+    const data = pattern(16_128, 17);
+    for (let i = 0; i < 3; i++) {
+      const payload = Buffer.concat([Buffer.from([255]), data, Buffer.alloc(255)]);
+      frames.push(frame(FrameType.DATA, Flag.PADDED, 1, payload));
+    }
+    peer.send(...frames);
+    await peer.barrier();
+    expect(arrival.log.body.equals(Buffer.concat([data, data, data]))).toBe(true);
+    const credited = peer
+      .seen(FrameType.WINDOW_UPDATE, 1)
+      .reduce((sum, f) => sum + f.payload.readUInt32BE(0), 0);
+    // Credited by what the frames took, padding included (two frames, 32,768 bytes, crossed half the window).
+    expect(credited).toBe(32_768);
+    peer.send(frame(FrameType.DATA, Flag.PADDED | Flag.END_STREAM, 1, Buffer.from([3, 0x61, 0, 0, 0])));
+    await peer.barrier();
+    expect(arrival.log.body.subarray(3 * 16_128).toString()).toBe('a');
+    expect(arrival.log.ended).toBe(true);
   });
 
   it('resets a stream whose peer sends past its window (FLOW_CONTROL_ERROR)', async () => {

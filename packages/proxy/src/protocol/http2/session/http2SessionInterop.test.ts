@@ -184,6 +184,26 @@ describe('our client to a node:http2 server', () => {
     expect(log.closeCode).toBe(ErrorCode.NO_ERROR);
   }, 30_000);
 
+  it('takes an early response while its body still waits for the window, and goes on', async () => {
+    const { port } = await nodeServer((stream) => {
+      stream.respond({ ':status': 413 }, { endStream: true });
+    });
+    const { session } = await ourClient(port);
+    const log = new StreamLog();
+    const stream = session.request(request('/'), false, log)!;
+    expect(stream.sendData(pattern(1 << 20), true)).toBe(false);
+    await until(() => log.closeCode !== undefined, 'the early response');
+    expect(field(log.heads[0], ':status')).toBe('413');
+    // nghttp2 asks us to stop sending with RST_STREAM NO_ERROR (RFC 9113 §8.1).
+    expect(log.closeCode).toBe(ErrorCode.NO_ERROR);
+    expect(stream.resetByPeer).toBe(true);
+    expect(session.streams.size).toBe(0);
+    const next = new StreamLog();
+    session.request(request('/next'), true, next);
+    await until(() => next.closeCode !== undefined, 'the next response');
+    expect(field(next.heads[0], ':status')).toBe('413');
+  });
+
   it('pings: ping(done) gives true', async () => {
     const { port } = await nodeServer(() => {});
     const { session } = await ourClient(port);

@@ -171,7 +171,7 @@ function track(socket: Socket): Socket {
 }
 
 /** A TCP server on 127.0.0.1, port 0, that hands each accepted socket to `accept`; resolves with its port. */
-export async function listen(accept: (socket: Socket) => void): Promise<number> {
+async function listen(accept: (socket: Socket) => void): Promise<number> {
   const server: Server = createServer((socket) => accept(track(socket)));
   cleanups.push(() => server.close());
   server.listen(0, '127.0.0.1');
@@ -180,7 +180,7 @@ export async function listen(accept: (socket: Socket) => void): Promise<number> 
 }
 
 /** A TCP connection to 127.0.0.1:`port`, once it is open. */
-export async function dial(port: number): Promise<Socket> {
+async function dial(port: number): Promise<Socket> {
   const socket = track(connect(port, '127.0.0.1'));
   await once(socket, 'connect');
   return socket;
