@@ -80,6 +80,31 @@ describe('Http2Session flow control, sending', () => {
     expect(peer.seen(FrameType.SETTINGS).filter((f) => f.flags === Flag.ACK)).toHaveLength(5);
   });
 
+  it('sends trailers after the body queued behind the window, by sendTrailers or sendHeaders', async () => {
+    const { peer, client } = await serverPeer([], 1 << 20);
+    const body = pattern(100_000, 18);
+    const streams = [1, 2].map(() => client.session.request(request('/trailers'), false, new StreamLog())!);
+    for (const stream of streams) expect(stream.sendData(body, false)).toBe(false);
+    streams[0]!.sendTrailers(['x-by', 'sendTrailers']);
+    // sendHeaders documents trailers with endStream as well.
+    streams[1]!.sendHeaders(['x-by', 'sendHeaders'], true);
+    await peer.barrier();
+    for (const stream of streams) {
+      expect(peer.blocks.filter((b) => b.streamId === stream.id)).toHaveLength(1);
+      peer.send(windowUpdateFrame(stream.id, 1 << 20));
+    }
+    await peer.barrier();
+    for (const stream of streams) {
+      const onStream = peer.frames.filter(
+        (f) => f.streamId === stream.id && (f.type === FrameType.DATA || f.type === FrameType.HEADERS),
+      );
+      expect(onStream.map((f) => f.type).slice(-2)).toEqual([FrameType.DATA, FrameType.HEADERS]);
+      expect(onStream.at(-1)!.flags & Flag.END_STREAM).toBe(Flag.END_STREAM);
+      expect(peer.dataBytes(stream.id)).toBe(body.length);
+    }
+    expect(peer.blocks.map((b) => b.fields?.[1])).toEqual(['POST', 'POST', 'sendTrailers', 'sendHeaders']);
+  });
+
   it('holds DATA behind the connection window as well as the stream one', async () => {
     // Large stream windows, the default 64 KiB for the connection.
     const { peer, client } = await serverPeer([SettingId.INITIAL_WINDOW_SIZE, 1 << 20]);
