@@ -123,11 +123,14 @@ describe('RST_STREAM', () => {
     expect(log.closeCode).toBe(0x1234);
     expect(stream.resetByPeer).toBe(true);
     expect(client.session.streams.size).toBe(0);
-    // The peer's frames still in flight for it are ignored: no error, no reset back.
+    // DATA after its own RST_STREAM is the peer's error on that stream only (§5.1): RST_STREAM STREAM_CLOSED.
     peer.data(1, Buffer.from('late'), true);
     await peer.barrier();
-    expect(peer.seen(FrameType.RST_STREAM)).toEqual([]);
+    expect(peer.seen(FrameType.RST_STREAM, 1).map((f) => f.payload.readUInt32BE(0))).toEqual([
+      ErrorCode.STREAM_CLOSED,
+    ]);
     expect(peer.seen(FrameType.GOAWAY)).toEqual([]);
+    expect(client.session.destroyed).toBe(false);
   });
 
   it('reset() sends RST_STREAM with its code and drops what was queued', async () => {
