@@ -3,7 +3,17 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../frames/frameKinds.js';
 import { Http2Session } from './http2Session.js';
-import { cleanup, ourPair, pattern, ping, request, SessionLog, StreamLog, until } from './sessionTestKit.js';
+import {
+  cleanup,
+  ourPair,
+  pattern,
+  ping,
+  request,
+  SessionLog,
+  StreamLog,
+  until,
+  within,
+} from './sessionTestKit.js';
 
 // Two of our sessions, client role and server role, over a real loopback connection.
 
@@ -282,10 +292,10 @@ describe('Http2Session closing, ours to ours', () => {
     // A port that was free a moment ago: nothing listens on it now.
     const server = createServer();
     server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    await within(once(server, 'listening'), 'the listener');
     const { port } = server.address() as AddressInfo;
     server.close();
-    await once(server, 'close');
+    await within(once(server, 'close'), 'the listener to close');
     const log = new SessionLog();
     const options = { role: 'client', maxConcurrentStreams: 100, maxHeaderListSize: 65_536 } as const;
     const refused = new Http2Session(connect(port, '127.0.0.1'), options, log);

@@ -175,14 +175,14 @@ async function listen(accept: (socket: Socket) => void): Promise<number> {
   const server: Server = createServer((socket) => accept(track(socket)));
   cleanups.push(() => server.close());
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await within(once(server, 'listening'), 'the listener');
   return (server.address() as AddressInfo).port;
 }
 
 /** A TCP connection to 127.0.0.1:`port`, once it is open. */
 async function dial(port: number): Promise<Socket> {
   const socket = track(connect(port, '127.0.0.1'));
-  await once(socket, 'connect');
+  await within(once(socket, 'connect'), 'the connection');
   return socket;
 }
 
@@ -274,7 +274,7 @@ export async function nodeServer(
   });
   cleanups.push(() => server.close());
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await within(once(server, 'listening'), 'the listener');
   return { port: (server.address() as AddressInfo).port, server };
 }
 
