@@ -65,10 +65,12 @@ const CONNECTION_WINDOW = 16 * 1024 * 1024;
 /** Bytes waiting for the socket past which writers are asked to wait (`sendData` returns `false`). */
 const HIGH_WATER = 64 * 1024;
 /**
- * Bytes waiting for a peer that does not read, past which a frame it makes us answer (PING, SETTINGS) is a flood:
- * the connection ends with ENHANCE_YOUR_CALM instead of queueing acknowledgements without bound.
+ * Acknowledgements queued for a peer that reads nothing of what we write (the socket congested and no write
+ * completing), past which a frame it makes us answer (PING, SETTINGS) is a flood: the connection ends with
+ * ENHANCE_YOUR_CALM instead of queueing acknowledgements without bound. Answers are counted, not the bytes ahead
+ * of them: a peer reading a large body we wrote may still PING (gRPC clients do, to size their windows).
  */
-const ANSWER_BACKLOG = 1024 * 1024;
+const UNREAD_ANSWERS = 1_000;
 /**
  * Acknowledgements one read may ask of us: no client needs more than a few, and nghttp2 ends a session past
  * 1,000 queued (its outbound-queue flood limit) the same way.
@@ -164,6 +166,9 @@ export class Http2Session implements StreamTransport, FrameSink {
   private chaff = 0;
   /** Acknowledgements asked of us since the last write. */
   private answers = 0;
+  /** Acknowledgements queued since the socket last completed a write, and how far it had written then. */
+  private unreadAnswers = 0;
+  private writtenMark = -1;
   /** The peer acknowledged our SETTINGS: it knows our limits. */
   private settingsAcked = false;
   private streamErrors = 0;
@@ -562,8 +567,12 @@ export class Http2Session implements StreamTransport, FrameSink {
     }
     if (id > this.lastPeerStreamId + 2) this.skip(this.lastPeerStreamId + 1, id - 1);
     this.lastPeerStreamId = id;
-    // After our GOAWAY, new streams are ignored (§6.8): the client sends them again elsewhere.
-    if (this.closing) return;
+    // After our GOAWAY, new streams are ignored (§6.8): the client sends them again elsewhere. Remembered as
+    // closed, so the rest of what it sent on them (DATA, trailers) is ignored too, not taken for errors.
+    if (this.closing) {
+      this.remember(id);
+      return;
+    }
     this.streamsOpened++;
     if (selfDependent) {
       this.refuse(id, ErrorCode.PROTOCOL_ERROR, true);
@@ -879,10 +888,12 @@ export class Http2Session implements StreamTransport, FrameSink {
 
   /** A frame the peer made us send (an acknowledgement): refused as a flood when the peer does not read. */
   private answer(frame: Buffer): boolean {
-    if (
-      ++this.answers > ANSWERS_PER_READ ||
-      this.output.bytes + this.socket.writableLength > ANSWER_BACKLOG
-    ) {
+    const written = this.socket.bytesWritten - this.socket.writableLength;
+    if (written !== this.writtenMark || !this.congested) {
+      this.writtenMark = written;
+      this.unreadAnswers = 0;
+    }
+    if (++this.answers > ANSWERS_PER_READ || ++this.unreadAnswers > UNREAD_ANSWERS) {
       this.abuse('flood', 'a flood of frames to acknowledge');
       return false;
     }

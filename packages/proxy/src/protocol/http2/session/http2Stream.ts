@@ -99,6 +99,11 @@ export class Http2Stream {
   /** Sends a header block: a request, a response head, an informational head, or trailers with `endStream`. */
   sendHeaders(fields: readonly string[], endStream: boolean): void {
     if (this.closed || this.localEnded) return;
+    // Trailers wait for the body queued before them.
+    if (endStream && this.outboundBytes > 0) {
+      this.sendTrailers(fields);
+      return;
+    }
     if (endStream) this.localEnded = true;
     this.transport.sendHeaders(this, fields, endStream);
   }
