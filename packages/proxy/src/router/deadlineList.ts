@@ -52,13 +52,6 @@ export class DeadlineList {
     // The timer stays armed: when it fires it finds the new head not yet due and waits for it instead.
   }
 
-  /** Stops the timer, whatever is still in the list (nothing expires afterwards). */
-  clear(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.head !== undefined) this.remove(this.head);
-  }
-
   private arm(at: number, now: number): void {
     this.timerAt = at;
     // A deadline expires at or after its time, never before: the timer's own rounding is taken up.
