@@ -4,17 +4,21 @@
  * Bounded: past `limit` bytes nothing is kept and the body can no longer be replayed.
  */
 export class ReplayableBody {
-  private chunks: Buffer[] | undefined = [];
+  /** The first chunk kept, and the others: a unary call's body is one chunk, kept without an array. */
+  private first: Buffer | undefined = undefined;
+  private others: Buffer[] | undefined = undefined;
+  /** Past the limit or released: nothing is kept any more. */
+  private dropped = false;
   private size = 0;
 
   constructor(private readonly limit: number) {}
 
   /** Keeps `chunk` (a reference: request body chunks come from the client socket, never a reused buffer). */
   keep(chunk: Buffer): void {
-    if (this.chunks === undefined) return;
+    if (this.dropped) return;
     this.size += chunk.length;
-    if (this.size > this.limit) this.chunks = undefined;
-    else this.chunks.push(chunk);
+    if (this.size > this.limit) this.release();
+    else this.add(chunk);
   }
 
   /**
@@ -22,19 +26,20 @@ export class ReplayableBody {
    * so this holds at most one chunk more. Nothing is held once released.
    */
   hold(chunk: Buffer): void {
-    if (this.chunks === undefined) return;
+    if (this.dropped) return;
     this.size += chunk.length;
-    this.chunks.push(chunk);
+    this.add(chunk);
   }
 
   /** Whether every byte written so far is kept. */
   get replayable(): boolean {
-    return this.chunks !== undefined;
+    return !this.dropped;
   }
 
   /** The kept bytes, in order; empty once released or over the limit. */
   get kept(): readonly Buffer[] {
-    return this.chunks ?? [];
+    if (this.first === undefined) return noChunks;
+    return this.others === undefined ? [this.first] : [this.first, ...this.others];
   }
 
   /** Bytes written so far (kept or not). */
@@ -44,6 +49,15 @@ export class ReplayableBody {
 
   /** Stops keeping: the backend has the request, it will never be replayed. */
   release(): void {
-    this.chunks = undefined;
+    this.dropped = true;
+    this.first = undefined;
+    this.others = undefined;
+  }
+
+  private add(chunk: Buffer): void {
+    if (this.first === undefined) this.first = chunk;
+    else (this.others ??= []).push(chunk);
   }
 }
+
+const noChunks: readonly Buffer[] = [];

@@ -39,6 +39,10 @@ export interface Http2IngressOwner {
  */
 const ABUSE_FLOOR = 100;
 
+/** The framings without a length, shared: nothing writes to a framing. */
+const noBody: BodyFraming = Object.freeze({ kind: 'none' });
+const chunkedBody: BodyFraming = Object.freeze({ kind: 'chunked' });
+
 /** Sent in SETTINGS: the most streams a client may have open at once (HAProxy's and Envoy's default). */
 export const defaultMaxConcurrentStreams = 100;
 
@@ -195,7 +199,7 @@ export class Http2Ingress {
         return;
       }
     }
-    let framing: BodyFraming = { kind: 'none' };
+    let framing: BodyFraming = noBody;
     if (head?.contentLength !== undefined) {
       if (ended && head.contentLength > 0) {
         // END_STREAM on the HEADERS, yet a body was promised (RFC 9113 §8.1.1).
@@ -203,7 +207,7 @@ export class Http2Ingress {
         return;
       }
       if (!ended) framing = { kind: 'length', length: head.contentLength };
-    } else if (head !== undefined && !ended) framing = { kind: 'chunked' };
+    } else if (head !== undefined && !ended) framing = chunkedBody;
     const expect = head?.expect?.toLowerCase();
     let target = head?.path ?? '/';
     let rawHeaders = head?.rawHeaders ?? [];

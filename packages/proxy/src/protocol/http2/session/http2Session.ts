@@ -176,7 +176,7 @@ export class Http2Session implements StreamTransport, FrameSink {
    * Streams opened by the chunk being read, told to the owner once the whole chunk is: a stream reset in the
    * same read (the rapid-reset attack, CVE-2023-44487) arrives closed and costs the owner nothing.
    */
-  private arrivals: { stream: Http2Stream; fields: string[] | undefined; endStream: boolean }[] = [];
+  private readonly arrivals: Http2Stream[] = [];
   private pings = new Map<string, (ok: boolean) => void>();
   private pingCount = 0;
   private endCode: number = ErrorCode.NO_ERROR;
@@ -303,12 +303,12 @@ export class Http2Session implements StreamTransport, FrameSink {
         this.blocked.add(stream);
         return;
       }
-      const chunk = stream.outbound[0]!;
+      const chunk = stream.outboundHead!;
       let piece = chunk;
-      if (chunk.length <= allowed) stream.outbound.shift();
+      if (chunk.length <= allowed) stream.outboundHead = stream.outboundRest?.shift();
       else {
         piece = chunk.subarray(0, allowed);
-        stream.outbound[0] = chunk.subarray(allowed);
+        stream.outboundHead = chunk.subarray(allowed);
       }
       stream.outboundBytes -= piece.length;
       stream.sendWindow -= piece.length;
@@ -371,12 +371,16 @@ export class Http2Session implements StreamTransport, FrameSink {
     const result = this.reader.push(chunk, this);
     if (result === 'tooLarge')
       this.fail(ErrorCode.FRAME_SIZE_ERROR, 'frame larger than SETTINGS_MAX_FRAME_SIZE');
-    if (this.arrivals.length === 0) return;
     const arrivals = this.arrivals;
-    this.arrivals = [];
+    if (arrivals.length === 0) return;
     // A session that failed on this chunk closed them all: the owner never heard of them.
-    if (this.destroyed) return;
-    for (const { stream, fields, endStream } of arrivals) this.events.onStream(stream, fields, endStream);
+    for (let i = 0; i < arrivals.length && !this.destroyed; i++) {
+      const stream = arrivals[i]!;
+      const fields = stream.arrivalFields;
+      stream.arrivalFields = undefined;
+      this.events.onStream(stream, fields, stream.arrivalEnded);
+    }
+    arrivals.length = 0;
   }
 
   onFrame(type: number, flags: number, streamId: number, payload: Buffer): boolean {
@@ -590,7 +594,9 @@ export class Http2Session implements StreamTransport, FrameSink {
     const stream2 = new Http2Stream(id, this, this.peer.initialWindowSize, DEFAULT_WINDOW, true);
     if (endStream) stream2.remoteEnded = true;
     this.streams.set(id, stream2);
-    this.arrivals.push({ stream: stream2, fields, endStream });
+    stream2.arrivalFields = fields;
+    stream2.arrivalEnded = endStream;
+    this.arrivals.push(stream2);
   }
 
   private onPriority(id: number, payload: Buffer): void {

@@ -70,8 +70,10 @@ export class Http2Stream {
   recvWindow: number;
   /** Bytes consumed since our last WINDOW_UPDATE for this stream. */
   recvUnacked = 0;
-  /** Body bytes queued behind the windows, and how the stream ends once they are sent. */
-  outbound: Buffer[] = [];
+  /** The first body chunk queued behind the windows (the rest in `outboundRest`), and how many bytes wait. */
+  outboundHead: Buffer | undefined = undefined;
+  /** Chunks queued after `outboundHead`, made on the second one: most bodies leave at once or in one piece. */
+  outboundRest: Buffer[] | undefined = undefined;
   outboundBytes = 0;
   /** END_STREAM goes with the last queued byte (on the last DATA frame, or with the trailers). */
   endQueued = false;
@@ -80,6 +82,12 @@ export class Http2Stream {
   trailers: readonly string[] | undefined = undefined;
   /** Told `false` by sendData: owed an `onDrain`. */
   wantsDrain = false;
+  /**
+   * Server side, until the session tells its owner of the stream (once the read that opened it is done): the
+   * request's header block, and whether it ended the stream.
+   */
+  arrivalFields: string[] | undefined = undefined;
+  arrivalEnded = false;
   /** Inbound DATA is held instead of delivered. */
   paused: boolean;
   private held: Held[] = noHeld;
@@ -115,7 +123,8 @@ export class Http2Stream {
   sendData(chunk: Buffer | undefined, end: boolean): boolean {
     if (this.closed || this.localEnded) return true;
     if (chunk !== undefined && chunk.length > 0) {
-      this.outbound.push(chunk);
+      if (this.outboundBytes === 0) this.outboundHead = chunk;
+      else (this.outboundRest ??= []).push(chunk);
       this.outboundBytes += chunk.length;
     }
     if (end) {
