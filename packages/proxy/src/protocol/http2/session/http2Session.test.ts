@@ -1,8 +1,6 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../frames/frameKinds.js';
-import { Http2Session } from './http2Session.js';
 import {
   cleanup,
   ourPair,
@@ -13,7 +11,9 @@ import {
   StreamLog,
   until,
   within,
-} from './sessionTestKit.js';
+} from '../../../../test/http2SessionKit.js';
+import { ErrorCode } from '../frames/frameKinds.js';
+import { Http2Session } from './http2Session.js';
 
 // Two of our sessions, client role and server role, over a real loopback connection.
 

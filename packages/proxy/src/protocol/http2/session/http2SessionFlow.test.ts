@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, Flag, FrameType, MAX_WINDOW, SettingId } from '../frames/frameKinds.js';
-import { windowUpdateFrame } from '../frames/frameWriter.js';
 import {
   cleanup,
   frame,
@@ -10,7 +8,9 @@ import {
   request,
   StreamLog,
   until,
-} from './sessionTestKit.js';
+} from '../../../../test/http2SessionKit.js';
+import { ErrorCode, Flag, FrameType, MAX_WINDOW, SettingId } from '../frames/frameKinds.js';
+import { windowUpdateFrame } from '../frames/frameWriter.js';
 
 // Flow control of our session against a peer written by hand, which decides every window and SETTINGS change
 // and sees every frame we send. A PING round trip (`barrier`) marks the point where our session has handled

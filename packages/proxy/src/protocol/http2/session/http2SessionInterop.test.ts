@@ -1,8 +1,6 @@
 import { once } from 'node:events';
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../frames/frameKinds.js';
-import type { Http2Stream } from './http2Stream.js';
 import {
   cleanup,
   field,
@@ -16,7 +14,9 @@ import {
   StreamLog,
   until,
   within,
-} from './sessionTestKit.js';
+} from '../../../../test/http2SessionKit.js';
+import { ErrorCode } from '../frames/frameKinds.js';
+import type { Http2Stream } from './http2Stream.js';
 
 // Our session against nghttp2 (inside node:http2), over real loopback connections: our client to a node:http2
 // server, and a node:http2 client to our server.

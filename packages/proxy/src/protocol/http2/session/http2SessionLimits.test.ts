@@ -1,8 +1,5 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLIENT_PREFACE, ErrorCode, Flag, FrameType, SettingId } from '../frames/frameKinds.js';
-import { rstStreamFrame, settingsFrame } from '../frames/frameWriter.js';
-import { encodeFieldBlock } from '../hpack/hpackEncoder.js';
 import {
   cleanup,
   frame,
@@ -12,7 +9,10 @@ import {
   request,
   StreamLog,
   until,
-} from './sessionTestKit.js';
+} from '../../../../test/http2SessionKit.js';
+import { CLIENT_PREFACE, ErrorCode, Flag, FrameType, SettingId } from '../frames/frameKinds.js';
+import { rstStreamFrame, settingsFrame } from '../frames/frameWriter.js';
+import { encodeFieldBlock } from '../hpack/hpackEncoder.js';
 
 // The server side's first bytes and its limits on streams, fed through `receive` (the bytes a listener read
 // before it handed the socket over) where a test needs them in one read, whatever TCP does.

@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, Flag, FrameType, MAX_WINDOW, SettingId } from '../frames/frameKinds.js';
-import { goawayFrame, pingFrame, rstStreamFrame, windowUpdateFrame } from '../frames/frameWriter.js';
 import {
   cleanup,
   frame,
@@ -11,7 +9,9 @@ import {
   request,
   StreamLog,
   until,
-} from './sessionTestKit.js';
+} from '../../../../test/http2SessionKit.js';
+import { ErrorCode, Flag, FrameType, MAX_WINDOW, SettingId } from '../frames/frameKinds.js';
+import { goawayFrame, pingFrame, rstStreamFrame, windowUpdateFrame } from '../frames/frameWriter.js';
 
 // Our session against a peer written by hand: GOAWAY and RST_STREAM as the peer sends them, the frames we put on
 // the wire (RST_STREAM, CONTINUATION), and peers that stop reading or flood us.

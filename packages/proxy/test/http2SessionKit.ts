@@ -8,13 +8,22 @@ import {
   type Settings,
 } from 'node:http2';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { CLIENT_PREFACE, Flag, FRAME_HEADER_SIZE, FrameType } from '../frames/frameKinds.js';
-import { FrameReader } from '../frames/frameReader.js';
-import { frameWithRoom, pingFrame, settingsFrame } from '../frames/frameWriter.js';
-import { HpackDecoder } from '../hpack/hpackDecoder.js';
-import { encodeFieldBlock } from '../hpack/hpackEncoder.js';
-import { Http2Session, type Http2SessionEvents, type Http2SessionOptions } from './http2Session.js';
-import type { Http2Stream, Http2StreamHandler } from './http2Stream.js';
+import {
+  CLIENT_PREFACE,
+  Flag,
+  FRAME_HEADER_SIZE,
+  FrameType,
+} from '../src/protocol/http2/frames/frameKinds.js';
+import { FrameReader } from '../src/protocol/http2/frames/frameReader.js';
+import { frameWithRoom, pingFrame, settingsFrame } from '../src/protocol/http2/frames/frameWriter.js';
+import { HpackDecoder } from '../src/protocol/http2/hpack/hpackDecoder.js';
+import { encodeFieldBlock } from '../src/protocol/http2/hpack/hpackEncoder.js';
+import {
+  Http2Session,
+  type Http2SessionEvents,
+  type Http2SessionOptions,
+} from '../src/protocol/http2/session/http2Session.js';
+import type { Http2Stream, Http2StreamHandler } from '../src/protocol/http2/session/http2Stream.js';
 
 // What the session tests share: recorders for what a session and its streams tell their owner, sessions of ours
 // and of node:http2 on loopback, a peer that writes and reads frames by hand, and bounded waits on events.
