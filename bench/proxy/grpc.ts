@@ -113,7 +113,7 @@ function nodeTarget(
       const port = await freePort();
       const execArgv = profileDir
         ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${key}-${Date.now()}.cpuprofile`]
-        : (process.env.LB_EXECARGV?.split(' ') ?? []);
+        : [];
       const child = fork(here(script), [String(port), ...backends.map(String)], {
         stdio: 'ignore',
         execArgv: [...loader, ...execArgv],
@@ -122,7 +122,7 @@ function nodeTarget(
       await started(child);
       pin(child.pid!, 0);
       // Disconnecting lets it exit on its own, so a profile is written.
-      return { pid: child.pid!, port, stop: () => (profileDir || process.env.LB_EXECARGV ? child.disconnect() : child.kill()) };
+      return { pid: child.pid!, port, stop: () => (profileDir ? child.disconnect() : child.kill()) };
     },
   };
 }
