@@ -27,3 +27,12 @@ export function isValue(value: string): boolean {
   }
   return true;
 }
+
+/** Connection-specific fields (RFC 9113 §8.2.2): malformed in any HTTP/2 message, whichever side sends it. */
+export const connectionSpecificFields: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);

@@ -3,7 +3,7 @@ import { FieldTable } from '../http1/fieldTable.js';
 import { alwaysHopByHop } from '../http1/hopByHop.js';
 import type { ResponseHead } from '../http1/responseParser.js';
 import { reasonPhrase } from '../http1/statusReasons.js';
-import { isName, isValue } from './fieldChecks.js';
+import { connectionSpecificFields, isName, isValue } from './fieldChecks.js';
 
 /**
  * Fields HTTP/2 forbids (RFC 9113 §8.2.2: connection-specific ones) and `Host`, which becomes `:authority`.
@@ -78,13 +78,6 @@ export function toHttp2Trailers(rawTrailers: readonly string[]): string[] {
 
 const decimal = /^[0-9]{1,15}$/;
 const statusDigits = /^[1-9][0-9]{2}$/;
-const connectionSpecific: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 /**
  * Checks the fields of a header block from a backend (RFC 9113 §8.1.1, §8.2) and returns the regular ones:
@@ -112,7 +105,8 @@ function checkFields(fields: readonly string[], head: boolean): { status: number
     if (!isName(name))
       throw new MalformedResponseError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
     if (!isValue(value)) throw new MalformedResponseError(`invalid value of ${name}`);
-    if (connectionSpecific.has(name)) throw new MalformedResponseError(`connection-specific field ${name}`);
+    if (connectionSpecificFields.has(name))
+      throw new MalformedResponseError(`connection-specific field ${name}`);
     out.push(name, value);
   }
   if (head && status === 0) throw new MalformedResponseError('no :status');

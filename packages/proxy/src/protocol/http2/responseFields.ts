@@ -1,15 +1,4 @@
-/**
- * Response fields HTTP/2 forbids (RFC 9113 §8.2.2). The response builder already drops the hop-by-hop ones;
- * this is the last guard, since a peer must treat them as malformed.
- */
-const connectionSpecific: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-]);
+import { connectionSpecificFields } from './fieldChecks.js';
 
 /**
  * Flat `[name, value, …]` fields as an HTTP/2 field list appended to `into` (which may start with `:status`):
@@ -19,7 +8,9 @@ const connectionSpecific: ReadonlySet<string> = new Set([
 export function toHttp2Fields(raw: readonly string[], into: string[]): string[] {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (connectionSpecific.has(name) || name.charCodeAt(0) === 0x3a) continue;
+    // The response builder already drops the hop-by-hop fields; this is the last guard, since a peer must treat
+    // them (and `te` in a response) as malformed.
+    if (connectionSpecificFields.has(name) || name === 'te' || name.charCodeAt(0) === 0x3a) continue;
     into.push(name, raw[i + 1]!);
   }
   return into;
