@@ -70,7 +70,7 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
   get capacity(): number {
     if (this.state === 'connecting') return MAX_STREAMS_PER_SESSION - this.pending.length;
     if (this.state !== 'ready') return 0;
-    return Math.min(this.session.peer.maxConcurrentStreams, MAX_STREAMS_PER_SESSION) - this.streams.size;
+    return Math.min(this.session.capacity, MAX_STREAMS_PER_SESSION - this.streams.size);
   }
 
   /** Streams running now. */

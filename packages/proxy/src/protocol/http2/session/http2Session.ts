@@ -208,7 +208,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.send(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
   }
 
-  /** Feeds bytes read before the session took the socket (the listener's look at the preface). */
+  /** Takes `bytes` as one read from the socket (what its `data` event does; tests hand frames over so). */
   receive(head: Buffer): void {
     this.read(head);
   }
