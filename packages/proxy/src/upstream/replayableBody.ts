@@ -56,7 +56,8 @@ export class ReplayableBody {
 
   private add(chunk: Buffer): void {
     if (this.first === undefined) this.first = chunk;
-    else (this.others ??= []).push(chunk);
+    else if (this.others === undefined) this.others = [chunk];
+    else this.others.push(chunk);
   }
 }
 

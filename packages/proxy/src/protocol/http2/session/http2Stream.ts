@@ -124,7 +124,8 @@ export class Http2Stream {
     if (this.closed || this.localEnded) return true;
     if (chunk !== undefined && chunk.length > 0) {
       if (this.outboundBytes === 0) this.outboundHead = chunk;
-      else (this.outboundRest ??= []).push(chunk);
+      else if (this.outboundRest === undefined) this.outboundRest = [chunk];
+      else this.outboundRest.push(chunk);
       this.outboundBytes += chunk.length;
     }
     if (end) {

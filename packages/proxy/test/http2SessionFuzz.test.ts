@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, frame, ourServer, rawServer, request, until } from '../../../../test/http2SessionKit.js';
-import { CLIENT_PREFACE, FrameType } from '../frames/frameKinds.js';
-import { settingsFrame } from '../frames/frameWriter.js';
-import { encodeFieldBlock } from '../hpack/hpackEncoder.js';
+import { CLIENT_PREFACE, FrameType } from '../src/protocol/http2/frames/frameKinds.js';
+import { settingsFrame } from '../src/protocol/http2/frames/frameWriter.js';
+import { encodeFieldBlock } from '../src/protocol/http2/hpack/hpackEncoder.js';
+import { cleanup, frame, ourServer, rawServer, request, until } from './http2SessionKit.js';
 
 // Hostile bytes: seeded random frames (every type, random flags, stream ids, lengths and payloads, some with valid
 // field blocks) fed to both roles. Whatever arrives, a session may only end its connection: nothing may throw.

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../src/protocol/http2/frames/frameKinds.js';
+import { Http2Session } from '../src/protocol/http2/session/http2Session.js';
 import {
   cleanup,
   ourPair,
@@ -11,9 +13,7 @@ import {
   StreamLog,
   until,
   within,
-} from '../../../../test/http2SessionKit.js';
-import { ErrorCode } from '../frames/frameKinds.js';
-import { Http2Session } from './http2Session.js';
+} from './http2SessionKit.js';
 
 // Two of our sessions, client role and server role, over a real loopback connection.
 

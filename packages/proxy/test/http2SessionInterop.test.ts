@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../src/protocol/http2/frames/frameKinds.js';
+import type { Http2Stream } from '../src/protocol/http2/session/http2Stream.js';
 import {
   cleanup,
   field,
@@ -14,9 +16,7 @@ import {
   StreamLog,
   until,
   within,
-} from '../../../../test/http2SessionKit.js';
-import { ErrorCode } from '../frames/frameKinds.js';
-import type { Http2Stream } from './http2Stream.js';
+} from './http2SessionKit.js';
 
 // Our session against nghttp2 (inside node:http2), over real loopback connections: our client to a node:http2
 // server, and a node:http2 client to our server.

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ErrorCode,
+  Flag,
+  FrameType,
+  MAX_WINDOW,
+  SettingId,
+} from '../src/protocol/http2/frames/frameKinds.js';
+import { windowUpdateFrame } from '../src/protocol/http2/frames/frameWriter.js';
+import {
   cleanup,
   frame,
   pattern,
@@ -8,9 +16,7 @@ import {
   request,
   StreamLog,
   until,
-} from '../../../../test/http2SessionKit.js';
-import { ErrorCode, Flag, FrameType, MAX_WINDOW, SettingId } from '../frames/frameKinds.js';
-import { windowUpdateFrame } from '../frames/frameWriter.js';
+} from './http2SessionKit.js';
 
 // Flow control of our session against a peer written by hand, which decides every window and SETTINGS change
 // and sees every frame we send. A PING round trip (`barrier`) marks the point where our session has handled

@@ -1,5 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ErrorCode,
+  Flag,
+  FrameType,
+  MAX_WINDOW,
+  SettingId,
+} from '../src/protocol/http2/frames/frameKinds.js';
+import {
+  goawayFrame,
+  pingFrame,
+  rstStreamFrame,
+  windowUpdateFrame,
+} from '../src/protocol/http2/frames/frameWriter.js';
+import {
   cleanup,
   frame,
   pattern,
@@ -9,9 +22,7 @@ import {
   request,
   StreamLog,
   until,
-} from '../../../../test/http2SessionKit.js';
-import { ErrorCode, Flag, FrameType, MAX_WINDOW, SettingId } from '../frames/frameKinds.js';
-import { goawayFrame, pingFrame, rstStreamFrame, windowUpdateFrame } from '../frames/frameWriter.js';
+} from './http2SessionKit.js';
 
 // Our session against a peer written by hand: GOAWAY and RST_STREAM as the peer sends them, the frames we put on
 // the wire (RST_STREAM, CONTINUATION), and peers that stop reading or flood us.

@@ -1,6 +1,15 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CLIENT_PREFACE,
+  ErrorCode,
+  Flag,
+  FrameType,
+  SettingId,
+} from '../src/protocol/http2/frames/frameKinds.js';
+import { rstStreamFrame, settingsFrame } from '../src/protocol/http2/frames/frameWriter.js';
+import { encodeFieldBlock } from '../src/protocol/http2/hpack/hpackEncoder.js';
+import {
   cleanup,
   frame,
   ourPair,
@@ -9,10 +18,7 @@ import {
   request,
   StreamLog,
   until,
-} from '../../../../test/http2SessionKit.js';
-import { CLIENT_PREFACE, ErrorCode, Flag, FrameType, SettingId } from '../frames/frameKinds.js';
-import { rstStreamFrame, settingsFrame } from '../frames/frameWriter.js';
-import { encodeFieldBlock } from '../hpack/hpackEncoder.js';
+} from './http2SessionKit.js';
 
 // The server side's first bytes and its limits on streams, fed through `receive` (the bytes a listener read
 // before it handed the socket over) where a test needs them in one read, whatever TCP does.
