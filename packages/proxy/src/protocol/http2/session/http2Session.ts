@@ -72,8 +72,8 @@ const HIGH_WATER = 64 * 1024;
  */
 const UNREAD_ANSWERS = 1_000;
 /**
- * Acknowledgements one read may ask of us: no client needs more than a few, and nghttp2 ends a session past
- * 1,000 queued (its outbound-queue flood limit) the same way.
+ * Acknowledgements the reads of one turn of the event loop (between two writes) may ask of us: no client needs
+ * more than a few, and nghttp2 ends a session past 1,000 queued (its outbound-queue flood limit) the same way.
  */
 const ANSWERS_PER_READ = 1_000;
 /**
@@ -164,7 +164,7 @@ export class Http2Session implements StreamTransport, FrameSink {
   private readonly skipped: number[] = [];
   private flushQueued = false;
   private chaff = 0;
-  /** Acknowledgements asked of us since the last write. */
+  /** Acknowledgements asked of us since the last write (see {@link ANSWERS_PER_READ}). */
   private answers = 0;
   /** Acknowledgements queued since the socket last completed a write, and how far it had written then. */
   private unreadAnswers = 0;
