@@ -122,11 +122,11 @@ describe('RFC 9113 §6.9 DATA past the window the server announced', () => {
     const upload = getFields('/queued');
     upload[0] = [':method', 'POST'];
     const chunk = Buffer.alloc(16_384);
-    // 4 × 16,384 bytes: one byte past the 65,535 the stream starts with.
+    // 9 × 16,384 bytes: past the 131,072 the balancer's SETTINGS give each stream to start with.
     client.write(
       Buffer.concat([
         headers(3, block(upload), false),
-        ...Array.from({ length: 4 }, () => data(3, chunk, false)),
+        ...Array.from({ length: 9 }, () => data(3, chunk, false)),
       ]),
     );
     expect(streamError('FLOW_CONTROL_ERROR', 3)).toContain(await client.outcome(3));

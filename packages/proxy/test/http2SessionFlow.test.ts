@@ -18,6 +18,9 @@ import {
   until,
 } from './http2SessionKit.js';
 
+/** The window each stream a client opens starts with: the session's SETTINGS_INITIAL_WINDOW_SIZE. */
+const SERVER_WINDOW = 131_072;
+
 // Flow control of our session against a peer written by hand, which decides every window and SETTINGS change
 // and sees every frame we send. A PING round trip (`barrier`) marks the point where our session has handled
 // everything the peer sent before it, so "nothing more was sent" is checked without waiting for time to pass.
@@ -220,19 +223,20 @@ describe('Http2Session flow control, receiving', () => {
     const { peer, server } = await rawClient();
     peer.settings();
     peer.headers(1, request('/window'), false);
-    const first = pattern(65_535, 14);
+    // The window a server stream starts with (our SETTINGS_INITIAL_WINDOW_SIZE).
+    const first = pattern(SERVER_WINDOW, 14);
     for (let at = 0; at < first.length; at += 16_384) peer.data(1, first.subarray(at, at + 16_384), false);
     await peer.barrier();
     const arrival = server.log.arrivals[0]!;
-    expect(arrival.stream.heldBytes).toBe(65_535);
+    expect(arrival.stream.heldBytes).toBe(SERVER_WINDOW);
     expect(peer.seen(FrameType.WINDOW_UPDATE, 1)).toEqual([]);
 
     arrival.stream.resume();
     await peer.barrier();
     const credited = (): number =>
       peer.seen(FrameType.WINDOW_UPDATE, 1).reduce((sum, f) => sum + f.payload.readUInt32BE(0), 0);
-    expect(credited()).toBeGreaterThanOrEqual(32_768);
-    expect(credited()).toBeLessThanOrEqual(65_535);
+    expect(credited()).toBeGreaterThanOrEqual(SERVER_WINDOW / 2);
+    expect(credited()).toBeLessThanOrEqual(SERVER_WINDOW);
 
     // The peer may send exactly what it was credited; the stream takes it without a flow-control error.
     const more = pattern(credited(), 15);
@@ -256,21 +260,21 @@ describe('Http2Session flow control, receiving', () => {
     // Frames of 16,384 bytes on the wire: 1 for the pad length, 16,128 of data, 255 of padding.
     const frames: Buffer[] = [];
     const data = pattern(16_128, 17);
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const payload = Buffer.concat([Buffer.from([255]), data, Buffer.alloc(255)]);
       frames.push(frame(FrameType.DATA, Flag.PADDED, 1, payload));
     }
     peer.send(...frames);
     await peer.barrier();
-    expect(arrival.log.body.equals(Buffer.concat([data, data, data]))).toBe(true);
+    expect(arrival.log.body.equals(Buffer.concat([data, data, data, data, data]))).toBe(true);
     const credited = peer
       .seen(FrameType.WINDOW_UPDATE, 1)
       .reduce((sum, f) => sum + f.payload.readUInt32BE(0), 0);
-    // Credited by what the frames took, padding included (two frames, 32,768 bytes, crossed half the window).
-    expect(credited).toBe(32_768);
+    // Credited by what the frames took, padding included (four frames, 65,536 bytes, crossed half the window).
+    expect(credited).toBe(SERVER_WINDOW / 2);
     peer.send(frame(FrameType.DATA, Flag.PADDED | Flag.END_STREAM, 1, Buffer.from([3, 0x61, 0, 0, 0])));
     await peer.barrier();
-    expect(arrival.log.body.subarray(3 * 16_128).toString()).toBe('a');
+    expect(arrival.log.body.subarray(5 * 16_128).toString()).toBe('a');
     expect(arrival.log.ended).toBe(true);
   });
 
@@ -281,7 +285,8 @@ describe('Http2Session flow control, receiving', () => {
     // The stream reaches its owner before the DATA that breaks it.
     await peer.barrier();
     const arrival = server.log.arrivals[0]!;
-    for (let i = 0; i < 4; i++) peer.data(1, Buffer.alloc(16_384), false);
+    // 9 × 16,384 bytes: past the stream's window.
+    for (let i = 0; i < 9; i++) peer.data(1, Buffer.alloc(16_384), false);
     await peer.barrier();
     const resets = peer.seen(FrameType.RST_STREAM, 1);
     expect(resets).toHaveLength(1);

@@ -177,8 +177,10 @@ export class Http2StreamExchange implements DownstreamExchange, Http2StreamHandl
         }
       }
     }
-    // A request body nobody will read (the answer came first) is drained, so the stream can close.
-    if (!this.reading) {
+    // The answer is complete: what is left of the request body is read and dropped, even if the backend had
+    // paused it, so the client's window keeps moving and it can finish sending. (RFC 9113 §8.1 lets a server
+    // stop the client with RST_STREAM NO_ERROR instead, but curl takes that for a failed transfer.)
+    if (!stream.remoteEnded) {
       this.discarding = true;
       stream.resume();
     }

@@ -62,6 +62,13 @@ export interface Http2SessionEvents {
  * window is credited on arrival and only has to be large enough not to throttle them.
  */
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
+/**
+ * Our window for each stream a client opens (`SETTINGS_INITIAL_WINDOW_SIZE`, twice the default): a request body
+ * up to this size goes out in one burst, before the backend can answer. A client that gets a complete answer while
+ * it still waits for window to finish its upload may never finish it (curl 7.88 hangs so), and a backend that
+ * answers before reading the body is common. It also bounds what a session can make us hold: 100 streams × 128 KiB.
+ */
+const SERVER_STREAM_WINDOW = 128 * 1024;
 /** Bytes waiting for the socket past which writers are asked to wait (`sendData` returns `false`). */
 const HIGH_WATER = 64 * 1024;
 /**
@@ -140,6 +147,8 @@ export class Http2Session implements StreamTransport, FrameSink {
   /** Streams the peer opened (server) or we opened (client), for the abuse ratios. */
   streamsOpened = 0;
   private readonly server: boolean;
+  /** Our window for each stream, and the consumed bytes past which it is credited again (half of it). */
+  private readonly streamWindow: number;
   private readonly reader: FrameReader;
   private readonly decoder = new HpackDecoder();
   private sendWindow = DEFAULT_WINDOW;
@@ -191,6 +200,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     private readonly events: Http2SessionEvents,
   ) {
     this.server = options.role === 'server';
+    this.streamWindow = this.server ? SERVER_STREAM_WINDOW : DEFAULT_WINDOW;
     this.prefaceSeen = this.server ? 0 : CLIENT_PREFACE.length;
     this.reader = new FrameReader(DEFAULT_MAX_FRAME_SIZE);
     socket.on('data', (chunk: Buffer) => this.read(chunk));
@@ -202,7 +212,10 @@ export class Http2Session implements StreamTransport, FrameSink {
     socket.on('close', () => this.socketClosed());
     if (!this.server) this.send(CLIENT_PREFACE);
     const settings: number[] = [SettingId.MAX_HEADER_LIST_SIZE, options.maxHeaderListSize];
-    if (this.server) settings.push(SettingId.MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams);
+    if (this.server) {
+      settings.push(SettingId.MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams);
+      settings.push(SettingId.INITIAL_WINDOW_SIZE, SERVER_STREAM_WINDOW);
+    }
     else settings.push(SettingId.ENABLE_PUSH, 0);
     this.send(settingsFrame(settings, false));
     this.send(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
@@ -236,7 +249,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     if (this.closing || this.destroyed || this.nextStreamId > MAX_WINDOW) return undefined;
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const stream = new Http2Stream(id, this, this.peer.initialWindowSize, DEFAULT_WINDOW, false);
+    const stream = new Http2Stream(id, this, this.peer.initialWindowSize, this.streamWindow, false);
     stream.handler = handler;
     this.streams.set(id, stream);
     this.streamsOpened++;
@@ -333,7 +346,7 @@ export class Http2Session implements StreamTransport, FrameSink {
   consumed(stream: Http2Stream, bytes: number): void {
     if (bytes === 0 || stream.remoteEnded || this.destroyed) return;
     stream.recvUnacked += bytes;
-    if (stream.recvUnacked < DEFAULT_WINDOW / 2) return;
+    if (stream.recvUnacked < this.streamWindow / 2) return;
     this.send(windowUpdateFrame(stream.id, stream.recvUnacked));
     stream.recvWindow += stream.recvUnacked;
     stream.recvUnacked = 0;
@@ -591,7 +604,7 @@ export class Http2Session implements StreamTransport, FrameSink {
       this.refuse(id, ErrorCode.REFUSED_STREAM, false);
       return;
     }
-    const stream2 = new Http2Stream(id, this, this.peer.initialWindowSize, DEFAULT_WINDOW, true);
+    const stream2 = new Http2Stream(id, this, this.peer.initialWindowSize, this.streamWindow, true);
     if (endStream) stream2.remoteEnded = true;
     this.streams.set(id, stream2);
     stream2.arrivalFields = fields;
