@@ -215,8 +215,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     if (this.server) {
       settings.push(SettingId.MAX_CONCURRENT_STREAMS, options.maxConcurrentStreams);
       settings.push(SettingId.INITIAL_WINDOW_SIZE, SERVER_STREAM_WINDOW);
-    }
-    else settings.push(SettingId.ENABLE_PUSH, 0);
+    } else settings.push(SettingId.ENABLE_PUSH, 0);
     this.send(settingsFrame(settings, false));
     this.send(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
   }
