@@ -1,6 +1,7 @@
 import type { Backend, UpstreamTlsOptions } from '@lb/core';
 import { encodeGrpcFrame, GrpcFrameDecoder } from '../../protocol/grpc/grpcFraming.js';
 import { decodeGrpcMessage } from '../../protocol/grpc/grpcMessage.js';
+import { fieldValue } from '../../protocol/grpc/grpcRequest.js';
 import { GrpcStatus, grpcStatusName, parseGrpcStatus } from '../../protocol/grpc/grpcStatus.js';
 import {
   decodeHealthCheckResponse,
@@ -9,6 +10,7 @@ import {
 } from '../../protocol/grpc/healthMessages.js';
 import { connectSession } from '../../protocol/http2/connectSession.js';
 import { ErrorCode } from '../../protocol/http2/frames/frameKinds.js';
+import { toHttp2Request } from '../../protocol/http2/http2Headers.js';
 import type { Http2Session, Http2SessionEvents } from '../../protocol/http2/session/http2Session.js';
 import type { Http2StreamHandler } from '../../protocol/http2/session/http2Stream.js';
 
@@ -27,11 +29,9 @@ const servingNames = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 
 const passed: Http2ProbeResult = { ok: true };
 
-/** The value of `name` in a field list. */
-function field(fields: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
-}
+/** The fields a probe sends besides the pseudo-headers. */
+const httpProbeHeaders = ['user-agent', 'lb-health-check'];
+const grpcProbeHeaders = [...httpProbeHeaders, 'content-type', 'application/grpc', 'te', 'trailers'];
 
 /** One probe: its session's events and its stream's, reduced to a verdict. */
 class Probe implements Http2SessionEvents {
@@ -50,19 +50,15 @@ class Probe implements Http2SessionEvents {
     const { session, authority, scheme } = connectSession(backend, tls, this);
     this.session = session;
     const grpc = check.kind === 'grpc';
-    const fields = [
-      ':method',
-      grpc ? 'POST' : 'GET',
-      ':scheme',
-      scheme,
-      ':authority',
-      authority,
-      ':path',
-      grpc ? HEALTH_CHECK_PATH : check.path,
-      'user-agent',
-      'lb-health-check',
-    ];
-    if (grpc) fields.push('content-type', 'application/grpc', 'te', 'trailers');
+    const fields = toHttp2Request(
+      {
+        method: grpc ? 'POST' : 'GET',
+        path: grpc ? HEALTH_CHECK_PATH : check.path,
+        scheme,
+        defaultAuthority: authority,
+      },
+      grpc ? grpcProbeHeaders : httpProbeHeaders,
+    );
     const handler: Http2StreamHandler = {
       onHeaders: (block) => this.onHeaders(block),
       onData: (chunk, endStream) => this.onData(chunk, endStream),
@@ -109,7 +105,7 @@ class Probe implements Http2SessionEvents {
       this.finish({ ok: false, reason: 'response header list too large' });
       return;
     }
-    const status = field(fields, ':status');
+    const status = fieldValue(fields, ':status');
     if (this.check.kind === 'http') {
       const code = Number(status);
       if (code >= 100 && code < 200) return;
@@ -118,7 +114,7 @@ class Probe implements Http2SessionEvents {
     }
     if (!this.headSeen && status !== undefined) {
       this.headSeen = true;
-      const type = field(fields, 'content-type') ?? '';
+      const type = fieldValue(fields, 'content-type') ?? '';
       if (status !== '200') {
         this.finish({ ok: false, reason: `status ${status}` });
         return;
@@ -153,11 +149,11 @@ class Probe implements Http2SessionEvents {
 
   /** The verdict of a gRPC answer: the serving status from the message, the result from `grpc-status`. */
   private verdict(fields: readonly string[]): void {
-    const raw = field(fields, 'grpc-status');
+    const raw = fieldValue(fields, 'grpc-status');
     if (raw === undefined) return;
     const code = parseGrpcStatus(raw);
     if (code !== GrpcStatus.OK) {
-      const message = field(fields, 'grpc-message');
+      const message = fieldValue(fields, 'grpc-message');
       const detail = message !== undefined && message !== '' ? `: ${decodeGrpcMessage(message)}` : '';
       this.finish({ ok: false, reason: `grpc-status ${grpcStatusName(code)}${detail}` });
     } else if (this.serving === ServingStatus.SERVING) {

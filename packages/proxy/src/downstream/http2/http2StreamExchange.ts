@@ -105,10 +105,9 @@ export class Http2StreamExchange implements DownstreamExchange, Http2StreamHandl
     const headersSent = this.headersSent;
     this.handlers?.onClientAbort(408);
     this.handlers = undefined;
+    // The 408's end() drops what is left of the body; a reset stream takes no more.
     if (headersSent) this.destroy();
     else this.sendError(408, 'Request timeout');
-    this.discarding = true;
-    this.stream.resume();
   }
 
   pauseBody(): void {

@@ -1,5 +1,4 @@
-/** The 24 bytes every HTTP/2 connection opens with (RFC 9113 §3.4): `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`. */
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+import { CLIENT_PREFACE as PREFACE } from './frames/frameKinds.js';
 
 /** What the first bytes of a cleartext connection say it speaks, or that more bytes are needed to tell. */
 export type PrefaceVerdict = 'http2' | 'http1' | 'more';
