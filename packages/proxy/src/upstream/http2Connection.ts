@@ -43,7 +43,11 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
   goawayLastStreamId = Number.POSITIVE_INFINITY;
   /** Reaper ticks spent with no stream. */
   idleTicks = 0;
-  private readonly streams = new Set<Http2Exchange>();
+  /**
+   * Its running exchanges: an array, not a `Set`, because a long-lived `Set` with one add and delete per call
+   * leaves discarded tables behind that get every call's objects promoted (see `StreamTable`).
+   */
+  private readonly streams: Http2Exchange[] = [];
   private pending: Http2Exchange[] = [];
   private everReady = false;
   /** Checks its streams for idleness while it has any (see {@link IDLE_SWEEPS}). */
@@ -70,12 +74,12 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
   get capacity(): number {
     if (this.state === 'connecting') return MAX_STREAMS_PER_SESSION - this.pending.length;
     if (this.state !== 'ready') return 0;
-    return Math.min(this.session.capacity, MAX_STREAMS_PER_SESSION - this.streams.size);
+    return Math.min(this.session.capacity, MAX_STREAMS_PER_SESSION - this.streams.length);
   }
 
   /** Streams running now. */
   get active(): number {
-    return this.streams.size;
+    return this.streams.length;
   }
 
   /** Sends `exchange` on this session, or holds it until the session is ready. */
@@ -86,7 +90,7 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
       return;
     }
     this.idleTicks = 0;
-    this.streams.add(exchange);
+    this.streams.push(exchange);
     this.watchIdle(exchange.init.idleTimeout);
     this.keepalive?.streamOpened();
     exchange.start(this);
@@ -105,7 +109,12 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
   }
 
   streamClosed(exchange: Http2Exchange, replay: boolean): void {
-    this.streams.delete(exchange);
+    // Swapped with the last and popped: a few dozen pointer compares, and the vacated slot is cleared.
+    const index = this.streams.indexOf(exchange);
+    if (index !== -1) {
+      this.streams[index] = this.streams[this.streams.length - 1]!;
+      this.streams.pop();
+    }
     // A session found closed before its `close` event takes nothing more, or the replay would come back here.
     if (this.state === 'ready' && this.session.closing) {
       this.state = 'draining';
@@ -186,12 +195,13 @@ export class Http2Connection implements StreamHost, Http2SessionEvents {
   }
 
   private sweepIdle(): void {
-    if (this.streams.size === 0) {
+    if (this.streams.length === 0) {
       clearInterval(this.idleSweep);
       this.idleSweep = undefined;
       return;
     }
-    for (const exchange of this.streams) {
+    // A copy: timing one out closes it, which takes it out of the array.
+    for (const exchange of this.streams.slice()) {
       const timeout = exchange.init.idleTimeout;
       if (timeout > 0 && ++exchange.idleSweeps * this.sweepPeriod > timeout) exchange.timedOut();
     }

@@ -145,7 +145,7 @@ export class Http2Ingress {
       // The session's open streams are the ones whose request body may still be coming: no set of its own to
       // keep (and churn) per request.
       if (requestTimeout > 0) {
-        for (const stream of client.session.streams.values()) {
+        for (const stream of client.session.streams.list()) {
           const exchange = stream.handler;
           if (!(exchange instanceof Http2StreamExchange) || !exchange.bodyPending) continue;
           if (now - exchange.startedAt >= requestTimeout) exchange.timeOut();

@@ -23,6 +23,7 @@ import { HpackError } from '../hpack/hpackError.js';
 import { FrameOutput } from './frameOutput.js';
 import { Http2Stream, type Http2StreamHandler, type StreamTransport } from './http2Stream.js';
 import { applySettings, defaultPeerSettings, type PeerSettings } from './peerSettings.js';
+import { StreamTable } from './streamTable.js';
 
 /** How a session is set up: which side it is, and the limits it announces and keeps. */
 export interface Http2SessionOptions {
@@ -135,7 +136,7 @@ export class Http2Session implements StreamTransport, FrameSink {
   /** The peer's SETTINGS, with defaults until they come. */
   readonly peer: PeerSettings = defaultPeerSettings();
   /** Open streams by id. */
-  readonly streams = new Map<number, Http2Stream>();
+  readonly streams = new StreamTable<Http2Stream>();
   /** The peer's SETTINGS arrived. */
   ready = false;
   /** GOAWAY went out or came in: no new streams. */
@@ -668,7 +669,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     }
     const delta = this.peer.initialWindowSize - before;
     if (delta !== 0) {
-      for (const stream of this.streams.values()) {
+      for (const stream of this.streams.list()) {
         stream.sendWindow += delta;
         if (stream.sendWindow > MAX_WINDOW) {
           this.fail(ErrorCode.FLOW_CONTROL_ERROR, 'a stream window past 2^31-1');
@@ -719,7 +720,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.closing = true;
     if (code !== ErrorCode.NO_ERROR) this.endCode = code;
     if (!this.server) {
-      for (const stream of [...this.streams.values()]) {
+      for (const stream of this.streams.list()) {
         if (stream.id <= last) continue;
         stream.unprocessed = true;
         this.closeStream(stream, ErrorCode.REFUSED_STREAM);
@@ -995,7 +996,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.send(goawayFrame(this.server ? this.lastPeerStreamId : 0, code, reason.slice(0, 64)));
     this.closing = true;
     this.block = undefined;
-    for (const stream of [...this.streams.values()]) this.closeStream(stream, code);
+    for (const stream of this.streams.list()) this.closeStream(stream, code);
     this.finish(true);
   }
 
@@ -1022,7 +1023,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     clearTimeout(this.grace);
     const code =
       this.endCode === ErrorCode.NO_ERROR && this.streams.size > 0 ? ErrorCode.CANCEL : this.endCode;
-    for (const stream of [...this.streams.values()]) this.closeStream(stream, code);
+    for (const stream of this.streams.list()) this.closeStream(stream, code);
     for (const done of this.pings.values()) done(false);
     this.pings.clear();
     this.events.onClose(this.endCode, this.reason, this.error);
