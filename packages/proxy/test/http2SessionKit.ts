@@ -358,7 +358,15 @@ export class RawPeer {
     if (!server) socket.write(CLIENT_PREFACE);
   }
 
-  onFrame(type: number, flags: number, streamId: number, payload: Buffer): boolean {
+  onFrame(
+    type: number,
+    flags: number,
+    streamId: number,
+    buffer: Buffer,
+    start: number,
+    end: number,
+  ): boolean {
+    const payload = buffer.subarray(start, end);
     this.frames.push({ type, flags, streamId, payload: Buffer.from(payload) });
     if (type === FrameType.HEADERS || type === FrameType.CONTINUATION) {
       if (type === FrameType.HEADERS) this.pendingFlags = flags;

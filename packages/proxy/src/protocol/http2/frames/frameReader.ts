@@ -2,12 +2,16 @@ import { FRAME_HEADER_SIZE } from './frameKinds.js';
 
 /** Where complete frames go; `false` from {@link FrameSink.onFrame} stops the reading (the session ended). */
 export interface FrameSink {
-  onFrame(type: number, flags: number, streamId: number, payload: Buffer): boolean;
+  /**
+   * A frame whose payload is `buffer[start..end)`: the sink makes a view of it only if it keeps it, since most
+   * payloads (field blocks, control frames) are read on the spot and a view is an object per frame.
+   */
+  onFrame(type: number, flags: number, streamId: number, buffer: Buffer, start: number, end: number): boolean;
 }
 
 /**
  * Cuts a byte stream into frames (RFC 9113 §4.1), whatever the chunking: a frame inside one chunk is handed on
- * as a view of it (no copy); only a frame split across chunks is copied, and only that frame's bytes. A frame
+ * as a range of it (no copy); only a frame split across chunks is copied, and only that frame's bytes. A frame
  * longer than our `SETTINGS_MAX_FRAME_SIZE` is reported before any of its payload is held (§4.2).
  */
 export class FrameReader {
@@ -71,6 +75,6 @@ export class FrameReader {
   private deliver(buffer: Buffer, at: number, length: number, sink: FrameSink): boolean {
     const streamId = buffer.readUInt32BE(at + 5) & 0x7fffffff;
     const start = at + FRAME_HEADER_SIZE;
-    return sink.onFrame(buffer[at + 3]!, buffer[at + 4]!, streamId, buffer.subarray(start, start + length));
+    return sink.onFrame(buffer[at + 3]!, buffer[at + 4]!, streamId, buffer, start, start + length);
   }
 }

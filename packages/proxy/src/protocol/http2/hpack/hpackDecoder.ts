@@ -24,9 +24,10 @@ const MAX_REMEMBERED = 64;
 export class HpackDecoder {
   private readonly limit: number;
   private readonly table: DynamicTable;
-  /** The block being decoded, and the read position in it: set by `decode` for the helpers below. */
+  /** The buffer holding the block being decoded, the read position and the block's end: set by `decode`. */
   private bytes: Buffer = EMPTY;
   private pos = 0;
+  private end = 0;
   /** The last value of a field not indexed, as coded (its length prefix included) and as text; made when needed. */
   private lastValue: Uint8Array | undefined;
   private lastCodedLength = 0;
@@ -47,13 +48,16 @@ export class HpackDecoder {
    * Returns `undefined` when the list is over `maxListSize` (RFC 9113 §6.5.2 size: name + value + 32 per field):
    * the block is still decoded to its end so the dynamic table stays in sync, but no more fields are kept once
    * over (an HPACK bomb costs the attacker, not our memory). Throws HpackError on any malformed input.
+   *
+   * The block is `block[start..end)` (all of it by default): a session decodes it where the frame arrived.
    */
-  decode(block: Uint8Array, maxListSize: number): string[] | undefined {
+  decode(block: Uint8Array, maxListSize: number, start = 0, end = block.length): string[] | undefined {
     const bytes = Buffer.isBuffer(block)
       ? block
       : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     this.bytes = bytes;
-    this.pos = 0;
+    this.pos = start;
+    this.end = end;
     try {
       return this.fields(bytes, maxListSize);
     } finally {
@@ -63,7 +67,7 @@ export class HpackDecoder {
 
   private fields(bytes: Buffer, maxListSize: number): string[] | undefined {
     const table = this.table;
-    const end = bytes.length;
+    const end = this.end;
     let fields: string[] | undefined = [];
     let listSize = 0;
     let sizeUpdates = 0;
@@ -138,7 +142,7 @@ export class HpackDecoder {
     let value = bytes[pos++]! & max;
     if (value === max) {
       for (let shift = 0; ; shift += 7) {
-        if (pos >= bytes.length) throw new HpackError('the field block ends inside an integer');
+        if (pos >= this.end) throw new HpackError('the field block ends inside an integer');
         if (shift > MAX_SHIFT) throw new HpackError('an integer has too many continuation bytes');
         const byte = bytes[pos++]!;
         value += (byte & 0x7f) * 2 ** shift;
@@ -159,7 +163,7 @@ export class HpackDecoder {
     const start = this.pos;
     let last = this.lastValue;
     const length = this.lastCodedLength;
-    if (last !== undefined && length <= bytes.length - start) {
+    if (last !== undefined && length <= this.end - start) {
       let i = 0;
       while (i < length && bytes[start + i] === last[i]) i++;
       if (i === length) {
@@ -184,11 +188,11 @@ export class HpackDecoder {
   /** A string literal at the read position (RFC 7541 §5.2), raw or Huffman-coded. */
   private string(): string {
     const bytes = this.bytes;
-    if (this.pos >= bytes.length) throw new HpackError('the field block ends before a string');
+    if (this.pos >= this.end) throw new HpackError('the field block ends before a string');
     const huffman = bytes[this.pos]! >= 0x80;
     const length = this.integer(7);
     const start = this.pos;
-    if (length > bytes.length - start) throw new HpackError('a string runs past the end of the field block');
+    if (length > this.end - start) throw new HpackError('a string runs past the end of the field block');
     this.pos = start + length;
     return huffman ? huffmanDecode(bytes, start, this.pos) : latin1(bytes, start, this.pos);
   }

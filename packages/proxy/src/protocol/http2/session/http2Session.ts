@@ -396,7 +396,14 @@ export class Http2Session implements StreamTransport, FrameSink {
     arrivals.length = 0;
   }
 
-  onFrame(type: number, flags: number, streamId: number, payload: Buffer): boolean {
+  onFrame(
+    type: number,
+    flags: number,
+    streamId: number,
+    buffer: Buffer,
+    start: number,
+    end: number,
+  ): boolean {
     if (this.block !== undefined && type !== FrameType.CONTINUATION) {
       this.fail(ErrorCode.PROTOCOL_ERROR, 'a header block was interrupted by another frame');
       return false;
@@ -405,12 +412,15 @@ export class Http2Session implements StreamTransport, FrameSink {
       this.fail(ErrorCode.PROTOCOL_ERROR, 'the first frame was not SETTINGS');
       return false;
     }
+    // A field block is decoded where it arrived; other payloads are small or handed on, and get a view.
+    if (type === FrameType.HEADERS) {
+      this.onHeaders(flags, streamId, buffer, start, end);
+      return !this.destroyed;
+    }
+    const payload = buffer.subarray(start, end);
     switch (type) {
       case FrameType.DATA:
         this.onData(flags, streamId, payload);
-        break;
-      case FrameType.HEADERS:
-        this.onHeaders(flags, streamId, payload);
         break;
       case FrameType.PRIORITY:
         this.onPriority(streamId, payload);
@@ -489,20 +499,18 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.settle(stream);
   }
 
-  private onHeaders(flags: number, id: number, payload: Buffer): void {
+  private onHeaders(flags: number, id: number, payload: Buffer, start: number, end: number): void {
     if (id === 0) {
       this.fail(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
       return;
     }
-    let start = 0;
-    let end = payload.length;
     if ((flags & Flag.PADDED) !== 0) {
-      if (end === 0 || payload[0]! >= end) {
+      if (end === start || payload[start]! >= end - start) {
         this.fail(ErrorCode.PROTOCOL_ERROR, 'HEADERS padding too long');
         return;
       }
-      start = 1;
-      end -= payload[0]!;
+      end -= payload[start]!;
+      start++;
     }
     let selfDependent = false;
     if ((flags & Flag.PRIORITY) !== 0) {
@@ -513,12 +521,12 @@ export class Http2Session implements StreamTransport, FrameSink {
       selfDependent = (payload.readUInt32BE(start) & 0x7fffffff) === id;
       start += 5;
     }
-    const fragment = payload.subarray(start, end);
     if ((flags & Flag.END_HEADERS) === 0) {
+      const fragment = payload.subarray(start, end);
       this.block = { streamId: id, flags, selfDependent, fragments: [fragment], bytes: fragment.length };
       return;
     }
-    this.headerBlock(id, flags, fragment, selfDependent);
+    this.headerBlock(id, flags, payload, start, end, selfDependent);
   }
 
   private onContinuation(flags: number, id: number, payload: Buffer): void {
@@ -536,14 +544,31 @@ export class Http2Session implements StreamTransport, FrameSink {
     }
     if ((flags & Flag.END_HEADERS) === 0) return;
     this.block = undefined;
-    this.headerBlock(id, block.flags, Buffer.concat(block.fragments, block.bytes), block.selfDependent);
+    this.headerBlock(
+      id,
+      block.flags,
+      Buffer.concat(block.fragments, block.bytes),
+      0,
+      block.bytes,
+      block.selfDependent,
+    );
   }
 
-  /** A complete header block: always decoded (the HPACK state is the connection's), then given to its stream. */
-  private headerBlock(id: number, flags: number, block: Buffer, selfDependent: boolean): void {
+  /**
+   * A complete header block, `block[start..end)`: always decoded (the HPACK state is the connection's), then
+   * given to its stream.
+   */
+  private headerBlock(
+    id: number,
+    flags: number,
+    block: Buffer,
+    start: number,
+    end: number,
+    selfDependent: boolean,
+  ): void {
     let fields: string[] | undefined;
     try {
-      fields = this.decoder.decode(block, this.options.maxHeaderListSize);
+      fields = this.decoder.decode(block, this.options.maxHeaderListSize, start, end);
     } catch (err) {
       if (!(err instanceof HpackError)) throw err;
       this.fail(ErrorCode.COMPRESSION_ERROR, `invalid field block: ${err.message}`);
