@@ -11,14 +11,18 @@
  *   dynamic table.
  * - `repeat`: the same request again on the decoder that read the first: dynamic-table hits, and for grpc-js
  *   the `:path` nghttp2 sends as a literal each time (the decoder remembers the last such value).
- * - `encode`: `encodeFieldBlock` of a response head as the balancer sends it (HTTP/1.1 backend answer, gRPC
- *   response head and trailers).
+ * - `encode`: a response head as the balancer sends it (HTTP/1.1 backend answer, gRPC response head and
+ *   trailers), once as a block that stands alone (`encodeFieldBlock`, no dynamic table) and once again on a
+ *   session's `HpackEncoder` that sent it before (`repeat`: dynamic-table hits).
  */
 import { once } from 'node:events';
 import { connect } from 'node:http2';
 import { type AddressInfo, createServer } from 'node:net';
 import { HpackDecoder } from '../../packages/proxy/src/protocol/http2/hpack/hpackDecoder.js';
-import { encodeFieldBlock } from '../../packages/proxy/src/protocol/http2/hpack/hpackEncoder.js';
+import {
+  encodeFieldBlock,
+  HpackEncoder,
+} from '../../packages/proxy/src/protocol/http2/hpack/hpackEncoder.js';
 
 const quick = process.argv.includes('--quick');
 const runs = quick ? 3 : 9;
@@ -152,6 +156,15 @@ for (const [label, fields] of Object.entries(heads)) {
     `encode ${label}`,
     nsPer(() => (sink += encodeFieldBlock(fields).length)),
     `${fields.length / 2} fields, ${size} bytes`,
+  ]);
+  const encoder = new HpackEncoder();
+  const out = Buffer.allocUnsafe(encoder.maxBlockSize(fields));
+  encoder.encode(fields, out, 0);
+  const repeated = encoder.encode(fields, out, 0);
+  rows.push([
+    `encode ${label} repeat`,
+    nsPer(() => (sink += encoder.encode(fields, out, 0))),
+    `${fields.length / 2} fields, ${repeated} bytes`,
   ]);
 }
 

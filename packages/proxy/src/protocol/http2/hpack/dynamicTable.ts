@@ -1,5 +1,5 @@
 /** What each entry costs against the table size besides its bytes (RFC 7541 §4.1). */
-const ENTRY_OVERHEAD = 32;
+export const ENTRY_OVERHEAD = 32;
 
 /**
  * The decoder's dynamic table (RFC 7541 §2.3.2, §4): newest entry first, the oldest evicted while the entries'
@@ -21,6 +21,11 @@ export class DynamicTable {
     this.capacity = capacity;
   }
 
+  /** The most the entries may take now. */
+  get maxSize(): number {
+    return this.capacity;
+  }
+
   /** How many entries the table holds. */
   get length(): number {
     return this.count;
@@ -36,17 +41,21 @@ export class DynamicTable {
     return this.values[(this.newest - k) & (this.values.length - 1)]!;
   }
 
-  /** Adds an entry, evicting the oldest to make room; one bigger than the capacity empties the table (§4.4). */
-  add(name: string, value: string): void {
+  /**
+   * Adds an entry, evicting the oldest to make room; one bigger than the capacity empties the table (§4.4) and
+   * is not added (`false`).
+   */
+  add(name: string, value: string): boolean {
     const size = name.length + value.length + ENTRY_OVERHEAD;
     this.evictTo(this.capacity - size);
-    if (size > this.capacity) return;
+    if (size > this.capacity) return false;
     if (this.count === this.names.length) this.grow();
     this.newest = (this.newest + 1) & (this.names.length - 1);
     this.names[this.newest] = name;
     this.values[this.newest] = value;
     this.count++;
     this.size += size;
+    return true;
   }
 
   /** Sets a new capacity (a dynamic table size update, §6.3), evicting what no longer fits. */
@@ -61,12 +70,16 @@ export class DynamicTable {
     while (this.count > 0 && this.size > size) {
       const oldest = (this.newest - this.count + 1) & mask;
       this.size -= this.names[oldest]!.length + this.values[oldest]!.length + ENTRY_OVERHEAD;
+      this.evicted(this.names[oldest]!, this.values[oldest]!);
       // Let go of the strings: a table holds on to nothing it evicted.
       this.names[oldest] = '';
       this.values[oldest] = '';
       this.count--;
     }
   }
+
+  /** Told of each entry as it leaves the table (the encoder's lookup follows it). */
+  protected evicted(_name: string, _value: string): void {}
 
   /** Doubles the ring, the entries laid out oldest first from slot 0. */
   private grow(): void {

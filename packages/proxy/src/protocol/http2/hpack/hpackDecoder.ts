@@ -5,7 +5,7 @@ import { latin1 } from './latin1.js';
 import { STATIC_COUNT, staticNames, staticValues } from './staticTable.js';
 
 /** SETTINGS_HEADER_TABLE_SIZE when none is sent (RFC 9113 §6.5.2). */
-const DEFAULT_TABLE_SIZE = 4096;
+export const DEFAULT_HEADER_TABLE_SIZE = 4096;
 /** The largest integer accepted (RFC 7541 §5.1 leaves the limit to us): more is an attack or a mistake. */
 const MAX_INTEGER = 0x7fffffff;
 /** Continuation bytes an integer may take: 5 hold 35 bits, enough for MAX_INTEGER after any prefix. */
@@ -37,7 +37,7 @@ export class HpackDecoder {
    * @param tableSize the SETTINGS_HEADER_TABLE_SIZE we advertise: the most the peer's dynamic table may hold
    * (4096 default). The table starts at that size; the peer's size updates may go up to it and no further.
    */
-  constructor(tableSize = DEFAULT_TABLE_SIZE) {
+  constructor(tableSize = DEFAULT_HEADER_TABLE_SIZE) {
     this.limit = tableSize;
     this.table = new DynamicTable(tableSize);
   }

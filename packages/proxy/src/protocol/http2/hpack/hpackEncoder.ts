@@ -1,65 +1,158 @@
-import { integerLength, writeInteger } from './hpackInteger.js';
+import { ENTRY_OVERHEAD } from './dynamicTable.js';
+import { EncoderTable } from './encoderTable.js';
+import { DEFAULT_HEADER_TABLE_SIZE } from './hpackDecoder.js';
+import { writeInteger } from './hpackInteger.js';
 import { writeLatin1 } from './latin1.js';
 import { staticMatch } from './staticLookup.js';
 
-/** Each field's static-table standing (see `staticMatch`), kept from the sizing pass for the writing pass. */
-let matches = new Int32Array(64);
+/** The dynamic table we keep in a peer's decoder at most: the default size, whatever more the peer allows. */
+const TABLE_SIZE = DEFAULT_HEADER_TABLE_SIZE;
+/** The most of the table one entry may take (RFC 7541 §4.1 size): a bigger one would evict all worth keeping. */
+const ENTRY_SHARE = 1 / 4;
+/** Bytes a field may take besides its name and value: a first byte, then two integers of at most 5 bytes. */
+const FIELD_SLACK = 11;
+/** Bytes two dynamic table size updates take at most (5-bit prefix integers of 5 bytes each). */
+const UPDATES_SLACK = 10;
 
 /**
- * The size of [name, value, …] (names already lower-case and valid) as one field block: a whole static-table
- * match as an indexed field, a static name match as a literal without indexing with that name index, anything
- * else as a literal without indexing with a new name. No dynamic table (always legal whatever the peer's
- * SETTINGS_HEADER_TABLE_SIZE, and nothing to keep in sync), no Huffman (CPU over bytes on our links).
- * {@link writeFieldBlock} must follow for the same fields: this pass keeps each field's static-table standing
- * for it.
+ * Fields whose values change from message to message (RFC 7541 §7.1.3's reasoning, and the fields nghttp2
+ * leaves out): indexing them would only push the fields that do repeat out of the table.
  */
-export function fieldBlockSize(fields: readonly string[]): number {
-  const count = fields.length >> 1;
-  if (count > matches.length) matches = new Int32Array(Math.max(count, matches.length * 2));
-  let size = 0;
-  for (let i = 0; i < count; i++) {
-    const name = fields[2 * i]!;
-    const value = fields[2 * i + 1]!;
-    const match = staticMatch(name, value);
-    matches[i] = match;
-    if (match > 0) {
-      size += integerLength(match, 7);
-      continue;
-    }
-    // §6.2.2: a 4-bit name index (0 for a new name, then the name as a string), then the value as a string.
-    size += match < 0 ? integerLength(-match, 4) : 1 + integerLength(name.length, 7) + name.length;
-    size += integerLength(value.length, 7) + value.length;
-  }
-  return size;
-}
+const unindexed: ReadonlySet<string> = new Set([
+  ':path',
+  'age',
+  'content-length',
+  'etag',
+  'if-modified-since',
+  'if-none-match',
+  'location',
+]);
 
 /**
- * Writes the field block {@link fieldBlockSize} just sized into `out` at `pos` (room for it is the caller's
- * business); returns the end. Values are written as latin1 bytes.
+ * Fields sent as never indexed (RFC 7541 §6.2.3, §7.1.3): credentials, which no table (ours, the peer's, an
+ * intermediary's) should keep where a guess-and-compare attack on the compression could read them.
  */
-export function writeFieldBlock(fields: readonly string[], out: Buffer, pos: number): number {
-  const count = fields.length >> 1;
-  for (let i = 0; i < count; i++) {
-    const match = matches[i]!;
-    if (match > 0) {
-      pos = writeInteger(out, pos, match, 7, 0x80);
-      continue;
-    }
-    if (match < 0) pos = writeInteger(out, pos, -match, 4, 0);
-    else {
-      const name = fields[2 * i]!;
-      out[pos++] = 0;
-      pos = writeLatin1(out, writeInteger(out, pos, name.length, 7, 0), name);
-    }
-    const value = fields[2 * i + 1]!;
-    pos = writeLatin1(out, writeInteger(out, pos, value.length, 7, 0), value);
+const neverIndexed: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+]);
+
+/**
+ * The encoding side of one connection's HPACK context (RFC 7541): field blocks in the order they go on the
+ * wire, each field as the cheapest representation the two tables allow.
+ *
+ * - a whole match in the static or the dynamic table: one indexed field (a byte or two);
+ * - otherwise a literal, with the static table's index for its name when it has one, added to the dynamic
+ *   table unless its value is volatile, a credential, or too big for the table (§6.2.1);
+ * - no Huffman coding: CPU over bytes.
+ *
+ * Indexing is for the CPU as much as for the bytes: a field seen before (most of a call's fields: the peer's
+ * `user-agent`, `content-type`, `te`, `grpc-status`) costs a table lookup instead of its bytes written again.
+ */
+export class HpackEncoder {
+  private readonly table: EncoderTable;
+  /** Table size updates owed at the start of the next block (§4.2): the smallest since the last block, then the final. */
+  private smallestUpdate: number | undefined = undefined;
+  private finalUpdate: number | undefined = undefined;
+
+  /** @param tableSize the largest dynamic table to keep in the peer (0: none, every block stands alone) */
+  constructor(private readonly tableSize = TABLE_SIZE) {
+    this.table = new EncoderTable(Math.min(tableSize, TABLE_SIZE));
   }
-  return pos;
+
+  /**
+   * The peer's SETTINGS_HEADER_TABLE_SIZE is now `limit`: the table becomes the smaller of it and our own
+   * size, announced at the start of the next block.
+   */
+  setPeerLimit(limit: number): void {
+    const size = Math.min(limit, this.tableSize, TABLE_SIZE);
+    if (size === this.table.maxSize && this.finalUpdate === undefined) return;
+    this.smallestUpdate = Math.min(this.smallestUpdate ?? size, size);
+    this.finalUpdate = size;
+  }
+
+  /** The most bytes {@link HpackEncoder.encode} can write for `fields`. */
+  maxBlockSize(fields: readonly string[]): number {
+    let size = UPDATES_SLACK;
+    for (let i = 0; i < fields.length; i += 2)
+      size += fields[i]!.length + fields[i + 1]!.length + FIELD_SLACK;
+    return size;
+  }
+
+  /**
+   * Writes [name, value, …] (names already lower-case and valid, values as latin1 bytes) as the next field block
+   * into `out` at `pos`, which has {@link HpackEncoder.maxBlockSize} bytes of room; returns the end. The block
+   * must reach the peer, and blocks in the order they were encoded: the peer's table follows ours.
+   */
+  encode(fields: readonly string[], out: Buffer, pos: number): number {
+    if (this.finalUpdate !== undefined) pos = this.writeUpdates(out, pos);
+    const table = this.table;
+    const indexing = table.maxSize > 0;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      const value = fields[i + 1]!;
+      const match = staticMatch(name, value);
+      if (match > 0) {
+        pos = writeInteger(out, pos, match, 7, 0x80);
+        continue;
+      }
+      const indexed = indexing ? table.find(name, value) : 0;
+      if (indexed > 0) {
+        pos = writeInteger(out, pos, indexed, 7, 0x80);
+        continue;
+      }
+      if (neverIndexed.has(name)) pos = writeName(out, pos, name, -match, 4, 0x10);
+      else if (
+        indexing &&
+        name.length + value.length + ENTRY_OVERHEAD <= table.maxSize * ENTRY_SHARE &&
+        !unindexed.has(name)
+      ) {
+        pos = writeName(out, pos, name, -match, 6, 0x40);
+        table.add(name, value);
+      } else pos = writeName(out, pos, name, -match, 4, 0);
+      pos = writeLatin1(out, writeInteger(out, pos, value.length, 7, 0), value);
+    }
+    return pos;
+  }
+
+  private writeUpdates(out: Buffer, pos: number): number {
+    const smallest = this.smallestUpdate!;
+    const final = this.finalUpdate!;
+    if (smallest < final) {
+      this.table.resize(smallest);
+      pos = writeInteger(out, pos, smallest, 5, 0x20);
+    }
+    this.table.resize(final);
+    this.smallestUpdate = undefined;
+    this.finalUpdate = undefined;
+    return writeInteger(out, pos, final, 5, 0x20);
+  }
 }
 
-/** [name, value, …] as one field block of its own (see {@link fieldBlockSize}). */
+/** A literal's first byte(s) and name: the static name index in an N-bit prefix, or 0 and the name itself. */
+function writeName(
+  out: Buffer,
+  pos: number,
+  name: string,
+  nameIndex: number,
+  prefixBits: number,
+  mask: number,
+): number {
+  if (nameIndex > 0) return writeInteger(out, pos, nameIndex, prefixBits, mask);
+  out[pos] = mask;
+  return writeLatin1(out, writeInteger(out, pos + 1, name.length, 7, 0), name);
+}
+
+/** Every block {@link encodeFieldBlock} writes stands alone: no table, nothing the next block depends on. */
+const standalone = new HpackEncoder(0);
+
+/**
+ * [name, value, …] as one field block that stands alone (no dynamic table entries made or used), the
+ * representation tests and one-off messages use.
+ */
 export function encodeFieldBlock(fields: readonly string[]): Buffer {
-  const out = Buffer.allocUnsafe(fieldBlockSize(fields));
-  writeFieldBlock(fields, out, 0);
-  return out;
+  const out = Buffer.allocUnsafe(standalone.maxBlockSize(fields));
+  return out.subarray(0, standalone.encode(fields, out, 0));
 }

@@ -1,15 +1,6 @@
 // HPACK integers (RFC 7541 §5.1) as the encoder writes them: the value fits the N-bit prefix of the first byte,
 // or the prefix is all ones and the rest follows 7 bits per byte, least significant first.
 
-/** How many bytes `value` takes with an N-bit prefix. */
-export function integerLength(value: number, prefixBits: number): number {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) return 1;
-  let length = 2;
-  for (let rest = value - max; rest >= 128; rest = Math.floor(rest / 128)) length++;
-  return length;
-}
-
 /** Writes `value` with an N-bit prefix at `pos`, the first byte's other bits taken from `mask`; returns the end. */
 export function writeInteger(
   out: Buffer,

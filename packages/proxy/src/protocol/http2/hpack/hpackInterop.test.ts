@@ -7,7 +7,7 @@ import {
 import { type AddressInfo, connect as connectTcp, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HpackDecoder } from './hpackDecoder.js';
-import { encodeFieldBlock } from './hpackEncoder.js';
+import { encodeFieldBlock, HpackEncoder } from './hpackEncoder.js';
 
 // Our codec against nghttp2 (inside node:http2) in both directions, over real loopback connections, with the
 // frames around the field blocks written and read by hand here (RFC 9113 §4.1, §6.2, §6.5, §6.10).
@@ -88,6 +88,15 @@ function randomValue(pick: (count: number) => number, length: number): string {
   for (let i = 0; i < length; i++) value += String.fromCharCode(0x20 + pick(95));
   return value.trim();
 }
+/** Each regular field name of a list with its first value, pseudo-headers left out. */
+function firstValues(fields: readonly string[]): Map<string, string> {
+  const first = new Map<string, string>();
+  for (let i = 0; i < fields.length; i += 2) {
+    if (!fields[i]!.startsWith(':') && !first.has(fields[i]!)) first.set(fields[i]!, fields[i + 1]!);
+  }
+  return first;
+}
+
 function randomName(pick: (count: number) => number): string {
   let name = 'x-';
   for (let length = 1 + pick(24); length > 0; length--) name += nameChars[pick(nameChars.length)];
@@ -131,12 +140,15 @@ describe('HPACK interop with nghttp2 (node:http2)', () => {
     let firstBlock: Buffer | undefined;
     /** Blocks that refer to the dynamic table: a decoder that has not seen the blocks before cannot read them. */
     let referring = 0;
+    /** The same, of our answers: our encoder's dynamic table at work in nghttp2's decoder. */
+    let answersReferring = 0;
     let continuations = 0;
     const server = createServer((socket) => {
       closers.push(() => socket.destroy());
       socket.on('error', () => {});
       socket.write(frame(SETTINGS, 0, 0));
       const decoder = new HpackDecoder();
+      const encoder = new HpackEncoder();
       let block: Buffer[] = [];
       let blockStream = 0;
       const finish = (stream: number) => {
@@ -152,8 +164,19 @@ describe('HPACK interop with nghttp2 (node:http2)', () => {
           }
           decoded.set(stream, fields);
           const echo = fields[fields.indexOf('x-seq') + 1] ?? '';
-          const answer = encodeFieldBlock([':status', '200', 'content-type', 'text/plain', 'x-echo', echo]);
-          socket.write(frame(HEADERS, END_HEADERS | END_STREAM, stream, answer));
+          // Each name's first value comes back as `x-r-<name>`: fields that repeat across answers, so our
+          // table adds, finds and evicts entries in nghttp2's decoder.
+          const answerFields = [':status', '200', 'content-type', 'text/plain', 'x-echo', echo];
+          for (const [name, value] of firstValues(fields)) answerFields.push(`x-r-${name}`, value);
+          const room = Buffer.allocUnsafe(encoder.maxBlockSize(answerFields));
+          const answer = room.subarray(0, encoder.encode(answerFields, room, 0));
+          try {
+            new HpackDecoder().decode(answer, 1 << 20);
+          } catch {
+            answersReferring++;
+          }
+          // Split where an echoed field is over a frame: the client's SETTINGS_MAX_FRAME_SIZE is the default.
+          socket.write(headerFrames(stream, answer));
         } catch (error) {
           problems.push(error);
           socket.destroy();
@@ -211,6 +234,9 @@ describe('HPACK interop with nghttp2 (node:http2)', () => {
           expect(response[':status']).toBe(200);
           expect(response['content-type']).toBe('text/plain');
           expect(response['x-echo']).toBe(seq);
+          for (const [name, value] of firstValues(['x-seq', seq, ...fields])) {
+            expect(response[`x-r-${name}`]).toBe(value);
+          }
           request.resume();
           await once(request, 'close');
         }),
@@ -222,6 +248,7 @@ describe('HPACK interop with nghttp2 (node:http2)', () => {
     // written), its dynamic table (most blocks need it) and CONTINUATION frames.
     expect(firstBlock!.includes('x-seq')).toBe(false);
     expect(referring).toBeGreaterThan(requests / 2);
+    expect(answersReferring).toBeGreaterThan(requests / 2);
     expect(continuations).toBeGreaterThan(0);
     for (const fields of decoded.values()) {
       const seq = fields[fields.indexOf('x-seq') + 1]!;

@@ -38,6 +38,12 @@ export class FrameOutput {
     return at;
   }
 
+  /** Gives back the last `n` bytes of the last `reserve`, which were not written (an estimate's slack). */
+  giveBack(n: number): void {
+    this.used -= n;
+    this.bytes -= n;
+  }
+
   /** The buffer the last `reserve` returned an offset into. */
   get target(): Buffer {
     return this.chunk!;

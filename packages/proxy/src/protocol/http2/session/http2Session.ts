@@ -5,6 +5,7 @@ import {
   DEFAULT_WINDOW,
   ErrorCode,
   Flag,
+  FRAME_HEADER_SIZE,
   FrameType,
   MAX_WINDOW,
   SettingId,
@@ -16,9 +17,10 @@ import {
   rstStreamFrame,
   settingsFrame,
   windowUpdateFrame,
+  writeFrameHeader,
 } from '../frames/frameWriter.js';
 import { HpackDecoder } from '../hpack/hpackDecoder.js';
-import { encodeFieldBlock, fieldBlockSize, writeFieldBlock } from '../hpack/hpackEncoder.js';
+import { HpackEncoder } from '../hpack/hpackEncoder.js';
 import { HpackError } from '../hpack/hpackError.js';
 import { FrameOutput } from './frameOutput.js';
 import { Http2Stream, type Http2StreamHandler, type StreamTransport } from './http2Stream.js';
@@ -152,6 +154,7 @@ export class Http2Session implements StreamTransport, FrameSink {
   private readonly streamWindow: number;
   private readonly reader: FrameReader;
   private readonly decoder = new HpackDecoder();
+  private readonly encoder = new HpackEncoder();
   private sendWindow = DEFAULT_WINDOW;
   private recvWindow = CONNECTION_WINDOW;
   private recvUnacked = 0;
@@ -692,6 +695,7 @@ export class Http2Session implements StreamTransport, FrameSink {
       this.fail(error, 'invalid SETTINGS value');
       return;
     }
+    this.encoder.setPeerLimit(this.peer.headerTableSize);
     const delta = this.peer.initialWindowSize - before;
     if (delta !== 0) {
       for (const stream of this.streams.list()) {
@@ -946,19 +950,24 @@ export class Http2Session implements StreamTransport, FrameSink {
   }
 
   private writeHeaders(id: number, fields: readonly string[], endStream: boolean): void {
+    // Nothing is encoded for a block that will not be sent: the peer's HPACK table follows what it receives.
     if (this.grace !== undefined) return;
     const maxFrame = this.peer.maxFrameSize;
     const end = endStream ? Flag.END_STREAM : 0;
     const output = this.output;
-    const size = fieldBlockSize(fields);
-    if (size <= maxFrame) {
-      output.frameHeader(size, FrameType.HEADERS, Flag.END_HEADERS | end, id);
-      const at = output.reserve(size);
-      writeFieldBlock(fields, output.target, at);
+    const room = this.encoder.maxBlockSize(fields);
+    if (room <= maxFrame) {
+      // Encoded in place after room for its frame header, which is written once the block's size is known.
+      const at = output.reserve(FRAME_HEADER_SIZE + room);
+      const target = output.target;
+      const size = this.encoder.encode(fields, target, at + FRAME_HEADER_SIZE) - at - FRAME_HEADER_SIZE;
+      writeFrameHeader(target, at, size, FrameType.HEADERS, Flag.END_HEADERS | end, id);
+      output.giveBack(room - size);
       this.scheduleFlush();
       return;
     }
-    const block = encodeFieldBlock(fields);
+    const scratch = Buffer.allocUnsafe(room);
+    const block = scratch.subarray(0, this.encoder.encode(fields, scratch, 0));
     for (let at = 0; at < block.length; at += maxFrame) {
       const piece = block.subarray(at, at + maxFrame);
       const type = at === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;

@@ -6,6 +6,7 @@ import {
   MAX_WINDOW,
   SettingId,
 } from '../frames/frameKinds.js';
+import { DEFAULT_HEADER_TABLE_SIZE } from '../hpack/hpackDecoder.js';
 
 /** What the peer's SETTINGS said so far (RFC 9113 §6.5.2), with the defaults before it says anything. */
 export interface PeerSettings {
@@ -14,9 +15,14 @@ export interface PeerSettings {
   maxFrameSize: number;
   maxHeaderListSize: number;
   enablePush: boolean;
+  /** The most our encoder's dynamic table may take in the peer's decoder. */
+  headerTableSize: number;
 }
 
-/** The values every peer starts with (§6.5.2): unlimited streams and header lists, 64 KiB windows, 16 KiB frames. */
+/**
+ * The values every peer starts with (§6.5.2): unlimited streams and header lists, 64 KiB windows, 16 KiB frames,
+ * a 4 KiB HPACK table.
+ */
 export function defaultPeerSettings(): PeerSettings {
   return {
     maxConcurrentStreams: Number.POSITIVE_INFINITY,
@@ -24,6 +30,7 @@ export function defaultPeerSettings(): PeerSettings {
     maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
     maxHeaderListSize: Number.POSITIVE_INFINITY,
     enablePush: true,
+    headerTableSize: DEFAULT_HEADER_TABLE_SIZE,
   };
 }
 
@@ -55,8 +62,11 @@ export function applySettings(settings: PeerSettings, payload: Buffer): number |
       case SettingId.MAX_HEADER_LIST_SIZE:
         settings.maxHeaderListSize = value;
         break;
+      case SettingId.HEADER_TABLE_SIZE:
+        settings.headerTableSize = value;
+        break;
       default:
-        // HEADER_TABLE_SIZE limits a dynamic table our encoder never uses; unknown ids are ignored.
+        // Unknown identifiers are ignored.
         break;
     }
   }
