@@ -65,6 +65,25 @@ describe('RFC 7541 HPACK', () => {
     expect(await client.response(3)).toMatchObject({ status: 200, body: 'served GET /dynamic' });
   });
 
+  it('refuses a malformed field each time a block refers to its dynamic-table entry, and serves the good ones', async () => {
+    // The decoder checks a field once, when it enters the table: a later reference by index must not pass it.
+    const client = await RawH2.handshake(port);
+    const fields = block(getFields());
+    client.write(
+      headers(1, Buffer.concat([fields, indexedLiteral('x-upper', 'ok'), indexedLiteral('X-Upper', 'v')])),
+    );
+    expect(streamError('PROTOCOL_ERROR', 1)).toContain(await client.outcome(1));
+    client.write(headers(3, Buffer.concat([fields, indexed(62)])));
+    expect(streamError('PROTOCOL_ERROR', 3)).toContain(await client.outcome(3));
+    client.write(headers(5, Buffer.concat([fields, indexedLiteral('x-ctl', 'a\u0001b')])));
+    expect(streamError('PROTOCOL_ERROR', 5)).toContain(await client.outcome(5));
+    client.write(headers(7, Buffer.concat([fields, indexed(62)])));
+    expect(streamError('PROTOCOL_ERROR', 7)).toContain(await client.outcome(7));
+    // x-upper: ok is now the third entry, and well-formed.
+    client.write(headers(9, Buffer.concat([fields, indexed(64)])));
+    expect(await client.response(9)).toMatchObject({ status: 200 });
+  });
+
   it('serves a block opening with a table size update to 0', async () => {
     const client = await RawH2.handshake(port);
     client.write(headers(1, Buffer.concat([tableSizeUpdate(0), block(getFields())])));

@@ -166,7 +166,7 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
 
   // --- Http2StreamHandler ------------------------------------------------------------------------------------
 
-  onHeaders(fields: string[] | undefined, endStream: boolean): void {
+  onHeaders(fields: string[] | undefined, endStream: boolean, wellFormed: boolean): void {
     this.idleSweeps = 0;
     if (this.finished) return;
     try {
@@ -175,12 +175,12 @@ export class Http2Exchange implements UpstreamExchange, Http2StreamHandler {
         // Trailers: they end the stream (the session let only END_STREAM through on a later block of a request).
         if (!endStream)
           throw new MalformedResponseError('a header block after the head that does not end the stream');
-        const trailers = fromHttp2Trailers(fields);
+        const trailers = fromHttp2Trailers(fields, wellFormed);
         this.checkLength();
         this.complete(trailers);
         return;
       }
-      const head = fromHttp2Response(fields);
+      const head = fromHttp2Response(fields, wellFormed);
       if (head.status < 200) {
         if (endStream || head.status === 101)
           throw new MalformedResponseError(`an informational ${head.status} that ends the stream`);

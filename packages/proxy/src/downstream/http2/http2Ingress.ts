@@ -87,8 +87,8 @@ class ClientSession implements Http2StreamOwner, Http2SessionEvents {
     }
   }
 
-  onStream(stream: Http2Stream, fields: string[] | undefined, endStream: boolean): void {
-    this.ingress.onStream(this, stream, fields, endStream);
+  onStream(stream: Http2Stream, fields: string[] | undefined, endStream: boolean, wellFormed: boolean): void {
+    this.ingress.onStream(this, stream, fields, endStream, wellFormed);
   }
 
   onReady(): void {}
@@ -177,7 +177,13 @@ export class Http2Ingress {
     this.owner.sessionChanged(false);
   }
 
-  onStream(client: ClientSession, stream: Http2Stream, fields: string[] | undefined, ended: boolean): void {
+  onStream(
+    client: ClientSession,
+    stream: Http2Stream,
+    fields: string[] | undefined,
+    ended: boolean,
+    wellFormed: boolean,
+  ): void {
     client.opened++;
     if (stream.closed) {
       // Reset in the same read as its HEADERS (the rapid-reset pattern): no backend ever hears of it.
@@ -192,7 +198,7 @@ export class Http2Ingress {
       refusal = new RequestParseError(431, 'the request header fields are too large');
     } else {
       try {
-        head = checkRequestFields(fields);
+        head = checkRequestFields(fields, wellFormed);
       } catch (err) {
         if (!(err instanceof MalformedRequestError)) throw err;
         this.malformed(client, stream);

@@ -210,10 +210,10 @@ export class Http2StreamExchange implements DownstreamExchange, Http2StreamHandl
 
   // --- Http2StreamHandler ------------------------------------------------------------------------------------
 
-  onHeaders(fields: string[] | undefined, _endStream: boolean): void {
+  onHeaders(fields: string[] | undefined, _endStream: boolean, wellFormed: boolean): void {
     // The session lets only trailers (with END_STREAM) follow a request's head.
     try {
-      this.requestTrailers = checkRequestTrailers(fields ?? []);
+      this.requestTrailers = checkRequestTrailers(fields ?? [], wellFormed);
     } catch (err) {
       if (!(err instanceof MalformedRequestError)) throw err;
       this.bodyBroken();

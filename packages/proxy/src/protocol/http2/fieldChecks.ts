@@ -28,6 +28,14 @@ export function isValue(value: string): boolean {
   return true;
 }
 
+/**
+ * A field whose name and value pass {@link isName} and {@link isValue} (a pseudo-header's name is left to the
+ * rules on pseudo-headers): what the HPACK decoder checks once per field and remembers with its table entry.
+ */
+export function wellFormedField(name: string, value: string): boolean {
+  return (name.charCodeAt(0) === 0x3a || isName(name)) && isValue(value);
+}
+
 /** Connection-specific fields (RFC 9113 §8.2.2): malformed in any HTTP/2 message, whichever side sends it. */
 export const connectionSpecificFields: ReadonlySet<string> = new Set([
   'connection',

@@ -83,11 +83,16 @@ const statusDigits = /^[1-9][0-9]{2}$/;
  * Checks the fields of a header block from a backend (RFC 9113 §8.1.1, §8.2) and returns the regular ones:
  * lower-case token names, values without NUL, CR, LF or other controls (they may be forwarded on an HTTP/1.1
  * connection), no connection-specific field, and `:status` as the only pseudo-header (before the others) in a
- * head; none in trailers. Returns the status (0 for trailers) in `status`.
+ * head; none in trailers. Returns the status (0 for trailers) in `status`. With `wellFormed` (see
+ * `checkRequestFields`), names and values are known good already.
  *
  * @throws {MalformedResponseError} for a malformed block.
  */
-function checkFields(fields: readonly string[], head: boolean): { status: number; regular: string[] } {
+function checkFields(
+  fields: readonly string[],
+  head: boolean,
+  wellFormed: boolean,
+): { status: number; regular: string[] } {
   let status = 0;
   let regular = false;
   const out: string[] = [];
@@ -102,9 +107,11 @@ function checkFields(fields: readonly string[], head: boolean): { status: number
       continue;
     }
     regular = true;
-    if (!isName(name))
-      throw new MalformedResponseError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
-    if (!isValue(value)) throw new MalformedResponseError(`invalid value of ${name}`);
+    if (!wellFormed) {
+      if (!isName(name))
+        throw new MalformedResponseError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
+      if (!isValue(value)) throw new MalformedResponseError(`invalid value of ${name}`);
+    }
     if (connectionSpecificFields.has(name))
       throw new MalformedResponseError(`connection-specific field ${name}`);
     out.push(name, value);
@@ -115,12 +122,13 @@ function checkFields(fields: readonly string[], head: boolean): { status: number
 
 /**
  * The response head a backend's HTTP/2 header block carries, in the shape the HTTP/1.1 parser reports
- * (informational heads included: the caller tells them by their status).
+ * (informational heads included: the caller tells them by their status). `wellFormed`: every name and value
+ * already passed `wellFormedField`, as the session's HPACK decoder tells.
  *
  * @throws {MalformedResponseError} for a malformed block.
  */
-export function fromHttp2Response(fields: readonly string[]): ResponseHead {
-  const { status, regular } = checkFields(fields, true);
+export function fromHttp2Response(fields: readonly string[], wellFormed = false): ResponseHead {
+  const { status, regular } = checkFields(fields, true, wellFormed);
   let length: string | undefined;
   for (let i = 0; i < regular.length; i += 2) if (regular[i] === 'content-length') length = regular[i + 1];
   return {
@@ -134,10 +142,10 @@ export function fromHttp2Response(fields: readonly string[]): ResponseHead {
 }
 
 /**
- * A backend's HTTP/2 trailers as a flat list.
+ * A backend's HTTP/2 trailers as a flat list (`wellFormed` as for {@link fromHttp2Response}).
  *
  * @throws {MalformedResponseError} for a malformed block (a pseudo-header among them, a bad field).
  */
-export function fromHttp2Trailers(fields: readonly string[]): string[] {
-  return checkFields(fields, false).regular;
+export function fromHttp2Trailers(fields: readonly string[], wellFormed = false): string[] {
+  return checkFields(fields, false, wellFormed).regular;
 }

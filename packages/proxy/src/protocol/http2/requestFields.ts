@@ -45,14 +45,14 @@ const fieldRules: ReadonlyMap<string, FieldRule> = new Map<string, FieldRule>([
 const digits = /^[0-9]{1,15}$/;
 
 /**
- * Checks an HTTP/2 request's field list (Node's `rawHeaders` of the `stream` event: pseudo-headers as received,
- * names lower-case) against RFC 9113 §8 and turns it into an HTTP/1.1 head. nghttp2 already refuses most of this
- * before the stream is seen; every rule is checked here again so the balancer does not depend on the library's
- * version for what it forwards.
+ * Checks an HTTP/2 request's field list (pseudo-headers as received, then the regular fields) against RFC 9113 §8
+ * and turns it into an HTTP/1.1 head.
  *
+ * @param wellFormed - every name and value already passed `wellFormedField` (the HPACK decoder checks each
+ * field once and remembers the answer with its table entry): only the rules on the list as a whole are left.
  * @throws {MalformedRequestError} for a malformed request (§8.1.1); CONNECT is refused the same way by the caller.
  */
-export function checkRequestFields(raw: readonly string[]): Http2RequestHead {
+export function checkRequestFields(raw: readonly string[], wellFormed = false): Http2RequestHead {
   let method: string | undefined;
   let path: string | undefined;
   let scheme: string | undefined;
@@ -70,7 +70,7 @@ export function checkRequestFields(raw: readonly string[]): Http2RequestHead {
     const value = raw[i + 1]!;
     if (name.charCodeAt(0) === 0x3a) {
       if (regular) throw new MalformedRequestError(`pseudo-header ${name} after a regular field`);
-      if (!isValue(value)) throw new MalformedRequestError(`invalid value of ${name}`);
+      if (!wellFormed && !isValue(value)) throw new MalformedRequestError(`invalid value of ${name}`);
       const seen = pseudo(name);
       if (seen === undefined) throw new MalformedRequestError(`unknown pseudo-header ${name.slice(0, 32)}`);
       const before =
@@ -83,9 +83,11 @@ export function checkRequestFields(raw: readonly string[]): Http2RequestHead {
       continue;
     }
     regular = true;
-    if (!isName(name))
-      throw new MalformedRequestError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
-    if (!isValue(value)) throw new MalformedRequestError(`invalid value of ${name}`);
+    if (!wellFormed) {
+      if (!isName(name))
+        throw new MalformedRequestError(`invalid field name ${JSON.stringify(name.slice(0, 32))}`);
+      if (!isValue(value)) throw new MalformedRequestError(`invalid value of ${name}`);
+    }
     const rule = fieldRules.get(name);
     if (rule === undefined) {
       rest.push(name, value);
@@ -154,18 +156,20 @@ function pseudo(name: string): 'method' | 'path' | 'scheme' | 'authority' | unde
 
 /**
  * Checks a request's trailers (RFC 9113 §8.1): regular fields only, each a lower-case token with a value §8.2.1
- * allows, and no connection-specific field.
+ * allows, and no connection-specific field. `wellFormed` as for {@link checkRequestFields}.
  *
  * @throws {MalformedRequestError} for a malformed trailer section.
  */
-export function checkRequestTrailers(fields: readonly string[]): string[] {
+export function checkRequestTrailers(fields: readonly string[], wellFormed = false): string[] {
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i]!;
     if (name.charCodeAt(0) === 0x3a)
       throw new MalformedRequestError(`pseudo-header ${name.slice(0, 32)} in trailers`);
-    if (!isName(name))
-      throw new MalformedRequestError(`invalid trailer name ${JSON.stringify(name.slice(0, 32))}`);
-    if (!isValue(fields[i + 1]!)) throw new MalformedRequestError(`invalid value of trailer ${name}`);
+    if (!wellFormed) {
+      if (!isName(name))
+        throw new MalformedRequestError(`invalid trailer name ${JSON.stringify(name.slice(0, 32))}`);
+      if (!isValue(fields[i + 1]!)) throw new MalformedRequestError(`invalid value of trailer ${name}`);
+    }
     if (fieldRules.get(name) === 'connection')
       throw new MalformedRequestError(`connection-specific trailer ${name}`);
   }

@@ -10,6 +10,8 @@ export class DynamicTable {
   /** Empty until the first entry: many connections never index a field. */
   private names: string[] = [];
   private values: string[] = [];
+  /** A flag the owner keeps with each entry (the decoder: the field is well-formed). */
+  private marks: boolean[] = [];
   /** Slot of the newest entry. */
   private newest = 0;
   private count = 0;
@@ -41,11 +43,16 @@ export class DynamicTable {
     return this.values[(this.newest - k) & (this.values.length - 1)]!;
   }
 
+  /** The flag entry `k` was added with. */
+  marked(k: number): boolean {
+    return this.marks[(this.newest - k) & (this.marks.length - 1)]!;
+  }
+
   /**
-   * Adds an entry, evicting the oldest to make room; one bigger than the capacity empties the table (§4.4) and
-   * is not added (`false`).
+   * Adds an entry (with a flag of the owner's), evicting the oldest to make room; one bigger than the capacity
+   * empties the table (§4.4) and is not added (`false`).
    */
-  add(name: string, value: string): boolean {
+  add(name: string, value: string, mark = false): boolean {
     const size = name.length + value.length + ENTRY_OVERHEAD;
     this.evictTo(this.capacity - size);
     if (size > this.capacity) return false;
@@ -53,6 +60,7 @@ export class DynamicTable {
     this.newest = (this.newest + 1) & (this.names.length - 1);
     this.names[this.newest] = name;
     this.values[this.newest] = value;
+    this.marks[this.newest] = mark;
     this.count++;
     this.size += size;
     return true;
@@ -86,12 +94,15 @@ export class DynamicTable {
     const length = Math.max(16, this.names.length * 2);
     const names = new Array<string>(length).fill('');
     const values = new Array<string>(length).fill('');
+    const marks = new Array<boolean>(length).fill(false);
     for (let k = 0; k < this.count; k++) {
       names[this.count - 1 - k] = this.name(k);
       values[this.count - 1 - k] = this.value(k);
+      marks[this.count - 1 - k] = this.marked(k);
     }
     this.names = names;
     this.values = values;
+    this.marks = marks;
     this.newest = this.count - 1;
   }
 }

@@ -22,7 +22,7 @@ export class EncoderTable extends DynamicTable {
   }
 
   override add(name: string, value: string): boolean {
-    if (!super.add(name, value)) return false;
+    if (!super.add(name, value, false)) return false;
     let byValue = this.byField.get(name);
     if (byValue === undefined) {
       byValue = new Map();

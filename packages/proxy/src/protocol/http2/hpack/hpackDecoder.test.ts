@@ -504,3 +504,44 @@ describe('HpackDecoder: the last value not indexed, remembered', () => {
     }
   });
 });
+
+describe('HpackDecoder.wellFormed', () => {
+  /** Lower-case names (or pseudo-headers) and values without controls: the test's own rule. */
+  const check = (name: string, value: string) =>
+    (name.startsWith(':') || name === name.toLowerCase()) && [...value].every((c) => c.charCodeAt(0) >= 0x20);
+  const literalIndexed = (name: string, value: string) =>
+    Buffer.concat([
+      Buffer.from([0x40, name.length]),
+      Buffer.from(name),
+      Buffer.from([value.length]),
+      Buffer.from(value),
+    ]);
+  const literal = (name: string, value: string) =>
+    Buffer.concat([
+      Buffer.from([0x00, name.length]),
+      Buffer.from(name),
+      Buffer.from([value.length]),
+      Buffer.from(value),
+    ]);
+
+  it('is false without a check', () => {
+    const decoder = new HpackDecoder();
+    decoder.decode(hex('82'), NO_LIMIT);
+    expect(decoder.wellFormed).toBe(false);
+  });
+
+  it('tells each block apart, and a table entry keeps the answer it got when it was added', () => {
+    const decoder = new HpackDecoder(undefined, check);
+    const outcome = (block: Buffer) => {
+      decoder.decode(block, NO_LIMIT);
+      return decoder.wellFormed;
+    };
+    expect(outcome(hex('82 84'))).toBe(true); // static entries
+    expect(outcome(literalIndexed('x-good', 'v'))).toBe(true);
+    expect(outcome(literalIndexed('X-Bad', 'v'))).toBe(false);
+    expect(outcome(hex('be'))).toBe(false); // 62: X-Bad, referred to by index
+    expect(outcome(hex('bf'))).toBe(true); // 63: x-good
+    expect(outcome(Buffer.concat([hex('82 bf'), literal('x-ctl', 'a\u0001')]))).toBe(false);
+    expect(outcome(Buffer.concat([literal('x-ok', 'fine'), hex('bf')]))).toBe(true);
+  });
+});

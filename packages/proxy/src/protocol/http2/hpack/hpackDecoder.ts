@@ -20,8 +20,20 @@ const EMPTY = Buffer.alloc(0);
 const MIN_REMEMBERED = 8;
 const MAX_REMEMBERED = 64;
 
+/**
+ * Tells whether a field is well-formed for the decoder's owner (HTTP/2's rules on names and values); see
+ * {@link HpackDecoder.wellFormed}.
+ */
+export type FieldCheck = (name: string, value: string) => boolean;
+
 /** The decoding side of one connection's HPACK context (RFC 7541): its dynamic table lives across blocks. */
 export class HpackDecoder {
+  /**
+   * Whether every field of the last block passed the `check` given to the constructor (always `false`
+   * without one). A field is checked once when it is decoded as a literal; a field taken from a table carries
+   * the answer its entry got when it was added, so most of a connection's fields are never checked again.
+   */
+  wellFormed = false;
   private readonly limit: number;
   private readonly table: DynamicTable;
   /** The buffer holding the block being decoded, the read position and the block's end: set by `decode`. */
@@ -32,14 +44,22 @@ export class HpackDecoder {
   private lastValue: Uint8Array | undefined;
   private lastCodedLength = 0;
   private lastText = '';
+  /** For each static entry (by index), whether it passes `check`. */
+  private readonly staticWellFormed: readonly boolean[];
 
   /**
    * @param tableSize the SETTINGS_HEADER_TABLE_SIZE we advertise: the most the peer's dynamic table may hold
    * (4096 default). The table starts at that size; the peer's size updates may go up to it and no further.
    */
-  constructor(tableSize = DEFAULT_HEADER_TABLE_SIZE) {
+  constructor(
+    tableSize = DEFAULT_HEADER_TABLE_SIZE,
+    private readonly check: FieldCheck | undefined = undefined,
+  ) {
     this.limit = tableSize;
     this.table = new DynamicTable(tableSize);
+    this.staticWellFormed = staticNames.map(
+      (name, i) => i > 0 && check !== undefined && check(name, staticValues[i]!),
+    );
   }
 
   /**
@@ -58,6 +78,7 @@ export class HpackDecoder {
     this.bytes = bytes;
     this.pos = start;
     this.end = end;
+    this.wellFormed = false;
     try {
       return this.fields(bytes, maxListSize);
     } finally {
@@ -72,6 +93,8 @@ export class HpackDecoder {
     let listSize = 0;
     let sizeUpdates = 0;
     let fieldSeen = false;
+    const check = this.check;
+    let wellFormed = check !== undefined;
     while (this.pos < end) {
       const first = bytes[this.pos]!;
       let name: string;
@@ -83,17 +106,21 @@ export class HpackDecoder {
           if (index === 0) throw new HpackError('an indexed field has index 0');
           name = staticNames[index]!;
           value = staticValues[index]!;
+          wellFormed &&= this.staticWellFormed[index]!;
         } else {
           const k = this.dynamicEntry(index);
           name = table.name(k);
           value = table.value(k);
+          wellFormed &&= table.marked(k);
         }
       } else if (first >= 0x40) {
         // §6.2.1 literal with incremental indexing: it enters the dynamic table.
         const index = this.integer(6);
         name = index === 0 ? this.string() : this.nameAt(index);
         value = this.string();
-        table.add(name, value);
+        const checked = check !== undefined && check(name, value);
+        wellFormed &&= checked;
+        table.add(name, value, checked);
       } else if (first >= 0x20) {
         // §6.3 dynamic table size update: only before the first field (§4.2), at most two of them (the
         // smallest size since the last block, then the final one).
@@ -110,6 +137,7 @@ export class HpackDecoder {
         const index = this.integer(4);
         name = index === 0 ? this.string() : this.nameAt(index);
         value = this.unindexedValue();
+        wellFormed &&= check !== undefined && check(name, value);
       }
       fieldSeen = true;
       if (fields === undefined) continue;
@@ -117,6 +145,7 @@ export class HpackDecoder {
       if (listSize > maxListSize) fields = undefined;
       else fields.push(name, value);
     }
+    this.wellFormed = wellFormed;
     return fields;
   }
 

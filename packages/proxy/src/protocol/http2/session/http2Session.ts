@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { wellFormedField } from '../fieldChecks.js';
 import {
   CLIENT_PREFACE,
   DEFAULT_MAX_FRAME_SIZE,
@@ -41,8 +42,9 @@ export interface Http2SessionEvents {
   /**
    * Server: the peer opened a stream; `fields` is its request header block (`undefined` when over the header
    * list limit). The owner sets `stream.handler` before returning; the stream's body is held until `resume()`.
+   * `wellFormed` as for {@link Http2StreamHandler.onHeaders}.
    */
-  onStream(stream: Http2Stream, fields: string[] | undefined, endStream: boolean): void;
+  onStream(stream: Http2Stream, fields: string[] | undefined, endStream: boolean, wellFormed: boolean): void;
   /** The peer's first SETTINGS arrived: the session carries streams. */
   onReady(): void;
   /** The peer sent GOAWAY: streams above `lastStreamId` were closed as unprocessed already. */
@@ -153,7 +155,8 @@ export class Http2Session implements StreamTransport, FrameSink {
   /** Our window for each stream, and the consumed bytes past which it is credited again (half of it). */
   private readonly streamWindow: number;
   private readonly reader: FrameReader;
-  private readonly decoder = new HpackDecoder();
+  /** Checks each field once, as it enters the HPACK table or arrives as a literal (see `HpackDecoder.wellFormed`). */
+  private readonly decoder = new HpackDecoder(undefined, wellFormedField);
   private readonly encoder = new HpackEncoder();
   private sendWindow = DEFAULT_WINDOW;
   private recvWindow = CONNECTION_WINDOW;
@@ -394,7 +397,7 @@ export class Http2Session implements StreamTransport, FrameSink {
       const stream = arrivals[i]!;
       const fields = stream.arrivalFields;
       stream.arrivalFields = undefined;
-      this.events.onStream(stream, fields, stream.arrivalEnded);
+      this.events.onStream(stream, fields, stream.arrivalEnded, stream.arrivalWellFormed);
     }
     arrivals.length = 0;
   }
@@ -594,7 +597,7 @@ export class Http2Session implements StreamTransport, FrameSink {
         return;
       }
       if (endStream) stream.remoteEnded = true;
-      stream.receivedHeaders(fields, endStream);
+      stream.receivedHeaders(fields, endStream, this.decoder.wellFormed);
       this.settle(stream);
       return;
     }
@@ -637,6 +640,7 @@ export class Http2Session implements StreamTransport, FrameSink {
     this.streams.set(id, stream2);
     stream2.arrivalFields = fields;
     stream2.arrivalEnded = endStream;
+    stream2.arrivalWellFormed = this.decoder.wellFormed;
     this.arrivals.push(stream2);
   }
 

@@ -4,9 +4,10 @@ import { ErrorCode } from '../frames/frameKinds.js';
 export interface Http2StreamHandler {
   /**
    * A header block after the one that opened the stream: a response head or an informational one (client
-   * side), trailers (either side). `undefined` when the block was over our header list limit.
+   * side), trailers (either side). `undefined` when the block was over our header list limit. `wellFormed`:
+   * every name and value passed `wellFormedField` already (see `HpackDecoder.wellFormed`).
    */
-  onHeaders(fields: string[] | undefined, endStream: boolean): void;
+  onHeaders(fields: string[] | undefined, endStream: boolean, wellFormed: boolean): void;
   /** Body bytes, in order; `endStream` on the last (the chunk may then be empty). */
   onData(chunk: Buffer, endStream: boolean): void;
   /** The stream can take more body again after {@link Http2Stream.sendData} returned `false`. */
@@ -41,6 +42,7 @@ export interface StreamTransport {
 interface Held {
   readonly chunk: Buffer | undefined;
   readonly fields: string[] | undefined;
+  readonly wellFormed: boolean;
   readonly size: number;
   readonly end: boolean;
 }
@@ -88,6 +90,7 @@ export class Http2Stream {
    */
   arrivalFields: string[] | undefined = undefined;
   arrivalEnded = false;
+  arrivalWellFormed = false;
   /** Inbound DATA is held instead of delivered. */
   paused: boolean;
   private held: Held[] = noHeld;
@@ -168,9 +171,9 @@ export class Http2Stream {
     const held = this.held;
     this.held = noHeld;
     for (let i = 0; i < held.length && !this.closed; i++) {
-      const { chunk, fields, size, end } = held[i]!;
+      const { chunk, fields, wellFormed, size, end } = held[i]!;
       if (chunk === undefined) {
-        this.handler?.onHeaders(fields, end);
+        this.handler?.onHeaders(fields, end, wellFormed);
       } else {
         this.transport.consumed(this, size);
         this.handler?.onData(chunk, end);
@@ -186,7 +189,7 @@ export class Http2Stream {
   /** Takes a DATA payload from the session: delivered now, or held while paused. */
   received(chunk: Buffer, size: number, end: boolean): void {
     if (this.paused) {
-      this.hold({ chunk, fields: undefined, size, end });
+      this.hold({ chunk, fields: undefined, wellFormed: false, size, end });
       return;
     }
     this.transport.consumed(this, size);
@@ -194,12 +197,12 @@ export class Http2Stream {
   }
 
   /** Takes a later header block from the session: delivered now, or after the body held before it. */
-  receivedHeaders(fields: string[] | undefined, end: boolean): void {
+  receivedHeaders(fields: string[] | undefined, end: boolean, wellFormed: boolean): void {
     if (this.paused) {
-      this.hold({ chunk: undefined, fields, size: 0, end });
+      this.hold({ chunk: undefined, fields, wellFormed, size: 0, end });
       return;
     }
-    this.handler?.onHeaders(fields, end);
+    this.handler?.onHeaders(fields, end, wellFormed);
   }
 
   private hold(held: Held): void {
