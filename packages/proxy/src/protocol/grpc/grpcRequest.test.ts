@@ -20,6 +20,9 @@ describe('isGrpcContentType', () => {
       'application/grpcx',
       'application/json',
       'application/grp',
+      // Case folds letters only: '\x0f' would be '/' with the letter bit set.
+      'application\x0fgrpc',
+      'applicatio\u00ee/grpc',
       '',
     ]) {
       expect(isGrpcContentType(v)).toBe(false);

@@ -214,7 +214,7 @@ export function buildRequestHeaders(
   const proto = (peerTrusted && claimedProto) || ownProto;
   const forwardedHost = (peerTrusted && claimedHost) || host;
   const out: string[] = host === undefined ? [] : ['Host', host];
-  out.push('X-Forwarded-For', chain.join(', '), 'X-Forwarded-Proto', proto);
+  out.push('X-Forwarded-For', chain.length === 1 ? chain[0]! : chain.join(', '), 'X-Forwarded-Proto', proto);
   if (forwardedHost !== undefined) out.push('X-Forwarded-Host', forwardedHost);
   out.push('X-Forwarded-Port', (peerTrusted && claimedPort) || String(context.localPort));
   if (context.forwarded) {
@@ -232,5 +232,7 @@ export function buildRequestHeaders(
   if (context.framing.kind === 'length') out.push('Content-Length', String(context.framing.length));
   else if (context.framing.kind === 'chunked') out.push('Transfer-Encoding', 'chunked');
   if (context.upgrade !== undefined) out.push('Connection', 'Upgrade', 'Upgrade', context.upgrade);
-  return { headers: out.concat(rest), clientAddress: client };
+  // Pushed, not `concat`ed: about half the cost for a typical head.
+  for (let i = 0; i < rest.length; i++) out.push(rest[i]!);
+  return { headers: out, clientAddress: client };
 }

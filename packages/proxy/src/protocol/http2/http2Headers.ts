@@ -4,6 +4,7 @@ import { alwaysHopByHop } from '../http1/hopByHop.js';
 import type { ResponseHead } from '../http1/responseParser.js';
 import { reasonPhrase } from '../http1/statusReasons.js';
 import { connectionSpecificFields, isName, isValue } from './fieldChecks.js';
+import { lowerCaseName } from './lowerCaseName.js';
 
 /**
  * Fields HTTP/2 forbids (RFC 9113 §8.2.2: connection-specific ones) and `Host`, which becomes `:authority`.
@@ -45,7 +46,7 @@ export function toHttp2Request(line: Http2RequestLine, headers: readonly string[
   let authority: string | undefined;
   let te = false;
   for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!.toLowerCase();
+    const name = lowerCaseName(headers[i]!);
     const value = headers[i + 1]!;
     // Only the balancer sets pseudo-headers: a field named like one never overrides them.
     if (name.charCodeAt(0) === 0x3a) continue;
@@ -69,7 +70,7 @@ export function toHttp2Request(line: Http2RequestLine, headers: readonly string[
 export function toHttp2Trailers(rawTrailers: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawTrailers.length; i += 2) {
-    const name = rawTrailers[i]!.toLowerCase();
+    const name = lowerCaseName(rawTrailers[i]!);
     if (notForwarded.get(name) || name.charCodeAt(0) === 0x3a) continue;
     out.push(name, rawTrailers[i + 1]!);
   }
