@@ -1,9 +1,8 @@
 import { ENTRY_OVERHEAD } from './dynamicTable.js';
-import { EncoderTable } from './encoderTable.js';
+import { EncoderTable, type Literal } from './encoderTable.js';
 import { DEFAULT_HEADER_TABLE_SIZE } from './hpackDecoder.js';
 import { writeInteger } from './hpackInteger.js';
 import { writeLatin1 } from './latin1.js';
-import { staticMatch } from './staticLookup.js';
 
 /** The dynamic table we keep in a peer's decoder at most: the default size, whatever more the peer allows. */
 const TABLE_SIZE = DEFAULT_HEADER_TABLE_SIZE;
@@ -39,6 +38,12 @@ const neverIndexed: ReadonlySet<string> = new Set([
   'set-cookie',
 ]);
 
+/** How a name's literals are sent when they fit the table: see {@link Literal}. */
+function literalOf(name: string): Literal {
+  if (neverIndexed.has(name)) return 0x10;
+  return unindexed.has(name) ? 0x00 : 0x40;
+}
+
 /**
  * The encoding side of one connection's HPACK context (RFC 7541): field blocks in the order they go on the
  * wire, each field as the cheapest representation the two tables allow.
@@ -59,7 +64,7 @@ export class HpackEncoder {
 
   /** @param tableSize the largest dynamic table to keep in the peer (0: none, every block stands alone) */
   constructor(private readonly tableSize = TABLE_SIZE) {
-    this.table = new EncoderTable(Math.min(tableSize, TABLE_SIZE));
+    this.table = new EncoderTable(Math.min(tableSize, TABLE_SIZE), literalOf);
   }
 
   /**
@@ -89,30 +94,41 @@ export class HpackEncoder {
   encode(fields: readonly string[], out: Buffer, pos: number): number {
     if (this.finalUpdate !== undefined) pos = this.writeUpdates(out, pos);
     const table = this.table;
-    const indexing = table.maxSize > 0;
+    // An entry may take this much of the table at most (RFC 7541 §4.1 size): 0 when there is no table.
+    const entryRoom = table.maxSize * ENTRY_SHARE - ENTRY_OVERHEAD;
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
       const value = fields[i + 1]!;
-      const match = staticMatch(name, value);
-      if (match > 0) {
-        pos = writeInteger(out, pos, match, 7, 0x80);
-        continue;
+      const state = table.state(name);
+      let nameIndex = 0;
+      let literal: Literal;
+      if (state !== undefined) {
+        const { staticValues, staticIndexes } = state;
+        let index = 0;
+        for (let k = 0; k < staticValues.length; k++) {
+          if (staticValues[k] === value) {
+            index = staticIndexes[k]!;
+            break;
+          }
+        }
+        if (index === 0 && state.dynamic !== undefined) index = table.find(state, value);
+        if (index > 0) {
+          pos = writeInteger(out, pos, index, 7, 0x80);
+          continue;
+        }
+        if (staticIndexes.length > 0) nameIndex = staticIndexes[0]!;
+        literal = state.literal;
+      } else literal = literalOf(name);
+      if (literal === 0x40 && name.length + value.length > entryRoom) literal = 0x00;
+      // §6.2: the name's static index in a 6-bit (indexing) or 4-bit prefix, or 0 and the name itself.
+      const prefixBits = literal === 0x40 ? 6 : 4;
+      if (nameIndex > 0) pos = writeInteger(out, pos, nameIndex, prefixBits, literal);
+      else {
+        out[pos] = literal;
+        pos = writeLatin1(out, writeInteger(out, pos + 1, name.length, 7, 0), name);
       }
-      const indexed = indexing ? table.find(name, value) : 0;
-      if (indexed > 0) {
-        pos = writeInteger(out, pos, indexed, 7, 0x80);
-        continue;
-      }
-      if (neverIndexed.has(name)) pos = writeName(out, pos, name, -match, 4, 0x10);
-      else if (
-        indexing &&
-        name.length + value.length + ENTRY_OVERHEAD <= table.maxSize * ENTRY_SHARE &&
-        !unindexed.has(name)
-      ) {
-        pos = writeName(out, pos, name, -match, 6, 0x40);
-        table.add(name, value);
-      } else pos = writeName(out, pos, name, -match, 4, 0);
       pos = writeLatin1(out, writeInteger(out, pos, value.length, 7, 0), value);
+      if (literal === 0x40) table.add(name, value);
     }
     return pos;
   }
@@ -129,20 +145,6 @@ export class HpackEncoder {
     this.finalUpdate = undefined;
     return writeInteger(out, pos, final, 5, 0x20);
   }
-}
-
-/** A literal's first byte(s) and name: the static name index in an N-bit prefix, or 0 and the name itself. */
-function writeName(
-  out: Buffer,
-  pos: number,
-  name: string,
-  nameIndex: number,
-  prefixBits: number,
-  mask: number,
-): number {
-  if (nameIndex > 0) return writeInteger(out, pos, nameIndex, prefixBits, mask);
-  out[pos] = mask;
-  return writeLatin1(out, writeInteger(out, pos + 1, name.length, 7, 0), name);
 }
 
 /** Every block {@link encodeFieldBlock} writes stands alone: no table, nothing the next block depends on. */
