@@ -203,13 +203,20 @@ console.log(
     `load average ${loadavg()[0]!.toFixed(2)}`,
 );
 const ratio = (cpu: number, to: number | undefined) => (to === undefined ? '–' : `${(cpu / to).toFixed(2)}×`);
+/**
+ * The median over runs of this row's CPU over HAProxy's in the same run: runs are interleaved, so each pair
+ * saw the same machine, and a sitting whose speed drifts (a VM's neighbours) moves both sides of a pair.
+ */
+const haRuns = results.get(haproxy.name)?.cpu;
+const paired = (cpu: number[]) =>
+  haRuns === undefined ? '–' : `${median(cpu.map((c, run) => c / haRuns[run]!)).toFixed(2)}×`;
 console.log(
-  '| process under test | calls/s (median) | CPU s per 100k calls (median) | runs | vs HAProxy | vs forwarder |',
+  '| process under test | calls/s (median) | CPU s per 100k calls (median) | runs | vs HAProxy | vs HAProxy, paired | vs forwarder |',
 );
-console.log('|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|');
 for (const [name, r] of results) {
   const cpu = median(r.cpu);
   console.log(
-    `| ${name} | ${Math.round(median(r.rps))} | ${cpu.toFixed(2)} | ${r.cpu.map((c) => c.toFixed(2)).join(', ')} | ${ratio(cpu, haCpu)} | ${ratio(cpu, fwCpu)} |`,
+    `| ${name} | ${Math.round(median(r.rps))} | ${cpu.toFixed(2)} | ${r.cpu.map((c) => c.toFixed(2)).join(', ')} | ${ratio(cpu, haCpu)} | ${paired(r.cpu)} | ${ratio(cpu, fwCpu)} |`,
   );
 }
