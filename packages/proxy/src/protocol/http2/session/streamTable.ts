@@ -3,13 +3,13 @@ const FIRST_CAPACITY = 16;
 /**
  * A session's open streams by id: an open-addressing table over two arrays, where a `Map` would do.
  *
- * Why not a `Map`: V8 rebuilds a `Map`'s backing table every few hundred adds and deletes, and the table it
- * leaves behind keeps pointers to the values it held. Once the session has lived long enough for its table to
- * sit in the old generation, each discarded table holds that moment's streams (and all they reach: exchange,
- * fields, bodies) alive through the next young-generation collection, so every call's objects got promoted and
- * the scavenger spent about a quarter of a gRPC balancer's CPU copying dead calls (measured in
- * `docs/benchmarks.md`). Here a deleted entry's slot is cleared at once and the arrays are only replaced when
- * the table grows.
+ * Why not a `Map`: V8 rebuilds a `Map`'s backing table every few hundred adds and deletes, in the generation
+ * the old one was in, and the table it leaves behind keeps pointers to the values it held. Once the session's
+ * table has been promoted (an idle spell is enough), each discarded table holds that moment's streams (and all
+ * they reach: exchange, fields, bodies) alive through the next young-generation collection, so every call's
+ * objects got promoted and the scavenger spent about a quarter of a gRPC balancer's CPU copying dead calls
+ * (`bench/proxy/mapChurnGc.mjs` shows it; `docs/benchmarks.md` has the numbers). Here a deleted entry's slot is
+ * cleared at once and the arrays are only replaced when the table grows.
  *
  * Stream ids of one side go up by two, so `id >>> 1` spreads consecutive streams over consecutive slots;
  * collisions resolve by linear probing, and deletion shifts the run back so no tombstones are left.
