@@ -94,7 +94,7 @@ export class HpackEncoder {
   encode(fields: readonly string[], out: Buffer, pos: number): number {
     if (this.finalUpdate !== undefined) pos = this.writeUpdates(out, pos);
     const table = this.table;
-    // An entry may take this much of the table at most (RFC 7541 §4.1 size): 0 when there is no table.
+    // The most name and value may take for their entry to be added: negative when there is no table.
     const entryRoom = table.maxSize * ENTRY_SHARE - ENTRY_OVERHEAD;
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i]!;
