@@ -14,6 +14,7 @@
 //   node --import tsx bench/proxy/run.ts --only lb-roundRobin,haproxy,lb-roundRobin-tls
 //   node --import tsx bench/proxy/run.ts --no-tls   # plain HTTP only
 //   node --import tsx bench/proxy/run.ts --rounds 5 --seconds 6
+//   node --import tsx bench/proxy/run.ts --close    # `Connection: close`: a new connection for every request
 //   node --import tsx bench/proxy/run.ts --only lb-roundRobin,lb-roundRobin-h2c   # HTTP/1.1 vs h2c to the backends
 //   node --import tsx bench/proxy/run.ts --gate     # before each measurement, wait (up to 30 s) for the SUT's CPU to be quiet
 //   node --import tsx bench/proxy/run.ts --baseline old=DIR,head=DIR2
@@ -34,6 +35,7 @@ import { parseWrk, type WrkResult, wrkCommand } from './wrk.js';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const close = args.includes('--close');
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const rounds = Number(option('--rounds') ?? (quick ? 1 : 3));
 const duration = Number(option('--seconds') ?? (quick ? 3 : 10));
@@ -210,7 +212,7 @@ function haproxy(cert: Cert | undefined): Config {
 
 function runWrk(port: number, tls: boolean, seconds: number): WrkResult {
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
-  const [command, ...rest] = wrkCommand(url, seconds, 64, pinned ? LOAD_CPU : undefined);
+  const [command, ...rest] = wrkCommand(url, seconds, 64, pinned ? LOAD_CPU : undefined, close);
   return parseWrk(execFileSync(command!, rest, { encoding: 'utf8' }));
 }
 
@@ -355,7 +357,7 @@ const version = (command: string, flag: string, pattern: RegExp) => {
 console.log(
   `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}, ` +
     `nginx ${version('nginx', '-v', /nginx\/(\S+)/)}, HAProxy ${version('haproxy', '-v', /version (\S+)/)}; ` +
-    `${rounds} round(s) of ${duration} s, wrk -t1 -c64, ` +
+    `${rounds} round(s) of ${duration} s, wrk -t1 -c64${close ? " -H 'Connection: close'" : ''}, ` +
     `${pinned ? `pinned (process under test on CPU ${SUT_CPU}, wrk and backends on CPU ${LOAD_CPU})` : 'unpinned'}; ` +
     `one-minute load average at the end: ${loadavg()[0]!.toFixed(2)}.\n`,
 );

@@ -11,11 +11,18 @@ export interface WrkResult {
 
 /**
  * The command line for `wrk -t1 -c<connections> -d<seconds>s --latency url`, killed 15 s past its duration, on
- * `cpu` when given (with taskset).
+ * `cpu` when given (with taskset). `close`: every request asks for `Connection: close`, so each one opens a
+ * connection of its own.
  */
-export function wrkCommand(url: string, seconds: number, connections: number, cpu?: number): string[] {
+export function wrkCommand(
+  url: string,
+  seconds: number,
+  connections: number,
+  cpu?: number,
+  close = false,
+): string[] {
   const wrk = ['timeout', '-k', '5', String(seconds + 15), 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`];
-  const command = [...wrk, '--latency', url];
+  const command = [...wrk, ...(close ? ['-H', 'Connection: close'] : []), '--latency', url];
   return cpu === undefined ? command : ['taskset', '-c', String(cpu), ...command];
 }
 

@@ -9,6 +9,7 @@ import {
   Http2Ingress,
   type Http2Limits,
 } from '../downstream/http2/http2Ingress.js';
+import { SlotList } from '../downstream/slotList.js';
 import { GrpcMetrics } from '../metrics/grpcMetrics.js';
 import { Http2Metrics } from '../metrics/http2Metrics.js';
 import type { LoadBalancerConfig } from '../options/balancerOptions.js';
@@ -45,7 +46,8 @@ import type { LoadBalancerStats } from './loadBalancerStats.js';
  * ```
  */
 export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
-  private readonly sockets = new Set<Socket>();
+  /** Every accepted socket, until it closes (a `SlotList`: see there why not a `Set`). */
+  private readonly sockets = new SlotList<Socket>();
   private readonly entry: RequestEntry;
   private listener: ClientListener | undefined;
   /** HTTP/2's own counters; `undefined` (no series) without the `http2` option. */
@@ -238,10 +240,10 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
   }
 
   private track(socket: Socket): void {
-    this.sockets.add(socket);
+    const slot = this.sockets.add(socket);
     this.metricsRegistry.clientConnected();
     socket.once('close', () => {
-      this.sockets.delete(socket);
+      this.sockets.delete(slot, socket);
       this.metricsRegistry.clientDisconnected();
     });
   }
@@ -254,7 +256,9 @@ export class LoadBalancer extends BalancerBase<Server, HttpGroupTransport> {
       listener.closeIdle();
       await this.untilIdle(timeout);
       listener.closeAll();
-      for (const socket of this.sockets) socket.destroy();
+      this.sockets.forEach((socket) => {
+        socket.destroy();
+      });
       await closed;
     }
     for (const group of this.groups.values()) group.transport.upstream.close();

@@ -5,6 +5,7 @@ import { fail } from '@lb/core/internal';
 import type { AccessLog } from '../accessLog/accessLog.js';
 import type { BackendStatus } from '../backends/backendStatus.js';
 import { ProxyHeaderReader } from '../downstream/proxyHeaderReader.js';
+import { SlotList } from '../downstream/slotList.js';
 import type { MetricsSnapshot } from '../metrics/metricsRegistry.js';
 import type { TcpLoadBalancerConfig } from '../options/balancerOptions.js';
 import { type ResolvedProxyOptions, resolveProxyOptions } from '../options/resolveOptions.js';
@@ -47,7 +48,8 @@ export interface TcpLoadBalancerStats {
  */
 export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> {
   private readonly hooks: TcpSessionAccounting;
-  private readonly clients = new Set<Socket>();
+  /** Every accepted client socket, until it closes (a `SlotList`: see there why not a `Set`). */
+  private readonly clients = new SlotList<Socket>();
   /** Reads the PROXY header of trusted peers' connections, when `proxyProtocol` is set. */
   private readonly proxyHeaders: ProxyHeaderReader | undefined;
 
@@ -124,11 +126,11 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
       client.destroy();
       return;
     }
-    this.clients.add(client);
+    const slot = this.clients.add(client);
     this.metricsRegistry.clientConnected();
     this.counters.started();
     client.once('close', () => {
-      this.clients.delete(client);
+      this.clients.delete(slot, client);
       this.metricsRegistry.clientDisconnected();
       this.counters.ended();
     });
@@ -145,7 +147,9 @@ export class TcpLoadBalancer extends BalancerBase<Server, TcpSessionAccounting> 
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await this.untilIdle(timeout);
-    for (const client of this.clients) client.destroy();
+    this.clients.forEach((client) => {
+      client.destroy();
+    });
     await closed;
   }
 }

@@ -76,6 +76,8 @@ const LINGER_MS = 2000;
  */
 export class ClientConnection implements BodySink {
   current: ClientExchange | undefined = undefined;
+  /** Its slot in its listener's list of connections (set by the listener, handed back when it closes). */
+  listSlot = -1;
   /**
    * The client's address: the socket's peer, or the client a trusted peer's PROXY header relayed (set when the
    * header is read, before any request).

@@ -19,6 +19,7 @@ import type { ClientExchange } from './clientExchange.js';
 import type { DownstreamExchange } from './downstreamExchange.js';
 import type { Http2Ingress } from './http2/http2Ingress.js';
 import { ProxyHeaderReader } from './proxyHeaderReader.js';
+import { SlotList } from './slotList.js';
 
 /** Where the listener delivers requests. */
 export interface ClientRequestHandler {
@@ -38,6 +39,12 @@ export interface ListenerProxyProtocol {
   readonly timeout: number;
 }
 
+/** A connection whose protocol is not known yet, and when it came. */
+interface Undecided {
+  readonly socket: Socket;
+  readonly since: number;
+}
+
 /**
  * The client-facing HTTP/1.1 listener: a `net` (or `tls`) server whose connections are {@link ClientConnection}s.
  * It replaces `http.createServer`, whose request and response objects, streams and timers cost more per request
@@ -54,7 +61,8 @@ export class ClientListener implements ClientConnectionOwner {
   readonly server: Server;
   /** The ALPN list of TLS started after a PROXY header. */
   private alpn: string[] | undefined = undefined;
-  private readonly connections = new Set<ClientConnection>();
+  /** The HTTP/1.1 connections, until they close (a `SlotList`: see there why not a `Set`). */
+  private readonly connections = new SlotList<ClientConnection>();
   /**
    * Reads trusted peers' PROXY headers before TLS or the HTTP/2 sniff; it holds the connections whose header has
    * not arrived yet. A plain HTTP/1.1 listener has none: its connections read their header themselves.
@@ -64,7 +72,7 @@ export class ClientListener implements ClientConnectionOwner {
    * With HTTP/2 on: cleartext connections whose first bytes do not yet tell HTTP/1.1 from the HTTP/2 preface,
    * and TLS ones still in their handshake, with the time they came (their deadline is the headers timeout).
    */
-  private readonly undecided = new Map<Socket, number>();
+  private readonly undecided = new SlotList<Undecided>();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
@@ -146,23 +154,36 @@ export class ClientListener implements ClientConnectionOwner {
   }
 
   connectionClosed(connection: ClientConnection): void {
-    this.connections.delete(connection);
+    this.connections.delete(connection.listSlot, connection);
   }
 
   /** Closes connections that wait for a request with nothing of it received. */
   closeIdle(): void {
-    for (const connection of this.connections) if (connection.idle) connection.socket.destroy();
+    this.connections.forEach((connection) => {
+      if (connection.idle) connection.socket.destroy();
+    });
     this.proxyHeaders?.closeAll();
-    for (const socket of this.undecided.keys()) socket.destroy();
+    this.undecided.forEach(({ socket }) => {
+      socket.destroy();
+    });
     this.http2?.closeIdle();
   }
 
   /** Closes every connection. */
   closeAll(): void {
-    for (const connection of this.connections) connection.socket.destroy();
+    this.connections.forEach((connection) => {
+      connection.socket.destroy();
+    });
     this.proxyHeaders?.closeAll();
-    for (const socket of this.undecided.keys()) socket.destroy();
+    this.undecided.forEach(({ socket }) => {
+      socket.destroy();
+    });
     this.http2?.closeAll();
+  }
+
+  /** Keeps an HTTP/1.1 connection in the list until it closes. */
+  private track(connection: ClientConnection): void {
+    connection.listSlot = this.connections.add(connection);
   }
 
   /** With `proxyHeaderTimeout`, the connection must open with a PROXY header, which it reads itself. */
@@ -175,11 +196,11 @@ export class ClientListener implements ClientConnectionOwner {
     if (http2 !== undefined) {
       if (!(socket instanceof TLSSocket)) this.sniff(socket, http2, clientAddress);
       else if (socket.alpnProtocol === 'h2') http2.accept(socket, clientAddress);
-      else this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress));
+      else this.track(new ClientConnection(socket, this, Date.now(), clientAddress));
       return;
     }
     // Every server here sets TCP_NODELAY on accept; setting it again on a TLS socket would cost a system call.
-    this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress, proxyHeaderTimeout));
+    this.track(new ClientConnection(socket, this, Date.now(), clientAddress, proxyHeaderTimeout));
   }
 
   /**
@@ -230,11 +251,12 @@ export class ClientListener implements ClientConnectionOwner {
       return;
     }
     // The protocol is known once the handshake chose it.
-    this.undecided.set(secure, Date.now());
+    const waiting: Undecided = { socket: secure, since: Date.now() };
+    const slot = this.undecided.add(waiting);
     secure.on('error', () => secure.destroy());
-    secure.once('close', () => this.undecided.delete(secure));
+    secure.once('close', () => this.undecided.delete(slot, waiting));
     secure.once('secure', () => {
-      this.undecided.delete(secure);
+      this.undecided.delete(slot, waiting);
       this.accept(secure, clientAddress);
     });
     // Nothing reads the TLS socket before its protocol is known; `read(0)` starts the handshake without taking
@@ -248,7 +270,8 @@ export class ClientListener implements ClientConnectionOwner {
    */
   private sniff(socket: Socket, http2: Http2Ingress, clientAddress: string | undefined): void {
     let seen: Buffer | undefined;
-    this.undecided.set(socket, Date.now());
+    const waiting: Undecided = { socket, since: Date.now() };
+    const slot = this.undecided.add(waiting);
     const onData = (chunk: Buffer): void => {
       const data = seen === undefined ? chunk : Buffer.concat([seen, chunk]);
       const verdict = prefaceVerdict(data);
@@ -258,7 +281,7 @@ export class ClientListener implements ClientConnectionOwner {
       }
       socket.off('data', onData);
       socket.off('close', onClose);
-      this.undecided.delete(socket);
+      this.undecided.delete(slot, waiting);
       socket.pause();
       socket.unshift(data);
       if (verdict === 'http2') {
@@ -266,12 +289,12 @@ export class ClientListener implements ClientConnectionOwner {
         http2.accept(socket, clientAddress);
         return;
       }
-      this.connections.add(new ClientConnection(socket, this, Date.now(), clientAddress));
+      this.track(new ClientConnection(socket, this, Date.now(), clientAddress));
       socket.off('error', onError);
       socket.resume();
     };
     const onClose = (): void => {
-      this.undecided.delete(socket);
+      this.undecided.delete(slot, waiting);
     };
     const onError = (): void => {
       socket.destroy();
@@ -283,13 +306,18 @@ export class ClientListener implements ClientConnectionOwner {
 
   private checkDeadlines(): void {
     const now = Date.now();
-    for (const connection of this.connections) connection.check(now);
+    this.connections.forEach((connection) => {
+      connection.check(now);
+    });
     this.proxyHeaders?.check();
     const http2 = this.http2;
     if (http2 === undefined) return;
     http2.check(now);
     const limit = this.limits.headersTimeout;
-    if (limit > 0) for (const [socket, since] of this.undecided) if (now - since >= limit) socket.destroy();
+    if (limit <= 0) return;
+    this.undecided.forEach(({ socket, since }) => {
+      if (now - since >= limit) socket.destroy();
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import { checkRequestFields, MalformedRequestError } from '../../protocol/http2/
 import { Http2Session, type Http2SessionEvents } from '../../protocol/http2/session/http2Session.js';
 import type { Http2Stream } from '../../protocol/http2/session/http2Stream.js';
 import type { DownstreamExchange } from '../downstreamExchange.js';
+import { SlotList } from '../slotList.js';
 import { Http2StreamExchange, type Http2StreamOwner } from './http2StreamExchange.js';
 
 /** The limits of the HTTP/2 side, in milliseconds and bytes (a timeout of 0 is none). */
@@ -50,6 +51,8 @@ export const defaultMaxConcurrentStreams = 100;
  * One client's HTTP/2 session: its address, its open streams, and the counts that tell abuse from use.
  */
 class ClientSession implements Http2StreamOwner, Http2SessionEvents {
+  /** Its slot in the ingress's sessions. */
+  slot = -1;
   open = 0;
   opened = 0;
   abandoned = 0;
@@ -111,7 +114,8 @@ class ClientSession implements Http2StreamOwner, Http2SessionEvents {
  * are closed with `GOAWAY ENHANCE_YOUR_CALM`, which costs only that client its connection.
  */
 export class Http2Ingress {
-  private readonly sessions = new Set<ClientSession>();
+  /** Open sessions (a `SlotList`: see there why not a `Set`). */
+  private readonly sessions = new SlotList<ClientSession>();
 
   constructor(
     private readonly limits: Http2Limits,
@@ -122,7 +126,7 @@ export class Http2Ingress {
   accept(socket: Socket, clientAddress: string | undefined): void {
     const address = clientAddress ?? socket.remoteAddress ?? '';
     const client = new ClientSession(socket, this.limits, address, socket.localPort ?? 0, this);
-    this.sessions.add(client);
+    client.slot = this.sessions.add(client);
     this.owner.sessionChanged(true);
     if (this.owner.stopping) client.session.close();
     // The listener paused the socket when it put back the bytes it looked at.
@@ -131,30 +135,38 @@ export class Http2Ingress {
 
   /** Closes sessions with no open stream; the others are told GOAWAY and close when their streams end. */
   closeIdle(): void {
-    for (const client of this.sessions) client.session.close();
+    this.sessions.forEach((client) => {
+      client.session.close();
+    });
   }
 
   closeAll(): void {
-    for (const client of this.sessions) client.session.socket.destroy();
+    this.sessions.forEach((client) => {
+      client.session.socket.destroy();
+    });
   }
 
   /** Closes sessions idle past their deadline; called by the listener's sweep. */
   check(now: number): void {
+    this.sessions.forEach((client) => {
+      this.checkSession(client, now);
+    });
+  }
+
+  private checkSession(client: ClientSession, now: number): void {
     const { headersTimeout, keepAliveTimeout, requestTimeout } = this.limits;
-    for (const client of this.sessions) {
-      // The session's open streams are the ones whose request body may still be coming: no set of its own to
-      // keep (and churn) per request.
-      if (requestTimeout > 0) {
-        for (const stream of client.session.streams.list()) {
-          const exchange = stream.handler;
-          if (!(exchange instanceof Http2StreamExchange) || !exchange.bodyPending) continue;
-          if (now - exchange.startedAt >= requestTimeout) exchange.timeOut();
-        }
+    // The session's open streams are the ones whose request body may still be coming: no set of its own to
+    // keep (and churn) per request.
+    if (requestTimeout > 0) {
+      for (const stream of client.session.streams.list()) {
+        const exchange = stream.handler;
+        if (!(exchange instanceof Http2StreamExchange) || !exchange.bodyPending) continue;
+        if (now - exchange.startedAt >= requestTimeout) exchange.timeOut();
       }
-      if (client.open > 0) continue;
-      const limit = client.served === 0 ? headersTimeout : keepAliveTimeout;
-      if (limit > 0 && now - client.since >= limit) client.session.close();
     }
+    if (client.open > 0) return;
+    const limit = client.served === 0 ? headersTimeout : keepAliveTimeout;
+    if (limit > 0 && now - client.since >= limit) client.session.close();
   }
 
   /** Closes a session whose abandoned or malformed streams are past the floor and a quarter of its streams. */
@@ -173,7 +185,7 @@ export class Http2Ingress {
   }
 
   sessionClosed(client: ClientSession): void {
-    if (!this.sessions.delete(client)) return;
+    if (!this.sessions.delete(client.slot, client)) return;
     this.owner.sessionChanged(false);
   }
 
