@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { mulberry32 } from '@lb/strategies';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_PREFACE, FrameType } from '../src/protocol/http2/frames/frameKinds.js';
 import { settingsFrame } from '../src/protocol/http2/frames/frameWriter.js';
@@ -10,20 +11,9 @@ import { cleanup, frame, ourServer, rawServer, request, until } from './http2Ses
 
 afterEach(cleanup);
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Twenty frames chosen by `seed`. */
 function hostileFrames(seed: number): Buffer {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = (n: number): number => Math.floor(next() * n);
   const frames: Buffer[] = [];
   for (let i = 0; i < 20; i++) {
@@ -54,7 +44,7 @@ describe('Http2Session fed hostile frames', () => {
       await until(() => sessions.length === seed, `connection ${seed}`);
       const { session, log } = sessions[seed - 1]!;
       const bytes = Buffer.concat([CLIENT_PREFACE, settingsFrame([], false), hostileFrames(seed)]);
-      const cut = Math.floor(random(seed * 7)() * bytes.length);
+      const cut = Math.floor(mulberry32(seed * 7)() * bytes.length);
       for (const piece of [bytes.subarray(0, cut), bytes.subarray(cut)]) {
         try {
           session.receive(piece);

@@ -1,3 +1,5 @@
+import { sameIgnoringAsciiCase } from '../http1/fieldTable.js';
+
 const GRPC_TYPE = 'application/grpc';
 
 /**
@@ -5,13 +7,7 @@ const GRPC_TYPE = 'application/grpc';
  * `application/grpc-web` is not gRPC over HTTP/2 and does not count), case-insensitively as media types are.
  */
 export function isGrpcContentType(value: string): boolean {
-  if (value.length < 16) return false;
-  for (let i = 0; i < 16; i++) {
-    const c = value.charCodeAt(i);
-    const expected = GRPC_TYPE.charCodeAt(i);
-    // Letters match in either case; other characters only as they are.
-    if (c !== expected && !(expected >= 0x61 && expected <= 0x7a && c === expected - 0x20)) return false;
-  }
+  if (value.length < 16 || !sameIgnoringAsciiCase(value, GRPC_TYPE)) return false;
   if (value.length === 16) return true;
   const next = value.charCodeAt(16);
   // `+` a subtype, `;` parameters, space before parameters.

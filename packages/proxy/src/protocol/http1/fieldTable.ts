@@ -42,8 +42,11 @@ export class FieldTable<V> {
   }
 }
 
-/** Whether `raw` equals `lower` (lower-case, the same length) with A–Z folded to a–z. */
-function sameIgnoringAsciiCase(raw: string, lower: string): boolean {
+/**
+ * Whether `raw` begins with `lower` (lower case) once A–Z in `raw` are folded to a–z; other characters must
+ * match as they are. With equal lengths: whether they are the same field name.
+ */
+export function sameIgnoringAsciiCase(raw: string, lower: string): boolean {
   for (let i = 0; i < lower.length; i++) {
     const c = raw.charCodeAt(i);
     const l = lower.charCodeAt(i);

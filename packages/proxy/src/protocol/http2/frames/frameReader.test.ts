@@ -1,3 +1,4 @@
+import { mulberry32 } from '@lb/strategies';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_SIZE, FrameType } from './frameKinds.js';
 import { FrameReader, type FrameSink } from './frameReader.js';
@@ -12,18 +13,6 @@ interface Frame {
 
 const LIMIT = DEFAULT_MAX_FRAME_SIZE;
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing chunking can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function encode(frame: Frame): Buffer {
   const out = frameWithRoom(frame.payload.length, frame.type, frame.flags, frame.streamId);
   frame.payload.copy(out, FRAME_HEADER_SIZE);
@@ -31,7 +20,7 @@ function encode(frame: Frame): Buffer {
 }
 
 function filled(length: number, seed: number): Buffer {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const out = Buffer.allocUnsafe(length);
   for (let i = 0; i < length; i++) out[i] = Math.floor(next() * 256);
   return out;
@@ -125,7 +114,7 @@ describe('FrameReader', () => {
 
   it('yields the same frames in random chunkings (seeded)', () => {
     for (let seed = 1; seed <= 300; seed++) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const cuts: number[] = [];
       // Short chunks for some seeds (many splits inside headers), long ones for others.
       const scale = seed % 3 === 0 ? 20 : seed % 3 === 1 ? 2_000 : 20_000;

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@lb/strategies';
 import { describe, expect, it } from 'vitest';
 import { HpackDecoder } from './hpackDecoder.js';
 import { HpackError } from './hpackError.js';
@@ -408,19 +409,8 @@ describe('HpackDecoder: field list size (RFC 9113 §6.5.2)', () => {
 });
 
 describe('HpackDecoder: hostile bytes', () => {
-  /** A small seeded generator (mulberry32), so a failure can be replayed. */
-  function random(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it('random blocks either decode or throw HpackError, and one decoder survives them all', () => {
-    const next = random(7541);
+    const next = mulberry32(7541);
     const decoder = new HpackDecoder();
     let thrown = 0;
     for (let round = 0; round < 20_000; round++) {

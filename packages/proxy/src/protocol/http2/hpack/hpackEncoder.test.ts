@@ -1,3 +1,4 @@
+import { mulberry32 } from '@lb/strategies';
 import { describe, expect, it } from 'vitest';
 import { HpackDecoder } from './hpackDecoder.js';
 import { encodeFieldBlock, HpackEncoder } from './hpackEncoder.js';
@@ -58,13 +59,7 @@ describe('encodeFieldBlock', () => {
   });
 
   it('round-trips seeded random field lists through HpackDecoder', () => {
-    let state = 16;
-    const next = () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const next = mulberry32(16);
     const pick = (count: number) => Math.floor(next() * count);
     const text = (length: number, lowest: number) =>
       String.fromCharCode(...Array.from({ length }, () => lowest + pick(256 - lowest)));

@@ -5,6 +5,7 @@ import {
   createServer as createHttp2Server,
 } from 'node:http2';
 import { type AddressInfo, connect as connectTcp, createServer, type Server, type Socket } from 'node:net';
+import { mulberry32 } from '@lb/strategies';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HpackDecoder } from './hpackDecoder.js';
 import { encodeFieldBlock, HpackEncoder } from './hpackEncoder.js';
@@ -70,15 +71,10 @@ function onFrames(
   });
 }
 
-/** A seeded generator (mulberry32): the same fields every run, and a failure can be replayed. */
+/** A seeded pick of `0 … count - 1` (mulberry32): the same fields every run, and a failure can be replayed. */
 function random(seed: number): (count: number) => number {
-  let state = seed;
-  return (count) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * count);
-  };
+  const next = mulberry32(seed);
+  return (count) => Math.floor(next() * count);
 }
 
 const nameChars = 'abcdefghijklmnopqrstuvwxyz0123456789-_';
