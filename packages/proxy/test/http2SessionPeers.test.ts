@@ -12,6 +12,7 @@ import {
   rstStreamFrame,
   windowUpdateFrame,
 } from '../src/protocol/http2/frames/frameWriter.js';
+import { HpackDecoder } from '../src/protocol/http2/hpack/hpackDecoder.js';
 import {
   cleanup,
   frame,
@@ -199,6 +200,24 @@ describe('header blocks on the wire', () => {
     expect(log.heads).toEqual([head, tail]);
     expect(log.body.toString()).toBe('body');
     expect(log.closeCode).toBe(ErrorCode.NO_ERROR);
+  });
+
+  it("keeps its HPACK table within the peer's SETTINGS_HEADER_TABLE_SIZE, down to none", async () => {
+    const { peer, server } = await rawClient();
+    peer.settings([SettingId.HEADER_TABLE_SIZE, 0]);
+    const head = [':status', '200', 'content-type', 'application/grpc', 'x-repeated', 'same'];
+    const blocks: Buffer[] = [];
+    for (const id of [1, 3]) {
+      peer.headers(id, request('/'), true);
+      await peer.barrier();
+      server.log.arrivals.at(-1)!.stream.sendHeaders(head, true);
+      await until(() => peer.blocks.length === blocks.length + 1, 'the response');
+      blocks.push(peer.seen(FrameType.HEADERS, id)[0]!.payload);
+    }
+    // A decoder with no table reads both: a size update to 0 first, then nothing indexed or referred to.
+    expect(blocks[0]![0]).toBe(0x20);
+    const noTable = new HpackDecoder(0);
+    expect(blocks.map((block) => noTable.decode(block, 1 << 20))).toEqual([head, head]);
   });
 
   it('ends the session when another frame interrupts a header block', async () => {
